@@ -1,0 +1,1 @@
+"""Deployment-side derivations from the manifest (Terraform rendering lives here)."""

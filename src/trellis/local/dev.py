@@ -1,0 +1,283 @@
+"""``trellis dev``: the whole stack on one machine, no Docker, no AWS account.
+
+Start-up order: emulator → resources → services → gateway → event sources.
+Shutdown (Ctrl-C or SIGTERM) runs it backwards and reaps every child; children
+also die with this process if it is killed outright (see ``processes``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+import uvicorn
+
+from trellis import naming
+from trellis.local.emulator import LOCAL_ACCOUNT_ID, LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY, Emulator, port_in_use
+from trellis.local.event_source import SqsEventSource
+from trellis.local.gateway import Gateway, Route
+from trellis.local.provision import LocalAddresses, provision
+from trellis.local.services import ContainerService, LambdaFunction
+from trellis.manifest import Manifest
+from trellis.wiring import service_environment
+
+#: Host variables a service process keeps; everything else comes from the manifest,
+#: so a developer's real AWS credentials or profile never reach a local service.
+_PASSTHROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TERM", "TMPDIR", "VIRTUAL_ENV", "SYSTEMROOT", "OTEL_EXPORTER_OTLP_ENDPOINT")
+
+_COLORS = ("36", "33", "35", "32", "34", "31")
+
+
+@dataclass
+class DevOptions:
+    root: Path
+    env: str
+    port: int = 8000
+    emulator_port: int = 4566
+    color: bool = False
+
+
+class ConsoleLog:
+    """Writes ``name | line`` for every service, one colour each when on a terminal."""
+
+    def __init__(self, out: TextIO, color: bool) -> None:
+        self.out = out
+        self.color = color
+        self._colors: dict[str, str] = {}
+
+    def __call__(self, name: str, line: str) -> None:
+        label = f"{name:<9}|"
+        if self.color:
+            code = self._colors.setdefault(name, _COLORS[len(self._colors) % len(_COLORS)])
+            label = f"\033[{code}m{label}\033[0m"
+        self.out.write(f"{label} {line}\n")
+        self.out.flush()
+
+
+@dataclass
+class DevStack:
+    """Everything ``trellis dev`` runs, so tests can drive it without a subprocess too."""
+
+    manifest: Manifest
+    options: DevOptions
+    log: ConsoleLog
+    emulator: Emulator | None = None
+    addresses: LocalAddresses | None = None
+    functions: dict[str, LambdaFunction] = field(default_factory=dict)
+    containers: dict[str, ContainerService] = field(default_factory=dict)
+    sources: list[SqsEventSource] = field(default_factory=list)
+    _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+    _server: uvicorn.Server | None = None
+    _gateway: Gateway | None = None
+
+    async def start(self, stop: asyncio.Event) -> float:
+        """Bring everything up; return seconds until every service answered ``/health``."""
+        started = time.perf_counter()
+        opts = self.options
+        if port_in_use(opts.port):
+            raise DevError(f"port {opts.port} is already in use; pick another with --port")
+        self.emulator = Emulator(port=opts.emulator_port, region=self.manifest.project.region)
+        await asyncio.to_thread(self.emulator.start)
+        self.log("emulator", f"AWS emulator (moto) on {self.emulator.endpoint}")
+        self.addresses = await asyncio.to_thread(
+            provision, self.manifest, opts.env, self.emulator.client, account_id=LOCAL_ACCOUNT_ID
+        )
+        await asyncio.gather(*(self._start_service(name) for name in self.manifest.services))
+        routes = []
+        for name, spec in self.manifest.services.items():
+            if spec.route is None:
+                continue
+            if name in self.functions:
+                routes.append(Route(spec.route, name, function=self.functions[name]))
+            else:
+                routes.append(Route(spec.route, name, base_url=self.containers[name].base_url))
+        self._gateway = Gateway(routes, stage=opts.env, log=self.log)
+        config = uvicorn.Config(self._gateway, host="127.0.0.1", port=opts.port, log_level="warning", lifespan="off")
+        self._server = uvicorn.Server(config)
+        self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        self._tasks.append(asyncio.create_task(self._server.serve()))
+        while not self._server.started:
+            if self._tasks[0].done():
+                raise DevError(f"the gateway could not listen on 127.0.0.1:{opts.port}")
+            await asyncio.sleep(0.02)
+        self._start_event_sources(stop)
+        return time.perf_counter() - started
+
+    async def _start_service(self, name: str) -> None:
+        assert self.emulator is not None and self.addresses is not None
+        spec = self.manifest.services[name]
+        cwd = (self.options.root / self.manifest.service_path(name)).resolve()
+        if not cwd.is_dir():
+            raise DevError(f"services.{name}.path: {cwd} is not a directory")
+        env = self.process_env(name)
+        if spec.runtime == "lambda":
+            fn = LambdaFunction(
+                name,
+                handler=self.manifest.lambda_handler(name),
+                function_name=naming.physical_name(self.manifest.project.name, self.options.env, name),
+                env=env,
+                cwd=cwd,
+                timeout_s=spec.timeout_s,
+                memory_mb=spec.memory_mb,
+                log=self.log,
+            )
+            self.functions[name] = fn
+            await fn.start()
+        else:
+            svc = ContainerService(name, app=self.manifest.asgi_app(name), env=env, cwd=cwd, log=self.log)
+            self.containers[name] = svc
+            await svc.start()
+
+    def process_env(self, name: str) -> dict[str, str]:
+        """The service's manifest env vars, plus what its runtime and the emulator add."""
+        assert self.emulator is not None and self.addresses is not None
+        spec = self.manifest.services[name]
+        env = {k: os.environ[k] for k in _PASSTHROUGH if k in os.environ}
+        env.update(service_environment(self.manifest, name, self.options.env, self.addresses))
+        cwd = str((self.options.root / self.manifest.service_path(name)).resolve())
+        env.update(
+            {
+                # What differs from AWS: the endpoint and the credentials.
+                "AWS_ENDPOINT_URL": self.emulator.endpoint,
+                "AWS_ACCESS_KEY_ID": LOCAL_ACCESS_KEY,
+                "AWS_SECRET_ACCESS_KEY": LOCAL_SECRET_KEY,
+                "PYTHONUNBUFFERED": "1",
+                "PYTHONPATH": cwd,
+            }
+        )
+        region = self.manifest.project.region
+        if spec.runtime == "lambda":
+            function_name = naming.physical_name(self.manifest.project.name, self.options.env, name)
+            # What the Lambda runtime itself sets in every execution environment.
+            env.update(
+                {
+                    "AWS_REGION": region,
+                    "AWS_DEFAULT_REGION": region,
+                    "AWS_LAMBDA_FUNCTION_NAME": function_name,
+                    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
+                    "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+                    "AWS_EXECUTION_ENV": f"AWS_Lambda_python{sys.version_info.major}.{sys.version_info.minor}",
+                    "LAMBDA_TASK_ROOT": cwd,
+                    "_HANDLER": self.manifest.lambda_handler(name),
+                }
+            )
+        return env
+
+    def _start_event_sources(self, stop: asyncio.Event) -> None:
+        assert self.emulator is not None and self.addresses is not None
+        for queue, spec in self.manifest.queues.items():
+            for consumer in self.manifest.consumers(queue):
+                fn = self.functions.get(consumer)
+                if fn is None:
+                    # Container consumers poll the queue themselves with their own loop.
+                    continue
+                source = SqsEventSource(
+                    queue_name=queue,
+                    queue_url=self.addresses.address("queue", queue),
+                    queue_arn=self.addresses.queue_arns[queue],
+                    region=self.manifest.project.region,
+                    function=fn,
+                    sqs=self.emulator.client("sqs"),
+                    batch_size=spec.batch_size,
+                    batching_window_s=spec.batching_window_s,
+                    log=self.log,
+                )
+                self.sources.append(source)
+                self._tasks.append(asyncio.create_task(source.run(stop)))
+
+    async def wait_healthy(self, timeout_s: float = 20.0) -> None:
+        """Every routed service answers ``GET <route>/health`` with 200 through the gateway."""
+        import httpx
+
+        deadline = time.monotonic() + timeout_s
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{self.options.port}", timeout=5.0) as client:
+            for name, spec in self.manifest.services.items():
+                if spec.route is None:
+                    continue
+                while True:
+                    try:
+                        if (await client.get(f"{spec.route}/health")).status_code == 200:
+                            break
+                    except httpx.TransportError:
+                        pass
+                    if time.monotonic() > deadline:
+                        raise DevError(f"service {name} did not answer {spec.route}/health with 200")
+                    await asyncio.sleep(0.05)
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        for task in self._tasks:
+            try:
+                await asyncio.wait_for(task, 5)
+            except (TimeoutError, asyncio.CancelledError):
+                task.cancel()
+            except Exception as exc:
+                self.log("trellis", f"stopping: {type(exc).__name__}: {exc}")
+        await asyncio.gather(*(fn.stop() for fn in self.functions.values()), *(c.stop() for c in self.containers.values()))
+        if self._gateway is not None:
+            await self._gateway.aclose()
+        if self.emulator is not None:
+            await asyncio.to_thread(self.emulator.stop)
+
+    def summary(self) -> str:
+        """The table printed once the stack is ready."""
+        assert self.emulator is not None and self.addresses is not None
+        base = f"http://127.0.0.1:{self.options.port}"
+        lines = ["", f"  Trellis dev — {self.manifest.project.name} ({self.options.env})", ""]
+        lines.append(f"  {'SERVICE':<12}{'RUNTIME':<13}{'URL':<40}USES")
+        for name, spec in self.manifest.services.items():
+            url = f"{base}{spec.route}" if spec.route else "(no route)"
+            uses = ", ".join(f"{r}:{'+'.join(levels)}" for r, levels in spec.uses.items())
+            lines.append(f"  {name:<12}{spec.runtime:<13}{url:<40}{uses}")
+        lines.append("")
+        lines.append(f"  {'RESOURCE':<22}{'KIND':<11}ADDRESS")
+        for (kind, name), value in self.addresses.values.items():
+            lines.append(f"  {name:<22}{kind:<11}{value}")
+        lines.append("")
+        lines.append(f"  emulator {self.emulator.endpoint}   gateway {base}   Ctrl-C stops everything")
+        lines.append("")
+        return "\n".join(lines)
+
+
+class DevError(RuntimeError):
+    """``trellis dev`` cannot start; the message says why and what to do."""
+
+
+def run_dev(manifest: Manifest, options: DevOptions, out: TextIO = sys.stdout) -> int:
+    """Run the stack until Ctrl-C or SIGTERM; return the process exit status."""
+    return asyncio.run(_run(manifest, options, ConsoleLog(out, options.color)))
+
+
+async def _run(manifest: Manifest, options: DevOptions, log: ConsoleLog) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    stack = DevStack(manifest, options, log)
+    status = 0
+    try:
+        started = time.perf_counter()
+        await stack.start(stop)
+        await stack.wait_healthy()
+        ready_s = time.perf_counter() - started
+        log.out.write(stack.summary() + "\n")
+        log("trellis", f"ready in {ready_s:.2f} s")
+        await stop.wait()
+        log("trellis", "stopping")
+    except DevError as exc:
+        log("trellis", f"error: {exc}")
+        status = 1
+    except Exception as exc:  # start-up failures are reported in one line, then cleaned up
+        log("trellis", f"error: {type(exc).__name__}: {exc}")
+        status = 1
+    finally:
+        await stack.stop()
+    log("trellis", "stopped")
+    return status

@@ -1,0 +1,148 @@
+"""The embedded AWS emulator: moto's server, run from our own entry point.
+
+It runs in a child process so that the gateway, the pollers and the services
+don't share a GIL with it, and so that a test can stop and restart it to play
+an outage. ``python -m trellis.local.emulator --port 4566`` serves it alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from typing import Any
+
+from trellis.local.processes import child_preexec
+
+#: Credentials the emulator accepts; never real ones.
+LOCAL_ACCESS_KEY = "testing"
+LOCAL_SECRET_KEY = "testing"  # noqa: S105 - emulator-only placeholder
+LOCAL_ACCOUNT_ID = "123456789012"
+
+
+class EmulatorError(RuntimeError):
+    """The emulator did not start or stopped answering."""
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex((host, port)) == 0
+
+
+@dataclass
+class Emulator:
+    """A moto server child process on ``host:port``.
+
+    >>> emu = Emulator(port=free_port()).start()   # doctest: +SKIP
+    >>> emu.client("sqs").list_queues()             # doctest: +SKIP
+    >>> emu.stop()                                  # doctest: +SKIP
+    """
+
+    port: int = 4566
+    host: str = "127.0.0.1"
+    region: str = "us-east-1"
+    extra_env: dict[str, str] = field(default_factory=dict)
+    _process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def start(self, timeout_s: float = 15.0, *, stdout: Any = subprocess.DEVNULL) -> Emulator:
+        """Start the server and wait until it answers; raise :class:`EmulatorError` if not."""
+        if port_in_use(self.port, self.host):
+            raise EmulatorError(
+                f"port {self.port} is already in use; stop what runs there or pick another with --emulator-port"
+            )
+        env = {**os.environ, **self.extra_env}
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "trellis.local.emulator", "--host", self.host, "--port", str(self.port)],
+            stdout=stdout,
+            stderr=subprocess.STDOUT,
+            env=env,
+            preexec_fn=child_preexec,  # noqa: PLW1509 - only sets the parent-death signal
+        )
+        self.wait_ready(timeout_s)
+        return self
+
+    def wait_ready(self, timeout_s: float = 15.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self._process is not None and self._process.poll() is not None:
+                raise EmulatorError(f"the emulator exited with status {self._process.returncode}")
+            if self.healthy():
+                return
+            time.sleep(0.05)
+        raise EmulatorError(f"the emulator did not answer on {self.endpoint} within {timeout_s:.0f} s")
+
+    def healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.endpoint}/moto-api/data.json", timeout=1) as resp:  # noqa: S310 - loopback
+                return bool(resp.status == 200)
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """Stop the server; kill it if it does not exit in ``timeout_s``."""
+        proc, self._process = self._process, None
+        if proc is None or proc.poll() is not None:
+            return
+        proc.terminate()
+        try:
+            proc.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+    def client(self, service: str) -> Any:
+        """A boto3 client for this emulator (administrative credentials)."""
+        import boto3
+        from botocore.config import Config
+
+        return boto3.client(
+            service,  # type: ignore[call-overload]
+            region_name=self.region,
+            endpoint_url=self.endpoint,
+            aws_access_key_id=LOCAL_ACCESS_KEY,
+            aws_secret_access_key=LOCAL_SECRET_KEY,
+            config=Config(
+                retries={"mode": "standard", "max_attempts": 3},
+                connect_timeout=2,
+                read_timeout=30,
+                s3={"addressing_style": "path"},
+            ),
+        )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Serve the Trellis AWS emulator (moto).")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=4566)
+    args = parser.parse_args(argv)
+    # moto builds queue URLs and the like from this.
+    os.environ.setdefault("MOTO_PORT", str(args.port))
+    from moto import server
+
+    server.main(["--host", args.host, "--port", str(args.port)])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,360 @@
+"""Load and validate ``trellis.toml``, the single source of truth of a stack.
+
+Every mistake is reported as a :class:`ManifestError` naming the key, so that
+the CLI can print one readable line and exit with status 2:
+
+>>> load_manifest_text('[project]\\nname = "acme"\\nregion = "us-east-1"\\n'
+...     'environments = ["dev"]\\ngithub_repository = "acme/backend"\\n'
+...     '[services.api]\\nruntime = "lambda"\\nuses = { users = "read" }')
+Traceback (most recent call last):
+...
+trellis.manifest.ManifestError: services.api.uses.users: unknown resource 'users' (none declared)
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from trellis import naming
+from trellis.naming import ResourceKind
+
+Runtime = Literal["lambda", "apprunner", "ecs-express"]
+KeyType = Literal["S", "N", "B"]
+
+#: Access levels each resource kind accepts (the IAM actions live in ``trellis.iam``).
+ACCESS_LEVELS: dict[ResourceKind, tuple[str, ...]] = {
+    "queue": ("send", "consume"),
+    "table": ("read", "write", "readwrite"),
+    "bucket": ("read", "write", "readwrite"),
+    "topic": ("publish",),
+    "secret": ("read",),
+    "parameter": ("read",),
+    "schedule": (),
+}
+
+#: Queue visibility must be at least this many times a consuming Lambda's timeout.
+VISIBILITY_TO_TIMEOUT_RATIO = 6
+
+_ROUTE_RE = re.compile(r"^(/[a-z0-9][a-z0-9._-]*)+$")
+_SCHEDULE_RE = re.compile(r"^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\)|at\(.+\))$")
+_REPO_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+_REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+
+
+class ManifestError(ValueError):
+    """A mistake in the manifest, located by its dotted key."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(f"{key}: {message}" if key else message)
+        self.key = key
+        self.message = message
+
+
+def _as_list(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+AccessList = Annotated[list[str], BeforeValidator(_as_list)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Project(_Model):
+    name: str = Field(min_length=2, max_length=24, pattern=naming.PROJECT_RE.pattern)
+    region: str = Field(pattern=_REGION_RE.pattern)
+    environments: list[Annotated[str, Field(pattern=naming.ENVIRONMENT_RE.pattern, max_length=12)]] = Field(
+        min_length=1
+    )
+    github_repository: str = Field(pattern=_REPO_RE.pattern)
+
+
+class Service(_Model):
+    runtime: Runtime
+    path: str | None = None
+    route: str | None = Field(default=None, pattern=_ROUTE_RE.pattern)
+    memory_mb: int = Field(default=512, ge=128, le=10240)
+    timeout_s: int = Field(default=30, ge=1, le=900)
+    #: Lambda handler (``module.attr``) and ASGI app (``module:attr``) of the service.
+    handler: str | None = None
+    app: str | None = None
+    #: Port a container service listens on.
+    port: int = Field(default=8080, ge=1024, le=65535)
+    uses: dict[str, AccessList] = Field(default_factory=dict)
+
+
+class Queue(_Model):
+    visibility_timeout_s: int = Field(default=30, ge=0, le=43_200)
+    max_receive_count: int = Field(default=3, ge=1, le=1000)
+    retention_s: int = Field(default=345_600, ge=60, le=1_209_600)
+    dlq_retention_s: int = Field(default=1_209_600, ge=60, le=1_209_600)
+    max_message_bytes: int = Field(default=1_048_576, ge=1024, le=1_048_576)
+    delay_s: int = Field(default=0, ge=0, le=900)
+    receive_wait_s: int = Field(default=20, ge=0, le=20)
+    fifo: bool = False
+    #: Event source mapping of a Lambda consumer.
+    batch_size: int = Field(default=10, ge=1, le=10_000)
+    batching_window_s: int = Field(default=0, ge=0, le=300)
+    max_concurrency: int | None = Field(default=None, ge=2, le=1000)
+
+
+class Index(_Model):
+    hash_key: str = Field(min_length=1)
+    hash_key_type: KeyType = "S"
+    range_key: str | None = None
+    range_key_type: KeyType = "S"
+    projection: Literal["ALL", "KEYS_ONLY"] = "ALL"
+
+
+class Table(_Model):
+    hash_key: str = Field(min_length=1)
+    hash_key_type: KeyType = "S"
+    range_key: str | None = None
+    range_key_type: KeyType = "S"
+    ttl_attribute: str | None = None
+    indexes: dict[str, Index] = Field(default_factory=dict)
+    billing: Literal["on-demand", "provisioned"] = "on-demand"
+    read_capacity: int = Field(default=5, ge=1)
+    write_capacity: int = Field(default=5, ge=1)
+    point_in_time_recovery: bool = True
+    deletion_protection: bool = True
+
+
+class Notification(_Model):
+    queue: str
+    events: list[str] = Field(default_factory=lambda: ["s3:ObjectCreated:*"], min_length=1)
+    prefix: str = ""
+    suffix: str = ""
+
+
+class Bucket(_Model):
+    versioning: bool = True
+    notifications: list[Notification] = Field(default_factory=list)
+    cors_origins: list[str] = Field(default_factory=list)
+
+
+class Topic(_Model):
+    fifo: bool = False
+    subscriptions: list[str] = Field(default_factory=list)
+    raw_delivery: bool = True
+
+
+class Secret(_Model):
+    description: str = ""
+    #: Value given to the secret by ``trellis dev`` only; never rendered to Terraform.
+    local_value: str | None = None
+
+
+class Parameter(_Model):
+    value: str
+    secure: bool = False
+    description: str = ""
+
+
+class Schedule(_Model):
+    expression: str = Field(pattern=_SCHEDULE_RE.pattern)
+    #: A queue (receives ``payload`` as the message body) or a service.
+    target: str
+    payload: dict[str, Any] = Field(default_factory=dict)
+
+
+class Manifest(_Model):
+    """A validated ``trellis.toml``."""
+
+    project: Project
+    services: dict[str, Service] = Field(default_factory=dict)
+    queues: dict[str, Queue] = Field(default_factory=dict)
+    tables: dict[str, Table] = Field(default_factory=dict)
+    buckets: dict[str, Bucket] = Field(default_factory=dict)
+    topics: dict[str, Topic] = Field(default_factory=dict)
+    secrets: dict[str, Secret] = Field(default_factory=dict)
+    parameters: dict[str, Parameter] = Field(default_factory=dict)
+    schedules: dict[str, Schedule] = Field(default_factory=dict)
+
+    def resources(self) -> Iterator[tuple[ResourceKind, str, BaseModel]]:
+        """Every declared resource as ``(kind, name, spec)``, in manifest order."""
+        for kind, section in naming.SECTIONS.items():
+            for name, spec in getattr(self, section).items():
+                yield kind, name, spec
+
+    def kind_of(self, name: str) -> ResourceKind | None:
+        """The kind of the resource called ``name``, or None when none is declared."""
+        for kind, resource, _ in self.resources():
+            if resource == name:
+                return kind
+        return None
+
+    def service_path(self, service: str) -> str:
+        return self.services[service].path or f"backend/{service}"
+
+    def lambda_handler(self, service: str) -> str:
+        return self.services[service].handler or f"{naming.service_module(service)}.handler.handler"
+
+    def asgi_app(self, service: str) -> str:
+        return self.services[service].app or f"{naming.service_module(service)}.main:app"
+
+    def uses(self, service: str, kind: ResourceKind | None = None) -> Iterator[tuple[str, list[str]]]:
+        """``(resource, access levels)`` a service declares, optionally of one kind."""
+        for resource, levels in self.services[service].uses.items():
+            if kind is None or self.kind_of(resource) == kind:
+                yield resource, levels
+
+    def consumers(self, queue: str) -> list[str]:
+        """Services that consume ``queue``."""
+        return [s for s, spec in self.services.items() if "consume" in spec.uses.get(queue, [])]
+
+
+def load_manifest(path: str | Path = "trellis.toml") -> Manifest:
+    """Read and validate a manifest file; raise :class:`ManifestError` on the first mistake."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ManifestError("", f"{path}: no such file (run from the project root or pass --manifest)") from None
+    return load_manifest_text(text)
+
+
+def load_manifest_text(text: str) -> Manifest:
+    """Validate manifest TOML text; raise :class:`ManifestError` on the first mistake."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ManifestError("", f"not valid TOML: {exc}") from None
+    if "project" not in data:
+        raise ManifestError("project", "missing section [project]")
+    try:
+        manifest = Manifest.model_validate(data)
+    except ValidationError as exc:
+        raise _first_error(exc) from None
+    for error in _check_rules(manifest):
+        raise error
+    return manifest
+
+
+def _first_error(exc: ValidationError) -> ManifestError:
+    err = exc.errors(include_url=False)[0]
+    key = ".".join(str(part) for part in err["loc"])
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return ManifestError(key, "unknown key")
+    if kind == "missing":
+        return ManifestError(key, "required key is missing")
+    if kind == "string_pattern_mismatch":
+        return ManifestError(key, f"{err['input']!r} does not match {err['ctx']['pattern']}")
+    if kind == "literal_error":
+        return ManifestError(key, f"{err['input']!r} is not one of {err['ctx']['expected']}")
+    return ManifestError(key, f"{err['msg']} (got {err['input']!r})")
+
+
+def _check_rules(m: Manifest) -> Iterator[ManifestError]:
+    """Rules that span several keys, in the order a reader would look for them."""
+    project = m.project
+    longest_env = max(project.environments, key=len)
+    if len(set(project.environments)) != len(project.environments):
+        yield ManifestError("project.environments", "an environment is listed twice")
+
+    seen: dict[str, str] = {}
+    env_vars: dict[str, str] = {}
+    for kind, name, _spec in m.resources():
+        key = f"{naming.SECTIONS[kind]}.{name}"
+        if not naming.RESOURCE_RE.match(name):
+            yield ManifestError(key, "a name uses lower-case letters, digits, '-' and '_', starting with a letter")
+        if name in seen:
+            yield ManifestError(key, f"duplicate name: {seen[name]} is already called {name!r}")
+        if name in m.services:
+            yield ManifestError(key, f"duplicate name: services.{name} is already called {name!r}")
+        seen[name] = key
+        var = naming.env_var_name(kind, name)
+        if var in env_vars:
+            yield ManifestError(key, f"env var {var} would clash with {env_vars[var]}")
+        env_vars[var] = key
+        yield from _check_length(kind, key, project.name, longest_env, name, m)
+
+    for service, spec in m.services.items():
+        key = f"services.{service}"
+        if not naming.RESOURCE_RE.match(service) or "_" in service:
+            yield ManifestError(key, "a service name uses lower-case letters, digits and '-', starting with a letter")
+        fn = naming.physical_name(project.name, longest_env, service)
+        limit = {"lambda": "function", "apprunner": "apprunner", "ecs-express": "ecs"}[spec.runtime]
+        if len(fn) > naming.MAX_LENGTH[limit]:
+            yield ManifestError(key, f"name {fn!r} is {len(fn)} characters, over the AWS limit of {naming.MAX_LENGTH[limit]}")
+        for resource, levels in spec.uses.items():
+            ukey = f"{key}.uses.{resource}"
+            kind = m.kind_of(resource)
+            if kind is None:
+                declared = ", ".join(sorted(seen)) or "none declared"
+                yield ManifestError(ukey, f"unknown resource {resource!r} ({declared})" if seen else f"unknown resource {resource!r} (none declared)")
+                continue
+            allowed = ACCESS_LEVELS[kind]
+            if not levels:
+                yield ManifestError(ukey, "no access level given")
+            for level in levels:
+                if level not in allowed:
+                    choice = ", ".join(allowed) or "none (services do not use schedules directly)"
+                    yield ManifestError(ukey, f"access level {level!r} is not valid for a {kind}; use one of: {choice}")
+            if len(set(levels)) != len(levels):
+                yield ManifestError(ukey, "an access level is listed twice")
+
+    routes: dict[str, str] = {}
+    for service, spec in m.services.items():
+        if spec.route is None:
+            continue
+        if spec.route in routes:
+            yield ManifestError(f"services.{service}.route", f"route {spec.route} is already used by services.{routes[spec.route]}")
+        routes[spec.route] = service
+
+    for queue, qspec in m.queues.items():
+        consumers = m.consumers(queue)
+        if len(consumers) > 1:
+            yield ManifestError(f"queues.{queue}", f"consumed by {len(consumers)} services ({', '.join(consumers)}); a queue has one consumer (use a topic to fan out)")
+        for consumer in consumers:
+            svc = m.services[consumer]
+            minimum = VISIBILITY_TO_TIMEOUT_RATIO * svc.timeout_s
+            if svc.runtime == "lambda" and qspec.visibility_timeout_s < minimum:
+                yield ManifestError(
+                    f"queues.{queue}.visibility_timeout_s",
+                    f"{qspec.visibility_timeout_s} s is below {VISIBILITY_TO_TIMEOUT_RATIO}x the timeout of its consumer services.{consumer} ({svc.timeout_s} s); use at least {minimum}",
+                )
+        if qspec.fifo and qspec.batch_size > 10:
+            yield ManifestError(f"queues.{queue}.batch_size", "a FIFO queue delivers at most 10 messages per batch")
+        if qspec.batch_size > 10 and qspec.batching_window_s == 0:
+            yield ManifestError(f"queues.{queue}.batching_window_s", "a batch_size over 10 needs a batching window of at least 1 s")
+
+    for bucket, bspec in m.buckets.items():
+        for i, note in enumerate(bspec.notifications):
+            if note.queue not in m.queues:
+                yield ManifestError(f"buckets.{bucket}.notifications.{i}.queue", f"unknown queue {note.queue!r}")
+    for topic, tspec in m.topics.items():
+        for i, sub in enumerate(tspec.subscriptions):
+            if sub not in m.queues:
+                yield ManifestError(f"topics.{topic}.subscriptions.{i}", f"unknown queue {sub!r}")
+    for name, sspec in m.schedules.items():
+        if sspec.target not in m.queues and sspec.target not in m.services:
+            yield ManifestError(f"schedules.{name}.target", f"unknown queue or service {sspec.target!r}")
+    for table, tbl in m.tables.items():
+        for index in tbl.indexes:
+            if not re.match(r"^[A-Za-z0-9_.-]{3,255}$", index):
+                yield ManifestError(f"tables.{table}.indexes.{index}", "an index name has 3-255 letters, digits, '_', '-' or '.'")
+
+
+def _check_length(kind: ResourceKind, key: str, project: str, env: str, name: str, m: Manifest) -> Iterator[ManifestError]:
+    if kind == "queue":
+        full = naming.queue_name(project, env, name, fifo=m.queues[name].fifo, dlq=True)
+    elif kind == "secret":
+        full = naming.secret_name(project, env, name)
+    elif kind == "parameter":
+        full = naming.parameter_name(project, env, name)
+    else:
+        full = naming.physical_name(project, env, name)
+    limit = naming.MAX_LENGTH[kind]
+    if len(full) > limit:
+        yield ManifestError(key, f"name {full!r} is {len(full)} characters, over the AWS limit of {limit}")
+    if kind == "bucket" and not naming.BUCKET_RE.match(full):
+        yield ManifestError(key, f"S3 bucket name {full!r} may only use lower-case letters, digits, '-' and '.'")

@@ -1,0 +1,98 @@
+"""Names of everything Trellis derives from the manifest.
+
+One module owns the rules so that Terraform, the local emulator, the env vars
+and the IAM policies can never disagree on what a resource is called.
+
+>>> physical_name("acme", "dev", "jobs")
+'acme-dev-jobs'
+>>> env_var_name("queue", "job-records")
+'JOB_RECORDS_QUEUE_URL'
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final, Literal
+
+ResourceKind = Literal["queue", "table", "bucket", "topic", "secret", "parameter", "schedule"]
+
+#: The manifest section each kind lives in.
+SECTIONS: Final[dict[ResourceKind, str]] = {
+    "queue": "queues",
+    "table": "tables",
+    "bucket": "buckets",
+    "topic": "topics",
+    "secret": "secrets",
+    "parameter": "parameters",
+    "schedule": "schedules",
+}
+
+#: Suffix of the env var that carries a resource's address to a service.
+ENV_VAR_SUFFIX: Final[dict[ResourceKind, str]] = {
+    "queue": "QUEUE_URL",
+    "table": "TABLE_NAME",
+    "bucket": "BUCKET_NAME",
+    "topic": "TOPIC_ARN",
+    "secret": "SECRET_ARN",
+    "parameter": "PARAMETER_NAME",
+    "schedule": "SCHEDULE_NAME",
+}
+
+# AWS limits on the names we build (inclusive maxima).
+MAX_LENGTH: Final[dict[str, int]] = {
+    "queue": 80,  # including ".fifo"
+    "table": 255,
+    "bucket": 63,
+    "topic": 256,
+    "secret": 512,
+    "parameter": 1011,
+    "schedule": 64,
+    "function": 64,  # Lambda function name
+    "role": 64,  # IAM role name
+    "apprunner": 40,  # App Runner service name
+    "ecs": 255,
+}
+
+PROJECT_RE: Final = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$")
+ENVIRONMENT_RE: Final = re.compile(r"^[a-z][a-z0-9]*$")
+RESOURCE_RE: Final = re.compile(r"^[a-z][a-z0-9_-]*$")
+BUCKET_RE: Final = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+
+DLQ_SUFFIX: Final = "-dlq"
+FIFO_SUFFIX: Final = ".fifo"
+
+
+def physical_name(project: str, env: str, name: str) -> str:
+    """The AWS name of a resource or service: ``<project>-<env>-<name>``."""
+    return f"{project}-{env}-{name}"
+
+
+def queue_name(project: str, env: str, name: str, *, fifo: bool = False, dlq: bool = False) -> str:
+    """SQS queue name; a FIFO queue's name must end in ``.fifo``, after the DLQ suffix."""
+    base = physical_name(project, env, name) + (DLQ_SUFFIX if dlq else "")
+    return base + (FIFO_SUFFIX if fifo else "")
+
+
+def secret_name(project: str, env: str, name: str) -> str:
+    """Secrets Manager name, a path so that IAM can scope by prefix."""
+    return f"{project}/{env}/{name}"
+
+
+def parameter_name(project: str, env: str, name: str) -> str:
+    """SSM parameter name (hierarchical, with the leading slash SSM expects)."""
+    return f"/{project}/{env}/{name}"
+
+
+def env_var_name(kind: ResourceKind, name: str) -> str:
+    """Env var that hands a resource's address to a service, e.g. ``USERS_TABLE_NAME``."""
+    return f"{name.upper().replace('-', '_')}_{ENV_VAR_SUFFIX[kind]}"
+
+
+def settings_field_name(kind: ResourceKind, name: str) -> str:
+    """The typed-settings field that reads :func:`env_var_name` (its lower-case form)."""
+    return env_var_name(kind, name).lower()
+
+
+def service_module(service: str) -> str:
+    """Python package name of a service's code: ``order-api`` → ``order_api``."""
+    return service.replace("-", "_")

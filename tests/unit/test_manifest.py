@@ -1,0 +1,228 @@
+"""Every manifest mistake → one line naming the key, and exit status 2 from the CLI."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from trellis.cli import main
+from trellis.manifest import ManifestError, load_manifest, load_manifest_text
+
+PROJECT = """
+[project]
+name = "acme"
+region = "us-east-1"
+github_repository = "acme/backend"
+environments = ["dev", "test", "prod"]
+"""
+
+VALID = PROJECT + """
+[services.api]
+runtime = "lambda"
+route = "/api"
+timeout_s = 15
+uses = { users = "readwrite", jobs = "send", uploads = ["read", "write"] }
+
+[services.worker]
+runtime = "lambda"
+route = "/worker"
+timeout_s = 30
+uses = { jobs = "consume" }
+
+[queues.jobs]
+visibility_timeout_s = 180
+
+[tables.users]
+hash_key = "user_id"
+
+[buckets.uploads]
+notifications = [{ queue = "jobs", prefix = "incoming/" }]
+"""
+
+
+def manifest_error(text: str) -> ManifestError:
+    with pytest.raises(ManifestError) as exc:
+        load_manifest_text(textwrap.dedent(text))
+    return exc.value
+
+
+def test_valid_manifest_loads_with_defaults() -> None:
+    m = load_manifest_text(VALID)
+    assert m.consumers("jobs") == ["worker"]
+    assert m.kind_of("uploads") == "bucket"
+    assert m.services["api"].uses["users"] == ["readwrite"]
+    assert m.services["api"].uses["uploads"] == ["read", "write"]
+    assert m.queues["jobs"].max_receive_count == 3
+    assert m.lambda_handler("api") == "api.handler.handler"
+    assert m.service_path("worker") == "backend/worker"
+
+
+def test_the_example_stack_manifest_is_valid() -> None:
+    m = load_manifest(Path(__file__).parents[2] / "trellis.toml")
+    assert set(m.services) == {"api", "worker"}
+    assert m.consumers("jobs") == ["worker"]
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "fragment"),
+    [
+        pytest.param(
+            VALID.replace('users = "readwrite"', 'userz = "readwrite"'),
+            "services.api.uses.userz",
+            "unknown resource 'userz'",
+            id="unknown-resource-in-uses",
+        ),
+        pytest.param(
+            VALID.replace('jobs = "send"', 'jobs = "publish"'),
+            "services.api.uses.jobs",
+            "access level 'publish' is not valid for a queue; use one of: send, consume",
+            id="bad-access-level",
+        ),
+        pytest.param(
+            VALID.replace('users = "readwrite"', 'users = "consume"'),
+            "services.api.uses.users",
+            "not valid for a table",
+            id="queue-level-on-table",
+        ),
+        pytest.param(
+            VALID + '\n[queues.users]\n',
+            "tables.users",
+            "duplicate name: queues.users is already called 'users'",
+            id="duplicate-name-across-kinds",
+        ),
+        pytest.param(
+            VALID + '\n[tables.api]\nhash_key = "id"\n',
+            "tables.api",
+            "duplicate name: services.api",
+            id="resource-named-like-a-service",
+        ),
+        pytest.param(
+            VALID + '\n[tables.' + "x" * 250 + ']\nhash_key = "id"\n',
+            "tables." + "x" * 250,
+            "over the AWS limit of 255",
+            id="table-name-too-long",
+        ),
+        pytest.param(
+            VALID + '\n[queues.' + "q" * 67 + ']\n',
+            "queues." + "q" * 67,
+            "over the AWS limit of 80",
+            id="queue-name-with-dlq-suffix-too-long",
+        ),
+        pytest.param(
+            VALID + '\n[buckets.' + "b" * 54 + ']\n',
+            "buckets." + "b" * 54,
+            "over the AWS limit of 63",
+            id="bucket-name-too-long",
+        ),
+        pytest.param(
+            VALID + '\n[buckets.my_files]\n',
+            "buckets.my_files",
+            "S3 bucket name",
+            id="bucket-name-charset",
+        ),
+        pytest.param(
+            VALID.replace("visibility_timeout_s = 180", "visibility_timeout_s = 60"),
+            "queues.jobs.visibility_timeout_s",
+            "below 6x the timeout of its consumer services.worker (30 s); use at least 180",
+            id="visibility-below-6x-lambda-timeout",
+        ),
+        pytest.param(
+            VALID.replace('route = "/worker"', 'route = "/api"'),
+            "services.worker.route",
+            "route /api is already used by services.api",
+            id="route-used-twice",
+        ),
+        pytest.param(
+            VALID.replace('runtime = "lambda"\nroute = "/api"', 'runtime = "fargate"\nroute = "/api"'),
+            "services.api.runtime",
+            "'fargate' is not one of",
+            id="unknown-runtime",
+        ),
+        pytest.param(
+            VALID.replace("timeout_s = 15", "timeout_s = 901"),
+            "services.api.timeout_s",
+            "less than or equal to 900",
+            id="lambda-timeout-over-15-min",
+        ),
+        pytest.param(
+            VALID.replace("[queues.jobs]", "[queues.jobs]\nvisiblity = 3"),
+            "queues.jobs.visiblity",
+            "unknown key",
+            id="typo-in-key",
+        ),
+        pytest.param(
+            VALID.replace('hash_key = "user_id"', ""),
+            "tables.users.hash_key",
+            "required key is missing",
+            id="missing-required-key",
+        ),
+        pytest.param(
+            VALID.replace('queue = "jobs"', 'queue = "nope"'),
+            "buckets.uploads.notifications.0.queue",
+            "unknown queue 'nope'",
+            id="notification-to-unknown-queue",
+        ),
+        pytest.param(
+            VALID.replace('name = "acme"', 'name = "Acme Corp"'),
+            "project.name",
+            "does not match",
+            id="project-name-charset",
+        ),
+        pytest.param(
+            VALID + '\n[services.extra]\nruntime = "lambda"\nuses = { jobs = "consume" }\n',
+            "queues.jobs",
+            "consumed by 2 services",
+            id="two-consumers",
+        ),
+        pytest.param(
+            VALID + '\n[schedules.nightly]\nexpression = "every night"\ntarget = "jobs"\n',
+            "schedules.nightly.expression",
+            "does not match",
+            id="bad-schedule-expression",
+        ),
+    ],
+)
+def test_each_mistake_names_its_key(text: str, key: str, fragment: str) -> None:
+    error = manifest_error(text)
+    assert error.key == key
+    assert fragment in error.message
+    assert "\n" not in str(error)
+
+
+def test_invalid_toml_is_one_line_with_position() -> None:
+    error = manifest_error(PROJECT + "[services.api\n")
+    assert "not valid TOML" in str(error)
+    assert "line" in str(error)
+    assert "\n" not in str(error)
+
+
+def test_missing_project_section_is_reported() -> None:
+    assert manifest_error('[services.api]\nruntime = "lambda"\n').key == "project"
+
+
+def test_cli_prints_one_line_and_exits_2_on_a_bad_manifest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "trellis.toml"
+    path.write_text(VALID.replace('jobs = "consume"', 'jobz = "consume"'))
+    status = main(["--manifest", str(path), "validate"])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.count("\n") == 1
+    assert "services.worker.uses.jobz: unknown resource 'jobz'" in err
+    assert "Traceback" not in err
+
+
+def test_cli_reports_a_missing_manifest_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status = main(["--manifest", str(tmp_path / "nope.toml"), "validate"])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert "no such file" in err
+    assert err.count("\n") == 1
+
+
+def test_cli_validate_summarises_a_good_manifest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "trellis.toml"
+    path.write_text(VALID)
+    assert main(["--manifest", str(path), "validate"]) == 0
+    assert "2 services, 1 queue, 1 table, 1 bucket" in capsys.readouterr().out
