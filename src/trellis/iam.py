@@ -29,7 +29,12 @@ ACTIONS: Final[dict[ResourceKind, dict[str, tuple[str, ...]]]] = {
         ),
     },
     "table": {
-        "read": ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:DescribeTable"),
+        "read": (
+            "dynamodb:GetItem",
+            "dynamodb:BatchGetItem",
+            "dynamodb:Query",
+            "dynamodb:DescribeTable",
+        ),
         "write": (
             "dynamodb:PutItem",
             "dynamodb:UpdateItem",
@@ -120,7 +125,9 @@ def service_statements(manifest: Manifest, service: str, env: str, arns: Arns) -
         assert kind is not None  # the manifest validated every name in `uses`
         actions = tuple(dict.fromkeys(a for level in levels for a in actions_for(kind, level)))
         arn = arns.of(kind, physical_resource_name(manifest, kind, resource, env))
-        sid = "".join(part.capitalize() for part in f"{resource}_{kind}".replace("-", "_").split("_"))
+        sid = "".join(
+            part.capitalize() for part in f"{resource}_{kind}".replace("-", "_").split("_")
+        )
         if kind == "bucket":
             bucket_actions = tuple(a for a in actions if a == "s3:ListBucket")
             object_actions = tuple(a for a in actions if a != "s3:ListBucket")

@@ -42,7 +42,9 @@ ACCESS_LEVELS: dict[ResourceKind, tuple[str, ...]] = {
 VISIBILITY_TO_TIMEOUT_RATIO = 6
 
 _ROUTE_RE = re.compile(r"^(/[a-z0-9][a-z0-9._-]*)+$")
-_SCHEDULE_RE = re.compile(r"^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\)|at\(.+\))$")
+_SCHEDULE_RE = re.compile(
+    r"^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\)|at\(.+\))$"
+)
 _REPO_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 
@@ -70,9 +72,9 @@ class _Model(BaseModel):
 class Project(_Model):
     name: str = Field(min_length=2, max_length=24, pattern=naming.PROJECT_RE.pattern)
     region: str = Field(pattern=_REGION_RE.pattern)
-    environments: list[Annotated[str, Field(pattern=naming.ENVIRONMENT_RE.pattern, max_length=12)]] = Field(
-        min_length=1
-    )
+    environments: list[
+        Annotated[str, Field(pattern=naming.ENVIRONMENT_RE.pattern, max_length=12)]
+    ] = Field(min_length=1)
     github_repository: str = Field(pattern=_REPO_RE.pattern)
 
 
@@ -200,7 +202,9 @@ class Manifest(_Model):
     def asgi_app(self, service: str) -> str:
         return self.services[service].app or f"{naming.service_module(service)}.main:app"
 
-    def uses(self, service: str, kind: ResourceKind | None = None) -> Iterator[tuple[str, list[str]]]:
+    def uses(
+        self, service: str, kind: ResourceKind | None = None
+    ) -> Iterator[tuple[str, list[str]]]:
         """``(resource, access levels)`` a service declares, optionally of one kind."""
         for resource, levels in self.services[service].uses.items():
             if kind is None or self.kind_of(resource) == kind:
@@ -217,7 +221,9 @@ def load_manifest(path: str | Path = "trellis.toml") -> Manifest:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ManifestError("", f"{path}: no such file (run from the project root or pass --manifest)") from None
+        raise ManifestError(
+            "", f"{path}: no such file (run from the project root or pass --manifest)"
+        ) from None
     return load_manifest_text(text)
 
 
@@ -265,7 +271,9 @@ def _check_rules(m: Manifest) -> Iterator[ManifestError]:
     for kind, name, _spec in m.resources():
         key = f"{naming.SECTIONS[kind]}.{name}"
         if not naming.RESOURCE_RE.match(name):
-            yield ManifestError(key, "a name uses lower-case letters, digits, '-' and '_', starting with a letter")
+            yield ManifestError(
+                key, "a name uses lower-case letters, digits, '-' and '_', starting with a letter"
+            )
         if name in seen:
             yield ManifestError(key, f"duplicate name: {seen[name]} is already called {name!r}")
         if name in m.services:
@@ -280,25 +288,34 @@ def _check_rules(m: Manifest) -> Iterator[ManifestError]:
     for service, spec in m.services.items():
         key = f"services.{service}"
         if not naming.RESOURCE_RE.match(service) or "_" in service:
-            yield ManifestError(key, "a service name uses lower-case letters, digits and '-', starting with a letter")
+            yield ManifestError(
+                key,
+                "a service name uses lower-case letters, digits and '-', starting with a letter",
+            )
         fn = naming.physical_name(project.name, longest_env, service)
         limit = {"lambda": "function", "apprunner": "apprunner", "ecs-express": "ecs"}[spec.runtime]
         if len(fn) > naming.MAX_LENGTH[limit]:
-            yield ManifestError(key, f"name {fn!r} is {len(fn)} characters, over the AWS limit of {naming.MAX_LENGTH[limit]}")
+            yield ManifestError(
+                key,
+                f"name {fn!r} is {len(fn)} characters, over the AWS limit of {naming.MAX_LENGTH[limit]}",
+            )
         for resource, levels in spec.uses.items():
             ukey = f"{key}.uses.{resource}"
-            kind = m.kind_of(resource)
-            if kind is None:
+            used_kind = m.kind_of(resource)
+            if used_kind is None:
                 declared = ", ".join(sorted(seen)) or "none declared"
-                yield ManifestError(ukey, f"unknown resource {resource!r} ({declared})" if seen else f"unknown resource {resource!r} (none declared)")
+                yield ManifestError(ukey, f"unknown resource {resource!r} ({declared})")
                 continue
-            allowed = ACCESS_LEVELS[kind]
+            allowed = ACCESS_LEVELS[used_kind]
             if not levels:
                 yield ManifestError(ukey, "no access level given")
             for level in levels:
                 if level not in allowed:
                     choice = ", ".join(allowed) or "none (services do not use schedules directly)"
-                    yield ManifestError(ukey, f"access level {level!r} is not valid for a {kind}; use one of: {choice}")
+                    yield ManifestError(
+                        ukey,
+                        f"access level {level!r} is not valid for a {used_kind}; use one of: {choice}",
+                    )
             if len(set(levels)) != len(levels):
                 yield ManifestError(ukey, "an access level is listed twice")
 
@@ -307,13 +324,19 @@ def _check_rules(m: Manifest) -> Iterator[ManifestError]:
         if spec.route is None:
             continue
         if spec.route in routes:
-            yield ManifestError(f"services.{service}.route", f"route {spec.route} is already used by services.{routes[spec.route]}")
+            yield ManifestError(
+                f"services.{service}.route",
+                f"route {spec.route} is already used by services.{routes[spec.route]}",
+            )
         routes[spec.route] = service
 
     for queue, qspec in m.queues.items():
         consumers = m.consumers(queue)
         if len(consumers) > 1:
-            yield ManifestError(f"queues.{queue}", f"consumed by {len(consumers)} services ({', '.join(consumers)}); a queue has one consumer (use a topic to fan out)")
+            yield ManifestError(
+                f"queues.{queue}",
+                f"consumed by {len(consumers)} services ({', '.join(consumers)}); a queue has one consumer (use a topic to fan out)",
+            )
         for consumer in consumers:
             svc = m.services[consumer]
             minimum = VISIBILITY_TO_TIMEOUT_RATIO * svc.timeout_s
@@ -323,28 +346,42 @@ def _check_rules(m: Manifest) -> Iterator[ManifestError]:
                     f"{qspec.visibility_timeout_s} s is below {VISIBILITY_TO_TIMEOUT_RATIO}x the timeout of its consumer services.{consumer} ({svc.timeout_s} s); use at least {minimum}",
                 )
         if qspec.fifo and qspec.batch_size > 10:
-            yield ManifestError(f"queues.{queue}.batch_size", "a FIFO queue delivers at most 10 messages per batch")
+            yield ManifestError(
+                f"queues.{queue}.batch_size", "a FIFO queue delivers at most 10 messages per batch"
+            )
         if qspec.batch_size > 10 and qspec.batching_window_s == 0:
-            yield ManifestError(f"queues.{queue}.batching_window_s", "a batch_size over 10 needs a batching window of at least 1 s")
+            yield ManifestError(
+                f"queues.{queue}.batching_window_s",
+                "a batch_size over 10 needs a batching window of at least 1 s",
+            )
 
     for bucket, bspec in m.buckets.items():
         for i, note in enumerate(bspec.notifications):
             if note.queue not in m.queues:
-                yield ManifestError(f"buckets.{bucket}.notifications.{i}.queue", f"unknown queue {note.queue!r}")
+                yield ManifestError(
+                    f"buckets.{bucket}.notifications.{i}.queue", f"unknown queue {note.queue!r}"
+                )
     for topic, tspec in m.topics.items():
         for i, sub in enumerate(tspec.subscriptions):
             if sub not in m.queues:
                 yield ManifestError(f"topics.{topic}.subscriptions.{i}", f"unknown queue {sub!r}")
     for name, sspec in m.schedules.items():
         if sspec.target not in m.queues and sspec.target not in m.services:
-            yield ManifestError(f"schedules.{name}.target", f"unknown queue or service {sspec.target!r}")
+            yield ManifestError(
+                f"schedules.{name}.target", f"unknown queue or service {sspec.target!r}"
+            )
     for table, tbl in m.tables.items():
         for index in tbl.indexes:
             if not re.match(r"^[A-Za-z0-9_.-]{3,255}$", index):
-                yield ManifestError(f"tables.{table}.indexes.{index}", "an index name has 3-255 letters, digits, '_', '-' or '.'")
+                yield ManifestError(
+                    f"tables.{table}.indexes.{index}",
+                    "an index name has 3-255 letters, digits, '_', '-' or '.'",
+                )
 
 
-def _check_length(kind: ResourceKind, key: str, project: str, env: str, name: str, m: Manifest) -> Iterator[ManifestError]:
+def _check_length(
+    kind: ResourceKind, key: str, project: str, env: str, name: str, m: Manifest
+) -> Iterator[ManifestError]:
     if kind == "queue":
         full = naming.queue_name(project, env, name, fifo=m.queues[name].fifo, dlq=True)
     elif kind == "secret":
@@ -355,6 +392,10 @@ def _check_length(kind: ResourceKind, key: str, project: str, env: str, name: st
         full = naming.physical_name(project, env, name)
     limit = naming.MAX_LENGTH[kind]
     if len(full) > limit:
-        yield ManifestError(key, f"name {full!r} is {len(full)} characters, over the AWS limit of {limit}")
+        yield ManifestError(
+            key, f"name {full!r} is {len(full)} characters, over the AWS limit of {limit}"
+        )
     if kind == "bucket" and not naming.BUCKET_RE.match(full):
-        yield ManifestError(key, f"S3 bucket name {full!r} may only use lower-case letters, digits, '-' and '.'")
+        yield ManifestError(
+            key, f"S3 bucket name {full!r} may only use lower-case letters, digits, '-' and '.'"
+        )

@@ -20,7 +20,9 @@ class Addresses(Protocol):
     def address(self, kind: ResourceKind, name: str) -> str: ...
 
 
-def service_environment(manifest: Manifest, service: str, env: str, addresses: Addresses) -> dict[str, str]:
+def service_environment(
+    manifest: Manifest, service: str, env: str, addresses: Addresses
+) -> dict[str, str]:
     """Env vars of ``service`` in ``env``, as the deployed function or container gets them.
 
     Lambda reserves ``AWS_REGION`` (its runtime sets it), so only container

@@ -18,7 +18,9 @@ github_repository = "acme/backend"
 environments = ["dev", "test", "prod"]
 """
 
-VALID = PROJECT + """
+VALID = (
+    PROJECT
+    + """
 [services.api]
 runtime = "lambda"
 route = "/api"
@@ -40,6 +42,7 @@ hash_key = "user_id"
 [buckets.uploads]
 notifications = [{ queue = "jobs", prefix = "incoming/" }]
 """
+)
 
 
 def manifest_error(text: str) -> ManifestError:
@@ -87,7 +90,7 @@ def test_the_example_stack_manifest_is_valid() -> None:
             id="queue-level-on-table",
         ),
         pytest.param(
-            VALID + '\n[queues.users]\n',
+            VALID + "\n[queues.users]\n",
             "tables.users",
             "duplicate name: queues.users is already called 'users'",
             id="duplicate-name-across-kinds",
@@ -99,25 +102,25 @@ def test_the_example_stack_manifest_is_valid() -> None:
             id="resource-named-like-a-service",
         ),
         pytest.param(
-            VALID + '\n[tables.' + "x" * 250 + ']\nhash_key = "id"\n',
+            VALID + "\n[tables." + "x" * 250 + ']\nhash_key = "id"\n',
             "tables." + "x" * 250,
             "over the AWS limit of 255",
             id="table-name-too-long",
         ),
         pytest.param(
-            VALID + '\n[queues.' + "q" * 67 + ']\n',
+            VALID + "\n[queues." + "q" * 67 + "]\n",
             "queues." + "q" * 67,
             "over the AWS limit of 80",
             id="queue-name-with-dlq-suffix-too-long",
         ),
         pytest.param(
-            VALID + '\n[buckets.' + "b" * 54 + ']\n',
+            VALID + "\n[buckets." + "b" * 54 + "]\n",
             "buckets." + "b" * 54,
             "over the AWS limit of 63",
             id="bucket-name-too-long",
         ),
         pytest.param(
-            VALID + '\n[buckets.my_files]\n',
+            VALID + "\n[buckets.my_files]\n",
             "buckets.my_files",
             "S3 bucket name",
             id="bucket-name-charset",
@@ -135,7 +138,9 @@ def test_the_example_stack_manifest_is_valid() -> None:
             id="route-used-twice",
         ),
         pytest.param(
-            VALID.replace('runtime = "lambda"\nroute = "/api"', 'runtime = "fargate"\nroute = "/api"'),
+            VALID.replace(
+                'runtime = "lambda"\nroute = "/api"', 'runtime = "fargate"\nroute = "/api"'
+            ),
             "services.api.runtime",
             "'fargate' is not one of",
             id="unknown-runtime",
@@ -202,7 +207,9 @@ def test_missing_project_section_is_reported() -> None:
     assert manifest_error('[services.api]\nruntime = "lambda"\n').key == "project"
 
 
-def test_cli_prints_one_line_and_exits_2_on_a_bad_manifest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_prints_one_line_and_exits_2_on_a_bad_manifest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "trellis.toml"
     path.write_text(VALID.replace('jobs = "consume"', 'jobz = "consume"'))
     status = main(["--manifest", str(path), "validate"])
@@ -213,7 +220,9 @@ def test_cli_prints_one_line_and_exits_2_on_a_bad_manifest(tmp_path: Path, capsy
     assert "Traceback" not in err
 
 
-def test_cli_reports_a_missing_manifest_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_reports_a_missing_manifest_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     status = main(["--manifest", str(tmp_path / "nope.toml"), "validate"])
     err = capsys.readouterr().err
     assert status == 2
@@ -221,7 +230,9 @@ def test_cli_reports_a_missing_manifest_in_one_line(tmp_path: Path, capsys: pyte
     assert err.count("\n") == 1
 
 
-def test_cli_validate_summarises_a_good_manifest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_validate_summarises_a_good_manifest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "trellis.toml"
     path.write_text(VALID)
     assert main(["--manifest", str(path), "validate"]) == 0

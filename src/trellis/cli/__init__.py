@@ -17,13 +17,21 @@ EXIT_USAGE = 2
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="trellis", description="Run FastAPI services on AWS from one manifest.")
-    parser.add_argument("--manifest", default="trellis.toml", help="path to the stack manifest (default: %(default)s)")
+    parser = argparse.ArgumentParser(
+        prog="trellis", description="Run FastAPI services on AWS from one manifest."
+    )
+    parser.add_argument(
+        "--manifest",
+        default="trellis.toml",
+        help="path to the stack manifest (default: %(default)s)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     dev = sub.add_parser("dev", help="run the whole stack locally on the embedded AWS emulator")
     dev.add_argument("--port", type=int, default=8000, help="gateway port (default: %(default)s)")
-    dev.add_argument("--emulator-port", type=int, default=4566, help="AWS emulator port (default: %(default)s)")
+    dev.add_argument(
+        "--emulator-port", type=int, default=4566, help="AWS emulator port (default: %(default)s)"
+    )
     dev.add_argument("--env", help="environment whose names to use (default: the manifest's first)")
     dev.add_argument("--color", choices=["auto", "always", "never"], default="auto")
 
@@ -31,13 +39,17 @@ def _parser() -> argparse.ArgumentParser:
 
     env = sub.add_parser("env", help="print the env vars a service gets in AWS")
     env.add_argument("service")
-    env.add_argument("--env", dest="environment", help="environment (default: the manifest's first)")
+    env.add_argument(
+        "--env", dest="environment", help="environment (default: the manifest's first)"
+    )
 
     iam = sub.add_parser("iam", help="IAM policies derived from the manifest")
     iam_sub = iam.add_subparsers(dest="iam_command", required=True, metavar="IAM_COMMAND")
     show = iam_sub.add_parser("show", help="print a service's execution-role policy as JSON")
     show.add_argument("service")
-    show.add_argument("--env", dest="environment", help="environment (default: the manifest's first)")
+    show.add_argument(
+        "--env", dest="environment", help="environment (default: the manifest's first)"
+    )
     show.add_argument("--account-id", default="123456789012")
     return parser
 
@@ -65,7 +77,9 @@ def _environment(manifest: Manifest, requested: str | None) -> str:
     if requested is None:
         return manifest.project.environments[0]
     if requested not in manifest.project.environments:
-        raise _UsageError(f"--env {requested}: not one of {', '.join(manifest.project.environments)}")
+        raise _UsageError(
+            f"--env {requested}: not one of {', '.join(manifest.project.environments)}"
+        )
     return requested
 
 
@@ -77,7 +91,10 @@ def _service(manifest: Manifest, name: str) -> str:
 
 def _dispatch(args: argparse.Namespace, manifest: Manifest) -> int:
     if args.command == "validate":
-        counts = {kind: sum(1 for k, _, _ in manifest.resources() if k == kind) for kind, _, _ in manifest.resources()}
+        counts = {
+            kind: sum(1 for k, _, _ in manifest.resources() if k == kind)
+            for kind, _, _ in manifest.resources()
+        }
         parts = ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in counts.items())
         print(f"{args.manifest}: ok — {len(manifest.services)} services, {parts or 'no resources'}")
         return 0
@@ -86,7 +103,9 @@ def _dispatch(args: argparse.Namespace, manifest: Manifest) -> int:
         from trellis.wiring import service_environment
 
         env = _environment(manifest, args.environment)
-        variables = service_environment(manifest, _service(manifest, args.service), env, AwsAddresses(manifest, env))
+        variables = service_environment(
+            manifest, _service(manifest, args.service), env, AwsAddresses(manifest, env)
+        )
         for key, value in variables.items():
             print(f"{key}={value}")
         return 0
@@ -95,7 +114,11 @@ def _dispatch(args: argparse.Namespace, manifest: Manifest) -> int:
 
         env = _environment(manifest, args.environment)
         arns = Arns(region=manifest.project.region, account_id=args.account_id)
-        print(json.dumps(service_policy(manifest, _service(manifest, args.service), env, arns), indent=2))
+        print(
+            json.dumps(
+                service_policy(manifest, _service(manifest, args.service), env, arns), indent=2
+            )
+        )
         return 0
     if args.command == "dev":
         from trellis.local.dev import DevOptions, run_dev

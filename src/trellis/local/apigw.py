@@ -52,7 +52,7 @@ def build_event(
         multi_query.setdefault(key, []).append(value)
     proxy = path[len(route) :].lstrip("/") if path.startswith(route) else path.lstrip("/")
     content_type = single.get("content-type", single.get("Content-Type", ""))
-    is_text = not body or content_type.startswith(_TEXT_TYPES) and _is_utf8(body)
+    is_text = not body or (content_type.startswith(_TEXT_TYPES) and _is_utf8(body))
     request_id = str(uuid.uuid4())
     now_ms = int(time.time() * 1000)
     return {
@@ -96,7 +96,9 @@ def _is_utf8(body: bytes) -> bool:
 def parse_result(result: object) -> HttpResponse:
     """Turn a Lambda proxy result into an HTTP response; a malformed one is a 502, as on AWS."""
     if not isinstance(result, dict) or not isinstance(result.get("statusCode"), int):
-        return HttpResponse(502, [("content-type", "application/json")], b'{"message": "Internal server error"}')
+        return HttpResponse(
+            502, [("content-type", "application/json")], b'{"message": "Internal server error"}'
+        )
     headers: list[tuple[str, str]] = []
     multi = result.get("multiValueHeaders") or {}
     for key, values in multi.items():

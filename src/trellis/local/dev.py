@@ -8,10 +8,12 @@ also die with this process if it is killed outright (see ``processes``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -19,7 +21,13 @@ from typing import Any, TextIO
 import uvicorn
 
 from trellis import naming
-from trellis.local.emulator import LOCAL_ACCOUNT_ID, LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY, Emulator, port_in_use
+from trellis.local.emulator import (
+    LOCAL_ACCESS_KEY,
+    LOCAL_ACCOUNT_ID,
+    LOCAL_SECRET_KEY,
+    Emulator,
+    port_in_use,
+)
 from trellis.local.event_source import SqsEventSource
 from trellis.local.gateway import Gateway, Route
 from trellis.local.provision import LocalAddresses, provision
@@ -29,7 +37,17 @@ from trellis.wiring import service_environment
 
 #: Host variables a service process keeps; everything else comes from the manifest,
 #: so a developer's real AWS credentials or profile never reach a local service.
-_PASSTHROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TERM", "TMPDIR", "VIRTUAL_ENV", "SYSTEMROOT", "OTEL_EXPORTER_OTLP_ENDPOINT")
+_PASSTHROUGH = (
+    "PATH",
+    "HOME",
+    "LANG",
+    "LC_ALL",
+    "TERM",
+    "TMPDIR",
+    "VIRTUAL_ENV",
+    "SYSTEMROOT",
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+)
 
 _COLORS = ("36", "33", "35", "32", "34", "31")
 
@@ -98,9 +116,10 @@ class DevStack:
             else:
                 routes.append(Route(spec.route, name, base_url=self.containers[name].base_url))
         self._gateway = Gateway(routes, stage=opts.env, log=self.log)
-        config = uvicorn.Config(self._gateway, host="127.0.0.1", port=opts.port, log_level="warning", lifespan="off")
-        self._server = uvicorn.Server(config)
-        self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        config = uvicorn.Config(
+            self._gateway, host="127.0.0.1", port=opts.port, log_level="warning", lifespan="off"
+        )
+        self._server = _GatewayServer(config)
         self._tasks.append(asyncio.create_task(self._server.serve()))
         while not self._server.started:
             if self._tasks[0].done():
@@ -120,7 +139,9 @@ class DevStack:
             fn = LambdaFunction(
                 name,
                 handler=self.manifest.lambda_handler(name),
-                function_name=naming.physical_name(self.manifest.project.name, self.options.env, name),
+                function_name=naming.physical_name(
+                    self.manifest.project.name, self.options.env, name
+                ),
                 env=env,
                 cwd=cwd,
                 timeout_s=spec.timeout_s,
@@ -130,7 +151,9 @@ class DevStack:
             self.functions[name] = fn
             await fn.start()
         else:
-            svc = ContainerService(name, app=self.manifest.asgi_app(name), env=env, cwd=cwd, log=self.log)
+            svc = ContainerService(
+                name, app=self.manifest.asgi_app(name), env=env, cwd=cwd, log=self.log
+            )
             self.containers[name] = svc
             await svc.start()
 
@@ -196,7 +219,9 @@ class DevStack:
         import httpx
 
         deadline = time.monotonic() + timeout_s
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{self.options.port}", timeout=5.0) as client:
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{self.options.port}", timeout=5.0
+        ) as client:
             for name, spec in self.manifest.services.items():
                 if spec.route is None:
                     continue
@@ -207,7 +232,9 @@ class DevStack:
                     except httpx.TransportError:
                         pass
                     if time.monotonic() > deadline:
-                        raise DevError(f"service {name} did not answer {spec.route}/health with 200")
+                        raise DevError(
+                            f"service {name} did not answer {spec.route}/health with 200"
+                        )
                     await asyncio.sleep(0.05)
 
     async def stop(self) -> None:
@@ -218,9 +245,12 @@ class DevStack:
                 await asyncio.wait_for(task, 5)
             except (TimeoutError, asyncio.CancelledError):
                 task.cancel()
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - one broken part must not stop the rest from stopping
                 self.log("trellis", f"stopping: {type(exc).__name__}: {exc}")
-        await asyncio.gather(*(fn.stop() for fn in self.functions.values()), *(c.stop() for c in self.containers.values()))
+        await asyncio.gather(
+            *(fn.stop() for fn in self.functions.values()),
+            *(c.stop() for c in self.containers.values()),
+        )
         if self._gateway is not None:
             await self._gateway.aclose()
         if self.emulator is not None:
@@ -241,9 +271,19 @@ class DevStack:
         for (kind, name), value in self.addresses.values.items():
             lines.append(f"  {name:<22}{kind:<11}{value}")
         lines.append("")
-        lines.append(f"  emulator {self.emulator.endpoint}   gateway {base}   Ctrl-C stops everything")
+        lines.append(
+            f"  emulator {self.emulator.endpoint}   gateway {base}   Ctrl-C stops everything"
+        )
         lines.append("")
         return "\n".join(lines)
+
+
+class _GatewayServer(uvicorn.Server):
+    """uvicorn without its own signal handling: ``trellis dev`` owns Ctrl-C and SIGTERM."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
 
 
 class DevError(RuntimeError):
@@ -274,10 +314,11 @@ async def _run(manifest: Manifest, options: DevOptions, log: ConsoleLog) -> int:
     except DevError as exc:
         log("trellis", f"error: {exc}")
         status = 1
-    except Exception as exc:  # start-up failures are reported in one line, then cleaned up
+    except Exception as exc:  # noqa: BLE001 - start-up failures are reported in one line, then cleaned up
         log("trellis", f"error: {type(exc).__name__}: {exc}")
         status = 1
     finally:
+        stop.set()
         await stack.stop()
     log("trellis", "stopped")
     return status

@@ -74,11 +74,19 @@ class Emulator:
             )
         env = {**os.environ, **self.extra_env}
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "trellis.local.emulator", "--host", self.host, "--port", str(self.port)],
+            [
+                sys.executable,
+                "-m",
+                "trellis.local.emulator",
+                "--host",
+                self.host,
+                "--port",
+                str(self.port),
+            ],
             stdout=stdout,
             stderr=subprocess.STDOUT,
             env=env,
-            preexec_fn=child_preexec,  # noqa: PLW1509 - only sets the parent-death signal
+            preexec_fn=child_preexec,
         )
         self.wait_ready(timeout_s)
         return self
@@ -91,7 +99,9 @@ class Emulator:
             if self.healthy():
                 return
             time.sleep(0.05)
-        raise EmulatorError(f"the emulator did not answer on {self.endpoint} within {timeout_s:.0f} s")
+        raise EmulatorError(
+            f"the emulator did not answer on {self.endpoint} within {timeout_s:.0f} s"
+        )
 
     def healthy(self) -> bool:
         try:

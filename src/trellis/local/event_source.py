@@ -12,6 +12,7 @@ fails the whole batch; so does a malformed ``batchItemFailures``, as on AWS.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import random
 import time
@@ -63,12 +64,15 @@ class SqsEventSource:
         while not stop.is_set():
             try:
                 messages = await self._collect(stop)
-            except Exception as exc:  # the emulator may be down: back off, never crash
+            except Exception as exc:  # noqa: BLE001 - the emulator may be down: back off, never crash
                 self.stats.receive_errors += 1
                 failures += 1
                 delay = min(10.0, 0.2 * 2**failures) * self._random.uniform(0.5, 1.0)
                 if failures == 1 or failures % 10 == 0:
-                    self.log(self.function.name, f"event source {self.queue_name}: receive failed ({type(exc).__name__}); retrying in {delay:.1f} s")
+                    self.log(
+                        self.function.name,
+                        f"event source {self.queue_name}: receive failed ({type(exc).__name__}); retrying in {delay:.1f} s",
+                    )
                 await _sleep_or_stop(stop, delay)
                 continue
             failures = 0
@@ -104,12 +108,18 @@ class SqsEventSource:
         result = await self.function.invoke(event)
         if not result.ok:
             self.stats.failed_batches += 1
-            self.log(self.function.name, f"event source {self.queue_name}: batch of {len(messages)} failed ({result.error}); records stay in the queue")
+            self.log(
+                self.function.name,
+                f"event source {self.queue_name}: batch of {len(messages)} failed ({result.error}); records stay in the queue",
+            )
             return
         failed = _failed_ids(result.payload, {m["MessageId"] for m in messages})
         if failed is None:
             self.stats.failed_batches += 1
-            self.log(self.function.name, f"event source {self.queue_name}: invalid batchItemFailures; the whole batch is retried")
+            self.log(
+                self.function.name,
+                f"event source {self.queue_name}: invalid batchItemFailures; the whole batch is retried",
+            )
             return
         self.stats.failed_records += len(failed)
         done = [m for m in messages if m["MessageId"] not in failed]
@@ -118,7 +128,9 @@ class SqsEventSource:
             resp = await asyncio.to_thread(
                 self.sqs.delete_message_batch,
                 QueueUrl=self.queue_url,
-                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(chunk)],
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(chunk)
+                ],
             )
             self.stats.deleted += len(resp.get("Successful", []))
 
@@ -157,7 +169,8 @@ def sqs_record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str
             }
             for name, value in message.get("MessageAttributes", {}).items()
         },
-        "md5OfBody": message.get("MD5OfBody") or hashlib.md5(message["Body"].encode(), usedforsecurity=False).hexdigest(),
+        "md5OfBody": message.get("MD5OfBody")
+        or hashlib.md5(message["Body"].encode(), usedforsecurity=False).hexdigest(),
         "eventSource": "aws:sqs",
         "eventSourceARN": queue_arn,
         "awsRegion": region,
@@ -165,7 +178,5 @@ def sqs_record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str
 
 
 async def _sleep_or_stop(stop: asyncio.Event, delay: float) -> None:
-    try:
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), delay)
-    except TimeoutError:
-        pass

@@ -64,7 +64,13 @@ class Gateway:
             return
         started = time.perf_counter()
         response = await self._handle(scope, receive)
-        await send({"type": "http.response.start", "status": response.status, "headers": [(k.encode(), v.encode()) for k, v in response.headers]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": response.status,
+                "headers": [(k.encode(), v.encode()) for k, v in response.headers],
+            }
+        )
         await send({"type": "http.response.body", "body": response.body})
         elapsed = (time.perf_counter() - started) * 1000
         self.log("gateway", f"{scope['method']} {scope['path']} {response.status} {elapsed:.0f}ms")
@@ -77,13 +83,24 @@ class Gateway:
         limit = LAMBDA_PAYLOAD_LIMIT if route.function else API_PAYLOAD_LIMIT
         body = await _read_body(receive, limit)
         if body is None:
-            return _error(413, "payload_too_large", f"request body is over the {limit // (1024 * 1024)} MB limit")
+            return _error(
+                413,
+                "payload_too_large",
+                f"request body is over the {limit // (1024 * 1024)} MB limit",
+            )
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
         if route.function is not None:
             return await self._invoke(route.function, route, scope, headers, body)
         return await self._proxy(route, scope, headers, body)
 
-    async def _invoke(self, fn: LambdaFunction, route: Route, scope: Scope, headers: list[tuple[str, str]], body: bytes) -> HttpResponse:
+    async def _invoke(
+        self,
+        fn: LambdaFunction,
+        route: Route,
+        scope: Scope,
+        headers: list[tuple[str, str]],
+        body: bytes,
+    ) -> HttpResponse:
         client = scope.get("client") or ("127.0.0.1", 0)
         event = build_event(
             method=scope["method"],
@@ -97,27 +114,51 @@ class Gateway:
         )
         result = await fn.invoke(event)
         if result.timed_out:
-            return HttpResponse(504, [("content-type", "application/json")], b'{"message": "Endpoint request timed out"}')
+            return HttpResponse(
+                504,
+                [("content-type", "application/json")],
+                b'{"message": "Endpoint request timed out"}',
+            )
         if not result.ok:
-            return HttpResponse(502, [("content-type", "application/json")], b'{"message": "Internal server error"}')
+            return HttpResponse(
+                502, [("content-type", "application/json")], b'{"message": "Internal server error"}'
+            )
         return parse_result(result.payload)
 
-    async def _proxy(self, route: Route, scope: Scope, headers: list[tuple[str, str]], body: bytes) -> HttpResponse:
+    async def _proxy(
+        self, route: Route, scope: Scope, headers: list[tuple[str, str]], body: bytes
+    ) -> HttpResponse:
         assert route.base_url is not None
         rest = scope["path"][len(route.prefix) :] or "/"
         url = f"{route.base_url}{rest}"
-        forwarded = [(k, v) for k, v in headers if k.lower() not in {"host", "content-length", "connection"}]
+        forwarded = [
+            (k, v) for k, v in headers if k.lower() not in {"host", "content-length", "connection"}
+        ]
         forwarded.append(("x-forwarded-prefix", route.prefix))
         try:
             resp = await self._http.request(
-                scope["method"], url, params=scope.get("query_string", b"").decode("latin-1"), headers=forwarded, content=body
+                scope["method"],
+                url,
+                params=scope.get("query_string", b"").decode("latin-1"),
+                headers=forwarded,
+                content=body,
             )
         except httpx.TimeoutException:
-            return HttpResponse(504, [("content-type", "application/json")], b'{"message": "Endpoint request timed out"}')
+            return HttpResponse(
+                504,
+                [("content-type", "application/json")],
+                b'{"message": "Endpoint request timed out"}',
+            )
         except httpx.TransportError:
-            return HttpResponse(502, [("content-type", "application/json")], b'{"message": "Internal server error"}')
+            return HttpResponse(
+                502, [("content-type", "application/json")], b'{"message": "Internal server error"}'
+            )
         skip = {"content-length", "transfer-encoding", "connection", "content-encoding"}
-        return HttpResponse(resp.status_code, [(k, v) for k, v in resp.headers.multi_items() if k.lower() not in skip], resp.content)
+        return HttpResponse(
+            resp.status_code,
+            [(k, v) for k, v in resp.headers.multi_items() if k.lower() not in skip],
+            resp.content,
+        )
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes | None:

@@ -35,7 +35,9 @@ INVOKE_PATH = "/2015-03-31/functions/function/invocations"
 class LambdaContext:
     """The context object Lambda passes to a Python handler."""
 
-    def __init__(self, function_name: str, memory_mb: int, timeout_s: int, region: str, account_id: str) -> None:
+    def __init__(
+        self, function_name: str, memory_mb: int, timeout_s: int, region: str, account_id: str
+    ) -> None:
         self.function_name = function_name
         self.function_version = "$LATEST"
         self.invoked_function_arn = f"arn:aws:lambda:{region}:{account_id}:function:{function_name}"
@@ -63,13 +65,15 @@ def load_handler(spec: str) -> Callable[[dict[str, Any], Any], Any]:
     return handler  # type: ignore[no-any-return]
 
 
-def _make_server(handler: Callable[[dict[str, Any], Any], Any], args: argparse.Namespace) -> HTTPServer:
+def _make_server(
+    handler: Callable[[dict[str, Any], Any], Any], args: argparse.Namespace
+) -> HTTPServer:
     region = os.environ.get("AWS_REGION", "us-east-1")
 
     class Invocations(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        def log_message(self, format: str, *args: Any) -> None:
             return  # the service logs its own requests; keep the output clean
 
         def do_GET(self) -> None:
@@ -84,10 +88,12 @@ def _make_server(handler: Callable[[dict[str, Any], Any], Any], args: argparse.N
                 return
             length = int(self.headers.get("Content-Length") or 0)
             event = json.loads(self.rfile.read(length) or b"{}")
-            context = LambdaContext(args.function_name, args.memory, args.timeout, region, args.account_id)
+            context = LambdaContext(
+                args.function_name, args.memory, args.timeout, region, args.account_id
+            )
             try:
                 result = handler(event, context)
-            except Exception as exc:  # the Invoke API reports any handler error
+            except Exception as exc:  # noqa: BLE001 - the Invoke API reports any handler error
                 traceback.print_exc()
                 body = {
                     "errorMessage": str(exc),
@@ -96,7 +102,9 @@ def _make_server(handler: Callable[[dict[str, Any], Any], Any], args: argparse.N
                 }
                 self._reply(200, json.dumps(body).encode(), {"X-Amz-Function-Error": "Unhandled"})
                 return
-            self._reply(200, json.dumps(result).encode(), {"X-Amz-Request-Id": context.aws_request_id})
+            self._reply(
+                200, json.dumps(result).encode(), {"X-Amz-Request-Id": context.aws_request_id}
+            )
 
         def _reply(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
             self.send_response(status)
@@ -129,7 +137,12 @@ def main(argv: list[str] | None = None) -> None:
     handler = load_handler(args.handler)
     init_ms = (time.perf_counter() - started) * 1000
     server = _make_server(handler, args)
-    print(json.dumps({"event": "lambda_init", "handler": args.handler, "init_duration_ms": round(init_ms, 1)}), flush=True)
+    print(
+        json.dumps(
+            {"event": "lambda_init", "handler": args.handler, "init_duration_ms": round(init_ms, 1)}
+        ),
+        flush=True,
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -34,7 +34,9 @@ class LocalAddresses:
         return self.values[(kind, name)]
 
 
-def provision(manifest: Manifest, env: str, clients: ClientFactory, *, account_id: str) -> LocalAddresses:
+def provision(
+    manifest: Manifest, env: str, clients: ClientFactory, *, account_id: str
+) -> LocalAddresses:
     """Create queues (with DLQs), tables, buckets, topics, secrets and parameters."""
     arns = Arns(region=manifest.project.region, account_id=account_id)
     out = LocalAddresses()
@@ -48,7 +50,13 @@ def provision(manifest: Manifest, env: str, clients: ClientFactory, *, account_i
     for name, bucket in manifest.buckets.items():
         _bucket(manifest, env, name, bucket, clients("s3"), clients("sqs"), arns, out)
     for name, secret in manifest.secrets.items():
-        _secret(physical_resource_name(manifest, "secret", name, env), secret, clients("secretsmanager"), name, out)
+        _secret(
+            physical_resource_name(manifest, "secret", name, env),
+            secret,
+            clients("secretsmanager"),
+            name,
+            out,
+        )
     for name, param in manifest.parameters.items():
         _parameter(physical_resource_name(manifest, "parameter", name, env), param, clients("ssm"))
         out.values[("parameter", name)] = physical_resource_name(manifest, "parameter", name, env)
@@ -78,7 +86,10 @@ def _queue(
             "DelaySeconds": str(spec.delay_s),
             "ReceiveMessageWaitTimeSeconds": str(spec.receive_wait_s),
             "RedrivePolicy": json.dumps(
-                {"deadLetterTargetArn": arns.of("queue", dlq_name), "maxReceiveCount": spec.max_receive_count}
+                {
+                    "deadLetterTargetArn": arns.of("queue", dlq_name),
+                    "maxReceiveCount": spec.max_receive_count,
+                }
             ),
             **fifo_attrs,
         },
@@ -86,7 +97,9 @@ def _queue(
     sqs.set_queue_attributes(
         QueueUrl=dlq_url,
         Attributes={
-            "RedriveAllowPolicy": json.dumps({"redrivePermission": "byQueue", "sourceQueueArns": [main_arn]})
+            "RedriveAllowPolicy": json.dumps(
+                {"redrivePermission": "byQueue", "sourceQueueArns": [main_arn]}
+            )
         },
     )
     out.values[("queue", name)] = main_url
@@ -120,7 +133,9 @@ def _table(physical: str, spec: Table, dynamodb: Any) -> None:
         indexes.append(gsi)
     request: dict[str, Any] = {
         "TableName": physical,
-        "AttributeDefinitions": [{"AttributeName": k, "AttributeType": t} for k, t in attributes.items()],
+        "AttributeDefinitions": [
+            {"AttributeName": k, "AttributeType": t} for k, t in attributes.items()
+        ],
         "KeySchema": key_schema,
         "DeletionProtectionEnabled": False,  # local tables are thrown away with the emulator
     }
@@ -145,7 +160,9 @@ def _table(physical: str, spec: Table, dynamodb: Any) -> None:
         )
 
 
-def _topic(manifest: Manifest, env: str, name: str, spec: Topic, sns: Any, out: LocalAddresses) -> None:
+def _topic(
+    manifest: Manifest, env: str, name: str, spec: Topic, sns: Any, out: LocalAddresses
+) -> None:
     physical = physical_resource_name(manifest, "topic", name, env) + (".fifo" if spec.fifo else "")
     attrs = {"FifoTopic": "true"} if spec.fifo else {}
     arn = sns.create_topic(Name=physical, Attributes=attrs)["TopicArn"]
@@ -175,7 +192,8 @@ def _bucket(
             s3.create_bucket(Bucket=physical)
         else:
             s3.create_bucket(
-                Bucket=physical, CreateBucketConfiguration={"LocationConstraint": manifest.project.region}
+                Bucket=physical,
+                CreateBucketConfiguration={"LocationConstraint": manifest.project.region},
             )
     except (s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists):
         pass
@@ -211,7 +229,11 @@ def _bucket(
             # The queue must let S3 send to it, as the Terraform queue policy does.
             sqs.set_queue_attributes(
                 QueueUrl=out.values[("queue", note.queue)],
-                Attributes={"Policy": json.dumps(_s3_to_queue_policy(queue_arn, arns.of("bucket", physical)))},
+                Attributes={
+                    "Policy": json.dumps(
+                        _s3_to_queue_policy(queue_arn, arns.of("bucket", physical))
+                    )
+                },
             )
             rules = [{"Name": "prefix", "Value": note.prefix}] if note.prefix else []
             if note.suffix:
@@ -246,7 +268,9 @@ def _secret(physical: str, spec: Secret, sm: Any, name: str, out: LocalAddresses
     # Terraform creates the secret without a value; locally a service needs one to read.
     value = spec.local_value if spec.local_value is not None else secrets.token_urlsafe(24)
     try:
-        arn = sm.create_secret(Name=physical, Description=spec.description, SecretString=value)["ARN"]
+        arn = sm.create_secret(Name=physical, Description=spec.description, SecretString=value)[
+            "ARN"
+        ]
     except sm.exceptions.ResourceExistsException:
         arn = sm.describe_secret(SecretId=physical)["ARN"]
     out.values[("secret", name)] = arn

@@ -31,7 +31,9 @@ class ServiceStartError(RuntimeError):
 class ManagedProcess:
     """A child process whose output is forwarded line by line to a log sink."""
 
-    def __init__(self, name: str, argv: list[str], env: dict[str, str], cwd: Path, log: LogSink) -> None:
+    def __init__(
+        self, name: str, argv: list[str], env: dict[str, str], cwd: Path, log: LogSink
+    ) -> None:
         self.name = name
         self.argv = argv
         self.env = env
@@ -137,7 +139,9 @@ class LambdaFunction:
         ]
         self.process = ManagedProcess(name, argv, env, cwd, log)
         self._lock = asyncio.Lock()
-        self._http = httpx.AsyncClient(base_url=f"http://127.0.0.1:{self.port}", timeout=timeout_s + 1.0)
+        self._http = httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{self.port}", timeout=timeout_s + 1.0
+        )
         self.invocations = 0
 
     async def start(self, timeout_s: float = 20.0) -> None:
@@ -164,7 +168,9 @@ class LambdaFunction:
                 return InvokeResult(error=f"runtime exited: {exc}")
             payload = resp.json()
             if resp.headers.get("X-Amz-Function-Error"):
-                return InvokeResult(payload=payload, error=str(payload.get("errorType", "Unhandled")))
+                return InvokeResult(
+                    payload=payload, error=str(payload.get("errorType", "Unhandled"))
+                )
             return InvokeResult(payload=payload)
 
     async def _restart(self) -> None:
@@ -176,7 +182,9 @@ class LambdaFunction:
 class ContainerService:
     """A container-runtime service (App Runner, ECS Express) under uvicorn."""
 
-    def __init__(self, name: str, *, app: str, env: dict[str, str], cwd: Path, log: LogSink) -> None:
+    def __init__(
+        self, name: str, *, app: str, env: dict[str, str], cwd: Path, log: LogSink
+    ) -> None:
         self.name = name
         self.port = free_port()
         env = {**env, "PORT": str(self.port)}
@@ -205,11 +213,15 @@ class ContainerService:
         await self.process.stop(grace_s=12.0)
 
 
-async def _wait_healthy(process: ManagedProcess, client: httpx.AsyncClient, path: str, timeout_s: float) -> None:
+async def _wait_healthy(
+    process: ManagedProcess, client: httpx.AsyncClient, path: str, timeout_s: float
+) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if not process.running:
-            raise ServiceStartError(f"service {process.name} exited during start-up (see its log above)")
+            raise ServiceStartError(
+                f"service {process.name} exited during start-up (see its log above)"
+            )
         try:
             if (await client.get(path, timeout=1.0)).status_code == 200:
                 return

@@ -20,7 +20,13 @@ class DevProcess:
     ...     httpx.get(f"{dev.base_url}/api/health")
     """
 
-    def __init__(self, manifest: str | Path, *, env: dict[str, str] | None = None, ready_timeout_s: float = 30.0) -> None:
+    def __init__(
+        self,
+        manifest: str | Path,
+        *,
+        env: dict[str, str] | None = None,
+        ready_timeout_s: float = 30.0,
+    ) -> None:
         self.manifest = Path(manifest).resolve()
         self.port = free_port()
         self.emulator_port = free_port()
@@ -42,8 +48,18 @@ class DevProcess:
 
     def start(self) -> DevProcess:
         argv = [
-            sys.executable, "-m", "trellis", "--manifest", str(self.manifest), "dev",
-            "--port", str(self.port), "--emulator-port", str(self.emulator_port), "--color", "never",
+            sys.executable,
+            "-m",
+            "trellis",
+            "--manifest",
+            str(self.manifest),
+            "dev",
+            "--port",
+            str(self.port),
+            "--emulator-port",
+            str(self.emulator_port),
+            "--color",
+            "never",
         ]
         started = time.monotonic()
         self._proc = subprocess.Popen(
@@ -53,14 +69,16 @@ class DevProcess:
             stderr=subprocess.STDOUT,
             text=True,
             env={**os.environ, **self.extra_env},
-            preexec_fn=child_preexec,  # noqa: PLW1509
+            preexec_fn=child_preexec,
         )
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
         if not self._ready.wait(self.ready_timeout_s) or self._proc.poll() is not None:
             output = "\n".join(self.lines[-40:])
             self.stop()
-            raise AssertionError(f"trellis dev was not ready within {self.ready_timeout_s:.0f} s:\n{output}")
+            raise AssertionError(
+                f"trellis dev was not ready within {self.ready_timeout_s:.0f} s:\n{output}"
+            )
         self.ready_s = time.monotonic() - started
         return self
 
@@ -94,5 +112,10 @@ class DevProcess:
     def __enter__(self) -> DevProcess:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()

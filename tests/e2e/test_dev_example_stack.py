@@ -1,0 +1,83 @@
+"""`trellis dev` on the example stack, driven over HTTP like a user would."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import boto3
+import httpx
+import pytest
+
+from tests.e2e.conftest import alive, descendants
+from trellis.local.emulator import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY
+from trellis.testing import DevProcess, wait_until
+
+pytestmark = pytest.mark.e2e
+
+
+def test_example_stack_serves_health_routes_jobs_and_stops_cleanly(root: Path) -> None:
+    dev = DevProcess(root / "trellis.toml").start()
+    try:
+        print(f"trellis dev ready in {dev.ready_s:.2f} s")
+        children = descendants(dev._proc.pid)  # type: ignore[union-attr]
+        assert len(children) >= 3  # emulator + one process per service
+
+        with httpx.Client(base_url=dev.base_url, timeout=10) as http:
+            api = http.get("/api/health")
+            worker = http.get("/worker/health")
+            assert api.status_code == 200 and api.json()["service"] == "api"
+            assert worker.status_code == 200 and worker.json()["service"] == "worker"
+
+            ready = http.get("/api/ready")
+            assert ready.status_code == 200, ready.text
+            assert set(ready.json()["checks"]) == {"users_table", "uploads_bucket", "jobs_queue"}
+
+            unknown = http.get("/nowhere")
+            assert unknown.status_code == 404
+            assert unknown.json()["error"]["code"] == "not_found"
+            missing = http.get("/api/no-such-route", headers={"x-request-id": "req-123"})
+            assert missing.status_code == 404
+            assert missing.json()["error"] == {
+                "code": "not_found",
+                "message": missing.json()["error"]["message"],
+                "request_id": "req-123",
+            }
+
+        sqs = boto3.client(
+            "sqs",
+            region_name="us-east-1",
+            endpoint_url=dev.emulator_endpoint,
+            aws_access_key_id=LOCAL_ACCESS_KEY,
+            aws_secret_access_key=LOCAL_SECRET_KEY,
+        )
+        url = sqs.get_queue_url(QueueName="acme-dev-jobs")["QueueUrl"]
+        sent = sqs.send_message(
+            QueueUrl=url,
+            MessageBody=json.dumps({"type": "process_data", "payload": {"key": "value"}}),
+        )
+        wait_until(
+            lambda: any(
+                sent["MessageId"] in line and "job_processed" in line for line in dev.lines
+            ),
+            timeout_s=15,
+            what="the worker's SQS handler to process the message",
+        )
+        wait_until(
+            lambda: _depth(sqs, url) == 0, timeout_s=10, what="the processed message to be deleted"
+        )
+    finally:
+        status = dev.stop()
+    assert status == 0, dev.output()[-2000:]
+    assert not [pid for pid in children if alive(pid)], "trellis dev left processes behind"
+    assert "stopped" in dev.lines[-1]
+
+
+def _depth(sqs: object, url: str) -> int:
+    attrs = sqs.get_queue_attributes(  # type: ignore[attr-defined]
+        QueueUrl=url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return int(attrs["ApproximateNumberOfMessages"]) + int(
+        attrs["ApproximateNumberOfMessagesNotVisible"]
+    )

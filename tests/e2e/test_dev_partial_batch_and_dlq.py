@@ -1,0 +1,80 @@
+"""Through `trellis dev`: one failing record stays in the queue, retries, then lands in the DLQ."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+
+from trellis.local.emulator import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY
+from trellis.testing import DevProcess, wait_until
+
+pytestmark = pytest.mark.e2e
+
+MAX_RECEIVE_COUNT = 2  # tests/e2e/stacks/fast/trellis.toml
+
+
+def test_a_failing_record_is_retried_alone_then_moved_to_the_dlq(root: Path) -> None:
+    with DevProcess(root / "tests/e2e/stacks/fast/trellis.toml") as dev:
+        sqs = boto3.client(
+            "sqs",
+            region_name="us-east-1",
+            endpoint_url=dev.emulator_endpoint,
+            aws_access_key_id=LOCAL_ACCESS_KEY,
+            aws_secret_access_key=LOCAL_SECRET_KEY,
+        )
+        url = sqs.get_queue_url(QueueName="fast-dev-jobs")["QueueUrl"]
+        dlq = sqs.get_queue_url(QueueName="fast-dev-jobs-dlq")["QueueUrl"]
+        result = sqs.send_message_batch(
+            QueueUrl=url,
+            Entries=[
+                {
+                    "Id": "a",
+                    "MessageBody": json.dumps({"type": "process_data", "payload": {"n": 1}}),
+                },
+                {"Id": "poison", "MessageBody": "this is not a job"},
+                {
+                    "Id": "b",
+                    "MessageBody": json.dumps({"type": "process_data", "payload": {"n": 2}}),
+                },
+            ],
+        )
+        ids = {e["Id"]: e["MessageId"] for e in result["Successful"]}
+
+        def processed(message_id: str) -> int:
+            return sum(1 for line in dev.lines if message_id in line and "job_processed" in line)
+
+        def failed(message_id: str) -> int:
+            return sum(1 for line in dev.lines if message_id in line and "record_failed" in line)
+
+        wait_until(
+            lambda: processed(ids["a"]) and processed(ids["b"]) and failed(ids["poison"]),
+            timeout_s=15,
+            what="the first batch",
+        )
+        # Exactly the failed record is left: in flight until its visibility timeout ends.
+        assert counts(sqs, url) == (0, 1)
+
+        wait_until(
+            lambda: counts(sqs, dlq)[0] == 1,
+            timeout_s=30,
+            what="the poison message to reach the DLQ",
+        )
+        assert counts(sqs, url) == (0, 0)
+        assert failed(ids["poison"]) == MAX_RECEIVE_COUNT
+        assert processed(ids["a"]) == 1 and processed(ids["b"]) == 1
+        (dead,) = sqs.receive_message(QueueUrl=dlq, MessageSystemAttributeNames=["All"])["Messages"]
+        assert dead["MessageId"] == ids["poison"]
+        assert dead["Body"] == "this is not a job"
+
+
+def counts(sqs: object, url: str) -> tuple[int, int]:
+    attrs = sqs.get_queue_attributes(  # type: ignore[attr-defined]
+        QueueUrl=url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return int(attrs["ApproximateNumberOfMessages"]), int(
+        attrs["ApproximateNumberOfMessagesNotVisible"]
+    )
