@@ -1,4 +1,4 @@
-"""Through `trellis dev`: one failing record stays in the queue, retries, then lands in the DLQ."""
+"""Through `trellis dev` (short timings): partial batch failures, redrive to the DLQ, containers."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import boto3
+import httpx
 import pytest
 
 from trellis.local.emulator import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY
@@ -78,3 +79,19 @@ def counts(sqs: object, url: str) -> tuple[int, int]:
     return int(attrs["ApproximateNumberOfMessages"]), int(
         attrs["ApproximateNumberOfMessagesNotVisible"]
     )
+
+
+def test_a_container_service_is_served_through_the_gateway_with_the_prefix_stripped(
+    root: Path,
+) -> None:
+    with DevProcess(root / "tests/e2e/stacks/fast/trellis.toml") as dev:
+        resp = httpx.get(f"{dev.base_url}/api/health", timeout=10)
+        assert resp.status_code == 200
+        assert resp.json() == {"status": "ok", "service": "api"}
+        ready = httpx.get(f"{dev.base_url}/api/ready", timeout=10)
+        assert ready.status_code == 200, ready.text
+        assert (
+            httpx.get(f"{dev.base_url}/api/nope", timeout=10).json()["error"]["code"] == "not_found"
+        )
+    # uvicorn itself served it: its start-up line is in the api's log
+    assert any(line.startswith("api") and "Uvicorn running" in line for line in dev.lines)

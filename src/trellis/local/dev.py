@@ -90,6 +90,8 @@ class DevStack:
     functions: dict[str, LambdaFunction] = field(default_factory=dict)
     containers: dict[str, ContainerService] = field(default_factory=dict)
     sources: list[SqsEventSource] = field(default_factory=list)
+    #: Seconds each start-up phase took, for the "ready in" line.
+    phases: dict[str, float] = field(default_factory=dict)
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     _server: uvicorn.Server | None = None
     _gateway: Gateway | None = None
@@ -102,11 +104,14 @@ class DevStack:
             raise DevError(f"port {opts.port} is already in use; pick another with --port")
         self.emulator = Emulator(port=opts.emulator_port, region=self.manifest.project.region)
         await asyncio.to_thread(self.emulator.start)
+        self.phases["emulator"] = time.perf_counter() - started
         self.log("emulator", f"AWS emulator (moto) on {self.emulator.endpoint}")
         self.addresses = await asyncio.to_thread(
             provision, self.manifest, opts.env, self.emulator.client, account_id=LOCAL_ACCOUNT_ID
         )
+        self.phases["resources"] = time.perf_counter() - started - sum(self.phases.values())
         await asyncio.gather(*(self._start_service(name) for name in self.manifest.services))
+        self.phases["services"] = time.perf_counter() - started - sum(self.phases.values())
         routes = []
         for name, spec in self.manifest.services.items():
             if spec.route is None:
@@ -308,7 +313,9 @@ async def _run(manifest: Manifest, options: DevOptions, log: ConsoleLog) -> int:
         await stack.wait_healthy()
         ready_s = time.perf_counter() - started
         log.out.write(stack.summary() + "\n")
-        log("trellis", f"ready in {ready_s:.2f} s")
+        stack.phases["gateway"] = ready_s - sum(stack.phases.values())
+        phases = ", ".join(f"{name} {secs:.2f}" for name, secs in stack.phases.items())
+        log("trellis", f"ready in {ready_s:.2f} s ({phases})")
         await stop.wait()
         log("trellis", "stopping")
     except DevError as exc:

@@ -1,0 +1,82 @@
+"""The local gateway routes like API Gateway and fails like it (fakes, no network)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import httpx
+
+from trellis.local.gateway import LAMBDA_PAYLOAD_LIMIT, Gateway, Route
+from trellis.local.services import InvokeResult
+
+
+class FakeFunction:
+    def __init__(self, name: str, result: InvokeResult | None = None) -> None:
+        self.name = name
+        self.result = result
+        self.events: list[dict[str, Any]] = []
+
+    async def invoke(self, event: dict[str, Any]) -> InvokeResult:
+        self.events.append(event)
+        if self.result is not None:
+            return self.result
+        body = json.dumps({"service": self.name, "path": event["path"]})
+        return InvokeResult(
+            payload={
+                "statusCode": 200,
+                "headers": {"content-type": "application/json"},
+                "body": body,
+            }
+        )
+
+
+def request(gateway: Gateway, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    async def go() -> httpx.Response:
+        transport = httpx.ASGITransport(app=gateway)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
+            return await client.request(method, path, **kwargs)
+
+    return asyncio.run(go())
+
+
+def gateway(*routes: Route) -> Gateway:
+    return Gateway(list(routes), stage="dev", log=lambda _n, _l: None)
+
+
+def test_routes_by_longest_prefix_and_passes_the_full_path() -> None:
+    api, admin = FakeFunction("api"), FakeFunction("admin")
+    gw = gateway(Route("/api", "api", function=api), Route("/api/admin", "admin", function=admin))  # type: ignore[arg-type]
+    assert request(gw, "GET", "/api/admin/users").json() == {
+        "service": "admin",
+        "path": "/api/admin/users",
+    }
+    assert request(gw, "GET", "/api/users?x=1").json()["service"] == "api"
+    assert api.events[0]["queryStringParameters"] == {"x": "1"}
+    assert api.events[0]["requestContext"]["stage"] == "dev"
+
+
+def test_a_prefix_only_matches_whole_segments() -> None:
+    gw = gateway(Route("/api", "api", function=FakeFunction("api")))  # type: ignore[arg-type]
+    resp = request(gw, "GET", "/apis")
+    assert resp.status_code == 404
+    assert resp.json()["error"]["code"] == "not_found"
+
+
+def test_function_error_is_502_and_timeout_is_504() -> None:
+    broken = gateway(Route("/a", "a", function=FakeFunction("a", InvokeResult(error="Unhandled"))))  # type: ignore[arg-type]
+    assert request(broken, "GET", "/a/x").status_code == 502
+    slow = gateway(
+        Route("/a", "a", function=FakeFunction("a", InvokeResult(error="timeout", timed_out=True)))
+    )  # type: ignore[arg-type]
+    assert request(slow, "GET", "/a/x").status_code == 504
+
+
+def test_a_body_over_lambdas_6_mb_limit_is_413_without_invoking() -> None:
+    fn = FakeFunction("a")
+    gw = gateway(Route("/a", "a", function=fn))  # type: ignore[arg-type]
+    resp = request(gw, "POST", "/a/upload", content=b"x" * (LAMBDA_PAYLOAD_LIMIT + 1))
+    assert resp.status_code == 413
+    assert resp.json()["error"]["code"] == "payload_too_large"
+    assert fn.events == []
