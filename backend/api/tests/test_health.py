@@ -1,0 +1,38 @@
+"""The api service's app answers liveness without touching AWS."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from api.app import build_app
+from api.settings import Settings
+
+
+def settings() -> Settings:
+    return Settings(
+        trellis_project="acme",
+        trellis_env="dev",
+        trellis_service="api",
+        users_table_name="acme-dev-users",
+        uploads_bucket_name="acme-dev-uploads",
+        jobs_queue_url="http://127.0.0.1:1/123456789012/acme-dev-jobs",
+    )
+
+
+def test_health_is_ok_and_names_the_service() -> None:
+    with TestClient(build_app(settings())) as client:
+        resp = client.get("/health")
+    assert resp.status_code == 200
+    assert resp.json() == {"status": "ok", "service": "api"}
+    assert resp.headers["x-request-id"]
+
+
+def test_ready_is_503_with_retry_after_when_aws_is_unreachable() -> None:
+    unreachable = settings().model_copy(
+        update={"aws_endpoint_url": "http://127.0.0.1:1", "aws_connect_timeout_s": 0.2}
+    )
+    with TestClient(build_app(unreachable)) as client:
+        resp = client.get("/ready")
+    assert resp.status_code == 503
+    assert resp.headers["retry-after"]
+    assert resp.json()["error"]["code"] == "dependency_unavailable"

@@ -1,0 +1,197 @@
+"""Structured logging: one JSON object per line on stdout.
+
+structlog renders through the standard library's ``logging``, so a single
+handler on the root logger formats both our own events and third-party
+records (uvicorn, botocore, mangum) as the same JSON. On Lambda every line
+becomes one CloudWatch event that Logs Insights can query by field.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from collections.abc import MutableMapping
+from contextvars import ContextVar
+from typing import Any, TextIO
+
+import structlog
+
+__all__ = [
+    "RequestIdBinding",
+    "bind_request_id",
+    "configure_logging",
+    "current_request_id",
+    "get_logger",
+    "request_id_var",
+]
+
+#: The id of the request (or Lambda invocation) being handled, if any.
+request_id_var: ContextVar[str | None] = ContextVar("trellis_request_id", default=None)
+
+_service: str | None = None
+_configured: tuple[str, str] | None = None
+_lock = threading.Lock()
+
+
+def _add_service(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]) -> Any:
+    if _service is not None:
+        event_dict.setdefault("service", _service)
+    return event_dict
+
+
+class _StdoutHandler(logging.StreamHandler[TextIO]):
+    """Writes to whatever ``sys.stdout`` is at the time of the call.
+
+    Resolving the stream late keeps output visible when stdout is swapped
+    after configuration (pytest's capture, Lambda's runtime), the way the
+    standard library's last-resort handler does for stderr.
+    """
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, _value: TextIO) -> None:
+        pass
+
+
+def _shared_processors() -> list[Any]:
+    return [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True, key="timestamp"),
+        _add_service,
+    ]
+
+
+_LEADING_KEYS = ("timestamp", "level", "event", "service", "logger", "request_id")
+
+
+def _leading_keys_first(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]) -> Any:
+    # Humans scan the first few keys of a line; machines do not care.
+    ordered = {key: event_dict[key] for key in _LEADING_KEYS if key in event_dict}
+    ordered.update(event_dict)
+    return ordered
+
+
+def _is_console_handler(handler: logging.Handler) -> bool:
+    if isinstance(handler, _StdoutHandler):
+        return True
+    # The Lambda runtime installs its own text handler on the root logger;
+    # left in place, every record would be printed twice, once not as JSON.
+    if type(handler).__name__.startswith("LambdaLoggerHandler"):
+        return True
+    return isinstance(handler, logging.StreamHandler) and handler.stream in {
+        sys.stdout,
+        sys.stderr,
+        sys.__stdout__,
+        sys.__stderr__,
+    }
+
+
+def configure_logging(service: str, level: str = "INFO") -> None:
+    """Send structlog and stdlib logging to stdout as JSON lines; safe to call repeatedly.
+
+    Each line carries ``timestamp`` (UTC ISO-8601), ``level``, ``event``,
+    ``service``, ``logger`` and whatever is bound in the context (such as
+    ``request_id`` during a request). Calling it again with the same
+    arguments does nothing; with new ones it updates the service and level.
+    """
+    global _configured, _service
+    level_name = level.upper()
+    with _lock:
+        if _configured == (service, level_name):
+            return
+        _service = service
+        numeric_level = logging.getLevelName(level_name)
+        if not isinstance(numeric_level, int):
+            numeric_level = logging.INFO
+
+        if _configured is None:
+            structlog.configure(
+                processors=[
+                    structlog.stdlib.filter_by_level,
+                    *_shared_processors(),
+                    structlog.processors.StackInfoRenderer(),
+                    structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+                ],
+                logger_factory=structlog.stdlib.LoggerFactory(),
+                wrapper_class=structlog.stdlib.BoundLogger,
+                cache_logger_on_first_use=True,
+            )
+
+        handler = _StdoutHandler()
+        handler.setFormatter(
+            structlog.stdlib.ProcessorFormatter(
+                foreign_pre_chain=_shared_processors(),
+                processors=[
+                    structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                    structlog.processors.format_exc_info,
+                    _leading_keys_first,
+                    structlog.processors.JSONRenderer(),
+                ],
+            )
+        )
+        root = logging.getLogger()
+        for existing in list(root.handlers):
+            if _is_console_handler(existing):
+                root.removeHandler(existing)
+        root.addHandler(handler)
+        root.setLevel(numeric_level)
+
+        # uvicorn installs its own text handlers; send its records through ours.
+        for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+            logger = logging.getLogger(name)
+            logger.handlers.clear()
+            logger.propagate = True
+        # The request middleware writes one access line per request already.
+        logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+        logging.getLogger("mangum.http").setLevel(logging.WARNING)
+        _configured = (service, level_name)
+
+
+def get_logger(name: str | None = None) -> structlog.stdlib.BoundLogger:
+    """A structlog logger: ``get_logger(__name__).info("user.created", user_id=...)``."""
+    # Without a name, structlog's factory names the logger after the caller's module.
+    return structlog.stdlib.get_logger() if name is None else structlog.stdlib.get_logger(name)
+
+
+def current_request_id() -> str | None:
+    """The id bound by :func:`bind_request_id` in this context, if any."""
+    return request_id_var.get()
+
+
+class RequestIdBinding:
+    """The binding made by :func:`bind_request_id`; leaving its ``with`` block undoes it."""
+
+    def __init__(self, request_id: str) -> None:
+        self.request_id = request_id
+        self._token = request_id_var.set(request_id)
+        self._log_tokens = structlog.contextvars.bind_contextvars(request_id=request_id)
+
+    def __enter__(self) -> str:
+        return self.request_id
+
+    def __exit__(self, *_exc: object) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """Restore whatever request id was bound before."""
+        structlog.contextvars.reset_contextvars(**self._log_tokens)
+        request_id_var.reset(self._token)
+
+
+def bind_request_id(request_id: str) -> RequestIdBinding:
+    """Bind ``request_id`` to every log line and to :data:`request_id_var` in this context.
+
+    It takes effect at once, for the rest of the current context (a request's
+    task, a Lambda invocation); used as a context manager it is undone at the
+    end of the block::
+
+        with bind_request_id(event_id):
+            log.info("processing")  # {"request_id": "...", ...}
+    """
+    return RequestIdBinding(request_id)

@@ -1,0 +1,91 @@
+"""Opt-in OpenTelemetry tracing.
+
+Tracing is on only when an OTLP endpoint is configured. Otherwise nothing
+from the SDK is imported (it costs tens of milliseconds of cold start) and
+the OpenTelemetry API's default no-op tracer stays in place, so code may
+create spans unconditionally.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+from trellis.runtime._logging import get_logger
+
+__all__ = ["configure_tracing", "flush_traces", "instrument_app", "tracing_enabled"]
+
+_ENDPOINT_VARS = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+
+_provider: Any = None
+_lock = threading.Lock()
+_log = get_logger("trellis.runtime.tracing")
+
+
+def tracing_enabled() -> bool:
+    """True once :func:`configure_tracing` has installed an exporting tracer provider."""
+    return _provider is not None
+
+
+def configure_tracing(service_name: str) -> bool:
+    """Export traces over OTLP (http/protobuf) if ``OTEL_EXPORTER_OTLP_ENDPOINT`` is set.
+
+    Installs a ``TracerProvider`` with a batch exporter and instruments
+    botocore, then returns True. Without an endpoint (or with
+    ``OTEL_SDK_DISABLED=true``) it imports nothing and returns False.
+    ``OTEL_SERVICE_NAME``, when set, wins over ``service_name``. Safe to call
+    repeatedly.
+    """
+    global _provider
+    if _provider is not None:
+        return True
+    if not any(os.environ.get(name) for name in _ENDPOINT_VARS):
+        return False
+    if os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
+        return False
+    with _lock:
+        if _provider is not None:
+            return True
+        try:
+            from opentelemetry import trace
+            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+            from opentelemetry.instrumentation.botocore import BotocoreInstrumentor
+            from opentelemetry.sdk.resources import Resource
+            from opentelemetry.sdk.trace import TracerProvider
+            from opentelemetry.sdk.trace.export import BatchSpanProcessor
+        except ImportError as exc:
+            # A package built without the `otel` extra: run untraced, say so once.
+            _log.warning("tracing.unavailable", reason=str(exc))
+            return False
+
+        current = trace.get_tracer_provider()
+        if isinstance(current, TracerProvider):
+            # Someone (e.g. a Lambda layer) configured the SDK already: use theirs.
+            provider = current
+        else:
+            attributes = (
+                {} if os.environ.get("OTEL_SERVICE_NAME") else {"service.name": service_name}
+            )
+            provider = TracerProvider(resource=Resource.create(attributes))
+            provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+            trace.set_tracer_provider(provider)
+        BotocoreInstrumentor().instrument(tracer_provider=provider)  # type: ignore[no-untyped-call]
+        _provider = provider
+        return True
+
+
+def instrument_app(app: Any) -> bool:
+    """Trace every request of a FastAPI ``app`` if tracing is enabled; returns whether it did."""
+    if _provider is None:
+        return False
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+    FastAPIInstrumentor.instrument_app(app, tracer_provider=_provider)
+    return True
+
+
+def flush_traces(timeout_ms: int = 2000) -> None:
+    """Export buffered spans now; a frozen Lambda sandbox would otherwise sit on them."""
+    if _provider is not None:
+        _provider.force_flush(timeout_ms)

@@ -1,0 +1,125 @@
+"""Cold start and layering: what importing the runtime pulls in, and what it exports."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import trellis.runtime
+
+RUNTIME_DIR = Path(trellis.runtime.__file__).parent
+
+FORBIDDEN_IN_LAMBDA = ("trellis.local", "trellis.cli", "trellis.infra", "moto", "opentelemetry.sdk")
+
+EXPORTS = [
+    "AccessDenied",
+    "AwsClients",
+    "BadRequest",
+    "ClientsDep",
+    "Conflict",
+    "DependencyError",
+    "DependencyUnavailable",
+    "InternalError",
+    "NotFound",
+    "PayloadTooLarge",
+    "ReadinessCheck",
+    "ServiceSettings",
+    "SettingsDep",
+    "SettingsError",
+    "SqsRecord",
+    "Throttled",
+    "TrellisError",
+    "Unprocessable",
+    "aws_errors",
+    "bind_request_id",
+    "clients_for",
+    "configure_logging",
+    "configure_tracing",
+    "create_app",
+    "default_readiness_checks",
+    "get_clients",
+    "get_logger",
+    "get_settings",
+    "lambda_handler",
+    "load_settings",
+    "translate_aws_error",
+]
+
+
+def loaded_modules(code: str) -> set[str]:
+    """The modules loaded after running ``code`` in a fresh interpreter."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    env.update(TRELLIS_PROJECT="acme", TRELLIS_ENV="test", TRELLIS_SERVICE="api")
+    script = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True
+    )
+    return set(json.loads(result.stdout.splitlines()[-1]))
+
+
+def imported(modules: set[str], package: str) -> bool:
+    return any(m == package or m.startswith(package + ".") for m in modules)
+
+
+def test_import_runtime_loads_no_local_cli_moto_or_otel_sdk() -> None:
+    modules = loaded_modules("import trellis.runtime")
+
+    for package in FORBIDDEN_IN_LAMBDA:
+        assert not imported(modules, package), package
+
+
+def test_plain_import_runtime_does_not_load_fastapi_or_boto3() -> None:
+    modules = loaded_modules("import trellis.runtime")
+
+    for package in ("fastapi", "boto3", "botocore", "pydantic", "mangum"):
+        assert not imported(modules, package), package
+
+
+def test_a_lambda_module_loads_boto3_only_when_a_client_is_built() -> None:
+    modules = loaded_modules(
+        "from trellis.runtime import ServiceSettings, create_app, lambda_handler, load_settings\n"
+        "handler = lambda_handler(create_app(load_settings(ServiceSettings)))"
+    )
+
+    assert imported(modules, "fastapi")
+    # (FastAPI itself loads the OpenTelemetry *API*; the SDK and exporters stay out.)
+    heavy = (
+        "boto3",
+        "botocore",
+        "mangum",
+        "opentelemetry.exporter",
+        "opentelemetry.instrumentation",
+    )
+    for package in (*FORBIDDEN_IN_LAMBDA, *heavy):
+        assert not imported(modules, package), package
+
+
+def test_runtime_source_never_imports_the_cli_local_infra_or_manifest() -> None:
+    forbidden = ("trellis.cli", "trellis.local", "trellis.infra", "trellis.manifest", "moto")
+    for path in RUNTIME_DIR.glob("*.py"):
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            else:
+                continue
+            for name in names:
+                assert not name.startswith(forbidden), f"{path.name} imports {name}"
+
+
+def test_the_public_api_is_exactly_the_curated_export_list() -> None:
+    assert sorted(trellis.runtime.__all__) == EXPORTS
+    for name in EXPORTS:
+        assert getattr(trellis.runtime, name) is not None, name
+
+
+def test_private_modules_are_underscored() -> None:
+    public = {p.name for p in RUNTIME_DIR.glob("*.py") if not p.name.startswith("_")}
+
+    assert public == set()
