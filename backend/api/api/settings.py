@@ -5,5 +5,6 @@ from trellis.runtime import ServiceSettings
 
 class Settings(ServiceSettings):
     users_table_name: str
+    files_table_name: str
     uploads_bucket_name: str
     jobs_queue_url: str

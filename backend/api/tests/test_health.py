@@ -14,6 +14,7 @@ def settings() -> Settings:
         trellis_env="dev",
         trellis_service="api",
         users_table_name="acme-dev-users",
+        files_table_name="acme-dev-files",
         uploads_bucket_name="acme-dev-uploads",
         jobs_queue_url="http://127.0.0.1:1/123456789012/acme-dev-jobs",
     )

@@ -54,6 +54,9 @@ def test_the_lambda_handler_reports_only_the_bad_record(monkeypatch: pytest.Monk
         "TRELLIS_SERVICE": "worker",
         "TRELLIS_ROUTE": "/worker",
         "JOBS_QUEUE_URL": "http://127.0.0.1:1/123456789012/acme-dev-jobs",
+        "JOB_RECORDS_TABLE_NAME": "acme-dev-job_records",
+        "FILES_TABLE_NAME": "acme-dev-files",
+        "UPLOADS_BUCKET_NAME": "acme-dev-uploads",
     }.items():
         monkeypatch.setenv(key, value)
     handler = importlib.import_module("worker.handler").handler

@@ -1,0 +1,27 @@
+"""Helpers shared by the CLI's command modules."""
+
+from __future__ import annotations
+
+from trellis.manifest import Manifest
+
+
+class UsageError(Exception):
+    """A wrong argument: printed as one line, exit status 2."""
+
+
+def environment(manifest: Manifest, requested: str | None) -> str:
+    """``--env`` checked against the manifest; the first environment by default."""
+    if requested is None:
+        return manifest.project.environments[0]
+    if requested not in manifest.project.environments:
+        raise UsageError(
+            f"--env {requested}: not one of {', '.join(manifest.project.environments)}"
+        )
+    return requested
+
+
+def service(manifest: Manifest, name: str) -> str:
+    """A service name checked against the manifest."""
+    if name not in manifest.services:
+        raise UsageError(f"unknown service {name!r} (services: {', '.join(manifest.services)})")
+    return name
