@@ -31,7 +31,12 @@ def test_example_stack_serves_health_routes_jobs_and_stops_cleanly(root: Path) -
 
             ready = http.get("/api/ready")
             assert ready.status_code == 200, ready.text
-            assert set(ready.json()["checks"]) == {"users_table", "files_table", "uploads_bucket", "jobs_queue"}
+            assert set(ready.json()["checks"]) == {
+                "users_table",
+                "files_table",
+                "uploads_bucket",
+                "jobs_queue",
+            }
 
             unknown = http.get("/nowhere")
             assert unknown.status_code == 404

@@ -38,8 +38,20 @@ def parse_job(body: str) -> tuple[str, dict[str, Any]]:
     return job_type, payload
 
 
+def is_s3_test_event(body: str) -> bool:
+    """S3 sends ``{"Event": "s3:TestEvent"}`` once when a notification is configured."""
+    try:
+        message = json.loads(body)
+    except json.JSONDecodeError:
+        return False
+    return isinstance(message, dict) and message.get("Event") == "s3:TestEvent"
+
+
 def handle_record(record: SqsRecord) -> None:
     """Run one job from an SQS record; raising marks just this record as failed."""
+    if is_s3_test_event(record.body):
+        log.info("s3_test_event_ignored", message_id=record.message_id)
+        return
     job_type, payload = parse_job(record.body)
     log.info(
         "job_processed",
