@@ -90,6 +90,8 @@ class Service(_Model):
     #: Port a container service listens on.
     port: int = Field(default=8080, ge=1024, le=65535)
     uses: dict[str, AccessList] = Field(default_factory=dict)
+    #: Extra env vars (tuning such as ``TRELLIS_AWS_READ_TIMEOUT_S``); derived ones can't be overridden.
+    env: dict[str, str] = Field(default_factory=dict)
 
 
 class Queue(_Model):
@@ -319,6 +321,10 @@ def _check_rules(m: Manifest) -> Iterator[ManifestError]:
             if len(set(levels)) != len(levels):
                 yield ManifestError(ukey, "an access level is listed twice")
 
+    for service, spec in m.services.items():
+        for var in spec.env:
+            yield from _check_env_var(m, service, var)
+
     routes: dict[str, str] = {}
     for service, spec in m.services.items():
         if spec.route is None:
@@ -377,6 +383,34 @@ def _check_rules(m: Manifest) -> Iterator[ManifestError]:
                     f"tables.{table}.indexes.{index}",
                     "an index name has 3-255 letters, digits, '_', '-' or '.'",
                 )
+
+
+_ENV_VAR_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")
+_DERIVED_VARS = {
+    "TRELLIS_PROJECT",
+    "TRELLIS_ENV",
+    "TRELLIS_SERVICE",
+    "TRELLIS_ROUTE",
+    "TRELLIS_CONSUMES",
+    "OTEL_SERVICE_NAME",
+    "PORT",
+}
+
+
+def _check_env_var(m: Manifest, service: str, var: str) -> Iterator[ManifestError]:
+    key = f"services.{service}.env.{var}"
+    if not _ENV_VAR_RE.match(var):
+        yield ManifestError(key, "an env var name uses upper-case letters, digits and '_'")
+    elif var.startswith(("AWS_", "LAMBDA_")):
+        yield ManifestError(
+            key, "AWS_* and LAMBDA_* variables are set by the runtime or reserved by Lambda"
+        )
+    elif var in _DERIVED_VARS or var.endswith(
+        tuple(f"_{s}" for s in naming.ENV_VAR_SUFFIX.values())
+    ):
+        yield ManifestError(
+            key, "Trellis derives this variable from the manifest; it cannot be set by hand"
+        )
 
 
 def _check_length(

@@ -41,6 +41,11 @@ def service_environment(
     if spec.runtime != "lambda":
         variables["AWS_REGION"] = manifest.project.region
         variables["PORT"] = str(spec.port)
+        # A container polls its queues itself (Lambda gets an event source mapping instead).
+        consumed = [queue for queue in manifest.queues if service in manifest.consumers(queue)]
+        if consumed:
+            variables["TRELLIS_CONSUMES"] = ",".join(consumed)
+    variables.update(spec.env)
     for resource, _levels in manifest.uses(service):
         kind = manifest.kind_of(resource)
         assert kind is not None

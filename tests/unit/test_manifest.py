@@ -237,3 +237,27 @@ def test_cli_validate_summarises_a_good_manifest(
     path.write_text(VALID)
     assert main(["--manifest", str(path), "validate"]) == 0
     assert "2 services, 1 queue, 1 table, 1 bucket" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("var", "fragment"),
+    [
+        ("AWS_REGION", "reserved"),
+        ("JOBS_QUEUE_URL", "derives this variable"),
+        ("TRELLIS_ENV", "derives this variable"),
+        ("lower", "upper-case"),
+    ],
+)
+def test_service_env_cannot_set_reserved_or_derived_variables(var: str, fragment: str) -> None:
+    text = VALID.replace("timeout_s = 15\n", f'timeout_s = 15\nenv = {{ {var} = "x" }}\n')
+    error = manifest_error(text)
+    assert error.key == f"services.api.env.{var}"
+    assert fragment in error.message
+
+
+def test_service_env_is_handed_to_the_service() -> None:
+    from trellis.infra.addresses import AwsAddresses
+    from trellis.wiring import service_environment
+
+    m = load_manifest_text(VALID.replace("timeout_s = 15\n", 'timeout_s = 15\nenv = { FEATURE_X = "on" }\n'))
+    assert service_environment(m, "api", "dev", AwsAddresses(m, "dev"))["FEATURE_X"] == "on"

@@ -1,7 +1,11 @@
 """Lambda entry point: one function serves HTTP events and the jobs queue's SQS batches."""
 
-from trellis.runtime import lambda_handler
-from worker.jobs import handle_record
+from trellis.runtime import SqsRecord, lambda_handler
 from worker.main import app
 
-handler = lambda_handler(app, sqs=handle_record)
+
+def _run_jobs(record: SqsRecord) -> None:
+    app.state.jobs.runner.process(record)
+
+
+handler = lambda_handler(app, sqs=_run_jobs)

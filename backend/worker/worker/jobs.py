@@ -1,62 +1,147 @@
-"""Job messages from the ``jobs`` queue.
+"""The worker's job types.
 
-A job is a JSON object ``{"type": ..., "payload": {...}}`` (the guide's
-``{"job_type": ..., "data": ...}`` is accepted too). A body that is not such an
-object cannot succeed on retry either: it raises, so the event source retries it
-``max_receive_count`` times and the queue moves it to the DLQ, where it can be
-inspected, instead of being dropped.
+- ``process_data``: the job the guide's curl example sends. It summarises its
+  payload and counts itself in a per-type statistics item — an increment that
+  commits in one transaction with the job's completion, so a redelivered
+  message can never count twice.
+- ``s3_object_created``: an upload finished. The file's metadata (size,
+  SHA-256, stored content type) is recorded in the ``files`` table, after
+  checking the object against what the api allowed when it signed the upload
+  (the size and type limits of a presigned POST are enforced by S3, but not by
+  the local emulator, and a bucket can receive objects by other routes).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import time
+from datetime import UTC, datetime
 from typing import Any
 
-from trellis.runtime import SqsRecord, get_logger
+from pydantic import BaseModel, ConfigDict, Field
+
+from trellis.runtime import AwsClients, get_logger
+from trellis.runtime.jobs import JobContext, JobRegistry
+from worker.settings import Settings
 
 log = get_logger("worker.jobs")
 
-
-class InvalidJob(ValueError):
-    """The message is not a job this worker can run."""
-
-
-def parse_job(body: str) -> tuple[str, dict[str, Any]]:
-    """``(type, payload)`` of a job message; raise :class:`InvalidJob` otherwise."""
-    try:
-        message = json.loads(body)
-    except json.JSONDecodeError as exc:
-        raise InvalidJob(f"body is not JSON: {exc.msg}") from exc
-    if not isinstance(message, dict):
-        raise InvalidJob("body is not a JSON object")
-    job_type = message.get("type", message.get("job_type"))
-    payload = message.get("payload", message.get("data", {}))
-    if not isinstance(job_type, str) or not job_type:
-        raise InvalidJob("job has no 'type'")
-    if not isinstance(payload, dict):
-        raise InvalidJob("job 'payload' is not an object")
-    return job_type, payload
+UPLOADS_PREFIX = "uploads/"
+#: The ``job_records`` item that counts processed ``process_data`` jobs.
+STATS_KEY = "stats#process_data"
 
 
-def is_s3_test_event(body: str) -> bool:
-    """S3 sends ``{"Event": "s3:TestEvent"}`` once when a notification is configured."""
-    try:
-        message = json.loads(body)
-    except json.JSONDecodeError:
-        return False
-    return isinstance(message, dict) and message.get("Event") == "s3:TestEvent"
+class ProcessData(BaseModel):
+    """Any JSON object; ``sleep_ms`` simulates work (tests and benchmarks use it)."""
+
+    model_config = ConfigDict(extra="allow")
+    sleep_ms: int = Field(default=0, ge=0, le=60_000)
 
 
-def handle_record(record: SqsRecord) -> None:
-    """Run one job from an SQS record; raising marks just this record as failed."""
-    if is_s3_test_event(record.body):
-        log.info("s3_test_event_ignored", message_id=record.message_id)
-        return
-    job_type, payload = parse_job(record.body)
-    log.info(
-        "job_processed",
-        message_id=record.message_id,
-        job_type=job_type,
-        payload_keys=sorted(payload),
-        receive_count=record.receive_count,
+class S3ObjectCreated(BaseModel):
+    event_name: str
+    bucket: str
+    key: str
+    size: int | None = None
+    etag: str | None = None
+    version_id: str | None = None
+
+
+def build_registry(settings: Settings, clients: AwsClients) -> JobRegistry:
+    """The job types this worker runs, bound to its settings and clients."""
+    jobs = JobRegistry()
+
+    @jobs.job("process_data")
+    def process_data(payload: ProcessData, ctx: JobContext) -> dict[str, Any]:
+        if payload.sleep_ms:
+            time.sleep(payload.sleep_ms / 1000)
+        data = payload.model_dump(exclude={"sleep_ms"})
+        digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+        ctx.add_write(
+            {
+                "Update": {
+                    "TableName": settings.job_records_table_name,
+                    "Key": {"job_id": {"S": STATS_KEY}},
+                    "UpdateExpression": "ADD #processed :one",
+                    "ExpressionAttributeNames": {"#processed": "processed"},
+                    "ExpressionAttributeValues": {":one": {"N": "1"}},
+                }
+            }
+        )
+        return {"keys": len(data), "digest": f"sha256:{digest}"}
+
+    @jobs.job("s3_object_created")
+    def record_upload(payload: S3ObjectCreated, ctx: JobContext) -> dict[str, Any]:
+        if payload.bucket != settings.uploads_bucket_name or not payload.key.startswith(
+            UPLOADS_PREFIX
+        ):
+            return {"ignored": "not an upload"}
+        file_id = payload.key.removeprefix(UPLOADS_PREFIX)
+        item = clients.dynamodb.get_item(
+            TableName=settings.files_table_name,
+            Key={"file_id": {"S": file_id}},
+            ConsistentRead=True,
+        ).get("Item")
+        if item is None or item.get("status", {}).get("S") != "pending":
+            # No upload was signed for it, or it was recorded already (a duplicate event).
+            return {"ignored": "no pending file", "file_id": file_id}
+        size, checksum, stored_type = _digest_object(clients, payload.bucket, payload.key)
+        declared_type = item.get("content_type", {}).get("S")
+        max_bytes = int(item.get("max_bytes", {}).get("N", "0")) or None
+        reason = None
+        if max_bytes is not None and size > max_bytes:
+            reason = f"object is {size} bytes, over the {max_bytes} bytes allowed"
+        elif declared_type and stored_type != declared_type:
+            reason = f"object has content type {stored_type!r}, not the declared {declared_type!r}"
+        now = datetime.now(UTC).isoformat()
+        if reason is None:
+            update = "SET #s = :ready, #size = :size, checksum = :sum, stored_content_type = :type, ready_at = :now"
+            values = {
+                ":ready": {"S": "ready"},
+                ":size": {"N": str(size)},
+                ":sum": {"S": checksum},
+                ":type": {"S": stored_type},
+                ":now": {"S": now},
+            }
+        else:
+            update = "SET #s = :rejected, #reason = :reason, #size = :size, rejected_at = :now"
+            values = {
+                ":rejected": {"S": "rejected"},
+                ":reason": {"S": reason},
+                ":size": {"N": str(size)},
+                ":now": {"S": now},
+            }
+        ctx.add_write(
+            {
+                "Update": {
+                    "TableName": settings.files_table_name,
+                    "Key": {"file_id": {"S": file_id}},
+                    "UpdateExpression": update,
+                    "ConditionExpression": "#s = :pending",
+                    "ExpressionAttributeNames": {"#s": "status", "#size": "size", **({"#reason": "reason"} if reason else {})},
+                    "ExpressionAttributeValues": {**values, ":pending": {"S": "pending"}},
+                }
+            }
+        )
+        log.info(
+            "file_recorded", file_id=file_id, size=size, status="rejected" if reason else "ready"
+        )
+        return {"file_id": file_id, "status": "rejected" if reason else "ready", "size": size}
+
+    return jobs
+
+
+def _digest_object(clients: AwsClients, bucket: str, key: str) -> tuple[int, str, str]:
+    """Size, ``sha256:<hex>`` and content type of an object, streamed (never all in memory)."""
+    response = clients.s3.get_object(Bucket=bucket, Key=key)
+    digest = hashlib.sha256()
+    size = 0
+    for chunk in response["Body"].iter_chunks(1024 * 1024):
+        digest.update(chunk)
+        size += len(chunk)
+    return (
+        size,
+        f"sha256:{digest.hexdigest()}",
+        str(response.get("ContentType", "binary/octet-stream")),
     )

@@ -18,6 +18,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Annotated, Any, Final
@@ -559,6 +560,7 @@ def create_app(
     version: str = "0.1.0",
     clients: AwsClients | None = None,
     readiness: Sequence[ReadinessCheck] | None = None,
+    lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
 ) -> FastAPI:
     """A FastAPI app with the platform's routes, middleware and error handling.
 
@@ -571,6 +573,8 @@ def create_app(
     - Every error is rendered as ``{"error": {"code", "message", "request_id"}}``.
 
     Also configures logging and (when an OTLP endpoint is set) tracing.
+    ``lifespan`` runs around the app's life under an ASGI server (a container
+    service's queue consumer, say); Lambda's handler does not run it.
     ``app.state.settings`` and ``app.state.clients`` feed :data:`SettingsDep`
     and :data:`ClientsDep`.
     """
@@ -592,6 +596,7 @@ def create_app(
     app = FastAPI(
         title=title or f"{settings.trellis_project}-{settings.trellis_service}",
         version=version,
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.clients = clients

@@ -150,6 +150,8 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         # The request middleware writes one access line per request already.
         logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
         logging.getLogger("mangum.http").setLevel(logging.WARNING)
+        # "Found credentials in environment variables" on every cold start is noise.
+        logging.getLogger("botocore.credentials").setLevel(logging.WARNING)
         _configured = (service, level_name)
 
 

@@ -1,0 +1,174 @@
+"""The jobs API and the job runner against the emulator: status, idempotency, DLQ."""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+
+from trellis.runtime.consumer import QueueConsumer
+from trellis.testing import wait_until
+
+from .conftest import MAX_RECEIVE_COUNT, WorkerStack
+
+pytestmark = pytest.mark.integration
+
+
+def drain(stack: WorkerStack, max_messages: int = 10) -> dict[str, int]:
+    resp = stack.http.post("/jobs/process", params={"max_messages": max_messages})
+    assert resp.status_code == 200, resp.text
+    return resp.json()
+
+
+def test_a_job_is_queued_then_succeeds_with_its_result(worker_stack: WorkerStack) -> None:
+    resp = worker_stack.http.post("/jobs", json={"type": "process_data", "payload": {"key": "value"}})
+    assert resp.status_code == 202
+    body = resp.json()
+    assert body["status"] == "queued"
+    assert body["status_url"] == f"/worker/jobs/{body['job_id']}"
+    assert worker_stack.http.get(f"/jobs/{body['job_id']}").json()["status"] == "queued"
+
+    assert drain(worker_stack) == {"received": 1, "succeeded": 1, "failed": 0}
+    job = worker_stack.http.get(f"/jobs/{body['job_id']}").json()
+    assert job["status"] == "succeeded"
+    assert job["attempts"] == 1
+    assert job["result"]["keys"] == 1
+    assert job["completed_at"] >= job["started_at"] >= job["enqueued_at"]
+    assert worker_stack.processed_count() == 1
+    assert worker_stack.depth(worker_stack.queue_url) == (0, 0)
+
+
+def test_the_guide_shape_is_accepted(worker_stack: WorkerStack) -> None:
+    resp = worker_stack.http.post("/jobs", json={"job_type": "process_data", "data": {"k": 1}})
+    assert resp.status_code == 202
+
+
+def test_unknown_type_and_bad_payload_are_422_and_nothing_is_queued(worker_stack: WorkerStack) -> None:
+    unknown = worker_stack.http.post("/jobs", json={"type": "nope", "payload": {}})
+    assert unknown.status_code == 422
+    assert "unknown job type 'nope'" in unknown.json()["error"]["message"]
+    bad = worker_stack.http.post("/jobs", json={"type": "process_data", "payload": {"sleep_ms": -1}})
+    assert bad.status_code == 422
+    assert bad.json()["error"]["fields"][0]["loc"] == ["body", "payload", "sleep_ms"]
+    assert worker_stack.depth(worker_stack.queue_url) == (0, 0)
+
+
+def test_a_job_over_the_sqs_limit_is_413(worker_stack: WorkerStack) -> None:
+    # Under the API's 1 MiB body limit, over SQS's 1 MiB once wrapped in the envelope.
+    payload = {"blob": "x" * (1024 * 1024 - 100)}
+    resp = worker_stack.http.post("/jobs", json={"type": "process_data", "payload": payload})
+    assert resp.status_code == 413
+    assert resp.json()["error"]["code"] == "payload_too_large"
+    assert worker_stack.depth(worker_stack.queue_url) == (0, 0)
+
+
+def test_an_unknown_job_id_is_404(worker_stack: WorkerStack) -> None:
+    resp = worker_stack.http.get("/jobs/does-not-exist")
+    assert resp.status_code == 404
+    assert resp.json()["error"]["code"] == "not_found"
+
+
+def test_a_batch_is_sent_in_chunks_of_ten_with_a_result_per_job(worker_stack: WorkerStack) -> None:
+    jobs = [{"type": "process_data", "payload": {"n": i}} for i in range(23)]
+    jobs.insert(5, {"type": "nope", "payload": {}})
+    resp = worker_stack.http.post("/jobs/batch", json={"jobs": jobs})
+    assert resp.status_code == 202
+    body = resp.json()
+    assert (body["queued"], body["rejected"]) == (23, 1)
+    assert body["results"][5]["status"] == "rejected"
+    assert body["results"][5]["error"]["code"] == "validation_error"
+    publisher = worker_stack.app.state.jobs.client.publisher
+    assert publisher.calls == 3  # 23 messages → 10 + 10 + 3
+    wait_until(lambda: worker_stack.depth(worker_stack.queue_url)[0] == 23, what="23 visible messages")
+    assert worker_stack.http.post("/jobs:batch", json={"jobs": jobs[:2]}).status_code == 202
+
+
+def test_a_message_delivered_twice_runs_its_side_effect_once(worker_stack: WorkerStack) -> None:
+    envelope = {
+        "job_id": uuid.uuid4().hex,
+        "type": "process_data",
+        "payload": {"k": "v"},
+        "enqueued_at": datetime.now(UTC).isoformat(),
+    }
+    sqs = worker_stack.sqs()
+    for _ in range(2):  # SQS is at-least-once: the same job arrives twice
+        sqs.send_message(QueueUrl=worker_stack.queue_url, MessageBody=json.dumps(envelope))
+    assert drain(worker_stack) == {"received": 2, "succeeded": 2, "failed": 0}
+    assert worker_stack.processed_count() == 1
+    job = worker_stack.http.get(f"/jobs/{envelope['job_id']}").json()
+    assert job["status"] == "succeeded"
+    assert job["attempts"] == 1
+    assert worker_stack.depth(worker_stack.queue_url) == (0, 0)
+
+
+def test_a_poison_job_is_tried_max_receive_count_times_then_dead_lettered(worker_stack: WorkerStack) -> None:
+    job_id = uuid.uuid4().hex
+    poison = {
+        "job_id": job_id,
+        "type": "process_data",
+        "payload": {"sleep_ms": "not a number"},  # a producer bug the API would have rejected
+        "enqueued_at": datetime.now(UTC).isoformat(),
+    }
+    worker_stack.sqs().send_message(QueueUrl=worker_stack.queue_url, MessageBody=json.dumps(poison))
+    received = 0
+    for _ in range(40):
+        received += drain(worker_stack, 1)["received"]
+        if worker_stack.http.get(f"/jobs/{job_id}").json()["status"] == "dead_lettered":
+            break
+    job = worker_stack.http.get(f"/jobs/{job_id}").json()
+    assert job["status"] == "dead_lettered"
+    assert job["attempts"] == MAX_RECEIVE_COUNT
+    assert received == MAX_RECEIVE_COUNT
+    assert "ValidationError" in job["error"]
+    assert job["failed_at"] <= job["dead_lettered_at"]
+    assert worker_stack.depth(worker_stack.queue_url) == (0, 0)
+    (dead,) = worker_stack.sqs().receive_message(QueueUrl=worker_stack.dlq_url, MessageAttributeNames=["All"])[
+        "Messages"
+    ]
+    assert json.loads(dead["Body"])["job_id"] == job_id
+    assert "ValidationError" in dead["MessageAttributes"]["trellis-error"]["StringValue"]
+
+
+def test_the_s3_test_event_is_acknowledged_without_a_job(worker_stack: WorkerStack) -> None:
+    worker_stack.sqs().send_message(
+        QueueUrl=worker_stack.queue_url, MessageBody=json.dumps({"Service": "Amazon S3", "Event": "s3:TestEvent"})
+    )
+    assert drain(worker_stack) == {"received": 1, "succeeded": 1, "failed": 0}
+    assert worker_stack.depth(worker_stack.queue_url) == (0, 0)
+
+
+def test_the_container_consumer_stops_gracefully_and_loses_nothing(worker_stack: WorkerStack) -> None:
+    jobs = [{"type": "process_data", "payload": {"n": i, "sleep_ms": 50}} for i in range(30)]
+    ids = [r["job_id"] for r in worker_stack.http.post("/jobs/batch", json={"jobs": jobs}).json()["results"]]
+    consumer: QueueConsumer = worker_stack.app.state.jobs.consumer(concurrency=4)
+    stop = threading.Event()
+    thread = threading.Thread(target=consumer.run, args=(stop,), kwargs={"grace_s": 10})
+    thread.start()
+    wait_until(lambda: consumer.stats.succeeded >= 5, timeout_s=20, what="some jobs to finish")
+    stop.set()  # SIGTERM: stop receiving, finish in-flight, release the rest
+    thread.join(20)
+    assert not thread.is_alive()
+    done_first = consumer.stats.succeeded
+    assert consumer.stats.failed == 0
+
+    restarted = worker_stack.app.state.jobs.consumer(concurrency=4)
+    stop2 = threading.Event()
+    thread2 = threading.Thread(target=restarted.run, args=(stop2,))
+    thread2.start()
+    try:
+        wait_until(
+            lambda: all(worker_stack.http.get(f"/jobs/{i}").json()["status"] == "succeeded" for i in ids),
+            timeout_s=30,
+            what="every job to succeed",
+        )
+    finally:
+        stop2.set()
+        thread2.join(20)
+    assert worker_stack.processed_count() == 30
+    assert done_first + restarted.stats.succeeded >= 30
+    # SQS calls per job stay low: batched receives and deletes
+    calls = consumer.stats.sqs_calls + restarted.stats.sqs_calls
+    print(f"consumer SQS calls: {calls} for 30 jobs")

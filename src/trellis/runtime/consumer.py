@@ -1,0 +1,309 @@
+"""A queue consumer for container services (App Runner, ECS Express).
+
+On Lambda the event source mapping polls for you; in a container this loop
+does: long polling, a thread pool of ``concurrency`` handlers, deletion in
+batches of 10, visibility extension while a message is still being worked on,
+exponential backoff with jitter while AWS errors, and a graceful stop.
+
+>>> consumer = QueueConsumer(clients.sqs, settings.jobs_queue_url, runner.process)  # doctest: +SKIP
+>>> stop = threading.Event()                                                          # doctest: +SKIP
+>>> threading.Thread(target=consumer.run, args=(stop,)).start()                      # doctest: +SKIP
+
+Stopping (``stop.set()``, e.g. on SIGTERM): no new receives; messages
+received after the stop are released at once (visibility 0); in-flight ones
+get ``grace_s`` to finish and are released if they don't; finished ones are
+deleted. A handler that raises leaves its message to come back after the
+visibility timeout and, past ``maxReceiveCount``, to go to the DLQ. Nothing
+is dropped.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+from trellis.runtime._errors import is_aws_error
+from trellis.runtime._lambda import SqsRecord
+from trellis.runtime._logging import get_logger
+from trellis.runtime.queues import BATCH_LIMIT
+
+__all__ = ["ConsumerStats", "QueueConsumer"]
+
+_log = get_logger("trellis.consumer")
+
+
+@dataclass
+class ConsumerStats:
+    """Counts of what the consumer did; AWS calls are counted per API."""
+
+    received: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    released: int = 0
+    receive_calls: int = 0
+    delete_calls: int = 0
+    visibility_calls: int = 0
+    aws_errors: int = 0
+
+    @property
+    def sqs_calls(self) -> int:
+        return self.receive_calls + self.delete_calls + self.visibility_calls
+
+
+@dataclass
+class _InFlight:
+    message: dict[str, Any]
+    future: Future[None]
+    received_at: float
+    extended_at: float
+
+
+@dataclass
+class QueueConsumer:
+    sqs: Any
+    queue_url: str
+    handle: Callable[[SqsRecord], None]
+    concurrency: int = 4
+    wait_s: int = 10
+    #: Queue visibility timeout; read from the queue when None.
+    visibility_s: int | None = None
+    #: Called with (message id, seconds) when a message's visibility is extended.
+    on_extend: Callable[[str, int], None] | None = None
+    max_backoff_s: float = 20.0
+    clock: Callable[[], float] = time.monotonic
+    rng: random.Random = field(default_factory=random.Random)
+    stats: ConsumerStats = field(default_factory=ConsumerStats)
+
+    def run(
+        self,
+        stop: threading.Event,
+        *,
+        grace_s: float = 25.0,
+        max_messages: int | None = None,
+        budget_s: float | None = None,
+    ) -> ConsumerStats:
+        """Consume until ``stop`` is set (or ``max_messages`` handled / ``budget_s`` spent)."""
+        visibility = self.visibility_s or self._queue_visibility(stop)
+        deadline = None if budget_s is None else self.clock() + budget_s
+        inflight: dict[str, _InFlight] = {}
+        done: list[tuple[str, str]] = []
+        failures = 0
+        capacity = max(self.concurrency, BATCH_LIMIT)
+        with ThreadPoolExecutor(self.concurrency, thread_name_prefix="consumer") as pool:
+            while not stop.is_set():
+                self._reap(inflight, done)
+                self._delete(done, force=not inflight)
+                self._extend(inflight, visibility)
+                if max_messages is not None and self.stats.received >= max_messages:
+                    if not inflight:
+                        break
+                    wait(
+                        [f.future for f in inflight.values()],
+                        timeout=1,
+                        return_when=FIRST_COMPLETED,
+                    )
+                    continue
+                if deadline is not None and self.clock() >= deadline:
+                    break
+                room = capacity - len(inflight)
+                if max_messages is not None:
+                    room = min(room, max_messages - self.stats.received)
+                if room <= 0:
+                    wait(
+                        [f.future for f in inflight.values()],
+                        timeout=1,
+                        return_when=FIRST_COMPLETED,
+                    )
+                    continue
+                try:
+                    messages = self._receive(
+                        min(room, BATCH_LIMIT), 1 if inflight or budget_s else self.wait_s
+                    )
+                except Exception as exc:
+                    if not is_aws_error(exc):
+                        raise
+                    failures += 1
+                    self._backoff(stop, failures, exc)
+                    continue
+                if failures:
+                    _log.info("consumer_resumed", after_errors=failures)
+                failures = 0
+                if not messages and budget_s is not None:
+                    break  # drained: nothing visible right now
+                if stop.is_set():
+                    self._release(messages)
+                    break
+                now = self.clock()
+                for message in messages:
+                    record = _record(message)
+                    future = pool.submit(self.handle, record)
+                    inflight[message["MessageId"]] = _InFlight(message, future, now, now)
+            self._stop(pool, inflight, done, grace_s)
+        return self.stats
+
+    def _stop(
+        self,
+        pool: ThreadPoolExecutor,
+        inflight: dict[str, _InFlight],
+        done: list[tuple[str, str]],
+        grace_s: float,
+    ) -> None:
+        end = self.clock() + grace_s
+        while inflight and self.clock() < end:
+            wait(
+                [f.future for f in inflight.values()],
+                timeout=max(0.0, min(1.0, end - self.clock())),
+                return_when=FIRST_COMPLETED,
+            )
+            self._reap(inflight, done)
+        self._delete(done, force=True)
+        if inflight:
+            _log.warning("consumer_releasing_unfinished", count=len(inflight))
+            for entry in inflight.values():
+                entry.future.cancel()
+            self._release([entry.message for entry in inflight.values()])
+        pool.shutdown(wait=False, cancel_futures=True)
+
+    def _receive(self, count: int, wait_s: int) -> list[dict[str, Any]]:
+        self.stats.receive_calls += 1
+        response = self.sqs.receive_message(
+            QueueUrl=self.queue_url,
+            MaxNumberOfMessages=count,
+            WaitTimeSeconds=wait_s,
+            MessageSystemAttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        )
+        messages: list[dict[str, Any]] = response.get("Messages", [])
+        self.stats.received += len(messages)
+        return messages
+
+    def _reap(self, inflight: dict[str, _InFlight], done: list[tuple[str, str]]) -> None:
+        for message_id in [m for m, entry in inflight.items() if entry.future.done()]:
+            entry = inflight.pop(message_id)
+            if entry.future.cancelled():
+                continue
+            error = entry.future.exception()
+            if error is None:
+                self.stats.succeeded += 1
+                done.append((message_id, entry.message["ReceiptHandle"]))
+            else:
+                self.stats.failed += 1
+                _log.warning(
+                    "message_failed",
+                    message_id=message_id,
+                    error=f"{type(error).__name__}: {error}",
+                )
+
+    def _delete(self, done: list[tuple[str, str]], *, force: bool) -> None:
+        """Delete finished messages, 10 per call; wait for a full batch unless ``force``."""
+        while len(done) >= BATCH_LIMIT or (force and done):
+            batch, done[:] = done[:BATCH_LIMIT], done[BATCH_LIMIT:]
+            self.stats.delete_calls += 1
+            try:
+                response = self.sqs.delete_message_batch(
+                    QueueUrl=self.queue_url,
+                    Entries=[
+                        {"Id": str(i), "ReceiptHandle": handle}
+                        for i, (_, handle) in enumerate(batch)
+                    ],
+                )
+            except Exception as exc:
+                if not is_aws_error(exc):
+                    raise
+                # Not deleted: the message comes back and idempotency skips the finished job.
+                self.stats.aws_errors += 1
+                _log.warning("delete_failed", count=len(batch), error=type(exc).__name__)
+                continue
+            for failed in response.get("Failed", []):
+                _log.warning(
+                    "delete_failed", message_id=batch[int(failed["Id"])][0], code=failed.get("Code")
+                )
+
+    def _extend(self, inflight: dict[str, _InFlight], visibility: int) -> None:
+        """Keep messages that are still being worked on invisible (a third of the timeout ahead)."""
+        now = self.clock()
+        due = [
+            e
+            for e in inflight.values()
+            if now - e.extended_at >= visibility / 3 and not e.future.done()
+        ]
+        for start in range(0, len(due), BATCH_LIMIT):
+            batch = due[start : start + BATCH_LIMIT]
+            self.stats.visibility_calls += 1
+            try:
+                self.sqs.change_message_visibility_batch(
+                    QueueUrl=self.queue_url,
+                    Entries=[
+                        {
+                            "Id": str(i),
+                            "ReceiptHandle": e.message["ReceiptHandle"],
+                            "VisibilityTimeout": visibility,
+                        }
+                        for i, e in enumerate(batch)
+                    ],
+                )
+            except Exception as exc:
+                if not is_aws_error(exc):
+                    raise
+                self.stats.aws_errors += 1
+                continue
+            for entry in batch:
+                entry.extended_at = now
+                if self.on_extend is not None:
+                    self.on_extend(entry.message["MessageId"], visibility)
+
+    def _release(self, messages: list[dict[str, Any]]) -> None:
+        """Make messages visible again now, for another consumer (or this one after a restart)."""
+        for start in range(0, len(messages), BATCH_LIMIT):
+            batch = messages[start : start + BATCH_LIMIT]
+            self.stats.visibility_calls += 1
+            try:
+                self.sqs.change_message_visibility_batch(
+                    QueueUrl=self.queue_url,
+                    Entries=[
+                        {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
+                        for i, m in enumerate(batch)
+                    ],
+                )
+                self.stats.released += len(batch)
+            except Exception as exc:
+                if not is_aws_error(exc):
+                    raise
+                self.stats.aws_errors += 1  # they come back after their visibility timeout anyway
+
+    def _backoff(self, stop: threading.Event, failures: int, exc: BaseException) -> None:
+        """Exponential backoff with jitter, cut short by ``stop``."""
+        self.stats.aws_errors += 1
+        delay = min(self.max_backoff_s, 0.25 * 2**failures) * self.rng.uniform(0.5, 1.0)
+        if failures == 1 or failures % 10 == 0:
+            _log.warning("consumer_backoff", error=type(exc).__name__, retry_in_s=round(delay, 2))
+        stop.wait(delay)
+
+    def _queue_visibility(self, stop: threading.Event) -> int:
+        failures = 0
+        while True:
+            try:
+                attrs = self.sqs.get_queue_attributes(
+                    QueueUrl=self.queue_url, AttributeNames=["VisibilityTimeout"]
+                )
+                return int(attrs["Attributes"]["VisibilityTimeout"])
+            except Exception as exc:
+                if not is_aws_error(exc) or stop.is_set():
+                    raise
+                failures += 1
+                self._backoff(stop, failures, exc)
+
+
+def _record(message: dict[str, Any]) -> SqsRecord:
+    return SqsRecord(
+        message_id=message["MessageId"],
+        receipt_handle=message["ReceiptHandle"],
+        body=message["Body"],
+        attributes={k: str(v) for k, v in message.get("Attributes", {}).items()},
+        message_attributes=message.get("MessageAttributes", {}),
+    )

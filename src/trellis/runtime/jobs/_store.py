@@ -1,0 +1,295 @@
+"""Job records in DynamoDB: status, attempts, and the lease that makes delivery idempotent.
+
+Every transition is a conditional write, so two deliveries of one message
+(SQS is at-least-once) cannot both run it: the first claims a lease, the
+second sees ``running`` (and is retried later) or ``succeeded`` (and is
+dropped as a duplicate). Completion and the handler's own DynamoDB writes
+commit in one transaction guarded by the lease, so a consumer that crashed
+after its side effects but before acknowledging cannot apply them twice.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+from typing import Any
+
+from trellis.runtime._errors import (
+    Conflict,
+    NotFound,
+    aws_errors,
+    is_aws_error,
+    translate_aws_error,
+)
+from trellis.runtime.jobs._model import JobEnvelope, JobRecord, utcnow
+
+#: How long a finished job's record is kept (DynamoDB TTL), beyond the queue and DLQ retention.
+RECORD_TTL = timedelta(days=30)
+
+
+class ClaimOutcome(Enum):
+    CLAIMED = "claimed"
+    DUPLICATE = "duplicate"  # already succeeded: acknowledge without running
+    BUSY = "busy"  # another consumer holds a live lease: retry later
+
+
+@dataclass(frozen=True)
+class Claim:
+    outcome: ClaimOutcome
+    job_id: str
+    owner: str = ""
+    attempts: int = 0
+
+
+class LeaseLost(RuntimeError):
+    """The lease expired and another consumer took the job over; this run's result is discarded."""
+
+
+def _s(value: str) -> dict[str, str]:
+    return {"S": value}
+
+
+def _n(value: int | float) -> dict[str, str]:
+    return {"N": str(int(value))}
+
+
+class JobStore:
+    """Reads and moves job records in the ``job_records`` table (hash key ``job_id``)."""
+
+    def __init__(
+        self, dynamodb: Any, table_name: str, *, clock: Callable[[], datetime] = utcnow
+    ) -> None:
+        self.dynamodb = dynamodb
+        self.table = table_name
+        self.clock = clock
+
+    def _now(self) -> tuple[str, int]:
+        now = self.clock()
+        return now.isoformat(), int(now.timestamp())
+
+    def _expiry(self) -> dict[str, str]:
+        return _n((self.clock() + RECORD_TTL).timestamp())
+
+    def new_record(self, envelope: JobEnvelope) -> dict[str, Any]:
+        now_iso, _ = self._now()
+        return {
+            "job_id": _s(envelope.job_id),
+            "type": _s(envelope.type),
+            "status": _s("queued"),
+            "attempts": _n(0),
+            "enqueued_at": _s(envelope.enqueued_at.isoformat()),
+            "updated_at": _s(now_iso),
+            "expires_at": self._expiry(),
+        }
+
+    def create(self, envelope: JobEnvelope) -> None:
+        """Record a new job as ``queued``; :class:`Conflict` if the id exists."""
+        with aws_errors("PutItem", self.table):
+            self.dynamodb.put_item(
+                TableName=self.table,
+                Item=self.new_record(envelope),
+                ConditionExpression="attribute_not_exists(job_id)",
+            )
+
+    def create_many(self, envelopes: list[JobEnvelope], *, max_rounds: int = 5) -> None:
+        """Record fresh jobs with BatchWriteItem (25 per call), retrying ``UnprocessedItems``."""
+        for start in range(0, len(envelopes), 25):
+            requests = [
+                {"PutRequest": {"Item": self.new_record(e)}} for e in envelopes[start : start + 25]
+            ]
+            pending: dict[str, Any] = {self.table: requests}
+            for _ in range(max_rounds):
+                with aws_errors("BatchWriteItem", self.table):
+                    pending = (
+                        self.dynamodb.batch_write_item(RequestItems=pending).get("UnprocessedItems")
+                        or {}
+                    )
+                if not pending:
+                    break
+            if pending:
+                raise translate_aws_error(
+                    _throttled("BatchWriteItem left items unprocessed"), operation="BatchWriteItem"
+                )
+
+    def delete(self, job_id: str) -> None:
+        with aws_errors("DeleteItem", self.table):
+            self.dynamodb.delete_item(TableName=self.table, Key={"job_id": _s(job_id)})
+
+    def get(self, job_id: str) -> JobRecord:
+        with aws_errors("GetItem", self.table):
+            item = self.dynamodb.get_item(
+                TableName=self.table, Key={"job_id": _s(job_id)}, ConsistentRead=True
+            ).get("Item")
+        if item is None:
+            raise NotFound(f"no job {job_id}")
+        return _to_record(item)
+
+    def claim(self, envelope: JobEnvelope, *, lease_s: int, message_id: str) -> Claim:
+        """Take the job for ``lease_s`` seconds, unless it is done or leased by someone else."""
+        now_iso, now_ts = self._now()
+        owner = f"{message_id}/{uuid.uuid4().hex[:12]}"
+        try:
+            with aws_errors("UpdateItem", self.table):
+                item = self.dynamodb.update_item(
+                    TableName=self.table,
+                    Key={"job_id": _s(envelope.job_id)},
+                    UpdateExpression=(
+                        "SET #s = :running, started_at = if_not_exists(started_at, :now), updated_at = :now,"
+                        " lease_owner = :owner, lease_until = :lease, #t = if_not_exists(#t, :type),"
+                        " enqueued_at = if_not_exists(enqueued_at, :enq), expires_at = :exp ADD attempts :one"
+                    ),
+                    ConditionExpression=(
+                        "attribute_not_exists(job_id) OR #s IN (:queued, :failed, :dead)"
+                        " OR (#s = :running AND lease_until < :now_ts)"
+                    ),
+                    ExpressionAttributeNames={"#s": "status", "#t": "type"},
+                    ExpressionAttributeValues={
+                        ":running": _s("running"),
+                        ":queued": _s("queued"),
+                        ":failed": _s("failed"),
+                        ":dead": _s("dead_lettered"),
+                        ":now": _s(now_iso),
+                        ":now_ts": _n(now_ts),
+                        ":owner": _s(owner),
+                        ":lease": _n(now_ts + lease_s),
+                        ":type": _s(envelope.type),
+                        ":enq": _s(envelope.enqueued_at.isoformat()),
+                        ":exp": self._expiry(),
+                        ":one": _n(1),
+                    },
+                    ReturnValues="ALL_NEW",
+                )["Attributes"]
+        except Conflict:
+            current = self.get(envelope.job_id)
+            if current.status == "succeeded":
+                return Claim(ClaimOutcome.DUPLICATE, envelope.job_id)
+            return Claim(ClaimOutcome.BUSY, envelope.job_id)
+        return Claim(ClaimOutcome.CLAIMED, envelope.job_id, owner, int(item["attempts"]["N"]))
+
+    def extend(self, claim: Claim, lease_s: int) -> None:
+        """Push the lease further while a long job is still running."""
+        _, now_ts = self._now()
+        self._guarded(claim, "SET lease_until = :lease", {":lease": _n(now_ts + lease_s)})
+
+    def complete(
+        self, claim: Claim, result: dict[str, Any] | None, writes: list[dict[str, Any]]
+    ) -> None:
+        """``succeeded``, atomically with the handler's writes; :class:`LeaseLost` if the lease is gone."""
+        now_iso, _ = self._now()
+        update = {
+            "TableName": self.table,
+            "Key": {"job_id": _s(claim.job_id)},
+            "UpdateExpression": (
+                "SET #s = :ok, completed_at = :now, updated_at = :now, #r = :result, expires_at = :exp"
+                " REMOVE lease_owner, lease_until, #e"
+            ),
+            "ConditionExpression": "lease_owner = :owner",
+            "ExpressionAttributeNames": {"#s": "status", "#r": "result", "#e": "error"},
+            "ExpressionAttributeValues": {
+                ":ok": _s("succeeded"),
+                ":now": _s(now_iso),
+                ":result": _s(json.dumps(result if result is not None else {}, default=str)),
+                ":exp": self._expiry(),
+                ":owner": _s(claim.owner),
+            },
+        }
+        if not writes:
+            try:
+                with aws_errors("UpdateItem", self.table):
+                    self.dynamodb.update_item(**update)
+            except Conflict as exc:
+                raise LeaseLost(claim.job_id) from exc
+            return
+        try:
+            self.dynamodb.transact_write_items(TransactItems=[{"Update": update}, *writes])
+        except Exception as exc:
+            if not is_aws_error(exc):
+                raise
+            reasons = getattr(exc, "response", {}).get("CancellationReasons") or []
+            if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+                raise LeaseLost(claim.job_id) from exc
+            raise translate_aws_error(
+                exc, operation="TransactWriteItems", resource=self.table
+            ) from exc
+
+    def release(self, claim: Claim, error: str) -> None:
+        """Back to ``queued`` after a failed attempt that will be retried."""
+        now_iso, _ = self._now()
+        self._guarded(
+            claim,
+            "SET #s = :queued, #e = :error, updated_at = :now REMOVE lease_owner, lease_until",
+            {":queued": _s("queued"), ":error": _s(error[:2000]), ":now": _s(now_iso)},
+        )
+
+    def fail(self, claim: Claim, error: str) -> None:
+        """``failed``: the last allowed attempt failed."""
+        now_iso, _ = self._now()
+        self._guarded(
+            claim,
+            "SET #s = :failed, #e = :error, failed_at = :now, updated_at = :now REMOVE lease_owner, lease_until",
+            {":failed": _s("failed"), ":error": _s(error[:2000]), ":now": _s(now_iso)},
+        )
+
+    def mark_dead_lettered(self, job_id: str) -> None:
+        """``dead_lettered``: the message now sits in the DLQ."""
+        now_iso, _ = self._now()
+        with aws_errors("UpdateItem", self.table):
+            self.dynamodb.update_item(
+                TableName=self.table,
+                Key={"job_id": _s(job_id)},
+                UpdateExpression="SET #s = :dead, dead_lettered_at = :now, updated_at = :now",
+                ConditionExpression="attribute_exists(job_id)",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":dead": _s("dead_lettered"), ":now": _s(now_iso)},
+            )
+
+    def _guarded(self, claim: Claim, expression: str, values: dict[str, Any]) -> None:
+        names = {k: v for k, v in {"#s": "status", "#e": "error"}.items() if k in expression}
+        request: dict[str, Any] = {
+            "TableName": self.table,
+            "Key": {"job_id": _s(claim.job_id)},
+            "UpdateExpression": expression,
+            "ConditionExpression": "lease_owner = :owner",
+            "ExpressionAttributeValues": {**values, ":owner": _s(claim.owner)},
+        }
+        if names:
+            request["ExpressionAttributeNames"] = names
+        try:
+            with aws_errors("UpdateItem", self.table):
+                self.dynamodb.update_item(**request)
+        except Conflict as exc:
+            raise LeaseLost(claim.job_id) from exc
+
+
+def _throttled(message: str) -> Exception:
+    from botocore.exceptions import ClientError
+
+    return ClientError(
+        {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": message}},
+        "BatchWriteItem",
+    )
+
+
+def _to_record(item: dict[str, Any]) -> JobRecord:
+    def text(name: str) -> str | None:
+        value = item.get(name)
+        return value["S"] if value else None
+
+    result = text("result")
+    return JobRecord(
+        job_id=item["job_id"]["S"],
+        type=text("type") or "",
+        status=item["status"]["S"],
+        attempts=int(item.get("attempts", {"N": "0"})["N"]),
+        enqueued_at=text("enqueued_at"),
+        started_at=text("started_at"),
+        completed_at=text("completed_at"),
+        failed_at=text("failed_at"),
+        dead_lettered_at=text("dead_lettered_at"),
+        result=json.loads(result) if result else None,
+        error=text("error"),
+    )
