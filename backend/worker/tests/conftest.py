@@ -19,6 +19,7 @@ MAX_RECEIVE_COUNT = 2
 
 @dataclass
 class WorkerStack:
+    manifest_text: str
     emulator: Emulator
     addresses: LocalAddresses
     settings: Settings
@@ -38,23 +39,32 @@ class WorkerStack:
 
     def depth(self, url: str) -> tuple[int, int]:
         attrs = self.sqs().get_queue_attributes(
-            QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+            QueueUrl=url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
         )["Attributes"]
-        return int(attrs["ApproximateNumberOfMessages"]), int(attrs["ApproximateNumberOfMessagesNotVisible"])
+        return int(attrs["ApproximateNumberOfMessages"]), int(
+            attrs["ApproximateNumberOfMessagesNotVisible"]
+        )
 
     def processed_count(self) -> int:
-        item = self.emulator.client("dynamodb").get_item(
-            TableName=self.settings.job_records_table_name, Key={"job_id": {"S": "stats#process_data"}}
-        ).get("Item")
+        item = (
+            self.emulator.client("dynamodb")
+            .get_item(
+                TableName=self.settings.job_records_table_name,
+                Key={"job_id": {"S": "stats#process_data"}},
+            )
+            .get("Item")
+        )
         return int(item["processed"]["N"]) if item else 0
 
 
 @pytest.fixture
-def worker_stack(emulator_env: Emulator, unique_name: Callable[[str], str]) -> Iterator[WorkerStack]:
+def worker_stack(
+    emulator_env: Emulator, unique_name: Callable[[str], str]
+) -> Iterator[WorkerStack]:
     """The worker's resources in the emulator (fresh names) and its app wired to them."""
     project = unique_name("w")
-    manifest = load_manifest_text(
-        f"""
+    manifest_text = f"""
 [project]
 name = "{project}"
 region = "us-east-1"
@@ -79,7 +89,7 @@ hash_key = "file_id"
 
 [buckets.uploads]
 """
-    )
+    manifest = load_manifest_text(manifest_text)
     addresses = provision(manifest, "dev", emulator_env.client, account_id=LOCAL_ACCOUNT_ID)
     settings = Settings(
         trellis_project=project,
@@ -94,4 +104,4 @@ hash_key = "file_id"
     )
     app = build_app(settings)
     with TestClient(app) as http:
-        yield WorkerStack(emulator_env, addresses, settings, app, http)
+        yield WorkerStack(manifest_text, emulator_env, addresses, settings, app, http)

@@ -6,9 +6,11 @@ import json
 import threading
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
+from trellis.cli import main as cli
 from trellis.runtime.consumer import QueueConsumer
 from trellis.testing import wait_until
 
@@ -24,7 +26,9 @@ def drain(stack: WorkerStack, max_messages: int = 10) -> dict[str, int]:
 
 
 def test_a_job_is_queued_then_succeeds_with_its_result(worker_stack: WorkerStack) -> None:
-    resp = worker_stack.http.post("/jobs", json={"type": "process_data", "payload": {"key": "value"}})
+    resp = worker_stack.http.post(
+        "/jobs", json={"type": "process_data", "payload": {"key": "value"}}
+    )
     assert resp.status_code == 202
     body = resp.json()
     assert body["status"] == "queued"
@@ -46,11 +50,15 @@ def test_the_guide_shape_is_accepted(worker_stack: WorkerStack) -> None:
     assert resp.status_code == 202
 
 
-def test_unknown_type_and_bad_payload_are_422_and_nothing_is_queued(worker_stack: WorkerStack) -> None:
+def test_unknown_type_and_bad_payload_are_422_and_nothing_is_queued(
+    worker_stack: WorkerStack,
+) -> None:
     unknown = worker_stack.http.post("/jobs", json={"type": "nope", "payload": {}})
     assert unknown.status_code == 422
     assert "unknown job type 'nope'" in unknown.json()["error"]["message"]
-    bad = worker_stack.http.post("/jobs", json={"type": "process_data", "payload": {"sleep_ms": -1}})
+    bad = worker_stack.http.post(
+        "/jobs", json={"type": "process_data", "payload": {"sleep_ms": -1}}
+    )
     assert bad.status_code == 422
     assert bad.json()["error"]["fields"][0]["loc"] == ["body", "payload", "sleep_ms"]
     assert worker_stack.depth(worker_stack.queue_url) == (0, 0)
@@ -82,7 +90,9 @@ def test_a_batch_is_sent_in_chunks_of_ten_with_a_result_per_job(worker_stack: Wo
     assert body["results"][5]["error"]["code"] == "validation_error"
     publisher = worker_stack.app.state.jobs.client.publisher
     assert publisher.calls == 3  # 23 messages → 10 + 10 + 3
-    wait_until(lambda: worker_stack.depth(worker_stack.queue_url)[0] == 23, what="23 visible messages")
+    wait_until(
+        lambda: worker_stack.depth(worker_stack.queue_url)[0] == 23, what="23 visible messages"
+    )
     assert worker_stack.http.post("/jobs:batch", json={"jobs": jobs[:2]}).status_code == 202
 
 
@@ -104,7 +114,9 @@ def test_a_message_delivered_twice_runs_its_side_effect_once(worker_stack: Worke
     assert worker_stack.depth(worker_stack.queue_url) == (0, 0)
 
 
-def test_a_poison_job_is_tried_max_receive_count_times_then_dead_lettered(worker_stack: WorkerStack) -> None:
+def test_a_poison_job_is_tried_max_receive_count_times_then_dead_lettered_and_redriven(
+    worker_stack: WorkerStack, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     job_id = uuid.uuid4().hex
     poison = {
         "job_id": job_id,
@@ -125,24 +137,50 @@ def test_a_poison_job_is_tried_max_receive_count_times_then_dead_lettered(worker
     assert "ValidationError" in job["error"]
     assert job["failed_at"] <= job["dead_lettered_at"]
     assert worker_stack.depth(worker_stack.queue_url) == (0, 0)
-    (dead,) = worker_stack.sqs().receive_message(QueueUrl=worker_stack.dlq_url, MessageAttributeNames=["All"])[
-        "Messages"
-    ]
+    (dead,) = worker_stack.sqs().receive_message(
+        QueueUrl=worker_stack.dlq_url, MessageAttributeNames=["All"], VisibilityTimeout=0
+    )["Messages"]
     assert json.loads(dead["Body"])["job_id"] == job_id
     assert "ValidationError" in dead["MessageAttributes"]["trellis-error"]["StringValue"]
+
+    # `trellis queue stats` sees it in the DLQ; `trellis queue redrive` brings it back.
+    manifest = tmp_path / "trellis.toml"
+    manifest.write_text(worker_stack.manifest_text)
+    endpoint = ["--endpoint-url", worker_stack.emulator.endpoint]
+    wait_until(
+        lambda: worker_stack.depth(worker_stack.dlq_url) == (1, 0),
+        what="the DLQ message to be visible",
+    )
+    assert cli(["--manifest", str(manifest), "queue", "stats", "jobs", *endpoint]) == 0
+    assert "DLQ          1 visible" in capsys.readouterr().out
+    assert cli(["--manifest", str(manifest), "queue", "redrive", "jobs", *endpoint]) == 0
+    out = capsys.readouterr().out
+    assert "moved 1 message(s)" in out
+    assert worker_stack.depth(worker_stack.dlq_url) == (0, 0)
+    assert worker_stack.depth(worker_stack.queue_url) == (1, 0)
+    # Back in the queue, the job runs again (and, still poisonous, fails again).
+    drain(worker_stack, 1)
+    job = worker_stack.http.get(f"/jobs/{job_id}").json()
+    assert job["attempts"] == MAX_RECEIVE_COUNT + 1
 
 
 def test_the_s3_test_event_is_acknowledged_without_a_job(worker_stack: WorkerStack) -> None:
     worker_stack.sqs().send_message(
-        QueueUrl=worker_stack.queue_url, MessageBody=json.dumps({"Service": "Amazon S3", "Event": "s3:TestEvent"})
+        QueueUrl=worker_stack.queue_url,
+        MessageBody=json.dumps({"Service": "Amazon S3", "Event": "s3:TestEvent"}),
     )
     assert drain(worker_stack) == {"received": 1, "succeeded": 1, "failed": 0}
     assert worker_stack.depth(worker_stack.queue_url) == (0, 0)
 
 
-def test_the_container_consumer_stops_gracefully_and_loses_nothing(worker_stack: WorkerStack) -> None:
+def test_the_container_consumer_stops_gracefully_and_loses_nothing(
+    worker_stack: WorkerStack,
+) -> None:
     jobs = [{"type": "process_data", "payload": {"n": i, "sleep_ms": 50}} for i in range(30)]
-    ids = [r["job_id"] for r in worker_stack.http.post("/jobs/batch", json={"jobs": jobs}).json()["results"]]
+    ids = [
+        r["job_id"]
+        for r in worker_stack.http.post("/jobs/batch", json={"jobs": jobs}).json()["results"]
+    ]
     consumer: QueueConsumer = worker_stack.app.state.jobs.consumer(concurrency=4)
     stop = threading.Event()
     thread = threading.Thread(target=consumer.run, args=(stop,), kwargs={"grace_s": 10})
@@ -160,7 +198,9 @@ def test_the_container_consumer_stops_gracefully_and_loses_nothing(worker_stack:
     thread2.start()
     try:
         wait_until(
-            lambda: all(worker_stack.http.get(f"/jobs/{i}").json()["status"] == "succeeded" for i in ids),
+            lambda: all(
+                worker_stack.http.get(f"/jobs/{i}").json()["status"] == "succeeded" for i in ids
+            ),
             timeout_s=30,
             what="every job to succeed",
         )

@@ -119,7 +119,11 @@ def build_registry(settings: Settings, clients: AwsClients) -> JobRegistry:
                     "Key": {"file_id": {"S": file_id}},
                     "UpdateExpression": update,
                     "ConditionExpression": "#s = :pending",
-                    "ExpressionAttributeNames": {"#s": "status", "#size": "size", **({"#reason": "reason"} if reason else {})},
+                    "ExpressionAttributeNames": {
+                        "#s": "status",
+                        "#size": "size",
+                        **({"#reason": "reason"} if reason else {}),
+                    },
                     "ExpressionAttributeValues": {**values, ":pending": {"S": "pending"}},
                 }
             }
