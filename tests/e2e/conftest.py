@@ -41,3 +41,33 @@ def alive(pid: int) -> bool:
 @pytest.fixture
 def root() -> Path:
     return ROOT
+
+
+def find_process(root_pid: int, *fragments: str) -> int:
+    """The pid of the one process below ``root_pid`` whose command line has every fragment."""
+    matches = []
+    for pid in descendants(root_pid):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmdline = f.read().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if all(fragment in cmdline for fragment in fragments):
+            matches.append(pid)
+    assert len(matches) == 1, f"expected one process matching {fragments}, found {matches}"
+    return matches[0]
+
+
+def emulator_clients(endpoint: str) -> tuple[object, object]:
+    import boto3
+
+    from trellis.local.emulator import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY
+
+    session = boto3.session.Session(
+        aws_access_key_id=LOCAL_ACCESS_KEY,
+        aws_secret_access_key=LOCAL_SECRET_KEY,
+        region_name="us-east-1",
+    )
+    return session.client("sqs", endpoint_url=endpoint), session.client(
+        "dynamodb", endpoint_url=endpoint
+    )

@@ -45,10 +45,10 @@ def test_a_failing_record_is_retried_alone_then_moved_to_the_dlq(root: Path) -> 
         ids = {e["Id"]: e["MessageId"] for e in result["Successful"]}
 
         def processed(message_id: str) -> int:
-            return sum(1 for line in dev.lines if message_id in line and "job_processed" in line)
+            return sum(1 for line in dev.lines if message_id in line and "job_succeeded" in line)
 
         def failed(message_id: str) -> int:
-            return sum(1 for line in dev.lines if message_id in line and "record_failed" in line)
+            return sum(1 for line in dev.lines if message_id in line and '"job_invalid"' in line)
 
         wait_until(
             lambda: processed(ids["a"]) and processed(ids["b"]) and failed(ids["poison"]),
@@ -66,8 +66,11 @@ def test_a_failing_record_is_retried_alone_then_moved_to_the_dlq(root: Path) -> 
         assert counts(sqs, url) == (0, 0)
         assert failed(ids["poison"]) == MAX_RECEIVE_COUNT
         assert processed(ids["a"]) == 1 and processed(ids["b"]) == 1
-        (dead,) = sqs.receive_message(QueueUrl=dlq, MessageSystemAttributeNames=["All"])["Messages"]
-        assert dead["MessageId"] == ids["poison"]
+        (dead,) = sqs.receive_message(QueueUrl=dlq, MessageAttributeNames=["All"])["Messages"]
+        assert (
+            dead["MessageAttributes"]["trellis-source-message-id"]["StringValue"] == ids["poison"]
+        )
+        assert "body is not JSON" in dead["MessageAttributes"]["trellis-error"]["StringValue"]
         assert dead["Body"] == "this is not a job"
 
 

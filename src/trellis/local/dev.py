@@ -28,7 +28,7 @@ from trellis.local.emulator import (
     Emulator,
     port_in_use,
 )
-from trellis.local.event_source import SqsEventSource
+from trellis.local.event_source import POLL_WAIT_S, SqsEventSource
 from trellis.local.gateway import Gateway, Route
 from trellis.local.provision import LocalAddresses, provision
 from trellis.local.services import ContainerService, LambdaFunction
@@ -131,6 +131,8 @@ class DevStack:
                 raise DevError(f"the gateway could not listen on 127.0.0.1:{opts.port}")
             await asyncio.sleep(0.02)
         self._start_event_sources(stop)
+        for container in self.containers.values():
+            self._tasks.append(asyncio.create_task(container.supervise(stop)))
         return time.perf_counter() - started
 
     async def _start_service(self, name: str) -> None:
@@ -211,7 +213,8 @@ class DevStack:
                     queue_arn=self.addresses.queue_arns[queue],
                     region=self.manifest.project.region,
                     function=fn,
-                    sqs=self.emulator.client("sqs"),
+                    # Short timeouts, no SDK retries: the event source backs off on its own.
+                    sqs=self.emulator.client("sqs", read_timeout_s=POLL_WAIT_S + 2, max_attempts=1),
                     batch_size=spec.batch_size,
                     batching_window_s=spec.batching_window_s,
                     log=self.log,

@@ -122,7 +122,7 @@ class Emulator:
             proc.kill()
             proc.wait()
 
-    def client(self, service: str) -> Any:
+    def client(self, service: str, *, read_timeout_s: float = 30, max_attempts: int = 3) -> Any:
         """A boto3 client for this emulator (administrative credentials)."""
         import boto3
         from botocore.config import Config
@@ -134,9 +134,9 @@ class Emulator:
             aws_access_key_id=LOCAL_ACCESS_KEY,
             aws_secret_access_key=LOCAL_SECRET_KEY,
             config=Config(
-                retries={"mode": "standard", "max_attempts": 3},
+                retries={"mode": "standard", "max_attempts": max_attempts},
                 connect_timeout=2,
-                read_timeout=30,
+                read_timeout=read_timeout_s,
                 s3={"addressing_style": "path"},
             ),
         )

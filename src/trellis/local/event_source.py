@@ -125,13 +125,21 @@ class SqsEventSource:
         done = [m for m in messages if m["MessageId"] not in failed]
         for start in range(0, len(done), 10):
             chunk = done[start : start + 10]
-            resp = await asyncio.to_thread(
-                self.sqs.delete_message_batch,
-                QueueUrl=self.queue_url,
-                Entries=[
-                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(chunk)
-                ],
-            )
+            try:
+                resp = await asyncio.to_thread(
+                    self.sqs.delete_message_batch,
+                    QueueUrl=self.queue_url,
+                    Entries=[
+                        {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                        for i, m in enumerate(chunk)
+                    ],
+                )
+            except Exception as exc:  # noqa: BLE001 - undeleted messages come back; idempotency skips them
+                self.log(
+                    self.function.name,
+                    f"event source {self.queue_name}: delete failed ({type(exc).__name__}); {len(chunk)} processed message(s) will be delivered again",
+                )
+                continue
             self.stats.deleted += len(resp.get("Successful", []))
 
 

@@ -68,6 +68,13 @@ class ManagedProcess:
         while line := await proc.stdout.readline():
             self.log(self.name, line.decode(errors="replace").rstrip("\n"))
 
+    async def wait(self) -> int | None:
+        """Wait for the current child to exit; its status (None if none is running)."""
+        proc = self._proc
+        if proc is None:
+            return None
+        return await proc.wait()
+
     async def stop(self, grace_s: float = 5.0) -> None:
         """SIGTERM, then SIGKILL after ``grace_s``; always reaps the child."""
         proc, self._proc = self._proc, None
@@ -203,11 +210,37 @@ class ContainerService:
         ]
         self.process = ManagedProcess(name, argv, env, cwd, log)
         self.base_url = f"http://127.0.0.1:{self.port}"
+        self.restarts = 0
 
     async def start(self, timeout_s: float = 20.0) -> None:
         await self.process.start()
         async with httpx.AsyncClient(base_url=self.base_url, timeout=2.0) as client:
             await _wait_healthy(self.process, client, "/health", timeout_s)
+
+    async def supervise(self, stop: asyncio.Event, restart_delay_s: float = 1.0) -> None:
+        """Start the container again when it dies, as ECS and App Runner replace a failed task."""
+        while not stop.is_set():
+            exited = asyncio.ensure_future(self.process.wait())
+            stopping = asyncio.ensure_future(stop.wait())
+            await asyncio.wait({exited, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+            if stop.is_set() or not exited.done():
+                exited.cancel()
+                return
+            status = exited.result()
+            if status is None:
+                return
+            self.restarts += 1
+            self.process.log(
+                self.name, f"exited with status {status}; restarting in {restart_delay_s:.0f} s"
+            )
+            await asyncio.sleep(restart_delay_s)
+            if stop.is_set():
+                return
+            try:
+                await self.start()
+            except ServiceStartError as exc:
+                self.process.log(self.name, f"restart failed: {exc}")
 
     async def stop(self) -> None:
         await self.process.stop(grace_s=12.0)

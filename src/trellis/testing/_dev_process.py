@@ -119,3 +119,7 @@ class DevProcess:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+        if exc is not None:
+            # pytest shows the captured output of a failed test: the stack's log explains most failures.
+            print("---- trellis dev output (last 200 lines) ----")
+            print("\n".join(self.lines[-200:]))

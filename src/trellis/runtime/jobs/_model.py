@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from urllib.parse import unquote_plus
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -97,7 +98,9 @@ def decode_message(
 def _s3_job(record: dict[str, Any], now: datetime) -> JobEnvelope:
     s3 = record.get("s3") or {}
     bucket = (s3.get("bucket") or {}).get("name", "")
-    obj = s3.get("object") or {}
+    obj = dict(s3.get("object") or {})
+    # S3 URL-encodes object keys in event notifications (a space arrives as "+").
+    obj["key"] = unquote_plus(str(obj.get("key", "")))
     identity = (
         f"{bucket}/{obj.get('key', '')}/{obj.get('versionId', '')}/{obj.get('sequencer', '')}"
     )
