@@ -94,7 +94,9 @@ class QueueConsumer:
         done: list[tuple[str, str]] = []
         failures = 0
         capacity = max(self.concurrency, BATCH_LIMIT)
-        with ThreadPoolExecutor(self.concurrency, thread_name_prefix="consumer") as pool:
+        # Not a `with` block: its exit would wait for a handler stuck past the grace period.
+        pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="consumer")
+        try:
             while not stop.is_set():
                 self._reap(inflight, done)
                 self._delete(done, force=not inflight)
@@ -143,6 +145,7 @@ class QueueConsumer:
                     record = _record(message)
                     future = pool.submit(self.handle, record)
                     inflight[message["MessageId"]] = _InFlight(message, future, now, now)
+        finally:
             self._stop(pool, inflight, done, grace_s)
         return self.stats
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from urllib.parse import unquote_plus
 from datetime import UTC, datetime
 from typing import Any, Literal
+from urllib.parse import unquote_plus
 
 from pydantic import BaseModel, Field
 
