@@ -37,7 +37,7 @@ class MemoryQueue:
         )
         return {"Messages": batch}
 
-    def delete_message_batch(self, QueueUrl: str, Entries: list[dict[str, str]]) -> dict[str, Any]:  # noqa: N803
+    def delete_message_batch(self, QueueUrl: str, Entries: list[dict[str, str]]) -> dict[str, Any]:
         self._count("delete")
         assert len(Entries) <= 10
         self.deleted += [e["ReceiptHandle"] for e in Entries]
@@ -45,7 +45,7 @@ class MemoryQueue:
 
     def change_message_visibility_batch(
         self, QueueUrl: str, Entries: list[dict[str, Any]]
-    ) -> dict[str, Any]:  # noqa: N803
+    ) -> dict[str, Any]:
         self._count("visibility")
         self.released += [e["ReceiptHandle"] for e in Entries if e["VisibilityTimeout"] == 0]
         return {"Successful": []}

@@ -26,7 +26,7 @@ class FakeSqs:
         self.sender_fault = sender_fault
         self.outage_calls = outage_calls
 
-    def send_message_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:  # noqa: N803
+    def send_message_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:
         if self.outage_calls:
             self.outage_calls -= 1
             raise ClientError(
