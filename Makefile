@@ -4,7 +4,7 @@ PYTHON ?= python3
 # uv on PATH if there is one, else the one pip installs (`python -m uv` works for it).
 UV ?= $(or $(shell command -v uv 2>/dev/null),$(PYTHON) -m uv)
 
-.PHONY: install dev test lint fmt typecheck unit integration e2e bench clean
+.PHONY: install dev test lint fmt typecheck unit integration e2e bench clean tfcheck
 
 .make/uv:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -39,7 +39,17 @@ integration: install
 e2e: install
 	$(UV) run pytest -m e2e -q
 
-test: lint typecheck ## lint, type-check and the whole test suite (unit, integration, end-to-end)
+# checkov runs in its own tool environment: it replaces python-hcl2's `hcl2` package with its fork.
+CHECKOV_VERSION ?= 3.3.30
+tfcheck: install ## checkov on terraform/ and bootstrap/ (skips and their reasons: .checkov.yaml)
+	@# One run per directory: checkov keys results by relative path, and both have a main.tf.
+	@for dir in terraform bootstrap; do \
+		echo "checkov $$dir/"; \
+		CKV_SKIP_PACKAGE_UPDATE_CHECK=true $(UV) tool run --from checkov==$(CHECKOV_VERSION) \
+			checkov --config-file .checkov.yaml -d $$dir --skip-download || exit 1; \
+	done
+
+test: lint typecheck tfcheck ## lint, type-check and the whole test suite (unit, integration, end-to-end)
 	$(UV) run pytest -q
 
 clean:

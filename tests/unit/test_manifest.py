@@ -259,5 +259,7 @@ def test_service_env_is_handed_to_the_service() -> None:
     from trellis.infra.addresses import AwsAddresses
     from trellis.wiring import service_environment
 
-    m = load_manifest_text(VALID.replace("timeout_s = 15\n", 'timeout_s = 15\nenv = { FEATURE_X = "on" }\n'))
+    m = load_manifest_text(
+        VALID.replace("timeout_s = 15\n", 'timeout_s = 15\nenv = { FEATURE_X = "on" }\n')
+    )
     assert service_environment(m, "api", "dev", AwsAddresses(m, "dev"))["FEATURE_X"] == "on"

@@ -1,1 +1,19 @@
-"""Deployment-side derivations from the manifest (Terraform rendering lives here)."""
+"""Deployment-side derivations from the manifest: the Terraform rendered from ``trellis.toml``.
+
+>>> from trellis.infra import render  # {path: text} of every rendered file
+"""
+
+from trellis.infra._render import RenderError, production_environment, render
+from trellis.infra._sync import Drift, drift, generate
+from trellis.infra.addresses import AwsAddresses, TerraformAddresses
+
+__all__ = [
+    "AwsAddresses",
+    "Drift",
+    "RenderError",
+    "TerraformAddresses",
+    "drift",
+    "generate",
+    "production_environment",
+    "render",
+]

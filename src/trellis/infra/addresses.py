@@ -29,3 +29,32 @@ class AwsAddresses:
         if kind in ("topic", "secret"):
             return Arns(region=region, account_id=self.account_id).of(kind, physical)
         return physical
+
+
+#: The output of each kind's module that a service's env var carries.
+MODULE_OUTPUT: dict[ResourceKind, str] = {
+    "queue": "url",
+    "table": "name",
+    "bucket": "name",
+    "topic": "arn",
+    "secret": "arn",
+    "parameter": "name",
+    "schedule": "name",
+}
+
+
+def module_name(kind: ResourceKind, name: str) -> str:
+    """The Terraform module block of a manifest resource: ``jobs`` queue → ``jobs_queue``."""
+    return f"{name.replace('-', '_')}_{kind}"
+
+
+@dataclass(frozen=True)
+class TerraformAddresses:
+    """Addresses as Terraform expressions in the rendered root: ``${module.jobs_queue.url}``.
+
+    Fed to :func:`trellis.wiring.service_environment`, it yields the env vars of
+    a deployed service as Terraform interpolations (one code path with ``trellis dev``).
+    """
+
+    def address(self, kind: ResourceKind, name: str) -> str:
+        return f"${{module.{module_name(kind, name)}.{MODULE_OUTPUT[kind]}}}"

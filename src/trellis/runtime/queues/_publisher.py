@@ -1,14 +1,4 @@
-"""Publishing to SQS within its limits: 1 MiB per message, 10 entries and 1 MiB per batch.
-
->>> publisher = Publisher(clients.sqs, settings.jobs_queue_url)      # doctest: +SKIP
->>> publisher.send('{"type": "ping"}')                                  # doctest: +SKIP
-'5fea7756-0ea4-451a-a703-a558b933e274'
-
-A message over the limit raises :class:`~trellis.runtime.PayloadTooLarge`
-before any call. ``send_batch`` splits entries into calls of at most 10
-entries and 1 MiB, retries the entries SQS failed on its side (with backoff
-and jitter), and reports a result per entry instead of failing them all.
-"""
+"""Publishing to SQS within its limits (see the package docstring)."""
 
 from __future__ import annotations
 
@@ -25,15 +15,6 @@ from trellis.runtime._errors import (
     is_aws_error,
     translate_aws_error,
 )
-
-__all__ = [
-    "BATCH_LIMIT",
-    "MAX_MESSAGE_BYTES",
-    "OutgoingMessage",
-    "Publisher",
-    "SendResult",
-    "message_size",
-]
 
 #: SQS maximum message size (body + attributes), raised from 256 KiB to 1 MiB in 2025.
 MAX_MESSAGE_BYTES = 1_048_576

@@ -1,0 +1,141 @@
+"""HTTP routes of the api: thin, typed, and documented with every error they return.
+
+Routes are plain ``def``: FastAPI runs them in its thread pool, so the
+blocking boto3 calls in the repositories never stall the event loop.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+
+from api.files import FileStore
+from api.models import (
+    FILE_ID_PATTERN,
+    USER_ID_PATTERN,
+    FileCreate,
+    FileCreated,
+    FilePage,
+    FilePublic,
+    PresignedUpload,
+    UserCreate,
+    UserPage,
+    UserPublic,
+    UserUpdate,
+)
+from api.users import UserStore
+
+
+def get_users(request: Request) -> UserStore:
+    users: UserStore = request.app.state.stores.users()
+    return users
+
+
+def get_files(request: Request) -> FileStore:
+    files: FileStore = request.app.state.stores.files()
+    return files
+
+
+UsersDep = Annotated[UserStore, Depends(get_users)]
+FilesDep = Annotated[FileStore, Depends(get_files)]
+UserIdPath = Annotated[str, Path(pattern=USER_ID_PATTERN, description="The user's id.")]
+FileIdPath = Annotated[str, Path(pattern=FILE_ID_PATTERN, description="The file's id.")]
+Limit = Annotated[int, Query(ge=1, le=100, description="Page size.")]
+Cursor = Annotated[
+    str | None,
+    Query(max_length=2048, description="`next_cursor` of the previous page (opaque)."),
+]
+
+
+def _error(description: str) -> dict[str, Any]:
+    # The schema is the platform's error shape, registered by `create_app`.
+    ref = {"$ref": "#/components/schemas/TrellisErrorResponse"}
+    return {"description": description, "content": {"application/json": {"schema": ref}}}
+
+
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: _error("Not found")}
+_CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: _error("Conflict: the id or email is taken, or the version is stale")
+}
+
+users = APIRouter(prefix="/users", tags=["users"])
+files = APIRouter(prefix="/files", tags=["files"])
+
+
+@users.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a user",
+    responses=_CONFLICT,
+)
+def create_user(body: UserCreate, store: UsersDep) -> UserPublic:
+    return UserPublic.model_validate(store.create(body))
+
+
+@users.get("", summary="List users, oldest first")
+def list_users(store: UsersDep, limit: Limit = 25, cursor: Cursor = None) -> UserPage:
+    page = store.list(limit, cursor)
+    return UserPage.model_validate({"items": page.items, "next_cursor": page.next_cursor})
+
+
+@users.get("/{user_id}", summary="Read a user", responses=_NOT_FOUND)
+def read_user(user_id: UserIdPath, store: UsersDep) -> UserPublic:
+    return UserPublic.model_validate(store.get(user_id))
+
+
+@users.patch(
+    "/{user_id}",
+    summary="Change a user's name or email (optimistic concurrency on `version`)",
+    responses={**_NOT_FOUND, **_CONFLICT},
+)
+def update_user(user_id: UserIdPath, body: UserUpdate, store: UsersDep) -> UserPublic:
+    return UserPublic.model_validate(store.update(user_id, body))
+
+
+@users.delete(
+    "/{user_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Delete a user and free its email",
+    responses={**_NOT_FOUND, 409: _error("The user kept changing during the delete; retry")},
+)
+def delete_user(user_id: UserIdPath, store: UsersDep) -> Response:
+    store.delete(user_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@files.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Register a file and get a presigned upload for it",
+)
+def create_file(body: FileCreate, store: FilesDep) -> FileCreated:
+    file, upload = store.create(body)
+    return FileCreated(
+        file=FilePublic.model_validate(file),
+        upload=PresignedUpload(url=upload.url, fields=upload.fields, expires_at=upload.expires_at),
+    )
+
+
+@files.get("", summary="List files, oldest first")
+def list_files(store: FilesDep, limit: Limit = 25, cursor: Cursor = None) -> FilePage:
+    page = store.list(limit, cursor)
+    return FilePage.model_validate({"items": page.items, "next_cursor": page.next_cursor})
+
+
+@files.get("/{file_id}", summary="Read a file's metadata (and download URL)", responses=_NOT_FOUND)
+def read_file(file_id: FileIdPath, store: FilesDep) -> FilePublic:
+    return FilePublic.model_validate(store.get(file_id))
+
+
+@files.delete(
+    "/{file_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Delete a file's object and metadata",
+    responses=_NOT_FOUND,
+)
+def delete_file(file_id: FileIdPath, store: FilesDep) -> Response:
+    store.delete(file_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

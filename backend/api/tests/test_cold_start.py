@@ -1,0 +1,58 @@
+"""A cold api Lambda answers /health without loading boto3; the first table call loads it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+ENV = {
+    "TRELLIS_PROJECT": "acme",
+    "TRELLIS_ENV": "dev",
+    "TRELLIS_SERVICE": "api",
+    "USERS_TABLE_NAME": "acme-dev-users",
+    "FILES_TABLE_NAME": "acme-dev-files",
+    "UPLOADS_BUCKET_NAME": "acme-dev-uploads",
+    "JOBS_QUEUE_URL": "http://127.0.0.1:1/123456789012/acme-dev-jobs",
+    "AWS_ENDPOINT_URL": "http://127.0.0.1:1",
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "TRELLIS_AWS_CONNECT_TIMEOUT_S": "0.2",
+    "TRELLIS_AWS_MAX_ATTEMPTS": "1",
+}
+
+SCRIPT = """
+import json, sys
+from api.handler import handler
+
+def event(path):
+    return {"resource": "/{proxy+}", "path": path, "httpMethod": "GET", "headers": {},
+            "multiValueHeaders": {}, "queryStringParameters": None,
+            "multiValueQueryStringParameters": None, "pathParameters": None,
+            "stageVariables": None, "requestContext": {"requestId": "r1", "stage": "dev"},
+            "body": None, "isBase64Encoded": False}
+
+health = handler(event("/health"), None)["statusCode"]
+after_health = "boto3" in sys.modules
+user = handler(event("/users/ada"), None)["statusCode"]
+print(json.dumps([health, after_health, user, "boto3" in sys.modules]))
+"""
+
+
+def test_health_on_a_cold_start_never_loads_boto3_and_a_user_read_does() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TRELLIS_", "OTEL_"))}
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT],
+        env={**env, **ENV},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+
+    health, boto3_after_health, user, boto3_after_user = json.loads(
+        result.stdout.strip().splitlines()[-1]
+    )
+    assert (health, boto3_after_health) == (200, False)
+    assert (user, boto3_after_user) == (503, True)  # nothing listens on the endpoint

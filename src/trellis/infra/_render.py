@@ -1,0 +1,687 @@
+"""Render the Terraform root configuration and the bootstrap permissions from the manifest.
+
+One function per file; every value comes from the manifest through the same code
+the local stack uses: names from :mod:`trellis.naming`, IAM statements from
+:func:`trellis.iam.service_statements` (with ARNs as Terraform templates), env
+vars from :func:`trellis.wiring.service_environment` (with addresses as module
+outputs). Output is deterministic and formatted by ``terraform fmt``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any, Final
+
+from trellis import naming
+from trellis.iam import Arns, physical_resource_name, service_statements
+from trellis.infra._deploy import deploy_statements, used_deploy_kinds
+from trellis.infra._hcl import Block, Expr, Tpl, attributes, document, format_texts
+from trellis.infra.addresses import TerraformAddresses, module_name
+from trellis.manifest import Manifest
+from trellis.naming import ResourceKind
+from trellis.wiring import service_environment
+
+#: The environment as a Terraform template, fed to the naming functions.
+ENV: Final = "${var.environment}"
+#: ARNs as Terraform templates: the same ``Arns.of`` the local IAM uses.
+TF_ARNS: Final = Arns(
+    region="${local.region}", account_id="${local.account_id}", partition="${local.partition}"
+)
+AWS_PROVIDER_VERSION: Final = ">= 6.23, < 7.0"
+TERRAFORM_VERSION: Final = ">= 1.11"
+
+HEADER: Final = (
+    "Rendered by `trellis generate` from {manifest}: do not edit.\n"
+    "Change {manifest} and run `trellis generate`; `trellis check` fails while this file is stale."
+)
+#: The first line of every rendered file: how generate/check recognise their own files.
+MARKER: Final = "# Rendered by `trellis generate`"
+
+MODULE_SOURCE: Final[dict[str, str]] = {
+    "queue": "./modules/sqs-queue",
+    "table": "./modules/dynamodb-table",
+    "bucket": "./modules/s3-bucket",
+    "topic": "./modules/sns-topic",
+    "secret": "./modules/secret",
+    "parameter": "./modules/ssm-parameter",
+    "schedule": "./modules/schedule",
+    "lambda": "./modules/lambda-service",
+    "apprunner": "./modules/apprunner-service",
+    "ecs-express": "./modules/ecs-express-service",
+}
+
+#: Per-environment settings: (log retention days, deletion protection, alarm actions, production).
+_PRODUCTION_NAMES: Final = ("prod", "production", "prd", "live")
+
+
+class RenderError(ValueError):
+    """The manifest asks for something the Terraform modules cannot express."""
+
+
+def boundary_policy_name(manifest: Manifest) -> str:
+    """The permissions boundary bootstrap/ creates; every role of the stack carries it."""
+    return f"{manifest.project.name}-service-boundary"
+
+
+def production_environment(manifest: Manifest) -> str:
+    """The environment treated as production: one named prod/production/prd/live, else the last."""
+    envs = manifest.project.environments
+    return next((e for e in envs if e in _PRODUCTION_NAMES), envs[-1])
+
+
+def _module_label(kind: str, name: str) -> str:
+    if kind == "service":
+        return f"{name.replace('-', '_')}_service"
+    return module_name(kind, name)  # type: ignore[arg-type]
+
+
+def _physical(manifest: Manifest, name: str) -> Tpl:
+    return Tpl(naming.physical_name(manifest.project.name, ENV, name))
+
+
+def _header(manifest_name: str) -> str:
+    return HEADER.format(manifest=manifest_name)
+
+
+# --- root files -----------------------------------------------------------------
+
+
+def _versions(manifest: Manifest) -> list[Block]:
+    terraform = Block("terraform").attr("required_version", TERRAFORM_VERSION)
+    terraform.block(
+        Block("required_providers").attr(
+            "aws", {"source": "hashicorp/aws", "version": AWS_PROVIDER_VERSION}
+        )
+    )
+    terraform.block(
+        Block(
+            "backend",
+            ["s3"],
+            comment="Settings per environment: environments/<env>.backend.hcl (+ bucket=...)",
+        )
+    )
+    provider = Block("provider", ["aws"]).attr("region", Expr("var.region"))
+    provider.block(Block("default_tags").attr("tags", Expr("local.tags")))
+    return [terraform, provider]
+
+
+def _variables(manifest: Manifest) -> list[Block]:
+    envs = manifest.project.environments
+    runtimes = {s.runtime for s in manifest.services.values()}
+    blocks = [
+        Block("variable", ["environment"])
+        .attr("description", "Environment to deploy: one of the manifest's environments.")
+        .attr("type", Expr("string"))
+        .block(
+            Block("validation")
+            .attr("condition", Expr(f"contains({json.dumps(envs)}, var.environment)"))
+            .attr("error_message", f"The environment is one of: {', '.join(envs)}.")
+        ),
+        Block("variable", ["region"])
+        .attr("description", "AWS region of the stack.")
+        .attr("type", Expr("string"))
+        .attr("default", manifest.project.region),
+        Block("variable", ["production"])
+        .attr(
+            "description",
+            "Production environment: point-in-time recovery on every table, whatever the manifest says.",
+        )
+        .attr("type", Expr("bool"))
+        .attr("default", False),
+        Block("variable", ["log_retention_days"])
+        .attr("description", "Days CloudWatch keeps service and gateway logs.")
+        .attr("type", Expr("number"))
+        .attr("default", 30),
+        Block("variable", ["deletion_protection"])
+        .attr("description", "Deletion protection on tables whose manifest entry asks for it.")
+        .attr("type", Expr("bool"))
+        .attr("default", True),
+        Block("variable", ["alarm_actions_enabled"])
+        .attr(
+            "description",
+            "Send alarms to the <project>-<env>-alarms SNS topic (created by bootstrap/).",
+        )
+        .attr("type", Expr("bool"))
+        .attr("default", False),
+    ]
+    if "lambda" in runtimes:
+        blocks.append(
+            Block("variable", ["artifacts_dir"])
+            .attr(
+                "description",
+                "Directory (relative to terraform/) holding one <service>.zip Lambda package per service.",
+            )
+            .attr("type", Expr("string"))
+            .attr("default", "../dist")
+        )
+    containers = sorted(s for s, spec in manifest.services.items() if spec.runtime != "lambda")
+    if containers:
+        blocks.append(
+            Block("variable", ["container_images"])
+            .attr("description", "ECR image URI (tag or digest) of each container service.")
+            .attr("type", Expr("map(string)"))
+            .block(
+                Block("validation")
+                .attr(
+                    "condition",
+                    Expr(
+                        f"length(setsubtract({json.dumps(containers)}, keys(var.container_images))) == 0"
+                    ),
+                )
+                .attr("error_message", f"Give an image for: {', '.join(containers)}.")
+            )
+        )
+    if "ecs-express" in runtimes:
+        blocks.append(
+            Block("variable", ["ecs_infrastructure_role_arn"])
+            .attr(
+                "description",
+                "Infrastructure role of ECS Express services (bootstrap/ output); null creates one per service.",
+            )
+            .attr("type", Expr("string"))
+            .attr("default", None)
+        )
+    return blocks
+
+
+def _main(manifest: Manifest) -> list[Block]:
+    project = manifest.project.name
+    return [
+        Block("data", ["aws_caller_identity", "current"]),
+        Block("data", ["aws_partition", "current"]),
+        Block("data", ["aws_sns_topic", "alarms"])
+        .attr("count", Expr("var.alarm_actions_enabled ? 1 : 0"))
+        .attr("name", Tpl(f"{project}-{ENV}-alarms")),
+        Block("locals")
+        .attr("project", project)
+        .attr("region", Expr("var.region"))
+        .attr("account_id", Expr("data.aws_caller_identity.current.account_id"))
+        .attr("partition", Expr("data.aws_partition.current.partition"))
+        .attr("alarm_actions", Expr("[for t in data.aws_sns_topic.alarms : t.arn]"))
+        .attr(
+            "permissions_boundary_arn",
+            Tpl(
+                f"arn:${{data.aws_partition.current.partition}}:iam::${{data.aws_caller_identity.current.account_id}}:policy/{boundary_policy_name(manifest)}"
+            ),
+        )
+        .attr(
+            "tags",
+            {
+                "trellis-project": project,
+                "trellis-environment": Expr("var.environment"),
+                "managed-by": "trellis",
+            },
+        ),
+    ]
+
+
+def _publishers(manifest: Manifest, queue: str) -> list[dict[str, Any]]:
+    """AWS services that send to ``queue``: bucket notifications and topic subscriptions."""
+    project = manifest.project.name
+    out: list[dict[str, Any]] = []
+    for bucket, spec in manifest.buckets.items():
+        if any(n.queue == queue for n in spec.notifications):
+            arn = TF_ARNS.of("bucket", physical_resource_name(manifest, "bucket", bucket, ENV))
+            out.append({"service": "s3.amazonaws.com", "source_arn": Tpl(arn)})
+    for topic, tspec in manifest.topics.items():
+        if queue in tspec.subscriptions:
+            physical = naming.physical_name(project, ENV, topic) + (".fifo" if tspec.fifo else "")
+            out.append(
+                {"service": "sns.amazonaws.com", "source_arn": Tpl(TF_ARNS.of("topic", physical))}
+            )
+    return out
+
+
+def _resource_module(manifest: Manifest, kind: ResourceKind, name: str) -> Block:
+    project = manifest.project.name
+    m = Block("module", [_module_label(kind, name)]).attr("source", MODULE_SOURCE[kind])
+    if kind == "queue":
+        q = manifest.queues[name]
+        (
+            m.attr("name", _physical(manifest, name))
+            .attr("fifo", q.fifo)
+            .attr("visibility_timeout_seconds", q.visibility_timeout_s)
+            .attr("message_retention_seconds", q.retention_s)
+            .attr("dlq_message_retention_seconds", q.dlq_retention_s)
+            .attr("max_message_size", q.max_message_bytes)
+            .attr("delay_seconds", q.delay_s)
+            .attr("receive_wait_time_seconds", q.receive_wait_s)
+            .attr("max_receive_count", q.max_receive_count)
+            .attr("publishers", _publishers(manifest, name))
+            .attr("alarm_actions", Expr("local.alarm_actions"))
+        )
+    elif kind == "table":
+        t = manifest.tables[name]
+        m.attr("name", Tpl(physical_resource_name(manifest, "table", name, ENV)))
+        m.attr("hash_key", t.hash_key).attr("hash_key_type", t.hash_key_type)
+        if t.range_key:
+            m.attr("range_key", t.range_key).attr("range_key_type", t.range_key_type)
+        if t.indexes:
+            m.attr(
+                "global_secondary_indexes",
+                {
+                    index: {
+                        "hash_key": i.hash_key,
+                        "hash_key_type": i.hash_key_type,
+                        **(
+                            {"range_key": i.range_key, "range_key_type": i.range_key_type}
+                            if i.range_key
+                            else {}
+                        ),
+                        "projection_type": i.projection,
+                    }
+                    for index, i in t.indexes.items()
+                },
+            )
+        if t.ttl_attribute:
+            m.attr("ttl_attribute", t.ttl_attribute)
+        m.attr("billing_mode", "PROVISIONED" if t.billing == "provisioned" else "PAY_PER_REQUEST")
+        if t.billing == "provisioned":
+            m.attr("read_capacity", t.read_capacity).attr("write_capacity", t.write_capacity)
+        m.attr(
+            "point_in_time_recovery",
+            True if t.point_in_time_recovery else Expr("var.production"),
+        )
+        m.attr(
+            "deletion_protection",
+            Expr("var.deletion_protection") if t.deletion_protection else False,
+        )
+    elif kind == "bucket":
+        b = manifest.buckets[name]
+        for i, note in enumerate(b.notifications):
+            if manifest.queues[note.queue].fifo:
+                raise RenderError(
+                    f"buckets.{name}.notifications.{i}.queue: S3 cannot notify a FIFO queue "
+                    f"({note.queue!r}); use a standard queue"
+                )
+        m.attr("name", Tpl(physical_resource_name(manifest, "bucket", name, ENV)))
+        m.attr("versioning", b.versioning)
+        if b.cors_origins:
+            m.attr("cors_allowed_origins", list(b.cors_origins))
+        if b.notifications:
+            m.attr(
+                "queue_notifications",
+                [
+                    {
+                        "queue_arn": Expr(f"module.{_module_label('queue', n.queue)}.arn"),
+                        "events": list(n.events),
+                        "prefix": n.prefix,
+                        "suffix": n.suffix,
+                    }
+                    for n in b.notifications
+                ],
+            )
+            # S3 checks the queue policy when it saves the notification.
+            m.attr(
+                "depends_on",
+                [
+                    Expr(f"module.{_module_label('queue', q)}")
+                    for q in dict.fromkeys(n.queue for n in b.notifications)
+                ],
+            )
+    elif kind == "topic":
+        tp = manifest.topics[name]
+        for i, sub in enumerate(tp.subscriptions):
+            if manifest.queues[sub].fifo != tp.fifo:
+                raise RenderError(
+                    f"topics.{name}.subscriptions.{i}: a {'FIFO' if tp.fifo else 'standard'} topic "
+                    f"needs {'FIFO' if tp.fifo else 'standard'} queues ({sub!r} is not)"
+                )
+        m.attr("name", _physical(manifest, name)).attr("fifo", tp.fifo)
+        if tp.subscriptions:
+            m.attr(
+                "queue_subscriptions",
+                {
+                    q: {
+                        "queue_arn": Expr(f"module.{_module_label('queue', q)}.arn"),
+                        "raw_delivery": tp.raw_delivery,
+                    }
+                    for q in tp.subscriptions
+                },
+            )
+    elif kind == "secret":
+        s = manifest.secrets[name]
+        m.attr("name", Tpl(naming.secret_name(project, ENV, name)))
+        if s.description:
+            m.attr("description", s.description)
+    elif kind == "parameter":
+        p = manifest.parameters[name]
+        m.attr("name", Tpl(naming.parameter_name(project, ENV, name)))
+        m.attr("value", p.value).attr("secure", p.secure)
+        if p.description:
+            m.attr("description", p.description)
+    else:
+        sch = manifest.schedules[name]
+        m.attr("name", _physical(manifest, name)).attr("schedule_expression", sch.expression)
+        if sch.target in manifest.queues:
+            m.attr("target_kind", "sqs")
+            m.attr("target_arn", Expr(f"module.{_module_label('queue', sch.target)}.arn"))
+            if manifest.queues[sch.target].fifo:
+                m.attr("message_group_id", name)
+        else:
+            if manifest.services[sch.target].runtime != "lambda":
+                raise RenderError(
+                    f"schedules.{name}.target: a schedule targets a queue or a Lambda service; "
+                    f"{sch.target!r} runs on {manifest.services[sch.target].runtime}"
+                )
+            m.attr("target_kind", "lambda")
+            m.attr("target_arn", Expr(f"module.{_module_label('service', sch.target)}.arn"))
+        m.attr("input", json.dumps(sch.payload, sort_keys=True, separators=(",", ":")))
+        m.attr("permissions_boundary_arn", Expr("local.permissions_boundary_arn"))
+    return m
+
+
+def _policy_document(manifest: Manifest, service: str) -> Block:
+    """The execution-role policy: ``trellis.iam.service_statements`` with Terraform ARNs."""
+    doc = Block(
+        "data",
+        ["aws_iam_policy_document", service.replace("-", "_")],
+        comment=f"Exactly the access levels services.{service}.uses declares (trellis.iam).",
+    )
+    statements_hcl = [
+        Block("statement")
+        .attr("sid", s.sid)
+        .attr("actions", sorted(s.actions))
+        .attr("resources", [Tpl(r) for r in s.resources])
+        for s in service_statements(manifest, service, ENV, TF_ARNS)
+    ]
+    for st in statements_hcl:
+        doc.block(st)
+    return doc
+
+
+def _service(manifest: Manifest, service: str) -> list[Block]:
+    spec = manifest.services[service]
+    has_policy = any(True for _ in manifest.uses(service))
+    env_vars = service_environment(manifest, service, ENV, TerraformAddresses())
+    label = _module_label("service", service)
+    policy = f"data.aws_iam_policy_document.{service.replace('-', '_')}.json"
+    m = Block("module", [label]).attr("source", MODULE_SOURCE[spec.runtime])
+    m.attr("name", _physical(manifest, service))
+    if spec.runtime == "lambda":
+        handler = manifest.lambda_handler(service)
+        m.attr("package_file", Tpl(f"${{var.artifacts_dir}}/{service}.zip"))
+        m.attr("handler", handler)
+        m.attr("memory_mb", spec.memory_mb).attr("timeout_seconds", spec.timeout_s)
+    else:
+        m.attr("image", Expr(f'var.container_images["{service}"]'))
+        m.attr("port", spec.port)
+    m.attr("environment_variables", {k: Tpl(v) for k, v in env_vars.items()})
+    if has_policy:
+        m.attr("policy_json", Expr(policy))
+    m.attr("permissions_boundary_arn", Expr("local.permissions_boundary_arn"))
+    if spec.runtime == "lambda":
+        sources = {
+            queue: {
+                "queue_arn": Expr(f"module.{_module_label('queue', queue)}.arn"),
+                "batch_size": manifest.queues[queue].batch_size,
+                "batching_window_seconds": manifest.queues[queue].batching_window_s,
+                **(
+                    {"max_concurrency": manifest.queues[queue].max_concurrency}
+                    if manifest.queues[queue].max_concurrency
+                    else {}
+                ),
+            }
+            for queue, levels in manifest.uses(service, "queue")
+            if "consume" in levels
+        }
+        if sources:
+            m.attr("sqs_event_sources", sources)
+        m.attr("log_retention_days", Expr("var.log_retention_days"))
+        m.attr("alarm_actions", Expr("local.alarm_actions"))
+    elif spec.runtime == "ecs-express":
+        m.attr("log_retention_days", Expr("var.log_retention_days"))
+        m.attr("infrastructure_role_arn", Expr("var.ecs_infrastructure_role_arn"))
+    consumes = [q for q, levels in manifest.uses(service, "queue") if "consume" in levels]
+    if consumes and spec.runtime != "lambda":
+        m.comment = f"Consumes {', '.join(consumes)} with its own loop (no event source mapping for containers)."
+    return [_policy_document(manifest, service), m] if has_policy else [m]
+
+
+def _gateway(manifest: Manifest) -> list[Block]:
+    routes: dict[str, dict[str, Any]] = {}
+    for service, spec in manifest.services.items():
+        if spec.route is None:
+            continue
+        part = spec.route.strip("/")
+        if "/" in part:
+            raise RenderError(
+                f"services.{service}.route: the api-gateway module routes one path segment "
+                f"(e.g. /{part.split('/')[0]}); {spec.route} has several"
+            )
+        label = _module_label("service", service)
+        if spec.runtime == "lambda":
+            routes[service] = {
+                "path_part": part,
+                "lambda_function_name": Expr(f"module.{label}.function_name"),
+                "lambda_invoke_arn": Expr(f"module.{label}.invoke_arn"),
+            }
+        else:
+            routes[service] = {"path_part": part, "http_url": Expr(f"module.{label}.url")}
+    if not routes:
+        return []
+    return [
+        Block("module", ["gateway"])
+        .attr("source", "./modules/api-gateway")
+        .attr("name", Tpl(f"{manifest.project.name}-{ENV}"))
+        .attr("routes", routes)
+        .attr("log_retention_days", Expr("var.log_retention_days"))
+    ]
+
+
+def _outputs(manifest: Manifest) -> list[Block]:
+    blocks: list[Block] = []
+    if any(s.route for s in manifest.services.values()):
+        blocks.append(
+            Block("output", ["gateway_url"])
+            .attr("description", "Base URL of the API gateway; services are under /<route>/.")
+            .attr("value", Expr("module.gateway.invoke_url"))
+        )
+    blocks.append(
+        Block("output", ["service_role_arns"])
+        .attr("description", "The own role of each service.")
+        .attr(
+            "value",
+            {s: Expr(f"module.{_module_label('service', s)}.role_arn") for s in manifest.services},
+        )
+    )
+    return blocks
+
+
+def _file_name(kind: str, name: str) -> str:
+    return f"terraform/{kind}_{name.replace('-', '_')}.tf"
+
+
+def _tfvars(manifest: Manifest, env: str) -> dict[str, Any]:
+    prod = env == production_environment(manifest)
+    return {
+        "environment": env,
+        "production": prod,
+        "log_retention_days": 365 if prod else 14,
+        "deletion_protection": prod,
+        "alarm_actions_enabled": prod,
+    }
+
+
+def _backend(manifest: Manifest, env: str) -> dict[str, Any]:
+    return {
+        "key": f"{manifest.project.name}/{env}/terraform.tfstate",
+        "region": manifest.project.region,
+        "encrypt": True,
+        "use_lockfile": True,
+    }
+
+
+def _root_files(manifest: Manifest, manifest_name: str) -> Iterator[tuple[str, str]]:
+    header = _header(manifest_name)
+    yield "terraform/versions.tf", document(header, _versions(manifest))
+    yield "terraform/variables.tf", document(header, _variables(manifest))
+    yield "terraform/main.tf", document(header, _main(manifest))
+    for kind, name, _spec in manifest.resources():
+        yield _file_name(kind, name), document(header, [_resource_module(manifest, kind, name)])
+    for service in manifest.services:
+        yield _file_name("service", service), document(header, _service(manifest, service))
+    gateway = _gateway(manifest)
+    if gateway:
+        yield "terraform/gateway.tf", document(header, gateway)
+    yield "terraform/outputs.tf", document(header, _outputs(manifest))
+    backend_header = (
+        header + "\nterraform init -backend-config=environments/{env}.backend.hcl "
+        "-backend-config=bucket=<state bucket from bootstrap/>"
+    )
+    for env in manifest.project.environments:
+        yield f"terraform/environments/{env}.tfvars", attributes(header, _tfvars(manifest, env))
+        yield (
+            f"terraform/environments/{env}.backend.hcl",
+            attributes(backend_header.format(env=env), _backend(manifest, env)),
+        )
+
+
+# --- bootstrap ----------------------------------------------------------------
+
+
+def _deploy_value(template: str) -> Tpl:
+    return Tpl(
+        template.replace("{p}", "${local.partition}")
+        .replace("{r}", "${local.region}")
+        .replace("{a}", "${local.account_id}")
+        .replace("{n}", "${local.project}-${each.key}")
+        .replace("{project}", "${local.project}")
+        .replace("{env}", "${each.key}")
+        .replace("{boundary}", "${aws_iam_policy.boundary.arn}")
+    )
+
+
+def _bootstrap_blocks(manifest: Manifest) -> list[Block]:
+    containers = sorted(s for s, spec in manifest.services.items() if spec.runtime != "lambda")
+    locals_ = (
+        Block("locals")
+        .attr("project", manifest.project.name)
+        .attr("region", manifest.project.region)
+        .attr("github_repository", manifest.project.github_repository)
+        .attr("boundary_policy_name", boundary_policy_name(manifest))
+        .attr("environments", list(manifest.project.environments))
+        .attr("container_services", containers)
+        .attr(
+            "uses_ecs_express", any(s.runtime == "ecs-express" for s in manifest.services.values())
+        )
+        .attr("deploy_kinds", used_deploy_kinds(manifest))
+    )
+    deploy = Block(
+        "data",
+        ["aws_iam_policy_document", "deploy"],
+        comment="What each environment's deploy role may manage: only the kinds the manifest uses.",
+    ).attr("for_each", Expr("toset(local.environments)"))
+    for s in deploy_statements(manifest):
+        st = Block("statement").attr("sid", s.sid).attr("actions", sorted(s.actions))
+        st.attr("resources", [_deploy_value(r) for r in s.resources])
+        for test, variable, values in s.conditions:
+            st.block(
+                Block("condition")
+                .attr("test", test)
+                .attr("variable", variable)
+                .attr("values", [_deploy_value(v) for v in values])
+            )
+        deploy.block(st)
+    return [locals_, deploy, _boundary(manifest)]
+
+
+def _boundary(manifest: Manifest) -> Block:
+    """The permissions boundary of every role the stack creates: data-plane actions, project-scoped."""
+    from trellis.iam import ACTIONS
+
+    doc = Block(
+        "data",
+        ["aws_iam_policy_document", "boundary"],
+        comment="The most any role of the stack may do (trellis.iam actions, project resources only).",
+    )
+    project = manifest.project.name
+    kinds = dict.fromkeys(kind for kind, _n, _s in manifest.resources())
+    for kind in kinds:
+        actions = sorted({a for level in ACTIONS[kind].values() for a in level})
+        if not actions:
+            continue
+        if kind == "secret":
+            pattern = naming.secret_name(project, "*", "*")
+            arns = [TF_ARNS.of(kind, pattern)]
+        elif kind == "parameter":
+            arns = [TF_ARNS.of(kind, naming.parameter_name(project, "*", "*"))]
+        else:
+            arns = [TF_ARNS.of(kind, f"{project}-*")]
+        if kind == "bucket":
+            arns.append(f"{arns[0]}/*")
+        if kind == "table":
+            arns.append(f"{arns[0]}/index/*")
+        sid = "Data" + "".join(p.capitalize() for p in naming.SECTIONS[kind].split("_"))
+        doc.block(
+            Block("statement")
+            .attr("sid", sid)
+            .attr("actions", actions)
+            .attr("resources", [Tpl(a) for a in arns])
+        )
+    doc.block(
+        Block("statement")
+        .attr("sid", "OwnLogs")
+        .attr("actions", ["logs:CreateLogStream", "logs:PutLogEvents"])
+        .attr(
+            "resources",
+            [Tpl("arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:*")],
+        )
+    )
+    doc.block(
+        Block("statement")
+        .attr("sid", "Traces")
+        .attr("actions", ["xray:PutTelemetryRecords", "xray:PutTraceSegments"])
+        .attr("resources", ["*"])
+    )
+    if any(s.runtime == "lambda" for s in manifest.services.values()) and manifest.schedules:
+        doc.block(
+            Block("statement")
+            .attr("sid", "ScheduleInvokesFunctions")
+            .attr("actions", ["lambda:InvokeFunction"])
+            .attr(
+                "resources",
+                [
+                    Tpl(
+                        f"arn:${{local.partition}}:lambda:${{local.region}}:${{local.account_id}}:function:{project}-*"
+                    )
+                ],
+            )
+        )
+    if any(s.runtime != "lambda" for s in manifest.services.values()):
+        doc.block(
+            Block("statement")
+            .attr("sid", "PullImages")
+            .attr(
+                "actions",
+                [
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:BatchGetImage",
+                    "ecr:DescribeImages",
+                    "ecr:GetDownloadUrlForLayer",
+                ],
+            )
+            .attr(
+                "resources",
+                [
+                    Tpl(
+                        f"arn:${{local.partition}}:ecr:${{local.region}}:${{local.account_id}}:repository/{project}-*"
+                    )
+                ],
+            )
+        )
+        doc.block(
+            Block("statement")
+            .attr("sid", "EcrLogin")
+            .attr("actions", ["ecr:GetAuthorizationToken"])
+            .attr("resources", ["*"])
+        )
+    return doc
+
+
+def render(manifest: Manifest, manifest_name: str = "trellis.toml") -> dict[str, str]:
+    """Every rendered file, by path relative to the project root, formatted by ``terraform fmt``."""
+    files = dict(_root_files(manifest, manifest_name))
+    files["bootstrap/manifest.tf"] = document(_header(manifest_name), _bootstrap_blocks(manifest))
+    return dict(sorted(format_texts(files).items()))

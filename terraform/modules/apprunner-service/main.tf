@@ -1,0 +1,111 @@
+data "aws_partition" "current" {}
+
+data "aws_iam_policy_document" "instance_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["tasks.apprunner.amazonaws.com"]
+    }
+  }
+}
+
+# The service's own role: what its code may do.
+resource "aws_iam_role" "this" {
+  name                 = "${var.name}-instance"
+  description          = "Instance role of the ${var.name} App Runner service."
+  assume_role_policy   = data.aws_iam_policy_document.instance_assume.json
+  permissions_boundary = var.permissions_boundary_arn
+  tags                 = var.tags
+}
+
+resource "aws_iam_role_policy" "service" {
+  count = var.policy_json == null ? 0 : 1
+
+  name   = "service"
+  role   = aws_iam_role.this.id
+  policy = var.policy_json
+}
+
+data "aws_iam_policy_document" "access_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["build.apprunner.amazonaws.com"]
+    }
+  }
+}
+
+# Lets App Runner pull the image from ECR.
+resource "aws_iam_role" "access" {
+  name                 = "${var.name}-ecr-access"
+  description          = "Lets App Runner pull the ${var.name} image."
+  assume_role_policy   = data.aws_iam_policy_document.access_assume.json
+  permissions_boundary = var.permissions_boundary_arn
+  tags                 = var.tags
+}
+
+resource "aws_iam_role_policy_attachment" "access" {
+  role       = aws_iam_role.access.name
+  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AWSAppRunnerServicePolicyForECRAccess"
+}
+
+resource "aws_apprunner_auto_scaling_configuration_version" "this" {
+  auto_scaling_configuration_name = substr(var.name, 0, 32)
+  max_concurrency                 = var.max_concurrency
+  min_size                        = var.min_instances
+  max_size                        = var.max_instances
+  tags                            = var.tags
+}
+
+resource "aws_apprunner_service" "this" {
+  service_name                   = var.name
+  auto_scaling_configuration_arn = aws_apprunner_auto_scaling_configuration_version.this.arn
+
+  source_configuration {
+    auto_deployments_enabled = false
+
+    authentication_configuration {
+      access_role_arn = aws_iam_role.access.arn
+    }
+
+    image_repository {
+      image_identifier      = var.image
+      image_repository_type = "ECR"
+
+      image_configuration {
+        port                          = tostring(var.port)
+        runtime_environment_variables = var.environment_variables
+      }
+    }
+  }
+
+  instance_configuration {
+    cpu               = var.cpu
+    memory            = var.memory
+    instance_role_arn = aws_iam_role.this.arn
+  }
+
+  health_check_configuration {
+    protocol            = "HTTP"
+    path                = var.health_check_path
+    interval            = 10
+    timeout             = 5
+    healthy_threshold   = 1
+    unhealthy_threshold = 3
+  }
+
+  dynamic "encryption_configuration" {
+    for_each = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+    content {
+      kms_key = encryption_configuration.value
+    }
+  }
+
+  tags = var.tags
+
+  depends_on = [aws_iam_role_policy_attachment.access, aws_iam_role_policy.service]
+}

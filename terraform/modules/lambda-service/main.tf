@@ -1,0 +1,138 @@
+data "aws_iam_policy_document" "assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+# One execution role per service and environment: nothing else assumes it.
+resource "aws_iam_role" "this" {
+  name                 = var.name
+  description          = "Execution role of the ${var.name} Lambda function."
+  assume_role_policy   = data.aws_iam_policy_document.assume.json
+  permissions_boundary = var.permissions_boundary_arn
+  tags                 = var.tags
+}
+
+resource "aws_iam_role_policy" "service" {
+  count = var.policy_json == null ? 0 : 1
+
+  name   = "service"
+  role   = aws_iam_role.this.id
+  policy = var.policy_json
+}
+
+data "aws_iam_policy_document" "runtime" {
+  statement {
+    sid       = "WriteOwnLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.this.arn}:*"]
+  }
+
+  # X-Ray segments are not resource-scoped: the action names are exact, the resource is "*".
+  statement {
+    sid       = "WriteTraces"
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role_policy" "runtime" {
+  name   = "runtime"
+  role   = aws_iam_role.this.id
+  policy = data.aws_iam_policy_document.runtime.json
+}
+
+resource "aws_cloudwatch_log_group" "this" {
+  name              = "/aws/lambda/${var.name}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.log_kms_key_arn
+  tags              = var.tags
+}
+
+resource "aws_lambda_function" "this" {
+  function_name                  = var.name
+  role                           = aws_iam_role.this.arn
+  filename                       = var.package_file
+  source_code_hash               = filebase64sha256(var.package_file)
+  handler                        = var.handler
+  runtime                        = var.runtime
+  architectures                  = [var.architecture]
+  memory_size                    = var.memory_mb
+  timeout                        = var.timeout_seconds
+  reserved_concurrent_executions = var.reserved_concurrency
+
+  environment {
+    variables = var.environment_variables
+  }
+
+  logging_config {
+    log_format = "JSON"
+    log_group  = aws_cloudwatch_log_group.this.name
+  }
+
+  tracing_config {
+    mode = var.tracing_mode
+  }
+
+  tags = var.tags
+
+  depends_on = [aws_iam_role_policy.runtime, aws_iam_role_policy.service]
+}
+
+resource "aws_lambda_event_source_mapping" "sqs" {
+  for_each = var.sqs_event_sources
+
+  function_name                      = aws_lambda_function.this.arn
+  event_source_arn                   = each.value.queue_arn
+  batch_size                         = each.value.batch_size
+  maximum_batching_window_in_seconds = each.value.batching_window_seconds
+  function_response_types            = ["ReportBatchItemFailures"]
+
+  dynamic "scaling_config" {
+    for_each = each.value.max_concurrency == null ? [] : [each.value.max_concurrency]
+    content {
+      maximum_concurrency = scaling_config.value
+    }
+  }
+
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "errors" {
+  alarm_name          = "${var.name}-errors"
+  alarm_description   = "${var.name} invocations fail (unhandled errors or timeouts)."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Errors"
+  dimensions          = { FunctionName = aws_lambda_function.this.function_name }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.error_alarm_threshold
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "throttles" {
+  alarm_name          = "${var.name}-throttles"
+  alarm_description   = "${var.name} invocations are throttled (concurrency limit reached)."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Throttles"
+  dimensions          = { FunctionName = aws_lambda_function.this.function_name }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
+  tags                = var.tags
+}

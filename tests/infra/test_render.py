@@ -1,0 +1,185 @@
+"""`trellis generate` / `trellis check`: deterministic, formatted, one code path with the local stack."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tests.infra.conftest import ROOT, write_tree
+from tests.infra.hclconfig import Config
+from trellis.cli import main
+from trellis.iam import Arns, service_statements
+from trellis.infra import RenderError, drift, generate, render
+from trellis.infra._render import MARKER
+from trellis.infra.addresses import AwsAddresses, TerraformAddresses, module_name
+from trellis.manifest import Manifest, load_manifest_text
+from trellis.wiring import service_environment
+
+
+def test_render_is_deterministic(example_manifest: Manifest) -> None:
+    assert render(example_manifest) == render(example_manifest)
+
+
+def test_every_rendered_file_starts_with_the_do_not_edit_header(
+    example_manifest: Manifest,
+) -> None:
+    files = render(example_manifest)
+    assert len(files) >= 10
+    for rel, text in files.items():
+        assert text.startswith(MARKER), rel
+        assert "trellis.toml" in text.splitlines()[0], rel
+
+
+def test_the_committed_files_match_the_manifest(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--manifest", str(ROOT / "trellis.toml"), "check"]) == 0
+    assert "match" in capsys.readouterr().out
+
+
+def test_check_fails_with_a_summary_when_a_file_is_edited_missing_or_orphaned(
+    tmp_path: Path, example_manifest: Manifest, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copy(ROOT / "trellis.toml", tmp_path / "trellis.toml")
+    assert generate(tmp_path, example_manifest)
+    assert drift(tmp_path, example_manifest) == []
+    queue = tmp_path / "terraform" / "queue_jobs.tf"
+    queue.write_text(
+        queue.read_text().replace("max_receive_count             = 3", "max_receive_count = 9")
+    )
+    (tmp_path / "terraform" / "table_users.tf").unlink()
+    (tmp_path / "terraform" / "table_gone.tf").write_text(MARKER + " from trellis.toml\n")
+
+    assert main(["--manifest", str(tmp_path / "trellis.toml"), "check"]) == 1
+    out = capsys.readouterr().out
+    assert "terraform/queue_jobs.tf: differs (2 changed lines)" in out
+    assert "terraform/table_users.tf: missing" in out
+    assert "terraform/table_gone.tf: rendered earlier, no longer rendered" in out
+
+    assert main(["--manifest", str(tmp_path / "trellis.toml"), "generate"]) == 0
+    assert not (tmp_path / "terraform" / "table_gone.tf").exists()
+    assert main(["--manifest", str(tmp_path / "trellis.toml"), "check"]) == 0
+
+
+def test_service_policies_are_the_iam_module_statements_with_terraform_arns(
+    example_manifest: Manifest,
+) -> None:
+    arns = Arns(
+        region="${local.region}", account_id="${local.account_id}", partition="${local.partition}"
+    )
+    cfg = Config.load(ROOT / "terraform")
+    for service in example_manifest.services:
+        rendered = [st for doc, st in cfg.policy_statements() if doc == service.replace("-", "_")]
+        expected = service_statements(example_manifest, service, "${var.environment}", arns)
+        assert [(st["sid"], set(st["actions"]), list(st["resources"])) for st in rendered] == [
+            (e.sid, set(e.actions), list(e.resources)) for e in expected
+        ]
+
+
+def test_env_vars_are_the_ones_the_local_stack_gives(example_manifest: Manifest) -> None:
+    for service in example_manifest.services:
+        deployed = service_environment(example_manifest, service, "dev", TerraformAddresses())
+        local = service_environment(
+            example_manifest, service, "dev", AwsAddresses(example_manifest, "dev")
+        )
+        assert deployed.keys() == local.keys()
+        assert deployed["JOBS_QUEUE_URL"] == "${module.jobs_queue.url}"
+        assert "AWS_REGION" not in deployed  # Lambda reserves it
+
+
+def test_manifest_strings_cannot_inject_terraform_expressions(
+    everything_manifest: Manifest,
+) -> None:
+    files = render(everything_manifest)
+    assert 'value       = "beta=$${on}, %%{x}"' in files["terraform/parameter_flags.tf"]
+    assert '\\"live\\" $${not-an-expression}' in files["terraform/secret_stripe_key.tf"]
+
+
+def test_every_kind_and_runtime_renders(everything_manifest: Manifest) -> None:
+    files = render(everything_manifest)
+    for rel in (
+        "terraform/service_web.tf",
+        "terraform/service_legacy.tf",
+        "terraform/topic_events.tf",
+        "terraform/schedule_nightly.tf",
+        "terraform/gateway.tf",
+    ):
+        assert rel in files
+    assert "./modules/ecs-express-service" in files["terraform/service_web.tf"]
+    assert "./modules/apprunner-service" in files["terraform/service_legacy.tf"]
+    assert "http_url = module.web_service.url" in files["terraform/gateway.tf"].replace(
+        "  ", " "
+    ).replace("  ", " ")
+
+
+def test_a_route_of_several_segments_is_refused_with_the_key() -> None:
+    manifest = load_manifest_text(
+        '[project]\nname = "acme"\nregion = "us-east-1"\nenvironments = ["dev"]\n'
+        'github_repository = "acme/backend"\n'
+        '[services.api]\nruntime = "lambda"\nroute = "/v1/api"\n'
+    )
+    with pytest.raises(RenderError, match=r"services\.api\.route"):
+        render(manifest)
+
+
+def test_iam_arns_name_exactly_what_the_modules_create(everything_manifest: Manifest) -> None:
+    """The policy ARNs (from trellis.iam) and the names passed to the modules cannot disagree."""
+    arns = Arns(
+        region="${local.region}", account_id="${local.account_id}", partition="${local.partition}"
+    )
+    files = render(everything_manifest)
+    tree = Path(tempfile.mkdtemp(prefix="trellis-names-"))
+    try:
+        write_tree(tree, files)
+        cfg = Config.load(tree / "terraform")
+    finally:
+        shutil.rmtree(tree)
+    granted = {r for _doc, st in cfg.policy_statements() for r in st["resources"]}
+    for kind, name, _spec in everything_manifest.resources():
+        if kind == "schedule":
+            continue
+        call = cfg.modules[module_name(kind, name)]
+        created = call["name"] + (".fifo" if call.get("fifo") else "")
+        arn = arns.of(kind, created)
+        if any(name in spec.uses for spec in everything_manifest.services.values()):
+            assert arn in granted or f"{arn}/*" in granted, (kind, name, arn)
+    assert files["terraform/queue_ledger.tf"].count('"kit-${var.environment}-ledger"') == 1
+    assert cfg.modules["close_books_schedule"]["message_group_id"] == "close-books"
+
+
+@pytest.mark.parametrize(
+    ("extra", "key"),
+    [
+        (
+            '[queues.q]\nfifo = true\n[buckets.b]\nnotifications = [{ queue = "q" }]\n',
+            r"buckets\.b\.notifications\.0\.queue: S3 cannot notify a FIFO queue",
+        ),
+        (
+            '[queues.q]\nfifo = true\n[topics.t]\nsubscriptions = ["q"]\n',
+            r"topics\.t\.subscriptions\.0: a standard topic needs standard queues",
+        ),
+    ],
+)
+def test_wiring_aws_does_not_support_is_refused_with_the_key(extra: str, key: str) -> None:
+    manifest = load_manifest_text(
+        '[project]\nname = "acme"\nregion = "us-east-1"\nenvironments = ["dev"]\n'
+        'github_repository = "acme/backend"\n' + extra
+    )
+    with pytest.raises(RenderError, match=key):
+        render(manifest)
+
+
+def test_the_infra_package_exports_its_public_api() -> None:
+    import trellis.infra
+
+    assert sorted(trellis.infra.__all__) == [
+        "AwsAddresses",
+        "Drift",
+        "RenderError",
+        "TerraformAddresses",
+        "drift",
+        "generate",
+        "production_environment",
+        "render",
+    ]

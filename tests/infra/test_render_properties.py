@@ -1,0 +1,97 @@
+"""Any valid manifest renders to Terraform that is wired, scoped and formatted (Hypothesis)."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.configuration import set_hypothesis_home_dir
+
+from tests.infra.conftest import write_tree
+from tests.infra.hclconfig import Config, as_list
+from tests.infra.test_wiring import wiring_problems
+from trellis.infra import render
+from trellis.manifest import Manifest, load_manifest_text
+
+# Keep Hypothesis' cache out of the work tree.
+set_hypothesis_home_dir(str(Path(tempfile.gettempdir()) / "trellis-hypothesis"))
+
+NAMES = st.sampled_from(["alpha", "b-2", "c_3", "delta", "echo-x", "f"])
+LEVELS = {
+    "queues": ["send", "consume"],
+    "tables": ["read", "write", "readwrite"],
+    "buckets": ["read", "write", "readwrite"],
+    "topics": ["publish"],
+    "secrets": ["read"],
+    "parameters": ["read"],
+}
+
+
+@st.composite
+def manifests(draw: st.DrawFn) -> Manifest:
+    names = draw(st.lists(NAMES, min_size=1, max_size=5, unique=True))
+    sections = {name: draw(st.sampled_from(sorted(LEVELS))) for name in names}
+    # S3 bucket names take no '_'.
+    sections = {n: ("tables" if s == "buckets" and "_" in n else s) for n, s in sections.items()}
+    services = draw(
+        st.lists(
+            st.sampled_from(["api", "web", "jobs-x", "old"]), min_size=1, max_size=3, unique=True
+        )
+    )
+    lines = [
+        '[project]\nname = "prop"\nregion = "us-east-1"\nenvironments = ["dev", "prod"]\n'
+        'github_repository = "o/r"\n'
+    ]
+    consumed: set[str] = set()
+    for i, service in enumerate(services):
+        runtime = draw(st.sampled_from(["lambda", "lambda", "ecs-express", "apprunner"]))
+        uses = {}
+        for name in draw(st.lists(st.sampled_from(names), unique=True)):
+            level = draw(st.sampled_from(LEVELS[sections[name]]))
+            if level == "consume":
+                if name in consumed:
+                    level = "send"
+                consumed.add(name)
+            uses[name] = level
+        use_text = ", ".join(f'{k} = "{v}"' for k, v in uses.items())
+        lines.append(
+            f'[services.{service}]\nruntime = "{runtime}"\ntimeout_s = 10\n'
+            f'route = "/r{i}"\nuses = {{ {use_text} }}\n'
+        )
+    for name, section in sections.items():
+        body = "visibility_timeout_s = 60\n" if section == "queues" else ""
+        if section == "tables":
+            body = 'hash_key = "id"\n' + draw(
+                st.sampled_from(["", "point_in_time_recovery = false\n"])
+            )
+        if section == "parameters":
+            body = 'value = "v"\n'
+        lines.append(f'[{section}."{name}"]\n{body}')
+    return load_manifest_text("\n".join(lines))
+
+
+@settings(
+    max_examples=8, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(manifest=manifests())
+def test_any_manifest_renders_wired_and_scoped_terraform(manifest: Manifest) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="trellis-prop-"))
+    try:
+        write_tree(tmp, render(manifest))
+        for sub in ("terraform", "bootstrap"):
+            cfg = Config.load(tmp / sub)
+            assert wiring_problems(cfg) == []
+        root = Config.load(tmp / "terraform")
+        services = [n for n in root.modules if n.endswith("_service")]
+        assert len(services) == len(manifest.services)
+        for doc, statement in root.policy_statements():
+            for action in as_list(statement.get("actions")):
+                assert "*" not in action, f"{doc}: {action}"
+        for call in root.modules.values():
+            if call["source"] == "./modules/dynamodb-table":
+                assert call["point_in_time_recovery"] in (True, "${var.production}")
+    finally:
+        shutil.rmtree(tmp)

@@ -1,0 +1,108 @@
+# Validations of the other modules.
+run "bucket_rejects_an_underscore_name_and_a_wildcard_origin" {
+  command = plan
+  module {
+    source = "./m/s3-bucket"
+  }
+  variables {
+    name                 = "acme_dev_uploads"
+    cors_allowed_origins = ["*"]
+  }
+  expect_failures = [var.name, var.cors_allowed_origins]
+}
+
+run "table_rejects_a_bad_key_type_and_projection" {
+  command = plan
+  module {
+    source = "./m/dynamodb-table"
+  }
+  variables {
+    name                     = "acme-dev-users"
+    hash_key                 = "id"
+    hash_key_type            = "X"
+    global_secondary_indexes = { by_x = { hash_key = "x", projection_type = "INCLUDE" } }
+  }
+  expect_failures = [var.hash_key_type, var.global_secondary_indexes]
+}
+
+run "gateway_accepts_lambda_and_http_routes" {
+  command = plan
+  module {
+    source = "./m/api-gateway"
+  }
+  variables {
+    name = "acme-dev"
+    routes = {
+      api = { path_part = "api", lambda_function_name = "f", lambda_invoke_arn = "arn:aws:apigateway:x" }
+      web = { path_part = "web", http_url = "https://web.example.com" }
+    }
+  }
+}
+
+run "gateway_rejects_a_route_with_two_targets_or_two_segments" {
+  command = plan
+  module {
+    source = "./m/api-gateway"
+  }
+  variables {
+    name = "acme-dev"
+    routes = {
+      api = { path_part = "v1/api", lambda_function_name = "f", lambda_invoke_arn = "arn", http_url = "https://x/y" }
+    }
+  }
+  expect_failures = [var.routes]
+}
+
+run "schedule_rejects_a_bad_expression_and_non_json_input" {
+  command = plan
+  module {
+    source = "./m/schedule"
+  }
+  variables {
+    name                = "acme-dev-nightly"
+    schedule_expression = "every 5 minutes"
+    target_kind         = "sqs"
+    target_arn          = "arn:aws:sqs:us-east-1:1:q"
+    input               = "not json"
+  }
+  expect_failures = [var.schedule_expression, var.input]
+}
+
+run "ecs_express_rejects_one_subnet_and_too_much_memory" {
+  command = plan
+  module {
+    source = "./m/ecs-express-service"
+  }
+  variables {
+    name        = "acme-dev-web"
+    image       = "123456789012.dkr.ecr.us-east-1.amazonaws.com/acme-web:1"
+    policy_json = "{}"
+    subnet_ids  = ["subnet-1"]
+    memory      = "16384"
+  }
+  expect_failures = [var.subnet_ids, var.memory]
+}
+
+run "apprunner_rejects_an_image_outside_ecr" {
+  command = plan
+  module {
+    source = "./m/apprunner-service"
+  }
+  variables {
+    name  = "acme-dev-legacy"
+    image = "nginx:latest"
+  }
+  expect_failures = [var.image]
+}
+
+run "secret_rejects_a_short_recovery_window" {
+  command = plan
+  module {
+    source = "./m/secret"
+  }
+  variables {
+    name                 = "acme/dev/key"
+    recovery_window_days = 3
+  }
+  expect_failures = [var.recovery_window_days]
+}

@@ -1,0 +1,253 @@
+"""trellis.runtime.tables: attribute values, cursors, bounded pages, transaction reasons."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+import trellis.runtime.tables as tables
+from trellis.runtime import BadRequest, Conflict, Throttled
+from trellis.runtime.tables import (
+    CursorCodec,
+    InvalidCursor,
+    TransactionCancelled,
+    cancellation_reasons,
+    marshal_item,
+    query_page,
+    transact_write,
+    unmarshal_item,
+)
+
+CODEC = CursorCodec(
+    {"user_id": "S", "list_pk": "S", "list_sk": "S"}, fixed={"list_pk": {"S": "USER"}}
+)
+
+
+def test_the_public_api_is_the_curated_export_list() -> None:
+    assert sorted(tables.__all__) == [
+        "CursorCodec",
+        "InvalidCursor",
+        "Page",
+        "TransactionCancelled",
+        "cancellation_reasons",
+        "marshal",
+        "marshal_item",
+        "query_page",
+        "transact_write",
+        "unmarshal",
+        "unmarshal_item",
+    ]
+
+
+def test_items_round_trip_without_decimals() -> None:
+    item = {"s": "x", "n": 42, "b": True, "l": ["a", 1], "m": {"k": "v"}, "bytes": b"\x00"}
+
+    stored = marshal_item({**item, "dropped": None})
+
+    assert stored["n"] == {"N": "42"} and "dropped" not in stored
+    assert unmarshal_item(stored) == item
+    assert type(unmarshal_item(stored)["n"]) is int
+
+
+def test_floats_are_refused_rather_than_rounded() -> None:
+    with pytest.raises(TypeError):
+        marshal_item({"price": 0.1})
+
+
+def test_a_cursor_decodes_to_the_key_it_encoded_with_the_fixed_partition() -> None:
+    key = {"user_id": {"S": "u1"}, "list_pk": {"S": "USER"}, "list_sk": {"S": "2026#u1"}}
+
+    cursor = CODEC.encode(key)
+
+    assert CODEC.decode(cursor) == key
+    assert "USER" not in base64.urlsafe_b64decode(cursor + "==").decode()
+    assert set(cursor) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def _b64(value: Any) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "",
+        "!!!",
+        "a" * 3000,
+        _b64("just a string"),
+        _b64([1, ["only-one"]]),
+        _b64([2, ["u1", "2026#u1"]]),  # unknown version
+        _b64([1, ["u1", 7]]),  # wrong type
+        _b64([1, ["u1", ""]]),  # empty key value
+        _b64([1, ["u1", "x" * 2000]]),
+        _b64({"user_id": {"S": "u1"}}),  # a raw LastEvaluatedKey is not a cursor
+        base64.urlsafe_b64encode(b"\xff\xfe").decode(),
+    ],
+)
+def test_anything_but_a_cursor_we_issued_is_invalid(cursor: str) -> None:
+    with pytest.raises(InvalidCursor) as exc:
+        CODEC.decode(cursor)
+    assert isinstance(exc.value, BadRequest) and exc.value.status == 400
+
+
+def test_a_signed_cursor_refuses_tampering_and_other_keys() -> None:
+    signed = CursorCodec({"id": "S"}, secret=b"k1")
+    cursor = signed.encode({"id": {"S": "a"}})
+
+    assert signed.decode(cursor) == {"id": {"S": "a"}}
+    forged = _b64([1, ["b"]])
+    with pytest.raises(InvalidCursor):
+        signed.decode(forged)
+    with pytest.raises(InvalidCursor):
+        CursorCodec({"id": "S"}, secret=b"k2").decode(cursor)
+
+
+def test_number_keys_are_checked_too() -> None:
+    codec = CursorCodec({"n": "N"})
+    assert codec.decode(codec.encode({"n": {"N": "12"}})) == {"n": {"N": "12"}}
+    with pytest.raises(InvalidCursor):
+        codec.decode(_b64([1, ["1e999"]]))
+
+
+class ScriptedDynamoDB:
+    """Answers each query with the next scripted response; remembers requests."""
+
+    def __init__(self, *responses: dict[str, Any]) -> None:
+        self.responses = list(responses)
+        self.requests: list[dict[str, Any]] = []
+
+    def query(self, **request: Any) -> dict[str, Any]:
+        self.requests.append(request)
+        return self.responses.pop(0)
+
+
+def _user(i: int) -> dict[str, Any]:
+    return marshal_item({"user_id": f"u{i}", "list_pk": "USER", "list_sk": f"t{i}#u{i}"})
+
+
+def test_query_page_asks_for_one_extra_item_and_resumes_after_the_last_returned() -> None:
+    db = ScriptedDynamoDB(
+        {"Items": [_user(i) for i in range(4)], "ScannedCount": 4, "LastEvaluatedKey": _user(3)}
+    )
+
+    page = query_page(
+        db,  # type: ignore[arg-type]
+        table_name="t",
+        index_name="by_created",
+        partition=("list_pk", "USER"),
+        codec=CODEC,
+        limit=3,
+    )
+
+    assert [i["user_id"] for i in page.items] == ["u0", "u1", "u2"]
+    assert page.scanned_count == 4
+    assert CODEC.decode(page.next_cursor or "") == _user(2)
+    request = db.requests[0]
+    assert request["Limit"] == 4 and request["IndexName"] == "by_created"
+    assert "ExclusiveStartKey" not in request
+
+
+def test_query_page_passes_the_cursor_as_exclusive_start_key() -> None:
+    db = ScriptedDynamoDB({"Items": [_user(5)], "ScannedCount": 1})
+
+    page = query_page(
+        db,  # type: ignore[arg-type]
+        table_name="t",
+        partition=("list_pk", "USER"),
+        codec=CODEC,
+        limit=3,
+        cursor=CODEC.encode(_user(4)),
+    )
+
+    assert db.requests[0]["ExclusiveStartKey"] == _user(4)
+    assert page.next_cursor is None  # fewer than limit + 1 and no LastEvaluatedKey
+
+
+def test_query_page_resumes_after_an_early_stop_at_dynamodbs_1_mb_limit() -> None:
+    db = ScriptedDynamoDB({"Items": [_user(0)], "ScannedCount": 1, "LastEvaluatedKey": _user(0)})
+
+    page = query_page(
+        db,  # type: ignore[arg-type]
+        table_name="t",
+        partition=("list_pk", "USER"),
+        codec=CODEC,
+        limit=10,
+    )
+
+    assert CODEC.decode(page.next_cursor or "") == _user(0)
+
+
+def test_query_page_refuses_a_cursor_into_another_partition() -> None:
+    codec = CursorCodec({"user_id": "S", "list_pk": "S", "list_sk": "S"})
+    other = codec.encode({"user_id": {"S": "x"}, "list_pk": {"S": "OTHER"}, "list_sk": {"S": "x"}})
+    db = ScriptedDynamoDB()
+
+    with pytest.raises(InvalidCursor):
+        query_page(
+            db,  # type: ignore[arg-type]
+            table_name="t",
+            partition=("list_pk", "USER"),
+            codec=codec,
+            limit=3,
+            cursor=other,
+        )
+    assert db.requests == []
+
+
+def _cancelled(*codes: str, with_reasons: bool = True) -> ClientError:
+    response: dict[str, Any] = {
+        "Error": {
+            "Code": "TransactionCanceledException",
+            "Message": f"Transaction cancelled [{', '.join(codes)}]",
+        },
+        "ResponseMetadata": {"HTTPStatusCode": 400},
+    }
+    if with_reasons:
+        response["CancellationReasons"] = [{"Code": c} for c in codes]
+    return ClientError(response, "TransactWriteItems")  # type: ignore[arg-type]
+
+
+def test_cancellation_reasons_come_from_the_response_or_the_message() -> None:
+    assert cancellation_reasons(_cancelled("None", "ConditionalCheckFailed")) == [
+        "None",
+        "ConditionalCheckFailed",
+    ]
+    assert cancellation_reasons(
+        _cancelled("ConditionalCheckFailed", "None", with_reasons=False)
+    ) == ["ConditionalCheckFailed", "None"]
+    assert cancellation_reasons(ValueError("x")) is None
+
+
+class FailingTransactions:
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def transact_write_items(self, **_: Any) -> None:
+        raise self.error
+
+
+def test_transact_write_names_the_item_whose_condition_failed() -> None:
+    db = FailingTransactions(_cancelled("None", "ConditionalCheckFailed"))
+
+    with pytest.raises(TransactionCancelled) as exc:
+        transact_write(db, [{"Put": {}}, {"Put": {}}])  # type: ignore[arg-type]
+
+    assert isinstance(exc.value, Conflict) and exc.value.status == 409
+    assert not exc.value.failed(0) and exc.value.failed(1) and not exc.value.failed(5)
+
+
+def test_transact_write_lets_throttling_through_as_throttling() -> None:
+    error = ClientError(
+        {
+            "Error": {"Code": "ThrottlingException", "Message": "slow down"},
+            "ResponseMetadata": {"HTTPStatusCode": 400},
+        },
+        "TransactWriteItems",
+    )
+
+    with pytest.raises(Throttled):
+        transact_write(FailingTransactions(error), [{"Put": {}}])  # type: ignore[arg-type]
