@@ -52,5 +52,8 @@ tfcheck: install ## checkov on terraform/ and bootstrap/ (skips and their reason
 test: lint typecheck tfcheck ## lint, type-check and the whole test suite (unit, integration, end-to-end)
 	$(UV) run pytest -q
 
+bench: install ## run every benchmark (several minutes) and write bench/RESULTS.md
+	$(UV) run python bench/run.py
+
 clean:
 	rm -rf .make .venv .mypy_cache .pytest_cache .ruff_cache

@@ -76,7 +76,8 @@ class QueueConsumer:
         inflight: dict[str, _InFlight] = {}
         done: list[tuple[str, str]] = []
         failures = 0
-        capacity = max(self.concurrency, BATCH_LIMIT)
+        # One batch waiting behind the busy threads: receives always ask for a full 10.
+        capacity = self.concurrency + BATCH_LIMIT
         # Not a `with` block: its exit would wait for a handler stuck past the grace period.
         pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="consumer")
         try:
@@ -98,7 +99,9 @@ class QueueConsumer:
                 room = capacity - len(inflight)
                 if max_messages is not None:
                     room = min(room, max_messages - self.stats.received)
-                if room <= 0:
+                # A receive for fewer than 10 costs a call for little: wait for room unless idle.
+                full_batch = room >= BATCH_LIMIT or not inflight
+                if room <= 0 or not full_batch:
                     wait(
                         [f.future for f in inflight.values()],
                         timeout=1,

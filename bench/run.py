@@ -1,0 +1,89 @@
+"""`make bench`: run every benchmark and write bench/RESULTS.md.
+
+Each benchmark starts its own emulator and measures its baseline in the same
+run, so the ratios and counts compare like with like on this machine.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+BENCHMARKS: list[tuple[str, list[str]]] = [
+    (
+        "Worker throughput, short jobs",
+        ["bench/worker_throughput.py", "--jobs", "2000", "--work-ms", "20"],
+    ),
+    (
+        "Worker throughput, 100 ms jobs",
+        ["bench/worker_throughput.py", "--jobs", "2000", "--work-ms", "100"],
+    ),
+    ("Users listing", ["bench/users_listing.py", "--users", "20000"]),
+]
+
+
+def machine() -> str:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {kib / 1024 / 1024:.0f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    versions = ", ".join(f"{p} {version(p)}" for p in ("moto", "boto3", "fastapi", "pydantic"))
+    return (
+        f"{os.cpu_count()} cores ({cpu}){memory}; {platform.system()} {platform.release()}; "
+        f"Python {platform.python_version()}; {versions}"
+    )
+
+
+def main() -> int:
+    sections = [
+        "# Benchmark results",
+        "",
+        f"Run {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} by `make bench` on: {machine()}.",
+        "",
+        "Every AWS call goes to the local emulator (moto), which is the ceiling of every local figure:",
+        "read the call counts and the ratios against the baseline measured in the same run.",
+        "",
+    ]
+    status = 0
+    for title, argv in BENCHMARKS:
+        print(f"== {title}: {' '.join(argv)}", flush=True)
+        started = time.perf_counter()
+        proc = subprocess.run(
+            [sys.executable, *argv], cwd=ROOT, capture_output=True, text=True, check=False
+        )
+        elapsed = time.perf_counter() - started
+        output = "\n".join(line for line in proc.stdout.splitlines() if not line.startswith("{"))
+        print(output, flush=True)
+        sections += [f"## {title}", "", f"`uv run python {' '.join(argv)}` ({elapsed:.0f} s)", ""]
+        if proc.returncode != 0:
+            status = 1
+            sections += ["**Failed:**", "", "```", proc.stderr[-3000:], "```", ""]
+        elif argv[0].endswith("users_listing.py"):
+            sections += ["```", output, "```", ""]
+        else:
+            sections += [output, ""]
+    (ROOT / "bench" / "RESULTS.md").write_text("\n".join(sections))
+    print("wrote bench/RESULTS.md")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
