@@ -234,7 +234,7 @@ def _snapshot_only_transaction_targets() -> None:
         clone.items = items
         return clone
 
-    ddb_models.copy = types.SimpleNamespace(deepcopy=snapshot, copy=copy.copy)  # type: ignore[assignment]
+    setattr(ddb_models, "copy", types.SimpleNamespace(deepcopy=snapshot, copy=copy.copy))  # noqa: B010 - moto reads the name `copy`
     original = ddb_models.DynamoDBBackend.transact_write_items
 
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
