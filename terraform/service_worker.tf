@@ -18,6 +18,14 @@ data "aws_iam_policy_document" "worker" {
   }
 
   statement {
+    sid     = "JobsQueueDeadLetter"
+    actions = ["sqs:SendMessage"]
+    resources = [
+      "arn:${local.partition}:sqs:${local.region}:${local.account_id}:acme-${var.environment}-jobs-dlq",
+    ]
+  }
+
+  statement {
     sid = "JobRecordsTable"
     actions = [
       "dynamodb:BatchGetItem",

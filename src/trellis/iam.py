@@ -55,6 +55,10 @@ ACTIONS: Final[dict[ResourceKind, dict[str, tuple[str, ...]]]] = {
 }
 
 
+#: What ``consume`` also grants on the queue's dead-letter queue.
+DLQ_ACTIONS: Final[tuple[str, ...]] = ("sqs:SendMessage",)
+
+
 def actions_for(kind: ResourceKind, level: str) -> tuple[str, ...]:
     """The IAM actions one access level grants; ``readwrite`` is ``read`` + ``write``."""
     table = ACTIONS[kind]
@@ -137,6 +141,14 @@ def service_statements(manifest: Manifest, service: str, env: str, arns: Arns) -
                 statements.append(Statement(sid + "Objects", object_actions, (f"{arn}/*",)))
         elif kind == "table":
             statements.append(Statement(sid, actions, (arn, f"{arn}/index/*")))
+        elif kind == "queue" and "consume" in levels:
+            statements.append(Statement(sid, actions, (arn,)))
+            # A consumer copies a message that failed its last allowed attempt to the DLQ
+            # (trellis.runtime.jobs), so its status can say where the message is.
+            dlq = naming.queue_name(
+                manifest.project.name, env, resource, fifo=manifest.queues[resource].fifo, dlq=True
+            )
+            statements.append(Statement(sid + "DeadLetter", DLQ_ACTIONS, (arns.of("queue", dlq),)))
         else:
             statements.append(Statement(sid, actions, (arn,)))
     return statements

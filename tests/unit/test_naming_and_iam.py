@@ -152,3 +152,13 @@ def test_container_env_carries_region_and_port_and_only_what_it_uses() -> None:
     assert env["PORT"] == "8080"
     assert "USERS_TABLE_NAME" not in env
     assert "TRELLIS_ROUTE" not in env
+
+
+def test_a_consumer_may_send_to_its_queues_dlq_and_nothing_else_there() -> None:
+    by_sid = {s.sid: s for s in service_statements(MANIFEST, "worker", "dev", ARNS)}
+    assert by_sid["JobsQueueDeadLetter"].actions == ("sqs:SendMessage",)
+    assert by_sid["JobsQueueDeadLetter"].resources == (
+        "arn:aws:sqs:eu-west-1:111122223333:acme-dev-jobs-dlq",
+    )
+    api = {s.sid for s in service_statements(MANIFEST, "api", "dev", ARNS)}
+    assert "JobsQueueDeadLetter" not in api  # a sender gets nothing on the DLQ
