@@ -59,12 +59,12 @@ class Jobs:
             self.registry, self.store, Publisher(self.clients.sqs, self.settings.jobs_queue_url)
         )
 
-    def consumer(self, concurrency: int = 4) -> QueueConsumer:
+    def consumer(self, concurrency: int | None = None) -> QueueConsumer:
         return QueueConsumer(
             self.clients.sqs,
             self.settings.jobs_queue_url,
             self.runner.process,
-            concurrency=concurrency,
+            concurrency=concurrency or self.settings.consumer_concurrency,
             on_extend=self.runner.extend_leases,
         )
 

@@ -109,3 +109,35 @@ def test_stopping_releases_what_has_not_finished() -> None:
     assert not thread.is_alive()
     assert sorted(queue.released) == ["r0", "r1"]  # visible again for the next consumer
     assert queue.deleted == []
+
+
+def test_a_long_job_keeps_its_message_invisible_and_its_lease_alive() -> None:
+    queue = MemoryQueue(["long"])
+    now = [0.0]
+    extended: list[tuple[str, int]] = []
+    gate = threading.Event()
+    extensions: list[int] = []
+
+    def change(QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:  # noqa: N803
+        extensions.extend(e["VisibilityTimeout"] for e in Entries)
+        gate.set()  # the job may finish once it has been extended
+        return {"Successful": []}
+
+    queue.change_message_visibility_batch = change  # type: ignore[method-assign]
+
+    def handle(record: SqsRecord) -> None:
+        now[0] += 20  # the job runs past a third of the 30 s visibility timeout
+        gate.wait(5)
+
+    c = QueueConsumer(
+        queue,
+        "q",
+        handle,
+        visibility_s=30,
+        clock=lambda: now[0],
+        on_extend=lambda m, s: extended.append((m, s)),
+    )
+    c.run(threading.Event(), max_messages=1, budget_s=1e9)
+    assert extensions == [30]
+    assert extended == [("m0", 30)]
+    assert queue.deleted == ["r0"]
