@@ -118,7 +118,7 @@ def test_a_long_job_keeps_its_message_invisible_and_its_lease_alive() -> None:
     gate = threading.Event()
     extensions: list[int] = []
 
-    def change(QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:  # noqa: N803
+    def change(QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:
         extensions.extend(e["VisibilityTimeout"] for e in Entries)
         gate.set()  # the job may finish once it has been extended
         return {"Successful": []}
