@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import subprocess
 import sys
 import time
@@ -16,6 +17,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+LOG_LINE = re.compile(r"^(\{|\d{4}-\d\d-\d\d[ T]\d\d:\d\d)")
 
 BENCHMARKS: list[tuple[str, list[str]]] = [
     (
@@ -70,7 +72,8 @@ def main() -> int:
             [sys.executable, *argv], cwd=ROOT, capture_output=True, text=True, check=False
         )
         elapsed = time.perf_counter() - started
-        output = "\n".join(line for line in proc.stdout.splitlines() if not line.startswith("{"))
+        # Keep the report; drop log lines (JSON, or structlog's console lines) a benchmark let through.
+        output = "\n".join(line for line in proc.stdout.splitlines() if not LOG_LINE.match(line))
         print(output, flush=True)
         sections += [f"## {title}", "", f"`uv run python {' '.join(argv)}` ({elapsed:.0f} s)", ""]
         if proc.returncode != 0:

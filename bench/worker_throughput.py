@@ -207,7 +207,48 @@ def trellis_consumer(
     )
 
 
-def run(jobs: int, work_ms: int, concurrency: int) -> tuple[Result, Result]:
+def dynamodb_ceiling(emu: Emulator, table: str, threads: int, seconds: float = 5.0) -> float:
+    """Jobs per second the emulator can record, with the consumer's own writes and nothing else.
+
+    Each iteration is one job's bookkeeping through the real ``JobStore``: the
+    claim (a conditional UpdateItem) and the completion (a TransactWriteItems
+    with the statistics increment) — no SQS, no handler, no sleep.
+    """
+    from trellis.runtime.jobs import JobEnvelope, JobStore
+
+    done = Counter[str]()
+    lock = threading.Lock()
+    end = time.monotonic() + seconds
+    stats_write = {
+        "Update": {
+            "TableName": table,
+            "Key": {"job_id": {"S": "stats#ceiling"}},
+            "UpdateExpression": "ADD #n :one",
+            "ExpressionAttributeNames": {"#n": "n"},
+            "ExpressionAttributeValues": {":one": {"N": "1"}},
+        }
+    }
+
+    def hammer() -> None:
+        store = JobStore(emu.client("dynamodb"), table)
+        while time.monotonic() < end:
+            envelope = JobEnvelope(
+                job_id=uuid.uuid4().hex, type="process_data", enqueued_at=datetime.now(UTC)
+            )
+            claim = store.claim(envelope, lease_s=60, message_id="ceiling")
+            store.complete(claim, {"keys": 1}, [stats_write])
+            with lock:
+                done["n"] += 1
+
+    workers = [threading.Thread(target=hammer) for _ in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    return done["n"] / seconds
+
+
+def run(jobs: int, work_ms: int, concurrency: int) -> tuple[Result, Result, tuple[float, float]]:
     # The worker's clients read credentials from the environment, as on AWS; these are the emulator's.
     os.environ.update(
         {
@@ -231,12 +272,21 @@ def run(jobs: int, work_ms: int, concurrency: int) -> tuple[Result, Result]:
                 results.append(
                     trellis_consumer(emu, addresses, project, jobs, work_ms, concurrency)
                 )
-        return results[0], results[1]
+        ceiling = dynamodb_ceiling(emu, addresses.address("table", "job_records"), concurrency)
+        fresh = f"bench-fresh-{uuid.uuid4().hex[:6]}"
+        emu.client("dynamodb").create_table(
+            TableName=fresh,
+            AttributeDefinitions=[{"AttributeName": "job_id", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "job_id", "KeyType": "HASH"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        return results[0], results[1], (ceiling, dynamodb_ceiling(emu, fresh, concurrency))
     finally:
         emu.stop()
 
 
-def report(guide: Result, trellis: Result, work_ms: int) -> str:
+def report(guide: Result, trellis: Result, work_ms: int, ceilings: tuple[float, float]) -> str:
+    ceiling, fresh = ceilings
     lines = [
         f"### Worker throughput ({trellis.jobs} jobs each, {work_ms} ms of simulated work per job)",
         "",
@@ -261,6 +311,13 @@ def report(guide: Result, trellis: Result, work_ms: int) -> str:
         "The Trellis consumer also makes two DynamoDB writes per job (the idempotency claim and the "
         "completion, committed with the job's own side effect) that the guide's consumer does not: they "
         "are what makes a redelivered message harmless.",
+        "",
+        f"Emulator ceiling, same run, measured right after the consumer on the table it filled: "
+        f"{ceiling:.1f} jobs/s — a job's claim and completion through the real `JobStore` and nothing "
+        f"else, from {trellis.concurrency} threads. The Trellis consumer reached {trellis.rate:.1f} jobs/s "
+        f"({trellis.rate / ceiling:.0%} of that): locally it is bound by the emulator's throughput for "
+        f"these writes (the same measurement on a new table in the same emulator: {fresh:.1f} jobs/s), "
+        "the guide's consumer by its serial processing. The SQS calls per job do not depend on the emulator.",
     ]
     return "\n".join(lines)
 
@@ -273,8 +330,11 @@ def main() -> None:
     parser.add_argument("--work-ms", type=int, default=20)
     parser.add_argument("--concurrency", type=int, default=8)
     args = parser.parse_args()
-    guide, trellis = run(args.jobs, args.work_ms, args.concurrency)
-    print(report(guide, trellis, args.work_ms))
+    from trellis.runtime import configure_logging
+
+    configure_logging("bench", "WARNING")  # one line per job would drown the report
+    guide, trellis, ceilings = run(args.jobs, args.work_ms, args.concurrency)
+    print(report(guide, trellis, args.work_ms, ceilings))
 
 
 if __name__ == "__main__":

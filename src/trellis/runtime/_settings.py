@@ -56,7 +56,9 @@ class ServiceSettings(BaseSettings):
     #: Queues a container service consumes with its own loop (comma-separated names).
     trellis_consumes: str = Field(default="", validation_alias="TRELLIS_CONSUMES")
     #: Handler threads of a container's queue consumer.
-    consumer_concurrency: int = Field(default=4, ge=1, le=64, validation_alias="TRELLIS_CONSUMER_CONCURRENCY")
+    consumer_concurrency: int = Field(
+        default=4, ge=1, le=64, validation_alias="TRELLIS_CONSUMER_CONCURRENCY"
+    )
     max_body_bytes: int = Field(default=1_048_576, gt=0, validation_alias="TRELLIS_MAX_BODY_BYTES")
     aws_connect_timeout_s: float = Field(
         default=2.0, gt=0, validation_alias="TRELLIS_AWS_CONNECT_TIMEOUT_S"

@@ -140,9 +140,10 @@ class JobRunner:
             return
         if final and not contended:
             claims = [exc.claim for exc in failed if exc.claim is not None]
-            for claim in claims:
-                with contextlib.suppress(LeaseLost):
-                    self.store.fail(claim, str(failed[0]))
+            for failure in failed:
+                if failure.claim is not None:
+                    with contextlib.suppress(LeaseLost):
+                        self.store.fail(failure.claim, str(failure))
             if self._dead_letter(record, [c.job_id for c in claims], str(failed[0])):
                 return
         raise JobFailed(f"{len(failed)} of {len(envelopes)} job(s) failed: {failed[0]}")

@@ -21,6 +21,7 @@ from typing import Any
 from trellis.runtime._errors import (
     Conflict,
     NotFound,
+    Throttled,
     aws_errors,
     is_aws_error,
     translate_aws_error,
@@ -111,9 +112,7 @@ class JobStore:
                 if not pending:
                     break
             if pending:
-                raise translate_aws_error(
-                    _throttled("BatchWriteItem left items unprocessed"), operation="BatchWriteItem"
-                )
+                raise Throttled("DynamoDB left job records unprocessed; try again")
 
     def delete(self, job_id: str) -> None:
         with aws_errors("DeleteItem", self.table):
@@ -263,15 +262,6 @@ class JobStore:
                 self.dynamodb.update_item(**request)
         except Conflict as exc:
             raise LeaseLost(claim.job_id) from exc
-
-
-def _throttled(message: str) -> Exception:
-    from botocore.exceptions import ClientError
-
-    return ClientError(
-        {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": message}},
-        "BatchWriteItem",
-    )
 
 
 def _to_record(item: dict[str, Any]) -> JobRecord:
