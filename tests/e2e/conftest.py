@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -58,7 +59,7 @@ def find_process(root_pid: int, *fragments: str) -> int:
     return matches[0]
 
 
-def emulator_clients(endpoint: str) -> tuple[object, object]:
+def emulator_clients(endpoint: str) -> tuple[Any, Any]:
     import boto3
 
     from trellis.local.emulator import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY
@@ -70,4 +71,15 @@ def emulator_clients(endpoint: str) -> tuple[object, object]:
     )
     return session.client("sqs", endpoint_url=endpoint), session.client(
         "dynamodb", endpoint_url=endpoint
+    )
+
+
+def queue_counts(sqs: Any, url: str) -> tuple[int, int]:
+    """(visible, in flight) messages of a queue."""
+    attrs = sqs.get_queue_attributes(
+        QueueUrl=url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return int(attrs["ApproximateNumberOfMessages"]), int(
+        attrs["ApproximateNumberOfMessagesNotVisible"]
     )

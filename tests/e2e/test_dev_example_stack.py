@@ -5,12 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import boto3
 import httpx
 import pytest
 
-from tests.e2e.conftest import alive, descendants
-from trellis.local.emulator import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY
+from tests.e2e.conftest import alive, descendants, emulator_clients, queue_counts
 from trellis.testing import DevProcess, wait_until
 
 pytestmark = pytest.mark.e2e
@@ -20,7 +18,7 @@ def test_example_stack_serves_health_routes_jobs_and_stops_cleanly(root: Path) -
     dev = DevProcess(root / "trellis.toml").start()
     try:
         print(f"trellis dev ready in {dev.ready_s:.2f} s")
-        children = descendants(dev._proc.pid)  # type: ignore[union-attr]
+        children = descendants(dev.pid)
         assert len(children) >= 3  # emulator + one process per service
 
         with httpx.Client(base_url=dev.base_url, timeout=10) as http:
@@ -49,13 +47,7 @@ def test_example_stack_serves_health_routes_jobs_and_stops_cleanly(root: Path) -
                 "request_id": "req-123",
             }
 
-        sqs = boto3.client(
-            "sqs",
-            region_name="us-east-1",
-            endpoint_url=dev.emulator_endpoint,
-            aws_access_key_id=LOCAL_ACCESS_KEY,
-            aws_secret_access_key=LOCAL_SECRET_KEY,
-        )
+        sqs, _ = emulator_clients(dev.emulator_endpoint)
         url = sqs.get_queue_url(QueueName="acme-dev-jobs")["QueueUrl"]
         sent = sqs.send_message(
             QueueUrl=url,
@@ -69,20 +61,12 @@ def test_example_stack_serves_health_routes_jobs_and_stops_cleanly(root: Path) -
             what="the worker's SQS handler to process the message",
         )
         wait_until(
-            lambda: _depth(sqs, url) == 0, timeout_s=10, what="the processed message to be deleted"
+            lambda: sum(queue_counts(sqs, url)) == 0,
+            timeout_s=10,
+            what="the processed message to be deleted",
         )
     finally:
         status = dev.stop()
     assert status == 0, dev.output()[-2000:]
     assert not [pid for pid in children if alive(pid)], "trellis dev left processes behind"
     assert "stopped" in dev.lines[-1]
-
-
-def _depth(sqs: object, url: str) -> int:
-    attrs = sqs.get_queue_attributes(  # type: ignore[attr-defined]
-        QueueUrl=url,
-        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-    )["Attributes"]
-    return int(attrs["ApproximateNumberOfMessages"]) + int(
-        attrs["ApproximateNumberOfMessagesNotVisible"]
-    )

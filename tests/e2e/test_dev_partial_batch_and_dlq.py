@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import boto3
 import httpx
 import pytest
 
-from trellis.local.emulator import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY
+from tests.e2e.conftest import emulator_clients, queue_counts
 from trellis.testing import DevProcess, wait_until
 
 pytestmark = pytest.mark.e2e
@@ -19,13 +18,7 @@ MAX_RECEIVE_COUNT = 2  # tests/e2e/stacks/fast/trellis.toml
 
 def test_a_failing_record_is_retried_alone_then_moved_to_the_dlq(root: Path) -> None:
     with DevProcess(root / "tests/e2e/stacks/fast/trellis.toml") as dev:
-        sqs = boto3.client(
-            "sqs",
-            region_name="us-east-1",
-            endpoint_url=dev.emulator_endpoint,
-            aws_access_key_id=LOCAL_ACCESS_KEY,
-            aws_secret_access_key=LOCAL_SECRET_KEY,
-        )
+        sqs, _ = emulator_clients(dev.emulator_endpoint)
         url = sqs.get_queue_url(QueueName="fast-dev-jobs")["QueueUrl"]
         dlq = sqs.get_queue_url(QueueName="fast-dev-jobs-dlq")["QueueUrl"]
         result = sqs.send_message_batch(
@@ -56,14 +49,18 @@ def test_a_failing_record_is_retried_alone_then_moved_to_the_dlq(root: Path) -> 
             what="the first batch",
         )
         # Exactly the failed record is left: in flight until its visibility timeout ends.
-        assert counts(sqs, url) == (0, 1)
+        assert queue_counts(sqs, url) == (0, 1)
 
         wait_until(
-            lambda: counts(sqs, dlq)[0] == 1,
+            lambda: queue_counts(sqs, dlq)[0] == 1,
             timeout_s=30,
             what="the poison message to reach the DLQ",
         )
-        assert counts(sqs, url) == (0, 0)
+        wait_until(
+            lambda: queue_counts(sqs, url) == (0, 0),
+            timeout_s=10,
+            what="the original to be deleted",
+        )
         assert failed(ids["poison"]) == MAX_RECEIVE_COUNT
         assert processed(ids["a"]) == 1 and processed(ids["b"]) == 1
         (dead,) = sqs.receive_message(QueueUrl=dlq, MessageAttributeNames=["All"])["Messages"]
@@ -72,16 +69,6 @@ def test_a_failing_record_is_retried_alone_then_moved_to_the_dlq(root: Path) -> 
         )
         assert "body is not JSON" in dead["MessageAttributes"]["trellis-error"]["StringValue"]
         assert dead["Body"] == "this is not a job"
-
-
-def counts(sqs: object, url: str) -> tuple[int, int]:
-    attrs = sqs.get_queue_attributes(  # type: ignore[attr-defined]
-        QueueUrl=url,
-        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-    )["Attributes"]
-    return int(attrs["ApproximateNumberOfMessages"]), int(
-        attrs["ApproximateNumberOfMessagesNotVisible"]
-    )
 
 
 def test_a_container_service_is_served_through_the_gateway_with_the_prefix_stripped(

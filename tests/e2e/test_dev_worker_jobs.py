@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import emulator_clients, find_process
+from tests.e2e.conftest import emulator_clients, find_process, queue_counts
 from trellis.cli import main as cli
 from trellis.local.emulator import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY
 from trellis.testing import DevProcess, wait_until
@@ -37,14 +37,7 @@ def processed_count(ddb: Any, table: str) -> int:
 
 
 def depth(sqs: Any, queue: str) -> int:
-    url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
-    attrs = sqs.get_queue_attributes(
-        QueueUrl=url,
-        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-    )["Attributes"]
-    return int(attrs["ApproximateNumberOfMessages"]) + int(
-        attrs["ApproximateNumberOfMessagesNotVisible"]
-    )
+    return sum(queue_counts(sqs, sqs.get_queue_url(QueueName=queue)["QueueUrl"]))
 
 
 def test_a_consumer_killed_mid_batch_loses_no_job_and_applies_each_once(root: Path) -> None:
@@ -64,7 +57,7 @@ def test_a_consumer_killed_mid_batch_loses_no_job_and_applies_each_once(root: Pa
             wait_until(
                 lambda: succeeded_lines() >= 5, timeout_s=30, what="the consumer to be mid-way"
             )
-            worker = find_process(dev._proc.pid, "uvicorn", "worker.main:app")  # type: ignore[union-attr]
+            worker = find_process(dev.pid, "uvicorn", "worker.main:app")
             os.kill(worker, signal.SIGKILL)
             done_before_kill = succeeded_lines()
             assert done_before_kill < 40, "the kill came too late to interrupt anything"
@@ -140,7 +133,7 @@ def test_a_poison_job_is_dead_lettered_after_max_receive_count_and_redrive_bring
 
 def test_an_emulator_outage_gives_503s_then_every_accepted_job_runs(root: Path) -> None:
     with DevProcess(root / "tests/e2e/stacks/outage/trellis.toml") as dev:
-        emulator = find_process(dev._proc.pid, "trellis.local.emulator")  # type: ignore[union-attr]
+        emulator = find_process(dev.pid, "trellis.local.emulator")
         accepted: list[str] = []
         codes: list[int] = []
         retry_after: list[str] = []

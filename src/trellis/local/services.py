@@ -46,10 +46,6 @@ class ManagedProcess:
     def running(self) -> bool:
         return self._proc is not None and self._proc.returncode is None
 
-    @property
-    def pid(self) -> int | None:
-        return self._proc.pid if self._proc else None
-
     async def start(self) -> None:
         self._proc = await asyncio.create_subprocess_exec(
             *self.argv,
@@ -149,7 +145,6 @@ class LambdaFunction:
         self._http = httpx.AsyncClient(
             base_url=f"http://127.0.0.1:{self.port}", timeout=timeout_s + 1.0
         )
-        self.invocations = 0
 
     async def start(self, timeout_s: float = 20.0) -> None:
         await self.process.start()
@@ -161,7 +156,6 @@ class LambdaFunction:
 
     async def invoke(self, event: dict[str, Any]) -> InvokeResult:
         async with self._lock:
-            self.invocations += 1
             if not self.process.running:
                 await self._restart()
             try:
@@ -210,7 +204,6 @@ class ContainerService:
         ]
         self.process = ManagedProcess(name, argv, env, cwd, log)
         self.base_url = f"http://127.0.0.1:{self.port}"
-        self.restarts = 0
 
     async def start(self, timeout_s: float = 20.0) -> None:
         await self.process.start()
@@ -230,7 +223,6 @@ class ContainerService:
             status = exited.result()
             if status is None:
                 return
-            self.restarts += 1
             self.process.log(
                 self.name, f"exited with status {status}; restarting in {restart_delay_s:.0f} s"
             )

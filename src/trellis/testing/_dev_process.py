@@ -39,6 +39,12 @@ class DevProcess:
         self._reader: threading.Thread | None = None
 
     @property
+    def pid(self) -> int:
+        """The ``trellis dev`` process (its services and emulator run below it)."""
+        assert self._proc is not None, "start() first"
+        return self._proc.pid
+
+    @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
