@@ -153,6 +153,10 @@ def main(argv: list[str] | None = None) -> None:
 
     _serialize_dynamodb()
     _snapshot_only_transaction_targets()
+    if os.environ.get("TRELLIS_EMULATOR_SPEEDUPS", "1") != "0":
+        from trellis.local import _moto_speedups
+
+        _moto_speedups.apply()
     server.main(["--host", args.host, "--port", str(args.port)])
 
 

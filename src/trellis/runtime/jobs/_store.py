@@ -128,7 +128,12 @@ class JobStore:
         return _to_record(item)
 
     def claim(self, envelope: JobEnvelope, *, lease_s: int, message_id: str) -> Claim:
-        """Take the job for ``lease_s`` seconds, unless it is done or leased by someone else."""
+        """Take the job for ``lease_s`` seconds, unless it is done or leased by someone else.
+
+        Type and enqueue time are written plainly: every delivery of a job carries the
+        same envelope, so they never change (and a message sent without a record first,
+        as the guide's curl example does, gets a complete record).
+        """
         now_iso, now_ts = self._now()
         owner = f"{message_id}/{uuid.uuid4().hex[:12]}"
         try:
@@ -138,8 +143,8 @@ class JobStore:
                     Key={"job_id": _s(envelope.job_id)},
                     UpdateExpression=(
                         "SET #s = :running, started_at = if_not_exists(started_at, :now), updated_at = :now,"
-                        " lease_owner = :owner, lease_until = :lease, #t = if_not_exists(#t, :type),"
-                        " enqueued_at = if_not_exists(enqueued_at, :enq), expires_at = :exp ADD attempts :one"
+                        " lease_owner = :owner, lease_until = :lease, #t = :type, enqueued_at = :enq,"
+                        " expires_at = :exp ADD attempts :one"
                     ),
                     ConditionExpression=(
                         "attribute_not_exists(job_id) OR #s IN (:queued, :failed, :dead)"

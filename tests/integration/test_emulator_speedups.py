@@ -1,0 +1,38 @@
+"""The emulator's DynamoDB speedups change how fast moto answers, never what it answers."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BATTERY = Path(__file__).with_name("dynamodb_battery.py")
+
+
+def replay(speedups: str) -> list[dict[str, object]]:
+    # A fresh interpreter per mode: the speedups patch moto's classes for the whole process.
+    out = subprocess.run(
+        [sys.executable, str(BATTERY), speedups],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
+    return list(json.loads(out))
+
+
+@pytest.mark.integration
+def test_speedups_give_the_same_answers_and_errors_as_moto() -> None:
+    plain, fast = replay("off"), replay("on")
+
+    assert fast == plain
+    errors = [r["error"] for r in plain if "error" in r]
+    messages = " ".join(str(e) for e in errors)
+    # The battery really exercises the validations the speedups memoise.
+    assert 'SET" section can only be used once' in messages
+    assert "Two document paths overlap" in messages
+    assert "Cannot update attribute pk" in messages
+    assert any("ok" in r for r in plain[:9]), "the claim-style updates succeed"
