@@ -51,7 +51,7 @@ def apply() -> None:
     _cache_update_expressions(expressions.UpdateExpressionParser)
     _fast_traversal(ast_nodes.DepthFirstTraverser, ast_nodes.Node)
     _fast_validator(validators)
-    validators.Validator._trellis_fast = True  # type: ignore[attr-defined]
+    validators.Validator._trellis_fast = True
 
 
 def _cache_update_expressions(parser: Any) -> None:
