@@ -1,4 +1,4 @@
-"""DynamoDB expressions replayed against moto, printed as JSON (run by test_emulator_speedups.py).
+"""DynamoDB expressions and SQS receives replayed against moto, printed as JSON (run by test_emulator_speedups.py).
 
 ``python dynamodb_battery.py on|off`` runs the same calls with or without
 trellis.local._moto_speedups; the test requires both outputs to be equal. Every
@@ -195,7 +195,22 @@ def main() -> None:
                 error = exc.response["Error"]
                 reasons = exc.response.get("CancellationReasons")
                 results.append({"error": [error.get("Code"), error.get("Message")], "r": reasons})
+        results.append({"sqs": sqs_round_trip(boto3.client("sqs", region_name="us-east-1"))})
     print(json.dumps(results, sort_keys=True, default=str, indent=1))
+
+
+def sqs_round_trip(sqs: Any) -> list[Any]:
+    """Receives from a queue with messages in flight, delayed and visible (the retention check)."""
+    url = sqs.create_queue(QueueName="q", Attributes={"MessageRetentionPeriod": "60"})["QueueUrl"]
+    seen: list[Any] = []
+    for i in range(25):
+        sqs.send_message(QueueUrl=url, MessageBody=f"m{i}", DelaySeconds=900 if i % 5 == 0 else 0)
+    for _ in range(3):
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=7, VisibilityTimeout=300)
+        seen.append(sorted(m["Body"] for m in got.get("Messages", [])))
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    seen.append({k: attrs[k] for k in sorted(attrs) if k.startswith("Approximate")})
+    return seen
 
 
 if __name__ == "__main__":

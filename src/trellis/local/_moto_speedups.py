@@ -1,4 +1,6 @@
-"""Make moto's DynamoDB expression handling cheap enough to be the local ceiling of nothing.
+"""Take the avoidable costs out of moto, so local runs are bound by what they do.
+
+DynamoDB expressions:
 
 moto re-parses every UpdateExpression two or three times per request (the
 response layer parses it to validate placeholders, the backend parses it
@@ -21,6 +23,13 @@ What we change, none of which changes a result:
   paths, updates of key attributes) run once per such combination; once it
   passed, it passes. Validators that look at values or the item still run
   every time.
+
+SQS receives: for every message it hands out, moto checks the retention
+period by building *all* of the queue's attributes — including the
+approximate counts, each a scan of every message in the queue — three times.
+A receive of 10 from a queue holding n messages cost 30 scans of n; this is
+why moto's SQS slowed down as a queue filled. We read the retention period
+from the queue directly: the same number, without the scans.
 
 ``tests/integration/test_emulator_speedups.py`` replays a battery of updates,
 conditions and invalid expressions with and without these changes and
@@ -51,6 +60,7 @@ def apply() -> None:
     _cache_update_expressions(expressions.UpdateExpressionParser)
     _fast_traversal(ast_nodes.DepthFirstTraverser, ast_nodes.Node)
     _fast_validator(validators)
+    _cheap_sqs_retention_check(importlib.import_module("moto.sqs.models"))
     validators.Validator._trellis_fast = True
 
 
@@ -166,3 +176,17 @@ def _fast_validator(validators: Any) -> None:
 
     validators.Validator.__init__ = __init__
     validators.Validator.validate = validate
+
+
+def _cheap_sqs_retention_check(sqs_models: Any) -> None:
+    from moto.core.utils import unix_time
+
+    def is_message_valid_based_on_retention_period(
+        self: Any, queue_name: str, message: Any
+    ) -> bool:
+        retention_s = int(self.get_queue(queue_name).message_retention_period)
+        return bool(retention_s + message.sent_timestamp / 1000 > unix_time())
+
+    sqs_models.SQSBackend.is_message_valid_based_on_retention_period = (
+        is_message_valid_based_on_retention_period
+    )

@@ -8,6 +8,7 @@ an outage. ``python -m trellis.local.emulator --port 4566`` serves it alone.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import socket
 import subprocess
@@ -65,6 +66,13 @@ class Emulator:
     @property
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
+
+    @property
+    def pid(self) -> int:
+        """The server's process id (benchmarks read its CPU time)."""
+        if self._process is None:
+            raise EmulatorError("the emulator is not running")
+        return self._process.pid
 
     def start(self, timeout_s: float = 15.0, *, stdout: Any = subprocess.DEVNULL) -> Emulator:
         """Start the server and wait until it answers; raise :class:`EmulatorError` if not."""
@@ -146,6 +154,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Serve the Trellis AWS emulator (moto).")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=4566)
+    parser.add_argument("--access-log", action="store_true", help="log every request (werkzeug)")
     args = parser.parse_args(argv)
     # moto builds queue URLs and the like from this.
     os.environ.setdefault("MOTO_PORT", str(args.port))
@@ -157,6 +166,10 @@ def main(argv: list[str] | None = None) -> None:
         from trellis.local import _moto_speedups
 
         _moto_speedups.apply()
+    if not args.access_log:
+        # One formatted line per AWS call, usually to /dev/null: about a tenth of the
+        # emulator's time under load.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server.main(["--host", args.host, "--port", str(args.port)])
 
 

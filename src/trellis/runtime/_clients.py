@@ -107,6 +107,10 @@ class AwsClients:
             "retries": {"mode": "standard", "max_attempts": settings.aws_max_attempts},
             "connect_timeout": settings.aws_connect_timeout_s,
             "read_timeout": settings.aws_read_timeout_s,
+            # One connection per consumer thread plus the receiving loop and the
+            # service's own requests; botocore's default of 10 made a 16-thread
+            # consumer discard and reopen connections on every call.
+            "max_pool_connections": max(10, settings.consumer_concurrency + 2),
         }
         if service_name == "s3":
             # Presigned URLs must be SigV4; against the emulator at 127.0.0.1
