@@ -148,7 +148,7 @@ class Server:
                 err = self.proc.stderr.read().decode() if self.proc.stderr else ""
                 raise RuntimeError(f"{self.name} app exited: {err[-2000:]}")
             try:
-                with urllib.request.urlopen(f"{self.url}/health", timeout=1) as resp:  # noqa: S310
+                with urllib.request.urlopen(f"{self.url}/health", timeout=1) as resp:
                     if resp.status == 200:
                         return
             except (urllib.error.URLError, OSError):
@@ -230,7 +230,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--users", type=int, default=300, help="create + get pairs per app per round")
+    parser.add_argument(
+        "--users", type=int, default=300, help="create + get pairs per app per round"
+    )
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--concurrency", type=int, default=4, help="client threads")
     parser.add_argument("--warmup", type=int, default=20, help="pairs per app before measuring")
@@ -242,6 +244,7 @@ def main() -> None:
 
     sys.path.insert(0, str(ROOT))
     from backend.api.tests.conftest import stack_manifest
+
     from trellis.local.emulator import (
         LOCAL_ACCESS_KEY,
         LOCAL_ACCOUNT_ID,
@@ -286,8 +289,15 @@ def main() -> None:
         servers = [
             Server(
                 "Trellis",
-                [sys.executable, "-m", "uvicorn", "api.main:app", "--port", str(trellis_port)]
-                + uvicorn_flags,
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "api.main:app",
+                    "--port",
+                    str(trellis_port),
+                    *uvicorn_flags,
+                ],
                 trellis_env,
                 trellis_port,
             ),
