@@ -184,7 +184,9 @@ def report(
             f"The guide's `scan()` is not only slower, it is wrong: it stopped at DynamoDB's 1 MB "
             f"page (`LastEvaluatedKey` set) and returned {scan['Count']} of the table's {total} "
             f"items, of which {scan_users} are users (of {args.users}); the others are email "
-            f"uniqueness items a listing must not show."
+            f"uniqueness items a listing must not show. Which items the first page holds "
+            f"depends on the table's internal order (the emulator's: key order; DynamoDB's: "
+            f"hash order), never on what the caller asked for."
             if truncated
             else f"The guide's `scan()` read the whole table in one page at this size (under "
             f"1 MB) and returned {scan['Count']} items, of which {scan_users} are users: the "
