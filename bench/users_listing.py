@@ -10,7 +10,12 @@ measures, in the same run:
 - ``UsersRepository.list(page)``: first page and ``--pages`` pages deep,
   with DynamoDB's ``ScannedCount`` (items read) per page;
 - the guide's listing, one ``scan(TableName=...)`` call: items read, items
-  returned, and whether it silently stopped at the 1 MB page limit.
+  returned (and how many of them are users), and whether it silently stopped
+  at the 1 MB page limit;
+- once, what a correct scan-based listing costs: following ``LastEvaluatedKey``
+  to the end.
+
+The three timed listings alternate within each repeat (same noise for all).
 
 The emulator's latency is its own (it scans in memory for every query), so
 read the item counts as the result and the latencies as ratios.
