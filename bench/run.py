@@ -29,6 +29,9 @@ BENCHMARKS: list[tuple[str, list[str]]] = [
         ["bench/worker_throughput.py", "--jobs", "2000", "--work-ms", "100"],
     ),
     ("Users listing", ["bench/users_listing.py", "--users", "20000"]),
+    ("API overhead", ["bench/api_overhead.py", "--users", "300", "--rounds", "4"]),
+    ("Cold start proxy", ["bench/cold_start.py", "--runs", "15"]),
+    ("trellis dev time to ready", ["bench/dev_ready.py", "--runs", "5"]),
 ]
 
 
@@ -47,11 +50,22 @@ def machine() -> str:
         memory = f", {kib / 1024 / 1024:.0f} GiB"
     except (OSError, ValueError, IndexError):
         pass
-    versions = ", ".join(f"{p} {version(p)}" for p in ("moto", "boto3", "fastapi", "pydantic"))
+    versions = ", ".join(
+        f"{p} {version(p)}" for p in ("moto", "boto3", "fastapi", "pydantic", "uvicorn", "mangum")
+    )
     return (
         f"{os.cpu_count()} cores ({cpu}){memory}; {platform.system()} {platform.release()}; "
         f"Python {platform.python_version()}; {versions}"
     )
+
+
+def headline(output: str) -> str:
+    """The first line of a section that states a ratio in bold, for the summary table."""
+    for line in output.splitlines():
+        if "**" in line and "ratio" in line.lower():
+            bold = [part.rstrip(".") for part in line.split(". ") if "**" in part]
+            return "; ".join(bold).replace("|", "/")
+    return "see below"
 
 
 def main() -> int:
@@ -65,6 +79,13 @@ def main() -> int:
         "",
     ]
     status = 0
+    body: list[str] = []
+    summary = [
+        "## Summary",
+        "",
+        "| benchmark | headline (ratio against its baseline, same run) |",
+        "| --- | --- |",
+    ]
     for title, argv in BENCHMARKS:
         print(f"== {title}: {' '.join(argv)}", flush=True)
         started = time.perf_counter()
@@ -75,15 +96,15 @@ def main() -> int:
         # Keep the report; drop log lines (JSON, or structlog's console lines) a benchmark let through.
         output = "\n".join(line for line in proc.stdout.splitlines() if not LOG_LINE.match(line))
         print(output, flush=True)
-        sections += [f"## {title}", "", f"`uv run python {' '.join(argv)}` ({elapsed:.0f} s)", ""]
+        body += [f"## {title}", "", f"`uv run python {' '.join(argv)}` ({elapsed:.0f} s)", ""]
         if proc.returncode != 0:
             status = 1
-            sections += ["**Failed:**", "", "```", proc.stderr[-3000:], "```", ""]
-        elif argv[0].endswith("users_listing.py"):
-            sections += ["```", output, "```", ""]
+            body += ["**Failed:**", "", "```", proc.stderr[-3000:], "```", ""]
+            summary.append(f"| {title} | failed |")
         else:
-            sections += [output, ""]
-    (ROOT / "bench" / "RESULTS.md").write_text("\n".join(sections))
+            body += [output, ""]
+            summary.append(f"| {title} | {headline(output)} |")
+    (ROOT / "bench" / "RESULTS.md").write_text("\n".join([*sections, *summary, "", *body]))
     print("wrote bench/RESULTS.md")
     return status
 
