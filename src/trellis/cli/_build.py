@@ -45,7 +45,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _build(args: argparse.Namespace, manifest: Manifest) -> int:
-    from trellis.packaging import BuildError, build_lambda, render_dockerfile, render_dockerignore
+    from trellis.packaging import (
+        BuildError,
+        build_lambda,
+        render_dockerfile,
+        render_dockerignore,
+        workspace_root,
+    )
 
     if args.all == bool(args.services):
         raise UsageError("name the services to build, or pass --all (not both)")
@@ -70,15 +76,17 @@ def _build(args: argparse.Namespace, manifest: Manifest) -> int:
             else:
                 target = out / name
                 target.mkdir(parents=True, exist_ok=True)
-                (target / "Dockerfile").write_text(render_dockerfile(root, manifest, name))
+                dockerfile = target / "Dockerfile"
+                dockerfile.write_text(render_dockerfile(root, manifest, name))
                 (target / "Dockerfile.dockerignore").write_text(render_dockerignore())
-                rel = (
-                    (target / "Dockerfile").relative_to(root)
-                    if target.is_relative_to(root)
-                    else target
+                workspace = workspace_root(root)
+                shown = (
+                    dockerfile.relative_to(workspace)
+                    if dockerfile.is_relative_to(workspace)
+                    else dockerfile
                 )
-                print(f"{name}: wrote {rel}; build it from the repository root:")
-                print(f"  docker build -f {rel} -t {manifest.project.name}-{name} .")
+                print(f"{name}: wrote {dockerfile}; build it from the workspace root {workspace}:")
+                print(f"  docker build -f {shown} -t {manifest.project.name}-{name} .")
         except BuildError as exc:
             print(f"trellis build {name}: {exc}")
             failed += 1

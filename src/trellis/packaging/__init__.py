@@ -16,6 +16,8 @@ from trellis.packaging._lambda import (
     build_lambda,
     check_runtime_imports,
     python_platform,
+    size_warnings,
+    workspace_root,
 )
 from trellis.packaging._zip import write_reproducible_zip
 
@@ -33,5 +35,7 @@ __all__ = [
     "python_platform",
     "render_dockerfile",
     "render_dockerignore",
+    "size_warnings",
+    "workspace_root",
     "write_reproducible_zip",
 ]

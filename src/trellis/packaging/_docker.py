@@ -1,7 +1,6 @@
 """`trellis build <service>` for container services: a multi-stage Dockerfile.
 
-The build context is the repository root (the uv workspace: ``uv.lock`` and
-every member's ``pyproject.toml``). Stage ``build`` installs the service with
+The build context is the uv workspace root (``uv.lock`` and every member). Stage ``build`` installs the service with
 ``uv sync --frozen --no-dev --no-editable --package <service>`` into
 ``/app/.venv`` and adds uvicorn (and its dependencies) at the versions ``uv.lock`` pins; stage
 ``runtime`` copies only that virtual environment onto a slim Python image and
@@ -17,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from trellis.manifest import Manifest
-from trellis.packaging._lambda import BuildError, service_project
+from trellis.packaging._lambda import BuildError, service_project, workspace_root
 
 __all__ = ["PYTHON_IMAGE", "UV_IMAGE", "render_dockerfile", "render_dockerignore"]
 
@@ -36,20 +35,19 @@ APP_UID = 10001
 
 
 def render_dockerfile(root: Path, manifest: Manifest, service: str) -> str:
-    """The Dockerfile of a container service (App Runner or ECS Express)."""
+    """The Dockerfile of a container service (App Runner or ECS Express); ``root`` holds the manifest."""
     spec = manifest.services[service]
     if spec.runtime == "lambda":
         raise BuildError(f"services.{service} runs on lambda: `trellis build` makes a zip")
     app = manifest.asgi_app(service)
     project, _packages = service_project(root, manifest, service, app)
-    if not (root / "uv.lock").is_file():
-        raise BuildError(f"{root / 'uv.lock'}: missing (run `uv lock`)")
-    service_path = manifest.service_path(service)
+    workspace = workspace_root(root)
+    context = (root / manifest.service_path(service)).resolve().relative_to(workspace).as_posix()
     port = spec.port
     return f"""\
 # syntax=docker/dockerfile:1
 # Rendered by `trellis build {service}` from trellis.toml: do not edit; re-run it instead.
-# Build from the repository root:  docker build -f dist/{service}/Dockerfile -t {service} .
+# Build from the uv workspace root (uv.lock):  docker build -f <this file> -t {service} .
 
 FROM {UV_IMAGE} AS uv
 
@@ -61,10 +59,8 @@ ENV UV_COMPILE_BYTECODE=1 \\
     UV_PYTHON_DOWNLOADS=never \\
     UV_PROJECT_ENVIRONMENT=/app/.venv
 WORKDIR /src
-# Dependencies first (a layer that changes only with uv.lock), then the code.
-COPY pyproject.toml uv.lock ./
-COPY src ./src
-COPY backend ./backend
+# The workspace (uv.lock and its members), less what the .dockerignore beside this file leaves out.
+COPY . .
 RUN --mount=type=cache,target=/root/.cache/uv \\
     uv sync --frozen --no-dev --no-editable --package {project}
 # The ASGI server (of trellis' cli extra), with its dependencies at the versions uv.lock pins.
@@ -88,7 +84,7 @@ EXPOSE {port}
 HEALTHCHECK --interval=30s --timeout=3s --start-period=20s --retries=3 \\
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('PORT', '{port}') + '/health', timeout=2)"]
 CMD ["uvicorn", "{app}", "--host", "0.0.0.0", "--port", "{port}", "--no-access-log", "--timeout-graceful-shutdown", "10"]
-# Service code: {service_path}
+# Service code: {context}
 """
 
 

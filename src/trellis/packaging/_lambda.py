@@ -51,6 +51,8 @@ __all__ = [
     "host_platform",
     "python_platform",
     "service_project",
+    "size_warnings",
+    "workspace_root",
 ]
 
 Platform = Literal["arm64", "x86_64", "host"]
@@ -146,6 +148,15 @@ def python_platform(arch: str, python_version: str) -> str:
     cpu = {"arm64": "aarch64", "x86_64": "x86_64"}[arch]
     tag = "manylinux2014" if python_version == "3.11" else "manylinux_2_34"
     return f"{cpu}-{tag}"
+
+
+def workspace_root(start: Path) -> Path:
+    """The uv workspace holding the manifest: the nearest directory with ``uv.lock``."""
+    start = start.resolve()
+    for directory in (start, *start.parents):
+        if (directory / "uv.lock").is_file():
+            return directory
+    raise BuildError(f"no uv.lock in {start} or above (run `uv lock` in the workspace root)")
 
 
 def _read_pyproject(path: Path) -> dict[str, object]:
@@ -287,6 +298,22 @@ def _clean(staging: Path) -> None:
             path.unlink()
 
 
+def size_warnings(unzipped_bytes: int, zip_bytes: int) -> list[str]:
+    """What Lambda will refuse: over 250 MB unzipped, or a zip too large to upload directly."""
+    warnings: list[str] = []
+    if unzipped_bytes > LAMBDA_UNZIPPED_LIMIT_BYTES:
+        warnings.append(
+            f"{unzipped_bytes / 1e6:.0f} MB unzipped: over Lambda's 250 MB limit; "
+            "the deploy will fail (drop dependencies or use a container runtime)"
+        )
+    if zip_bytes > LAMBDA_ZIP_UPLOAD_LIMIT_BYTES:
+        warnings.append(
+            f"{zip_bytes / 1e6:.0f} MB zipped: over the 50 MB direct-upload limit; "
+            "upload the package to S3 instead"
+        )
+    return warnings
+
+
 def build_lambda(
     root: Path,
     manifest: Manifest,
@@ -302,8 +329,7 @@ def build_lambda(
     if spec.runtime != "lambda":
         raise BuildError(f"services.{service} runs on {spec.runtime}, not lambda")
     root = root.resolve()
-    if not (root / "uv.lock").is_file():
-        raise BuildError(f"{root / 'uv.lock'}: missing (run `uv lock`)")
+    workspace = workspace_root(root)
     project, packages = service_project(root, manifest, service, manifest.lambda_handler(service))
     host = platform == "host"
     if python_version is None:
@@ -333,7 +359,7 @@ def build_lambda(
                 str(requirements),
                 "--quiet",
             ],
-            cwd=root,
+            cwd=workspace,
         )
         _run_uv(
             uv,
@@ -357,7 +383,7 @@ def build_lambda(
                 "--requirements",
                 str(requirements),
             ],
-            cwd=root,
+            cwd=workspace,
         )
         _clean(staging)
         _copy_trellis_runtime(staging)
@@ -376,18 +402,8 @@ def build_lambda(
         zip_path = out / f"{service}.zip"
         files, unzipped = write_reproducible_zip(staging, zip_path)
 
-    warnings: list[str] = []
-    if unzipped > LAMBDA_UNZIPPED_LIMIT_BYTES:
-        warnings.append(
-            f"{unzipped / 1e6:.0f} MB unzipped: over Lambda's 250 MB limit; "
-            "the deploy will fail (drop dependencies or use a container runtime)"
-        )
     zip_bytes = zip_path.stat().st_size
-    if zip_bytes > LAMBDA_ZIP_UPLOAD_LIMIT_BYTES:
-        warnings.append(
-            f"{zip_bytes / 1e6:.0f} MB zipped: over the 50 MB direct-upload limit; "
-            "upload the package to S3 instead"
-        )
+    warnings = size_warnings(unzipped, zip_bytes)
     return LambdaPackage(
         service=service,
         path=zip_path,
