@@ -1,4 +1,4 @@
-"""`trellis build`: a service's deployable artefact.
+"""`trellis build`: a service's deployable artefact; `trellis smoke`: the deployed stack answers.
 
 Lambda services: a reproducible zip at ``dist/<service>.zip`` (where the
 rendered Terraform's ``artifacts_dir`` points). Container services: their
@@ -42,6 +42,33 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="Python version of the Lambda runtime (default: 3.11; host: this interpreter's)",
     )
     build.set_defaults(run=_build)
+
+    smoke = sub.add_parser(
+        "smoke",
+        help="after a deploy: GET <url><route>/health and /ready of every routed service",
+    )
+    smoke.add_argument("url", help="the gateway's URL (terraform output gateway_url)")
+    smoke.add_argument(
+        "--timeout", type=float, default=120.0, help="seconds to keep retrying (default: 120)"
+    )
+    smoke.add_argument(
+        "--health-only", action="store_true", help="skip /ready (which touches each resource)"
+    )
+    smoke.set_defaults(run=_smoke)
+
+
+def _smoke(args: argparse.Namespace, manifest: Manifest) -> int:
+    from trellis.ops.smoke import smoke
+
+    if not args.url.startswith(("https://", "http://")):
+        raise UsageError(f"{args.url!r} is not an http(s) URL")
+    results = smoke(manifest, args.url, timeout_s=args.timeout, ready=not args.health_only)
+    for r in results:
+        mark = "ok  " if r.ok else "FAIL"
+        print(f"{mark} {r.service:<16} {r.url}  {r.detail} ({r.attempts} attempt(s))")
+    if not results:
+        print("trellis smoke: no service has a route; nothing to check")
+    return 0 if all(r.ok for r in results) else 1
 
 
 def _build(args: argparse.Namespace, manifest: Manifest) -> int:
