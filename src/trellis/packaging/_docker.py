@@ -21,14 +21,15 @@ from trellis.packaging._lambda import BuildError, service_project, workspace_roo
 __all__ = ["PYTHON_IMAGE", "UV_IMAGE", "render_dockerfile", "render_dockerignore"]
 
 # Base images pinned by digest (multi-arch index digests). Refresh them with
-# `docker buildx imagetools inspect <image>:<tag>` and update both constants.
+# `docker buildx imagetools inspect <image>:<tag>` and update both constants. uv must
+# read this repository's uv.lock (lock revision 5: uv 0.13 or later).
 PYTHON_IMAGE = (
     "python:3.11-slim-bookworm"
     "@sha256:2e32f7d302adc1c37428355c1e646897c0c53f4fd60b6a551245fb90ee129f91"
 )
 UV_IMAGE = (
-    "ghcr.io/astral-sh/uv:0.9.18"
-    "@sha256:5713fa8217f92b80223bc83aac7db36ec80a84437dbc0d04bbc659cae030d8c9"
+    "ghcr.io/astral-sh/uv:0.13.0"
+    "@sha256:cdc6093146eb3ff6a40107b38f008b789e050e77ad87865e381d9917da55a168"
 )
 #: The unprivileged user the service runs as (numeric, so Kubernetes-style `runAsNonRoot` checks pass).
 APP_UID = 10001
