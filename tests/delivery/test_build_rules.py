@@ -19,7 +19,12 @@ from trellis.packaging import (
     check_runtime_imports,
     write_reproducible_zip,
 )
-from trellis.packaging._lambda import _trellis_imports
+from trellis.packaging._lambda import (
+    _prune_trellis,
+    _trellis_imports,
+    member_packages,
+    split_export,
+)
 
 
 def _tree(base: Path, *, mtime: int, mode: int) -> Path:
@@ -125,3 +130,42 @@ def test_the_command_writes_a_dockerfile_for_a_container_service(
     assert (tmp_path / "api" / "Dockerfile").is_file()
     assert (tmp_path / "api" / "Dockerfile.dockerignore").is_file()
     assert "docker build -f" in capsys.readouterr().out
+
+
+def test_workspace_members_are_taken_from_the_tree_not_installed(tmp_path: Path) -> None:
+    text = "-e .\n-e ./libs/shared\nboto3==1.44.8 \\\n    --hash=sha256:aa\n-e ./backend/api\n"
+    requirements, members = split_export(text, tmp_path)
+    assert requirements == "boto3==1.44.8 \\\n    --hash=sha256:aa\n"
+    assert members == [
+        tmp_path.resolve(),
+        (tmp_path / "libs" / "shared").resolve(),
+        (tmp_path / "backend" / "api").resolve(),
+    ]
+
+
+def test_a_member_without_hatch_packages_is_found_in_src_or_at_its_root(tmp_path: Path) -> None:
+    (tmp_path / "lib" / "src" / "shared_lib").mkdir(parents=True)
+    (tmp_path / "lib" / "pyproject.toml").write_text('[project]\nname = "shared-lib"\n')
+    assert member_packages(tmp_path / "lib") == [
+        (tmp_path / "lib" / "src" / "shared_lib").resolve()
+    ]
+    (tmp_path / "flat" / "flat").mkdir(parents=True)
+    (tmp_path / "flat" / "pyproject.toml").write_text('[project]\nname = "flat"\n')
+    assert member_packages(tmp_path / "flat") == [(tmp_path / "flat" / "flat").resolve()]
+
+
+def test_trellis_installed_from_an_index_is_cut_down_to_its_runtime(tmp_path: Path) -> None:
+    for rel in (
+        "__init__.py",
+        "py.typed",
+        "runtime/_app.py",
+        "cli/__init__.py",
+        "manifest.py",
+        "local/dev.py",
+    ):
+        path = tmp_path / "trellis" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("")
+    _prune_trellis(tmp_path)
+    left = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
+    assert left == ["trellis/__init__.py", "trellis/py.typed", "trellis/runtime/_app.py"]

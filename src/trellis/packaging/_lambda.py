@@ -2,18 +2,20 @@
 
 Steps, all offline but the wheel download:
 
-1. ``uv export --package <service> --no-dev --frozen --no-emit-workspace``: the
-   service's locked third-party requirements, with hashes. The workspace's own
-   packages (the service, ``trellis``) are not in it, and ``trellis`` brings only
-   its ``dependencies`` — never the ``cli``/``otel`` extras — unless the service
-   asks for an extra itself.
+1. ``uv export --package <service> --no-dev --frozen``: the service's locked
+   requirements, with hashes. ``trellis`` brings only its ``dependencies`` —
+   never the ``cli``/``otel`` extras — unless the service asks for an extra
+   itself. Workspace members (``-e`` lines: the service, ``trellis``, shared
+   libraries) are taken from the source tree, not installed.
 2. ``uv pip install --target <staging> --python-platform <lambda platform>
    --python-version <x.y> --only-binary :all: --no-deps --require-hashes``:
    binary wheels for Lambda's OS and architecture, whatever machine builds.
 3. The runtime part of ``trellis`` (``trellis/__init__.py``, ``py.typed``,
-   ``trellis/runtime/``) and the service's own package(s). The CLI side (the
-   local runtime, Terraform rendering, operations, testing helpers, the CLI) is
-   left out; a service or runtime module that imports it fails the build.
+   ``trellis/runtime/``), the service's own package(s) and the packages of the
+   workspace libraries it depends on. The CLI side of trellis (the local
+   runtime, Terraform rendering, packaging, operations, testing helpers, the
+   CLI) is left out — also when trellis comes from an index rather than the
+   workspace; run-time code that imports it fails the build.
 4. A reproducible zip (sorted entries, fixed timestamps and permissions) at
    ``dist/<service>.zip``: where the rendered Terraform's ``artifacts_dir``
    (``../dist`` from ``terraform/``) expects it.
@@ -49,9 +51,11 @@ __all__ = [
     "check_runtime_imports",
     "find_uv",
     "host_platform",
+    "member_packages",
     "python_platform",
     "service_project",
     "size_warnings",
+    "split_export",
     "workspace_root",
 ]
 
@@ -169,6 +173,34 @@ def _read_pyproject(path: Path) -> dict[str, object]:
         raise BuildError(f"{path}: not valid TOML: {exc}") from None
 
 
+def _project_name(member_dir: Path) -> tuple[str, dict[str, object]]:
+    data = _read_pyproject(member_dir / "pyproject.toml")
+    project = data.get("project")
+    name = project.get("name") if isinstance(project, dict) else None
+    if not isinstance(name, str):
+        raise BuildError(f"{member_dir / 'pyproject.toml'}: no [project] name")
+    return name, data
+
+
+def member_packages(member_dir: Path, *, module: str | None = None) -> list[Path]:
+    """Import packages of a workspace member: hatch's ``packages``, else ``src/<name>`` or ``<name>``."""
+    name, data = _project_name(member_dir)
+    tool = data.get("tool")
+    hatch = tool.get("hatch", {}) if isinstance(tool, dict) else {}
+    wheel = hatch.get("build", {}).get("targets", {}).get("wheel", {})
+    declared = wheel.get("packages") if isinstance(wheel, dict) else None
+    if isinstance(declared, list):
+        packages = [member_dir / str(rel) for rel in declared]
+    else:
+        modules = [m for m in (module, name.replace("-", "_").lower()) if m]
+        candidates = [member_dir / sub / m for m in modules for sub in ("src", ".")]
+        packages = [next((c.resolve() for c in candidates if c.is_dir()), candidates[0])]
+    for pkg in packages:
+        if not pkg.is_dir():
+            raise BuildError(f"{member_dir}: package directory {pkg} not found")
+    return packages
+
+
 def service_project(
     root: Path, manifest: Manifest, service: str, entry_point: str
 ) -> tuple[str, list[Path]]:
@@ -177,20 +209,11 @@ def service_project(
     ``entry_point`` (the Lambda handler or the ASGI app) must live in one of them.
     """
     service_dir = (root / manifest.service_path(service)).resolve()
-    data = _read_pyproject(service_dir / "pyproject.toml")
-    project = data.get("project")
-    name = project.get("name") if isinstance(project, dict) else None
-    if not isinstance(name, str):
-        raise BuildError(f"{service_dir / 'pyproject.toml'}: no [project] name")
-    tool = data.get("tool")
-    hatch = tool.get("hatch", {}) if isinstance(tool, dict) else {}
-    wheel = hatch.get("build", {}).get("targets", {}).get("wheel", {})
-    declared = wheel.get("packages") if isinstance(wheel, dict) else None
-    rels = declared if isinstance(declared, list) else [naming.service_module(service)]
-    packages = [service_dir / str(rel) for rel in rels]
-    for pkg in packages:
-        if not pkg.is_dir():
-            raise BuildError(f"services.{service}: package directory {pkg} not found")
+    name, _data = _project_name(service_dir)
+    try:
+        packages = member_packages(service_dir, module=naming.service_module(service))
+    except BuildError as exc:
+        raise BuildError(f"services.{service}: {exc}") from None
     top = entry_point.split(":", 1)[0].split(".", 1)[0]
     if top not in {p.name for p in packages}:
         raise BuildError(
@@ -198,6 +221,22 @@ def service_project(
             f"the service's packages ({', '.join(p.name for p in packages)})"
         )
     return name, packages
+
+
+def split_export(text: str, workspace: Path) -> tuple[str, list[Path]]:
+    """``uv export`` output → (third-party requirements, workspace member directories).
+
+    Members come as ``-e ./path`` lines; everything else is pinned, hashed requirements.
+    """
+    members: list[Path] = []
+    kept: list[str] = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("-e "):
+            members.append((workspace / stripped[3:].strip()).resolve())
+        else:
+            kept.append(line)
+    return "\n".join(kept) + "\n", members
 
 
 def _copy_tree(source: Path, target: Path) -> None:
@@ -212,10 +251,8 @@ def _copy_tree(source: Path, target: Path) -> None:
             shutil.copyfile(Path(dirpath) / filename, dest)
 
 
-def _copy_trellis_runtime(target: Path) -> None:
-    import trellis
-
-    source = Path(trellis.__file__).resolve().parent
+def _copy_trellis_runtime(source: Path, target: Path) -> None:
+    """The runtime part of the ``trellis`` package at ``source`` into ``target/trellis``."""
     for part in RUNTIME_PARTS:
         path = source / part
         if path.is_dir():
@@ -223,6 +260,20 @@ def _copy_trellis_runtime(target: Path) -> None:
         elif path.is_file():
             (target / "trellis").mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target / "trellis" / part)
+
+
+def _prune_trellis(staging: Path) -> None:
+    """``trellis`` installed from an index: keep its runtime part only."""
+    installed = staging / "trellis"
+    if not installed.is_dir():
+        return
+    for path in sorted(installed.iterdir()):
+        if path.name in RUNTIME_PARTS:
+            continue
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
 
 
 def _is_type_checking(node: ast.If) -> bool:
@@ -342,6 +393,7 @@ def build_lambda(
         requirements = Path(tmp) / "requirements.txt"
         staging = Path(tmp) / "package"
         staging.mkdir()
+        exported = Path(tmp) / "exported.txt"
         _run_uv(
             uv,
             [
@@ -350,17 +402,18 @@ def build_lambda(
                 project,
                 "--no-dev",
                 "--frozen",
-                "--no-emit-workspace",
                 "--no-header",
                 "--no-annotate",
                 "--format",
                 "requirements.txt",
                 "--output-file",
-                str(requirements),
+                str(exported),
                 "--quiet",
             ],
             cwd=workspace,
         )
+        third_party, members = split_export(exported.read_text(), workspace)
+        requirements.write_text(third_party)
         _run_uv(
             uv,
             [
@@ -386,14 +439,30 @@ def build_lambda(
             cwd=workspace,
         )
         _clean(staging)
-        _copy_trellis_runtime(staging)
+        _prune_trellis(staging)
+        service_dir = (root / manifest.service_path(service)).resolve()
+        roots = [p.name for p in packages]
+        for member in members:
+            if member == service_dir:
+                continue
+            name, _data = _project_name(member)
+            if name == "trellis":
+                (trellis_pkg,) = (p for p in member_packages(member) if p.name == "trellis")
+                _copy_trellis_runtime(trellis_pkg, staging)
+                continue
+            # Another workspace library the service depends on: its code, as is.
+            for pkg in member_packages(member):
+                packages.append(pkg)
+                roots.append(pkg.name)
         for package in packages:
             if (staging / package.name).exists():
                 raise BuildError(
                     f"services.{service}: package {package.name!r} clashes with a dependency"
                 )
             _copy_tree(package, staging / package.name)
-        problems = check_runtime_imports(staging, ["trellis", *(p.name for p in packages)])
+        if (staging / "trellis").is_dir():
+            roots.append("trellis")
+        problems = check_runtime_imports(staging, roots)
         if problems:
             raise BuildError(
                 f"services.{service}: the package leaves out the CLI side of trellis, "
