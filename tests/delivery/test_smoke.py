@@ -97,3 +97,18 @@ def test_an_answer_from_another_service_is_a_failure(manifest: Manifest) -> None
     )
     assert results[0].ok and not results[1].ok
     assert "not 'worker'" in results[1].detail
+
+
+@pytest.mark.e2e
+def test_the_smoke_test_passes_against_the_local_stack(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from trellis.testing import DevProcess
+
+    with DevProcess(root / "trellis.toml") as dev:
+        code = cli(
+            ["--manifest", str(root / "trellis.toml"), "smoke", dev.base_url, "--timeout", "30"]
+        )
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert out.count("ok  ") == 4  # health and ready of api and worker
