@@ -20,6 +20,7 @@ from trellis.packaging import (
     write_reproducible_zip,
 )
 from trellis.packaging._lambda import (
+    _clean,
     _prune_trellis,
     _trellis_imports,
     member_packages,
@@ -169,3 +170,16 @@ def test_trellis_installed_from_an_index_is_cut_down_to_its_runtime(tmp_path: Pa
     _prune_trellis(tmp_path)
     left = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
     assert left == ["trellis/__init__.py", "trellis/py.typed", "trellis/runtime/_app.py"]
+
+
+def test_records_do_not_depend_on_the_building_interpreter(tmp_path: Path) -> None:
+    dist_info = tmp_path / "idna-3.20.dist-info"
+    dist_info.mkdir()
+    (dist_info / "RECORD").write_text(
+        "idna/__init__.py,sha256=abc,849\nbin/idna,sha256=depends-on-the-shebang,300\n"
+    )
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "idna").write_text("#!/some/python\n")
+    _clean(tmp_path)
+    assert (dist_info / "RECORD").read_text() == "idna/__init__.py,sha256=abc,849\n"
+    assert not (tmp_path / "bin").exists()

@@ -342,6 +342,12 @@ def _clean(staging: Path) -> None:
     """Drop what Lambda never runs and what differs between builds of the same inputs."""
     shutil.rmtree(staging / "bin", ignore_errors=True)  # console scripts with this host's shebang
     (staging / ".lock").unlink(missing_ok=True)  # uv's lock file of the target directory
+    # RECORD lists those scripts with their hashes, which depend on the building interpreter's path.
+    for record in sorted(staging.glob("*.dist-info/RECORD")):
+        lines = record.read_text(encoding="utf-8").splitlines(keepends=True)
+        kept = [line for line in lines if not line.startswith(("bin/", "../"))]
+        if kept != lines:
+            record.write_text("".join(kept), encoding="utf-8")
     for path in sorted(staging.rglob("*"), reverse=True):
         if path.is_dir() and path.name in _SKIP_DIRS:
             shutil.rmtree(path)
