@@ -153,6 +153,8 @@ def test_terraform_runs_bound_to_the_environment_with_bootstrap_outputs(
     (job,) = workflow["jobs"].values()
     assert job["environment"] == "${{ inputs.environment }}"
     assert job["concurrency"]["cancel-in-progress"] is False
+    group = job["concurrency"]["group"]
+    assert "terraform-apply-{0}" in group and "terraform-plan-{0}-{1}" in group
     by_name = {s.get("name", ""): s for s in steps(job)}
     creds = next(s for s in steps(job) if str(s.get("uses", "")).startswith(AWS_CREDENTIALS))
     assert creds["with"]["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
