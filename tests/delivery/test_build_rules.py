@@ -183,3 +183,31 @@ def test_records_do_not_depend_on_the_building_interpreter(tmp_path: Path) -> No
     _clean(tmp_path)
     assert (dist_info / "RECORD").read_text() == "idna/__init__.py,sha256=abc,849\n"
     assert not (tmp_path / "bin").exists()
+
+
+def test_the_packaging_api_is_pinned() -> None:
+    import trellis.packaging
+
+    assert sorted(trellis.packaging.__all__) == [
+        "BuildError",
+        "LAMBDA_UNZIPPED_LIMIT_BYTES",
+        "LAMBDA_ZIP_UPLOAD_LIMIT_BYTES",
+        "LambdaPackage",
+        "PYTHON_IMAGE",
+        "Platform",
+        "RUNTIME_PARTS",
+        "UV_IMAGE",
+        "build_lambda",
+        "check_runtime_imports",
+        "python_platform",
+        "render_dockerfile",
+        "render_dockerignore",
+        "size_warnings",
+        "workspace_root",
+        "write_reproducible_zip",
+    ]
+
+
+def test_the_python_version_is_the_runtimes_major_minor(root: Path, manifest: Manifest) -> None:
+    with pytest.raises(BuildError, match=r"--python 3\.11\.7"):
+        build_lambda(root, manifest, "api", python_version="3.11.7")

@@ -112,3 +112,16 @@ def test_the_smoke_test_passes_against_the_local_stack(
     out = capsys.readouterr().out
     assert code == 0, out
     assert out.count("ok  ") == 4  # health and ready of api and worker
+
+
+def test_the_ops_api_is_pinned() -> None:
+    import trellis.ops
+
+    assert sorted(trellis.ops.__all__) == [
+        "QueueStats",
+        "RedriveResult",
+        "SmokeResult",
+        "queue_stats",
+        "redrive",
+        "smoke",
+    ]

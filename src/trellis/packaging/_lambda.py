@@ -26,6 +26,7 @@ from __future__ import annotations
 import ast
 import os
 import platform as _platform
+import re
 import shutil
 import subprocess
 import sys
@@ -391,6 +392,8 @@ def build_lambda(
     host = platform == "host"
     if python_version is None:
         python_version = f"{sys.version_info.major}.{sys.version_info.minor}" if host else "3.11"
+    if not re.fullmatch(r"3\.1[1-9]", python_version):
+        raise BuildError(f"--python {python_version}: give the Lambda runtime's X.Y, 3.11 or later")
     target_platform = host_platform() if host else python_platform(platform, python_version)
     out = (out_dir if out_dir is not None else root / "dist").resolve()
     uv = find_uv()
