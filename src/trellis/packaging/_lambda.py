@@ -92,9 +92,13 @@ class LambdaPackage:
     warnings: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
+        """One line: the zip (relative to the working directory when under it), sizes, target."""
         mb = 1024 * 1024
+        shown = (
+            self.path.relative_to(Path.cwd()) if self.path.is_relative_to(Path.cwd()) else self.path
+        )
         return (
-            f"{self.path}: {self.files} files, {self.unzipped_bytes / mb:.1f} MiB unzipped "
+            f"{shown}: {self.files} files, {self.unzipped_bytes / mb:.1f} MiB unzipped "
             f"({100 * self.unzipped_bytes / LAMBDA_UNZIPPED_LIMIT_BYTES:.0f}% of Lambda's 250 MB), "
             f"{self.zip_bytes / mb:.1f} MiB zipped, {self.platform}, Python {self.python_version}, "
             f"{self.seconds:.1f} s"
