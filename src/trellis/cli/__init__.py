@@ -12,13 +12,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from trellis.cli import _dev, _infra, _inspect, _queue
+from trellis.cli import _build, _dev, _infra, _inspect, _queue
 from trellis.cli._common import UsageError
 from trellis.manifest import ManifestError, load_manifest
 
 EXIT_USAGE = 2
 
-_COMMAND_MODULES = (_dev, _inspect, _queue, _infra)
+_COMMAND_MODULES = (_dev, _inspect, _queue, _infra, _build)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -1,0 +1,41 @@
+"""Deployable artefacts built from the manifest: Lambda zips and container Dockerfiles.
+
+>>> from trellis.packaging import build_lambda  # dist/<service>.zip, reproducible
+
+CLI side only: never part of a Lambda package.
+"""
+
+from trellis.packaging._docker import PYTHON_IMAGE, UV_IMAGE, render_dockerfile, render_dockerignore
+from trellis.packaging._lambda import (
+    LAMBDA_UNZIPPED_LIMIT_BYTES,
+    LAMBDA_ZIP_UPLOAD_LIMIT_BYTES,
+    RUNTIME_PARTS,
+    BuildError,
+    LambdaPackage,
+    Platform,
+    build_lambda,
+    check_runtime_imports,
+    python_platform,
+    size_warnings,
+    workspace_root,
+)
+from trellis.packaging._zip import write_reproducible_zip
+
+__all__ = [
+    "LAMBDA_UNZIPPED_LIMIT_BYTES",
+    "LAMBDA_ZIP_UPLOAD_LIMIT_BYTES",
+    "PYTHON_IMAGE",
+    "RUNTIME_PARTS",
+    "UV_IMAGE",
+    "BuildError",
+    "LambdaPackage",
+    "Platform",
+    "build_lambda",
+    "check_runtime_imports",
+    "python_platform",
+    "render_dockerfile",
+    "render_dockerignore",
+    "size_warnings",
+    "workspace_root",
+    "write_reproducible_zip",
+]
