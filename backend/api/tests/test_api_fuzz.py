@@ -122,8 +122,10 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
             str(MAX_EXAMPLES),
             "--seed",
             str(SEED),
+            # One worker: with two threads CPython 3.11 intermittently raises
+            # "AST constructor recursion depth mismatch" inside hypothesis (gh-106905).
             "--workers",
-            "2",
+            "1",
             "--generation-database",
             "none",
             "--request-timeout",
