@@ -55,6 +55,11 @@ class Emulator:
     port: int = 4566
     host: str = "127.0.0.1"
     region: str = "us-east-1"
+    #: Enforce IAM: every request is authorised against its caller's policies
+    #: (the local key is the administrator). Off, any credentials may do anything.
+    iam: bool = True
+    #: Append each authorisation decision of a non-admin caller to this JSON-lines file.
+    iam_log: str | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
     _process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
 
@@ -82,6 +87,8 @@ class Emulator:
                 self.host,
                 "--port",
                 str(self.port),
+                *(["--iam"] if self.iam else []),
+                *(["--iam-log", self.iam_log] if self.iam and self.iam_log else []),
             ],
             stdout=stdout,
             stderr=subprocess.STDOUT,
@@ -146,6 +153,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Serve the Trellis AWS emulator (moto).")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=4566)
+    parser.add_argument(
+        "--iam", action="store_true", help="enforce IAM (the local key is the administrator)"
+    )
+    parser.add_argument("--iam-log", help="append authorisation decisions to this JSON-lines file")
     args = parser.parse_args(argv)
     # moto builds queue URLs and the like from this.
     os.environ.setdefault("MOTO_PORT", str(args.port))
@@ -153,6 +164,15 @@ def main(argv: list[str] | None = None) -> None:
 
     _serialize_dynamodb()
     _snapshot_only_transaction_targets()
+    if args.iam:
+        from trellis.local import iam_enforcement
+
+        iam_enforcement.install(
+            account_id=LOCAL_ACCOUNT_ID,
+            access_key=LOCAL_ACCESS_KEY,
+            secret_key=LOCAL_SECRET_KEY,
+            log_path=args.iam_log,
+        )
     server.main(["--host", args.host, "--port", str(args.port)])
 
 
