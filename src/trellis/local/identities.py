@@ -12,6 +12,7 @@ prove that a test needs each action.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import dataclass
@@ -94,9 +95,7 @@ def create_service_identity(
             UserName=user, PolicyName="trellis-service", PolicyDocument=json.dumps(policy)
         )
     else:
-        try:
+        with contextlib.suppress(iam.exceptions.NoSuchEntityException):
             iam.delete_user_policy(UserName=user, PolicyName="trellis-service")
-        except iam.exceptions.NoSuchEntityException:
-            pass
     key = iam.create_access_key(UserName=user)["AccessKey"]
     return ServiceCredentials(user, key["AccessKeyId"], key["SecretAccessKey"])
