@@ -22,8 +22,15 @@ from trellis import naming
 from trellis.iam import Arns, service_policy
 from trellis.manifest import Manifest
 
+#: ``TRELLIS_IAM=off`` turns enforcement off for ``trellis dev`` and the test fixtures.
+IAM_ENV = "TRELLIS_IAM"
 #: Env var naming actions to withhold: ``service:prefix:Action`` entries, comma-separated.
 DENY_ENV = "TRELLIS_IAM_DENY"
+
+
+def iam_enabled() -> bool:
+    """False when ``TRELLIS_IAM`` is ``off`` (or ``0``/``false``/``no``)."""
+    return os.environ.get(IAM_ENV, "on").strip().lower() not in {"off", "0", "false", "no"}
 
 
 @dataclass(frozen=True)
