@@ -129,17 +129,25 @@ class Emulator:
             proc.kill()
             proc.wait()
 
-    def client(self, service: str, *, read_timeout_s: float = 30, max_attempts: int = 3) -> Any:
-        """A boto3 client for this emulator (administrative credentials)."""
+    def client(
+        self,
+        service: str,
+        *,
+        read_timeout_s: float = 30,
+        max_attempts: int = 3,
+        credentials: tuple[str, str] | None = None,
+    ) -> Any:
+        """A boto3 client for this emulator: administrative credentials unless given a key pair."""
         import boto3
         from botocore.config import Config
 
+        key, secret = credentials or (LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY)
         return boto3.client(
             service,  # type: ignore[call-overload]
             region_name=self.region,
             endpoint_url=self.endpoint,
-            aws_access_key_id=LOCAL_ACCESS_KEY,
-            aws_secret_access_key=LOCAL_SECRET_KEY,
+            aws_access_key_id=key,
+            aws_secret_access_key=secret,
             config=Config(
                 retries={"mode": "standard", "max_attempts": max_attempts},
                 connect_timeout=2,

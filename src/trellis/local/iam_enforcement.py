@@ -84,7 +84,7 @@ def install(*, account_id: str, access_key: str, secret_key: str, log_path: str 
     def authorize(self: Any, iam_request_cls: type, resource: str = "*") -> None:
         _authorize(self, iam_request_cls, resource, log)
 
-    ActionAuthenticatorMixin._authenticate_and_authorize_action = authorize  # type: ignore[method-assign,assignment]
+    ActionAuthenticatorMixin._authenticate_and_authorize_action = authorize  # type: ignore[method-assign]
 
 
 def _authorize(response: Any, iam_request_cls: type, resource: str, log: _Log) -> None:
@@ -259,16 +259,18 @@ def _deny(
     if prefix == "s3":
         from moto.s3.exceptions import S3AccessDeniedError
 
-        error = S3AccessDeniedError()
-        error.message = message
-        raise error
+        s3_error = S3AccessDeniedError()
+        s3_error.message = message
+        raise s3_error
     if prefix in _JSON_SERVICES:
         from moto.core.exceptions import JsonRESTError
 
         raise JsonRESTError("AccessDeniedException", message)
-    from moto.core.exceptions import RESTError
+    from moto.core.exceptions import AccessDeniedError
 
-    class _AccessDenied(RESTError):
-        code = 403
-
-    raise _AccessDenied("AccessDenied", message)
+    error = AccessDeniedError(user_arn=user_arn, action=action)
+    # moto's message names no resource; AWS's does.
+    error.description = (error.description or "").replace(
+        f"User: {user_arn} is not authorized to perform: {action}<", f"{message}<", 1
+    )
+    raise error

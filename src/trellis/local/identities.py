@@ -12,6 +12,7 @@ prove that a test needs each action.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import dataclass
@@ -21,8 +22,15 @@ from trellis import naming
 from trellis.iam import Arns, service_policy
 from trellis.manifest import Manifest
 
+#: ``TRELLIS_IAM=off`` turns enforcement off for ``trellis dev`` and the test fixtures.
+IAM_ENV = "TRELLIS_IAM"
 #: Env var naming actions to withhold: ``service:prefix:Action`` entries, comma-separated.
 DENY_ENV = "TRELLIS_IAM_DENY"
+
+
+def iam_enabled() -> bool:
+    """False when ``TRELLIS_IAM`` is ``off`` (or ``0``/``false``/``no``)."""
+    return os.environ.get(IAM_ENV, "on").strip().lower() not in {"off", "0", "false", "no"}
 
 
 @dataclass(frozen=True)
@@ -94,9 +102,7 @@ def create_service_identity(
             UserName=user, PolicyName="trellis-service", PolicyDocument=json.dumps(policy)
         )
     else:
-        try:
+        with contextlib.suppress(iam.exceptions.NoSuchEntityException):
             iam.delete_user_policy(UserName=user, PolicyName="trellis-service")
-        except iam.exceptions.NoSuchEntityException:
-            pass
     key = iam.create_access_key(UserName=user)["AccessKey"]
     return ServiceCredentials(user, key["AccessKeyId"], key["SecretAccessKey"])

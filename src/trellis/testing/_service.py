@@ -14,15 +14,8 @@ from trellis.local.provision import LocalAddresses, provision
 from trellis.manifest import Manifest, load_manifest
 from trellis.wiring import service_environment
 
-#: ``TRELLIS_IAM=off`` runs services with the administrator's key (no least privilege).
-IAM_ENV = "TRELLIS_IAM"
 #: When set, each service identity a test creates is recorded here (``trellis iam verify``).
 USERS_LOG_ENV = "TRELLIS_IAM_USERS"
-
-
-def iam_enabled() -> bool:
-    """False when ``TRELLIS_IAM`` is ``off`` (or ``0``/``false``/``no``)."""
-    return os.environ.get(IAM_ENV, "on").strip().lower() not in {"off", "0", "false", "no"}
 
 
 def local_aws_variables(

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from trellis.local.emulator import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY, Emulator, free_port
+from trellis.local.identities import iam_enabled
 from trellis.manifest import Manifest
 from trellis.testing._service import (
     ServiceEnvironment,
     build_service_environment,
-    iam_enabled,
     resolve_manifest,
 )
 
