@@ -441,11 +441,9 @@ def render_resource_tests(manifest: Manifest, service: str) -> str | None:
     module = naming.service_module(service)
     runtime = manifest.services[service].runtime
     tests: list[str] = []
-    needs_queue_helpers = False
     sent = consumed = False
     for kind, name, levels in uses:
         for level in levels:
-            needs_queue_helpers |= kind == "queue"
             sent |= kind == "queue" and level == "send"
             consumed |= kind == "queue" and level == "consume"
             test_name = f"test_{_VERB[level].replace(' ', '_')}_the_{ident(name)}_{kind}"
@@ -480,17 +478,18 @@ def render_resource_tests(manifest: Manifest, service: str) -> str | None:
     doc = (
         f'"""The {service} service reaches each resource trellis.toml gives it, with its own key.\n\n'
         "The key carries exactly the IAM policy derived from the manifest (enforced by the\n"
-        f"emulator), so a missing permission fails here, not in AWS. {RENDERED_MARKER}\n"
-        'new|add|remove`: do not edit; write your own tests next to it.\n"""\n\n'
+        "emulator), so a missing permission fails here, not in AWS.\n\n"
+        f"{RENDERED_MARKER} new|add|remove`: do not edit;\n"
+        'write your own tests next to it.\n"""\n\n'
     )
-    helpers = _TEST_HELPERS if needs_queue_helpers else ""
-    if needs_queue_helpers and not consumed:
-        helpers = helpers[: helpers.index("\n\ndef receive_event")] + "\n"
+    cut = _TEST_HELPERS.index("\n\ndef receive_event")
+    helpers = (_TEST_HELPERS[:cut] if sent else "") + (
+        _TEST_HELPERS[cut:] if consumed else ""
+    )
     return (
         doc
         + "\n".join(imports)
         + "\n\nServiceFixture = Callable[..., ServiceEnvironment]\n"
-        + helpers.rstrip("\n")
-        + ("\n" if helpers else "")
+        + (helpers.rstrip("\n") + "\n" if helpers else "")
         + "".join(tests)
     )
