@@ -12,9 +12,11 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
-from tests.e2e.conftest import ROOT
+from tests.e2e.conftest import ROOT, emulator_clients
+from trellis.testing import DevProcess, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(400)]
 
@@ -73,6 +75,19 @@ def test_init_new_service_and_add_queue_pass_the_projects_own_make_test(tmp_path
     # `make test` left every file as the three commands wrote it (uv.lock is new).
     after = tree(project)
     assert {k: v for k, v in after.items() if k != "uv.lock"} == generated
+    # And at once under `trellis dev`: routes through the gateway, the queue feeds the worker.
+    with DevProcess(project / "trellis.toml") as dev:
+        for service in ("api", "worker"):
+            resp = httpx.get(f"{dev.base_url}/{service}/hello", timeout=10)
+            assert resp.json() == {"message": f"Hello from {service}"}
+        sqs, _ = emulator_clients(dev.emulator_endpoint)
+        url = sqs.get_queue_url(QueueName="shop-dev-jobs")["QueueUrl"]
+        sqs.send_message(QueueUrl=url, MessageBody='{"hello": "worker"}')
+        wait_until(
+            lambda: any('"event": "message_received"' in line for line in dev.lines),
+            timeout_s=30,
+            what="the worker's handle_jobs to log the message",
+        )
     by_hand = 0  # files the scenario edits by hand; the guide's SQS section edits or creates 7
     print(
         f"\nscaffold scenario: 3 commands in {commands_s:.1f} s, {len(generated)} files, "
