@@ -253,3 +253,11 @@ def test_the_scaffold_package_exports_its_public_api() -> None:
         "plan_new_service",
         "plan_remove",
     ]
+
+
+def test_the_generated_ci_workflow_passes_actionlint_and_zizmor(project: Path) -> None:
+    bin_dir = Path(sys.executable).parent
+    workflow = project / ".github/workflows/ci.yml"
+    for argv in ([bin_dir / "actionlint", workflow], [bin_dir / "zizmor", "--offline", workflow]):
+        result = subprocess.run(argv, cwd=project, capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr

@@ -483,9 +483,7 @@ def render_resource_tests(manifest: Manifest, service: str) -> str | None:
         'write your own tests next to it.\n"""\n\n'
     )
     cut = _TEST_HELPERS.index("\n\ndef receive_event")
-    helpers = (_TEST_HELPERS[:cut] if sent else "") + (
-        _TEST_HELPERS[cut:] if consumed else ""
-    )
+    helpers = (_TEST_HELPERS[:cut] if sent else "") + (_TEST_HELPERS[cut:] if consumed else "")
     return (
         doc
         + "\n".join(imports)
