@@ -14,6 +14,7 @@ Two kinds of file:
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from typing import Final
 
 from trellis import naming
@@ -216,12 +217,71 @@ def render_resources(manifest: Manifest, service: str) -> str:
             f'    """Sends messages to the ``{queue}`` queue (1 MiB each, batches of 10)."""\n'
             f"    return Publisher(clients.sqs, settings.{field})\n"
         )
+    for kind, name, _levels in uses:
+        accessor = _ACCESSORS.get(kind)
+        if accessor is not None:
+            parts.append(accessor(manifest, name))
     parts.append(_queue_handlers(consumed))
     if runtime == "lambda":
         parts.append(_SQS_CONSUMER)
     else:
         parts.append(_LIFESPAN)
     return "\n".join(parts)
+
+
+def _topic_accessor(manifest: Manifest, name: str) -> str:
+    field = naming.settings_field_name("topic", name)
+    fifo = manifest.topics[name].fifo
+    return (
+        f"\ndef {ident(name)}_publish(\n"
+        "    settings: Settings,\n"
+        "    clients: AwsClients,\n"
+        "    message: str,\n" + ("    group_id: str,\n" if fifo else "") + ") -> str:\n"
+        f'    """Publishes ``message`` to the ``{name}`` topic; returns its message id."""\n'
+        "    response = clients.sns.publish(\n"
+        f"        TopicArn=settings.{field},\n"
+        "        Message=message,\n"
+        + ("        MessageGroupId=group_id,\n" if fifo else "")
+        + "    )\n"
+        '    return response["MessageId"]\n'
+    )
+
+
+def _secret_accessor(manifest: Manifest, name: str) -> str:
+    field = naming.settings_field_name("secret", name)
+    return (
+        f"\ndef {ident(name)}_secret(\n"
+        "    settings: Settings,\n"
+        "    clients: AwsClients,\n"
+        ") -> str:\n"
+        f'    """The ``{name}`` secret\'s value: read it when needed (it may be rotated)."""\n'
+        "    response = clients.secretsmanager.get_secret_value(\n"
+        f"        SecretId=settings.{field},\n"
+        "    )\n"
+        '    return response["SecretString"]\n'
+    )
+
+
+def _parameter_accessor(manifest: Manifest, name: str) -> str:
+    field = naming.settings_field_name("parameter", name)
+    decrypt = "        WithDecryption=True,\n" if manifest.parameters[name].secure else ""
+    return (
+        f"\ndef {ident(name)}_parameter(\n"
+        "    settings: Settings,\n"
+        "    clients: AwsClients,\n"
+        ") -> str:\n"
+        f'    """The ``{name}`` parameter\'s value (Parameter Store)."""\n'
+        "    response = clients.ssm.get_parameter(\n"
+        f"        Name=settings.{field},\n" + decrypt + "    )\n"
+        '    return response["Parameter"]["Value"]\n'
+    )
+
+
+_ACCESSORS: Final[dict[str, Callable[[Manifest, str], str]]] = {
+    "topic": _topic_accessor,
+    "secret": _secret_accessor,
+    "parameter": _parameter_accessor,
+}
 
 
 def _queue_handlers(consumed: list[str]) -> str:
@@ -387,19 +447,30 @@ def _probe(manifest: Manifest, service: str, kind: ResourceKind, name: str, leve
             lines.append(_call("s3.list_objects_v2", f"Bucket={field}"))
         return "".join(lines)
     if kind == "topic":
-        fifo = ['MessageGroupId="probe"'] if manifest.topics[name].fifo else []
-        return _call(
-            "AwsClients(settings).sns.publish", f"TopicArn={field}", 'Message="probe"', *fifo
-        )
-    if kind == "secret":
+        fifo = ['group_id="probe"'] if manifest.topics[name].fifo else []
         return (
             _call(
-                "secret = AwsClients(settings).secretsmanager.get_secret_value", f"SecretId={field}"
+                f"message_id = resources.{sid}_publish",
+                "settings",
+                "AwsClients(settings)",
+                '"probe"',
+                *fifo,
             )
-            + '    assert secret["SecretString"]\n'
+            + "    assert message_id\n"
+        )
+    if kind == "secret":
+        local = manifest.secrets[name].local_value
+        expected = f" == {local!r}" if local is not None else ""
+        return (
+            f"    value = resources.{sid}_secret(settings, AwsClients(settings))\n"
+            f"    assert value{expected}\n"
         )
     if kind == "parameter":
-        return _call("AwsClients(settings).ssm.get_parameter", f"Name={field}")
+        value = manifest.parameters[name].value
+        return (
+            f"    value = resources.{sid}_parameter(settings, AwsClients(settings))\n"
+            f"    assert value == {value!r}\n"
+        )
     raise ScaffoldError(f"no probe for {kind} access {level!r}")  # pragma: no cover
 
 
@@ -469,7 +540,8 @@ def render_resource_tests(manifest: Manifest, service: str) -> str | None:
     third.append("from trellis.testing import ServiceEnvironment")
     imports += [*third, ""]
     first = []
-    if sent or (consumed and runtime != "lambda"):
+    accessed = any(k in _ACCESSORS for k, _name, _levels in uses)
+    if sent or accessed or (consumed and runtime != "lambda"):
         first.append(f"from {module} import resources")
     if consumed and runtime == "lambda":
         first.append(f"from {module}.app import build_handler")
