@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-from pathlib import Path
 
 import pytest
 
@@ -11,8 +10,45 @@ from trellis.manifest import load_manifest_text
 from trellis.scaffold import ScaffoldError
 from trellis.scaffold._manifest_edit import ManifestEditor
 
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = (ROOT / "trellis.toml").read_text(encoding="utf-8")
+# A manifest written by hand: comments above, beside and between tables, an inline table
+# with a comment, tables of one section apart from each other.
+EXAMPLE = """\
+# The example stack: one manifest, everything else is derived from it.
+
+[project]
+name = "acme"
+region = "us-east-1"
+github_repository = "acme/backend"
+environments = ["dev", "test", "prod"]
+
+[services.api]
+runtime = "lambda"
+route = "/api"
+timeout_s = 15
+uses = { users = "readwrite", files = "readwrite", uploads = "readwrite", jobs = "send" }
+
+[services.worker]
+runtime = "lambda"
+route = "/worker"
+uses = { jobs = ["consume", "send"], files = "readwrite", uploads = "read" }
+
+[queues.jobs]
+visibility_timeout_s = 180   # >= 6 x the worker's timeout
+max_receive_count = 3
+
+[tables.users]
+hash_key = "user_id"
+# Sparse listing index: only user items carry list_pk.
+indexes = { by_created = { hash_key = "list_pk", range_key = "list_sk" } }
+
+[tables.files]
+hash_key = "file_id"
+
+[buckets.uploads]
+versioning = true
+# Object-created events reach the worker through the jobs queue.
+notifications = [{ queue = "jobs", prefix = "uploads/" }]
+"""
 
 
 def changed_lines(before: str, after: str) -> list[str]:
