@@ -57,6 +57,13 @@ def test_init_twice_changes_nothing(project: Path, capsys: pytest.CaptureFixture
     assert snapshot(project) == before
 
 
+def test_init_never_overwrites_files_of_an_existing_directory(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("mine\n")
+    with pytest.raises(ScaffoldError, match=r"already has files init would write: README\.md"):
+        plan_init(tmp_path, project="mine", source=str(ROOT))
+    assert snapshot(tmp_path) == {"README.md": "mine\n"}
+
+
 def cli_init(target: Path, *extra: str) -> int:
     from trellis.cli import main
 

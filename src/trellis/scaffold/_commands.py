@@ -169,6 +169,10 @@ def plan_init(
     for rel, text in terraform_files().items():
         plan.write(rel, text)
     plan_new_service(plan, "trellis.toml", service, runtime=runtime, route=route, first=True)
+    clashes = [rel for rel, text in plan.files.items() if (target / rel).exists()]
+    if clashes:
+        shown = ", ".join(sorted(clashes)[:5]) + (", ..." if len(clashes) > 5 else "")
+        raise ScaffoldError(f"{target} already has files init would write: {shown}")
     plan.next_steps = [
         f"cd {target}",
         "make test                       # installs, lints, type-checks, runs the tests",
