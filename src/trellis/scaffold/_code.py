@@ -99,10 +99,6 @@ def remove_settings_field(text: str, field: str, rel: str) -> str:
     return "".join(lines[:start] + rest)
 
 
-def settings_fields(text: str, rel: str) -> set[str]:
-    return set(_fields(_settings_class(_parse(text, rel), rel)))
-
-
 # --- consumers.py -------------------------------------------------------------------
 
 

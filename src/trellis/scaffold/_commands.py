@@ -18,11 +18,10 @@ from trellis.naming import ResourceKind
 from trellis.scaffold import _code
 from trellis.scaffold._assets import terraform_files, trellis_source
 from trellis.scaffold._format import format_python
-from trellis.scaffold._manifest_edit import ManifestEditor
+from trellis.scaffold._manifest_edit import ManifestEditor, toml_item
 from trellis.scaffold._plan import Plan, ScaffoldError
 from trellis.scaffold._templates import render_template
 
-KINDS: Final[tuple[ResourceKind, ...]] = tuple(naming.SECTIONS)
 #: Where ``trellis new service`` puts a service.
 SERVICES_DIR: Final = "backend"
 _PROJECT_RE: Final = re.compile(r"[^a-z0-9-]+")
@@ -452,8 +451,6 @@ def _references(m: Manifest, kind: ResourceKind, name: str) -> list[str]:
 
 
 def _drop_references(editor: ManifestEditor, m: Manifest, kind: ResourceKind, name: str) -> None:
-    from trellis.scaffold._manifest_edit import _item
-
     if kind == "queue":
         for bucket, spec in m.buckets.items():
             kept = [
@@ -462,11 +459,13 @@ def _drop_references(editor: ManifestEditor, m: Manifest, kind: ResourceKind, na
                 if n.get("queue") != name
             ]
             if len(kept) != len(spec.notifications):
-                editor.section("buckets")[bucket]["notifications"] = _item([dict(n) for n in kept])
+                editor.section("buckets")[bucket]["notifications"] = toml_item(
+                    [dict(n) for n in kept]
+                )
         for topic, tspec in m.topics.items():
             if name in tspec.subscriptions:
                 subs = [s for s in tspec.subscriptions if s != name]
-                editor.section("topics")[topic]["subscriptions"] = _item(subs)
+                editor.section("topics")[topic]["subscriptions"] = toml_item(subs)
     for schedule, sspec in m.schedules.items():
         if sspec.target == name:
             editor.remove_table("schedules", schedule)

@@ -8,9 +8,7 @@ from typing import Any
 import tomlkit
 from tomlkit.items import InlineTable
 
-from trellis import naming
 from trellis.manifest import ManifestError, load_manifest_text
-from trellis.naming import ResourceKind
 from trellis.scaffold._plan import ScaffoldError
 
 
@@ -30,7 +28,8 @@ def _toml_value(value: Any) -> str:
     raise TypeError(f"cannot write {type(value).__name__} as TOML")
 
 
-def _item(value: Any) -> Any:
+def toml_item(value: Any) -> Any:
+    """A tomlkit item for a plain value, written the way a person would (``{ a = 1 }``)."""
     return tomlkit.parse(f"x = {_toml_value(value)}")["x"]
 
 
@@ -93,7 +92,7 @@ class ManifestEditor:
         for key, value in values.items():
             if value is None:
                 continue
-            table.add(key, _item(value))
+            table.add(key, toml_item(value))
         self._added.append(f"[{section}.{name}]")
         parent = self.doc.get(section)
         if parent is None:
@@ -112,7 +111,7 @@ class ManifestEditor:
     def set_uses(self, service: str, uses: dict[str, list[str]]) -> None:
         svc = self.doc["services"][service]
         value = {k: levels[0] if len(levels) == 1 else levels for k, levels in uses.items()}
-        item = _item(value)
+        item = toml_item(value)
         old = svc.get("uses")
         if isinstance(old, InlineTable) and old.trivia.comment:
             item.comment(old.trivia.comment.lstrip("# "))
@@ -133,7 +132,3 @@ class ManifestEditor:
         uses = self.uses_of(service)
         uses.pop(resource, None)
         self.set_uses(service, uses)
-
-
-def kind_section(kind: ResourceKind) -> str:
-    return naming.SECTIONS[kind]
