@@ -182,4 +182,5 @@ def test_the_infra_package_exports_its_public_api() -> None:
         "generate",
         "production_environment",
         "render",
+        "rendered_files",
     ]

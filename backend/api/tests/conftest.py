@@ -1,4 +1,4 @@
-"""Fixtures of the api's tests: settings, and real tables/bucket in the session emulator."""
+"""Fixtures of the api's tests: settings, and the api's resources and IAM identity in the emulator."""
 
 from __future__ import annotations
 
@@ -10,10 +10,9 @@ from typing import Any
 import pytest
 
 from api.settings import Settings
-from trellis.local.emulator import LOCAL_ACCOUNT_ID, Emulator
-from trellis.local.provision import provision
-from trellis.manifest import Bucket, Manifest, load_manifest
+from trellis.local.emulator import Emulator
 from trellis.runtime import AwsClients
+from trellis.testing import ServiceEnvironment
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -34,36 +33,27 @@ def make_settings(**overrides: Any) -> Settings:
 
 @dataclass
 class Stack:
-    """The api's tables and bucket, provisioned from the repository's manifest."""
+    """The api as `trellis dev` runs it: the example manifest's resources, the api's own key.
+
+    ``settings`` and ``clients`` are what the code under test uses (least
+    privilege); :meth:`admin` is for setting up and asserting.
+    """
 
     settings: Settings
     clients: AwsClients
-    emulator: Emulator
+    service: ServiceEnvironment
 
+    @property
+    def emulator(self) -> Emulator:
+        return self.service.emulator
 
-def stack_manifest(project: str) -> Manifest:
-    """The example manifest's ``users`` and ``files`` tables (keys, GSIs) under a new project."""
-    root = load_manifest(ROOT / "trellis.toml")
-    return Manifest(
-        project=root.project.model_copy(update={"name": project, "environments": ["dev"]}),
-        tables={"users": root.tables["users"], "files": root.tables["files"]},
-        buckets={"uploads": Bucket(versioning=True)},
-    )
+    def admin(self, name: str) -> Any:
+        return self.service.admin(name)
 
 
 @pytest.fixture
-def stack(emulator_env: Emulator, unique_name: Callable[[str], str]) -> Stack:
-    """Fresh tables and bucket for one test, in the session's emulator."""
-    project = unique_name("t")
-    addresses = provision(
-        stack_manifest(project), "dev", emulator_env.client, account_id=LOCAL_ACCOUNT_ID
-    )
-    settings = make_settings(
-        trellis_project=project,
-        users_table_name=addresses.address("table", "users"),
-        files_table_name=addresses.address("table", "files"),
-        uploads_bucket_name=addresses.address("bucket", "uploads"),
-        aws_endpoint_url=emulator_env.endpoint,
-        aws_region=emulator_env.region,
-    )
-    return Stack(settings, AwsClients(settings), emulator_env)
+def stack(trellis_service: Callable[..., ServiceEnvironment]) -> Stack:
+    """Every resource of the example manifest, fresh for one test; the api's env and IAM key."""
+    service = trellis_service("api", manifest=ROOT / "trellis.toml")
+    settings = Settings()  # from the env trellis_service set, as the deployed api reads it
+    return Stack(settings, AwsClients(settings), service)

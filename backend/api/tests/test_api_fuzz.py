@@ -19,19 +19,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from backend.api.tests.conftest import stack_manifest
+from backend.api.tests.conftest import ROOT
 
-from trellis.local.emulator import (
-    LOCAL_ACCESS_KEY,
-    LOCAL_ACCOUNT_ID,
-    LOCAL_SECRET_KEY,
-    Emulator,
-    free_port,
-)
+from trellis.local.emulator import free_port
 from trellis.local.processes import child_preexec
-from trellis.local.provision import provision
-from trellis.manifest import Queue
-from trellis.testing import wait_until
+from trellis.testing import ServiceEnvironment, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -41,27 +33,11 @@ SEED = 20261125
 
 
 @pytest.fixture
-def api_url(trellis_emulator: Emulator, unique_name: Callable[[str], str]) -> Iterator[str]:
-    """The api under uvicorn on 127.0.0.1, with its own tables, bucket and queue."""
-    project = unique_name("fz")
-    manifest = stack_manifest(project).model_copy(update={"queues": {"jobs": Queue()}})
-    addresses = provision(manifest, "dev", trellis_emulator.client, account_id=LOCAL_ACCOUNT_ID)
+def api_url(trellis_service: Callable[..., ServiceEnvironment]) -> Iterator[str]:
+    """The api under uvicorn on 127.0.0.1, with the example stack's resources and its own key."""
+    service = trellis_service("api", manifest=ROOT / "trellis.toml")
     port = free_port()
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "TRELLIS_PROJECT": project,
-        "TRELLIS_ENV": "dev",
-        "TRELLIS_SERVICE": "api",
-        "USERS_TABLE_NAME": addresses.address("table", "users"),
-        "FILES_TABLE_NAME": addresses.address("table", "files"),
-        "UPLOADS_BUCKET_NAME": addresses.address("bucket", "uploads"),
-        "JOBS_QUEUE_URL": addresses.address("queue", "jobs"),
-        "AWS_ENDPOINT_URL": trellis_emulator.endpoint,
-        "AWS_REGION": trellis_emulator.region,
-        "AWS_ACCESS_KEY_ID": LOCAL_ACCESS_KEY,
-        "AWS_SECRET_ACCESS_KEY": LOCAL_SECRET_KEY,
-        "LOG_LEVEL": "WARNING",
-    }
+    env = {"PATH": os.environ.get("PATH", ""), **service.env, "LOG_LEVEL": "WARNING"}
     server = subprocess.Popen(
         [
             sys.executable,

@@ -31,7 +31,7 @@ def repo(stack: Stack) -> FilesRepository:
 
 def mark_ready(stack: Stack, file_id: str, body: bytes, content_type: str) -> None:
     """What the worker does on the object-created event (the contract it implements)."""
-    stack.clients.dynamodb.update_item(
+    stack.admin("dynamodb").update_item(
         TableName=stack.settings.files_table_name,
         Key={"file_id": {"S": file_id}},
         UpdateExpression="SET #s = :ready, #size = :size, checksum = :sum, "
@@ -63,7 +63,7 @@ def test_a_presigned_post_uploads_to_the_server_chosen_key(stack: Stack) -> None
         upload.url, data=upload.fields, files={"file": ("ignored.txt", body, "text/plain")}
     )
     assert response.status_code in (200, 201, 204), response.text
-    stored = stack.clients.s3.get_object(
+    stored = stack.admin("s3").get_object(
         Bucket=stack.settings.uploads_bucket_name, Key=upload.fields["key"]
     )
     assert stored["Body"].read() == body
@@ -113,7 +113,7 @@ def test_delete_removes_object_and_record(stack: Stack) -> None:
         files.get(file["file_id"])
     with pytest.raises(FileNotFound):
         files.delete(file["file_id"])
-    listed = stack.clients.s3.list_objects_v2(
+    listed = stack.admin("s3").list_objects_v2(
         Bucket=stack.settings.uploads_bucket_name, Prefix="uploads/"
     )
     assert listed.get("KeyCount", 0) == 0

@@ -31,7 +31,7 @@ def new(user_id: str, email: str | None = None, name: str = "Ada") -> UserCreate
 
 
 def raw_item(stack: Stack, key: str) -> dict[str, Any] | None:
-    response = stack.clients.dynamodb.get_item(
+    response = stack.admin("dynamodb").get_item(
         TableName=stack.settings.users_table_name, Key={"user_id": {"S": key}}
     )
     return response.get("Item")
@@ -236,7 +236,7 @@ def test_page_work_stays_bounded_by_the_page_size_as_the_table_grows(stack: Stac
     ]
     for start in range(0, len(items), 25):
         batch = [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]
-        stack.clients.dynamodb.batch_write_item(RequestItems={table: batch})
+        stack.admin("dynamodb").batch_write_item(RequestItems={table: batch})
 
     first = users.list(10, None)
     second = users.list(10, first.next_cursor)

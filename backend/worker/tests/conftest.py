@@ -8,9 +8,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from trellis.local.emulator import LOCAL_ACCOUNT_ID, Emulator
-from trellis.local.provision import LocalAddresses, provision
+from trellis.local.emulator import Emulator
+from trellis.local.provision import LocalAddresses
 from trellis.manifest import load_manifest_text
+from trellis.testing import ServiceEnvironment
 from worker.app import build_app
 from worker.settings import Settings
 
@@ -19,12 +20,21 @@ MAX_RECEIVE_COUNT = 2
 
 @dataclass
 class WorkerStack:
+    """The worker app under test, with its own IAM key; ``sqs()`` etc. are the admin's."""
+
     manifest_text: str
-    emulator: Emulator
-    addresses: LocalAddresses
+    service: ServiceEnvironment
     settings: Settings
     app: FastAPI
     http: TestClient
+
+    @property
+    def emulator(self) -> Emulator:
+        return self.service.emulator
+
+    @property
+    def addresses(self) -> LocalAddresses:
+        return self.service.addresses
 
     @property
     def queue_url(self) -> str:
@@ -35,7 +45,7 @@ class WorkerStack:
         return self.addresses.dlq_urls["jobs"]
 
     def sqs(self) -> Any:
-        return self.emulator.client("sqs")
+        return self.service.admin("sqs")
 
     def depth(self, url: str) -> tuple[int, int]:
         attrs = self.sqs().get_queue_attributes(
@@ -48,7 +58,7 @@ class WorkerStack:
 
     def processed_count(self) -> int:
         item = (
-            self.emulator.client("dynamodb")
+            self.service.admin("dynamodb")
             .get_item(
                 TableName=self.settings.job_records_table_name,
                 Key={"job_id": {"S": "stats#process_data"}},
@@ -58,13 +68,9 @@ class WorkerStack:
         return int(item["processed"]["N"]) if item else 0
 
 
-@pytest.fixture
-def worker_stack(
-    emulator_env: Emulator, unique_name: Callable[[str], str]
-) -> Iterator[WorkerStack]:
-    """The worker's resources in the emulator (fresh names) and its app wired to them."""
-    project = unique_name("w")
-    manifest_text = f"""
+def manifest_text(project: str) -> str:
+    """The example manifest's worker and what it uses, with timings short enough for tests."""
+    return f"""
 [project]
 name = "{project}"
 region = "us-east-1"
@@ -73,6 +79,7 @@ environments = ["dev"]
 
 [services.worker]
 runtime = "ecs-express"
+route = "/worker"
 uses = {{ jobs = ["consume", "send"], job_records = "readwrite", files = "readwrite", uploads = "read" }}
 
 [queues.jobs]
@@ -89,19 +96,17 @@ hash_key = "file_id"
 
 [buckets.uploads]
 """
-    manifest = load_manifest_text(manifest_text)
-    addresses = provision(manifest, "dev", emulator_env.client, account_id=LOCAL_ACCOUNT_ID)
-    settings = Settings(
-        trellis_project=project,
-        trellis_env="dev",
-        trellis_service="worker",
-        trellis_route="/worker",
-        aws_endpoint_url=emulator_env.endpoint,
-        jobs_queue_url=addresses.address("queue", "jobs"),
-        job_records_table_name=addresses.address("table", "job_records"),
-        files_table_name=addresses.address("table", "files"),
-        uploads_bucket_name=addresses.address("bucket", "uploads"),
-    )
+
+
+@pytest.fixture
+def worker_stack(
+    trellis_service: Callable[..., ServiceEnvironment], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[WorkerStack]:
+    """The worker's resources in the emulator (fresh names), its app wired to them by env."""
+    service = trellis_service("worker", manifest=load_manifest_text(manifest_text("worker")))
+    # A container would poll the queue itself; these tests drive the consumer explicitly.
+    monkeypatch.delenv("TRELLIS_CONSUMES")
+    settings = Settings()  # from the env trellis_service set, with the worker's own key
     app = build_app(settings)
     with TestClient(app) as http:
-        yield WorkerStack(manifest_text, emulator_env, addresses, settings, app, http)
+        yield WorkerStack(manifest_text(service.project), service, settings, app, http)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from trellis.cli import main as cli
+from trellis.local.emulator import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY
 from trellis.runtime.consumer import QueueConsumer
 from trellis.testing import wait_until
 
@@ -115,7 +116,10 @@ def test_a_message_delivered_twice_runs_its_side_effect_once(worker_stack: Worke
 
 
 def test_a_poison_job_is_tried_max_receive_count_times_then_dead_lettered_and_redriven(
-    worker_stack: WorkerStack, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    worker_stack: WorkerStack,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     job_id = uuid.uuid4().hex
     poison = {
@@ -144,6 +148,9 @@ def test_a_poison_job_is_tried_max_receive_count_times_then_dead_lettered_and_re
     assert "ValidationError" in dead["MessageAttributes"]["trellis-error"]["StringValue"]
 
     # `trellis queue stats` sees it in the DLQ; `trellis queue redrive` brings it back.
+    # An operator runs them, with the operator's (here the admin's) key, not the worker's.
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", LOCAL_ACCESS_KEY)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", LOCAL_SECRET_KEY)
     manifest = tmp_path / "trellis.toml"
     manifest.write_text(worker_stack.manifest_text)
     endpoint = ["--endpoint-url", worker_stack.emulator.endpoint]

@@ -4,7 +4,9 @@ Exit status: 0 success, 1 a command failed, 2 the manifest or the command line
 is wrong (one line on stderr names the key or the option).
 
 Each group of commands lives in its own module with a ``register(subparsers)``
-function that adds its parsers and sets ``run(args, manifest) -> int``.
+function that adds its parsers and sets ``run(args, manifest) -> int``. A
+command that sets ``needs_manifest=False`` (``init``, ``new``, ``add``,
+``remove``: they read and edit the manifest themselves) gets ``None``.
 """
 
 from __future__ import annotations
@@ -12,13 +14,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from trellis.cli import _build, _dev, _infra, _inspect, _queue
+from trellis.cli import _build, _dev, _infra, _inspect, _queue, _scaffold
 from trellis.cli._common import UsageError
 from trellis.manifest import ManifestError, load_manifest
 
 EXIT_USAGE = 2
 
-_COMMAND_MODULES = (_dev, _inspect, _queue, _infra, _build)
+_COMMAND_MODULES = (_dev, _inspect, _queue, _infra, _build, _scaffold)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,11 +41,13 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``trellis`` console script."""
     args = _parser().parse_args(argv)
-    try:
-        manifest = load_manifest(args.manifest)
-    except ManifestError as exc:
-        print(f"{args.manifest}: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    manifest = None
+    if getattr(args, "needs_manifest", True):
+        try:
+            manifest = load_manifest(args.manifest)
+        except ManifestError as exc:
+            print(f"{args.manifest}: {exc}", file=sys.stderr)
+            return EXIT_USAGE
     try:
         return int(args.run(args, manifest))
     except UsageError as exc:

@@ -18,11 +18,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     dev.add_argument("--env", help="environment whose names to use (default: the manifest's first)")
     dev.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    dev.add_argument(
+        "--no-iam",
+        dest="iam",
+        action="store_false",
+        help="don't enforce IAM: services run with the emulator's administrator key "
+        "(also TRELLIS_IAM=off)",
+    )
     dev.set_defaults(run=_dev)
 
 
 def _dev(args: argparse.Namespace, manifest: Manifest) -> int:
     from trellis.local.dev import DevOptions, run_dev
+    from trellis.local.identities import iam_enabled
 
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
     options = DevOptions(
@@ -31,5 +39,6 @@ def _dev(args: argparse.Namespace, manifest: Manifest) -> int:
         port=args.port,
         emulator_port=args.emulator_port,
         color=color,
+        iam=args.iam and iam_enabled(),
     )
     return run_dev(manifest, options)

@@ -4,7 +4,7 @@
 """
 
 from trellis.infra._render import RenderError, production_environment, render
-from trellis.infra._sync import Drift, drift, generate
+from trellis.infra._sync import Drift, drift, generate, rendered_files
 from trellis.infra.addresses import AwsAddresses, TerraformAddresses
 
 __all__ = [
@@ -16,4 +16,5 @@ __all__ = [
     "generate",
     "production_environment",
     "render",
+    "rendered_files",
 ]

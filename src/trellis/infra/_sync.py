@@ -68,21 +68,34 @@ def drift(root: Path, manifest: Manifest, manifest_name: str = "trellis.toml") -
     return out
 
 
+def rendered_files(
+    root: Path, manifest: Manifest, manifest_name: str = "trellis.toml"
+) -> dict[str, str | None]:
+    """Every rendered file's text, and ``None`` for a rendered file under ``root`` no longer rendered.
+
+    What :func:`generate` writes; ``trellis new``/``add``/``remove`` put it in their plans.
+    """
+    expected: dict[str, str | None] = dict(render(manifest, manifest_name))
+    for rel in sorted(_ours(root) - set(expected)):
+        expected[rel] = None
+    return expected
+
+
 def generate(root: Path, manifest: Manifest, manifest_name: str = "trellis.toml") -> list[str]:
     """Write every rendered file under ``root``; remove rendered files no longer rendered.
 
     Returns the paths written or removed (unchanged files are left alone).
     """
-    expected = render(manifest, manifest_name)
     changed: list[str] = []
-    for rel, text in expected.items():
+    for rel, text in rendered_files(root, manifest, manifest_name).items():
         path = root / rel
+        if text is None:
+            path.unlink()
+            changed.append(rel)
+            continue
         if path.exists() and path.read_text(encoding="utf-8") == text:
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-        changed.append(rel)
-    for rel in sorted(_ours(root) - set(expected)):
-        (root / rel).unlink()
         changed.append(rel)
     return changed

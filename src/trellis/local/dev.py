@@ -30,6 +30,12 @@ from trellis.local.emulator import (
 )
 from trellis.local.event_source import POLL_WAIT_S, SqsEventSource
 from trellis.local.gateway import Gateway, Route
+from trellis.local.identities import (
+    DENY_ENV,
+    ServiceCredentials,
+    create_service_identity,
+    denied_actions,
+)
 from trellis.local.provision import LocalAddresses, provision
 from trellis.local.services import ContainerService, LambdaFunction
 from trellis.manifest import Manifest
@@ -59,6 +65,8 @@ class DevOptions:
     port: int = 8000
     emulator_port: int = 4566
     color: bool = False
+    #: Enforce IAM: each service runs with its own key carrying its derived policy.
+    iam: bool = True
 
 
 class ConsoleLog:
@@ -90,6 +98,8 @@ class DevStack:
     functions: dict[str, LambdaFunction] = field(default_factory=dict)
     containers: dict[str, ContainerService] = field(default_factory=dict)
     sources: list[SqsEventSource] = field(default_factory=list)
+    #: Each service's own IAM identity (empty with ``--no-iam``).
+    credentials: dict[str, ServiceCredentials] = field(default_factory=dict)
     #: Seconds each start-up phase took, for the "ready in" line.
     phases: dict[str, float] = field(default_factory=dict)
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
@@ -102,13 +112,17 @@ class DevStack:
         opts = self.options
         if port_in_use(opts.port):
             raise DevError(f"port {opts.port} is already in use; pick another with --port")
-        self.emulator = Emulator(port=opts.emulator_port, region=self.manifest.project.region)
+        self.emulator = Emulator(
+            port=opts.emulator_port, region=self.manifest.project.region, iam=opts.iam
+        )
         await asyncio.to_thread(self.emulator.start)
         self.phases["emulator"] = time.perf_counter() - started
         self.log("emulator", f"AWS emulator (moto) on {self.emulator.endpoint}")
         self.addresses = await asyncio.to_thread(
             provision, self.manifest, opts.env, self.emulator.client, account_id=LOCAL_ACCOUNT_ID
         )
+        if opts.iam:
+            await asyncio.to_thread(self._create_identities)
         self.phases["resources"] = time.perf_counter() - started - sum(self.phases.values())
         await asyncio.gather(*(self._start_service(name) for name in self.manifest.services))
         self.phases["services"] = time.perf_counter() - started - sum(self.phases.values())
@@ -164,6 +178,28 @@ class DevStack:
             self.containers[name] = svc
             await svc.start()
 
+    def _create_identities(self) -> None:
+        """Give every service its own IAM user and key, with the policy Terraform gives its role."""
+        assert self.emulator is not None
+        iam = self.emulator.client("iam")
+        for name in self.manifest.services:
+            try:
+                deny = denied_actions(name)
+            except ValueError as exc:
+                raise DevError(str(exc)) from None
+            self.credentials[name] = create_service_identity(
+                iam, self.manifest, name, self.options.env, account_id=LOCAL_ACCOUNT_ID, deny=deny
+            )
+            if deny:
+                self.log("trellis", f"{name}: withholding {', '.join(sorted(deny))} ({DENY_ENV})")
+
+    def service_key(self, name: str) -> tuple[str, str]:
+        """The key a service's code (and its event source mapping) calls AWS with."""
+        creds = self.credentials.get(name)
+        if creds is None:
+            return LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY
+        return creds.access_key_id, creds.secret_access_key
+
     def process_env(self, name: str) -> dict[str, str]:
         """The service's manifest env vars, plus what its runtime and the emulator add."""
         assert self.emulator is not None and self.addresses is not None
@@ -173,10 +209,11 @@ class DevStack:
         cwd = str((self.options.root / self.manifest.service_path(name)).resolve())
         env.update(
             {
-                # What differs from AWS: the endpoint and the credentials.
+                # What differs from AWS: the endpoint and the credentials (the
+                # service's own IAM user's key instead of its role's session).
                 "AWS_ENDPOINT_URL": self.emulator.endpoint,
-                "AWS_ACCESS_KEY_ID": LOCAL_ACCESS_KEY,
-                "AWS_SECRET_ACCESS_KEY": LOCAL_SECRET_KEY,
+                "AWS_ACCESS_KEY_ID": self.service_key(name)[0],
+                "AWS_SECRET_ACCESS_KEY": self.service_key(name)[1],
                 "PYTHONUNBUFFERED": "1",
                 "PYTHONPATH": cwd,
             }
@@ -214,7 +251,14 @@ class DevStack:
                     region=self.manifest.project.region,
                     function=fn,
                     # Short timeouts, no SDK retries: the event source backs off on its own.
-                    sqs=self.emulator.client("sqs", read_timeout_s=POLL_WAIT_S + 2, max_attempts=1),
+                    # It polls with the consumer's key: on AWS the event source mapping
+                    # uses the function's execution role (hence the `consume` actions).
+                    sqs=self.emulator.client(
+                        "sqs",
+                        read_timeout_s=POLL_WAIT_S + 2,
+                        max_attempts=1,
+                        credentials=self.service_key(consumer),
+                    ),
                     batch_size=spec.batch_size,
                     batching_window_s=spec.batching_window_s,
                     log=self.log,
@@ -279,6 +323,13 @@ class DevStack:
         for (kind, name), value in self.addresses.values.items():
             lines.append(f"  {name:<22}{kind:<11}{value}")
         lines.append("")
+        if self.options.iam:
+            lines.append(
+                "  IAM enforced: each service runs with its own key and derived policy "
+                "(trellis iam show <service>; --no-iam turns it off)"
+            )
+        else:
+            lines.append("  IAM not enforced (--no-iam): services run with the administrator's key")
         lines.append(
             f"  emulator {self.emulator.endpoint}   gateway {base}   Ctrl-C stops everything"
         )

@@ -56,6 +56,11 @@ class Emulator:
     port: int = 4566
     host: str = "127.0.0.1"
     region: str = "us-east-1"
+    #: Enforce IAM: every request is authorised against its caller's policies
+    #: (the local key is the administrator). Off, any credentials may do anything.
+    iam: bool = True
+    #: Append each authorisation decision of a non-admin caller to this JSON-lines file.
+    iam_log: str | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
     _process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
 
@@ -90,6 +95,8 @@ class Emulator:
                 self.host,
                 "--port",
                 str(self.port),
+                *(["--iam"] if self.iam else []),
+                *(["--iam-log", self.iam_log] if self.iam and self.iam_log else []),
             ],
             stdout=stdout,
             stderr=subprocess.STDOUT,
@@ -130,17 +137,25 @@ class Emulator:
             proc.kill()
             proc.wait()
 
-    def client(self, service: str, *, read_timeout_s: float = 30, max_attempts: int = 3) -> Any:
-        """A boto3 client for this emulator (administrative credentials)."""
+    def client(
+        self,
+        service: str,
+        *,
+        read_timeout_s: float = 30,
+        max_attempts: int = 3,
+        credentials: tuple[str, str] | None = None,
+    ) -> Any:
+        """A boto3 client for this emulator: administrative credentials unless given a key pair."""
         import boto3
         from botocore.config import Config
 
+        key, secret = credentials or (LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY)
         return boto3.client(
             service,  # type: ignore[call-overload]
             region_name=self.region,
             endpoint_url=self.endpoint,
-            aws_access_key_id=LOCAL_ACCESS_KEY,
-            aws_secret_access_key=LOCAL_SECRET_KEY,
+            aws_access_key_id=key,
+            aws_secret_access_key=secret,
             config=Config(
                 retries={"mode": "standard", "max_attempts": max_attempts},
                 connect_timeout=2,
@@ -155,6 +170,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=4566)
     parser.add_argument("--access-log", action="store_true", help="log every request (werkzeug)")
+    parser.add_argument(
+        "--iam", action="store_true", help="enforce IAM (the local key is the administrator)"
+    )
+    parser.add_argument("--iam-log", help="append authorisation decisions to this JSON-lines file")
     args = parser.parse_args(argv)
     # moto builds queue URLs and the like from this.
     os.environ.setdefault("MOTO_PORT", str(args.port))
@@ -170,6 +189,15 @@ def main(argv: list[str] | None = None) -> None:
         # One formatted line per AWS call, usually to /dev/null: about a tenth of the
         # emulator's time under load.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    if args.iam:
+        from trellis.local import iam_enforcement
+
+        iam_enforcement.install(
+            account_id=LOCAL_ACCOUNT_ID,
+            access_key=LOCAL_ACCESS_KEY,
+            secret_key=LOCAL_SECRET_KEY,
+            log_path=args.iam_log,
+        )
     server.main(["--host", args.host, "--port", str(args.port)])
 
 

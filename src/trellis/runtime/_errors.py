@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import re
 import sys
 from collections.abc import Callable
 from contextlib import ContextDecorator
@@ -334,18 +335,44 @@ def _translate_botocore_error(
     return translated
 
 
+#: "User: arn:... is not authorized to perform: sqs:SendMessage on resource: arn:... because ..."
+#: (S3 may quote the resource; some services omit it).
+_DENIED_MESSAGE: Final = re.compile(
+    r"perform: (?P<action>[A-Za-z0-9-]+:[A-Za-z0-9*]+)"
+    r"(?: on resource: \"?(?P<resource>[^\"\s]+)\"?)?"
+)
+
+
+def denied_action(aws_message: str) -> tuple[str | None, str | None]:
+    """The action and resource an AWS access-denied message names, if it names them.
+
+    >>> denied_action("User: arn:aws:iam::1:user/u is not authorized to perform: "
+    ...               "dynamodb:PutItem on resource: arn:aws:dynamodb:r:1:table/t because ...")
+    ('dynamodb:PutItem', 'arn:aws:dynamodb:r:1:table/t')
+    """
+    match = _DENIED_MESSAGE.search(aws_message)
+    if match is None:
+        return None, None
+    return match["action"], match["resource"]
+
+
 def _log_translation(
     error: TrellisError, operation: str | None, resource: str | None, code: str, aws_message: str
 ) -> None:
     # Client-facing messages are generic, so this line is the only place the
     # AWS detail survives. 4xx translations are ordinary control flow: no log.
     if isinstance(error, AccessDenied):
+        # One line that says what to add to the service's policy: the action and
+        # the resource (the client only sees a generic 500).
+        action, denied_resource = denied_action(aws_message)
         _log.error(
             "aws.access_denied",
+            action=action or operation,
+            resource=denied_resource or resource,
             operation=operation,
-            resource=resource,
             aws_code=code,
             aws_message=aws_message,
+            hint="the service's IAM policy lacks this permission (see trellis iam show)",
         )
     elif error.status >= 500:
         _log.warning(

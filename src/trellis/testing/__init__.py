@@ -1,15 +1,19 @@
-"""Test helpers shipped with Trellis: an emulator fixture and a `trellis dev` runner.
+"""Test helpers shipped with Trellis: emulator fixtures and a `trellis dev` runner.
 
 The pytest plugin (registered as ``trellis``) gives every project these fixtures:
 
-- ``trellis_emulator``: a moto server on a free loopback port for the session;
+- ``trellis_emulator``: an IAM-enforcing moto server on a free loopback port for the session;
+- ``trellis_service``: ``trellis_service("api")`` provisions the manifest under a fresh
+  project name and sets the service's env vars, with its own least-privilege key;
+  it returns a :class:`ServiceEnvironment`;
 - ``unique_name``: ``unique_name("jobs")`` → ``"jobs-1f2e3d4c"``, so tests never collide;
-- ``emulator_env``: points boto3 (and the runtime's settings) at the emulator.
+- ``emulator_env``: points boto3 (and the runtime's settings) at the emulator as administrator.
 
 :class:`DevProcess` runs ``trellis dev`` as a subprocess for end-to-end tests.
 """
 
 from trellis.testing._dev_process import DevProcess
+from trellis.testing._service import ServiceEnvironment
 from trellis.testing._wait import wait_until
 
-__all__ = ["DevProcess", "wait_until"]
+__all__ = ["DevProcess", "ServiceEnvironment", "wait_until"]

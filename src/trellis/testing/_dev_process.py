@@ -25,6 +25,7 @@ class DevProcess:
         manifest: str | Path,
         *,
         env: dict[str, str] | None = None,
+        iam: bool = True,
         ready_timeout_s: float = 30.0,
     ) -> None:
         self.manifest = Path(manifest).resolve()
@@ -32,6 +33,8 @@ class DevProcess:
         self.emulator_port = free_port()
         self.ready_timeout_s = ready_timeout_s
         self.extra_env = env or {}
+        #: IAM enforcement (``trellis dev``'s default); False passes ``--no-iam``.
+        self.iam = iam
         self.lines: list[str] = []
         self.ready_s: float | None = None
         self._proc: subprocess.Popen[str] | None = None
@@ -66,6 +69,7 @@ class DevProcess:
             str(self.emulator_port),
             "--color",
             "never",
+            *([] if self.iam else ["--no-iam"]),
         ]
         started = time.monotonic()
         self._proc = subprocess.Popen(

@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
 from trellis.local.emulator import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY, Emulator, free_port
+from trellis.local.identities import iam_enabled
+from trellis.manifest import Manifest
+from trellis.testing._service import (
+    ServiceEnvironment,
+    build_service_environment,
+    resolve_manifest,
+)
+
+#: When set, the session emulator appends every non-admin authorisation decision here.
+IAM_LOG_ENV = "TRELLIS_IAM_LOG"
 
 
 @pytest.fixture(scope="session")
 def trellis_emulator() -> Iterator[Emulator]:
-    """A moto server on a free loopback port, shared by the test session."""
-    emulator = Emulator(port=free_port()).start()
+    """A moto server on a free loopback port, shared by the test session.
+
+    It enforces IAM: the well-known local key (``emulator_env``,
+    :meth:`Emulator.client`) is the administrator; services get their own keys
+    from ``trellis_service``.
+    """
+    emulator = Emulator(port=free_port(), iam_log=os.environ.get(IAM_LOG_ENV) or None).start()
     try:
         yield emulator
     finally:
@@ -32,7 +49,7 @@ def unique_name() -> Callable[[str], str]:
 
 @pytest.fixture
 def emulator_env(trellis_emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulator:
-    """Point boto3 and the runtime's settings at the emulator, with emulator-only credentials."""
+    """Point boto3 and the runtime's settings at the emulator, with the administrator's key."""
     monkeypatch.setenv("AWS_ENDPOINT_URL", trellis_emulator.endpoint)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", LOCAL_ACCESS_KEY)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", LOCAL_SECRET_KEY)
@@ -41,3 +58,52 @@ def emulator_env(trellis_emulator: Emulator, monkeypatch: pytest.MonkeyPatch) ->
     for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(var, raising=False)
     return trellis_emulator
+
+
+@pytest.fixture
+def trellis_service(
+    trellis_emulator: Emulator,
+    unique_name: Callable[[str], str],
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+) -> Callable[..., ServiceEnvironment]:
+    """Run the code under test as one service of a manifest, under its own IAM policy.
+
+    ``trellis_service("orders")`` provisions every resource of ``trellis.toml``
+    (a relative path is resolved from pytest's rootdir) under a fresh project
+    name, creates the service's IAM identity with the policy derived from the
+    manifest, and sets exactly the env vars ``trellis dev`` gives that service
+    (its own key included) for the duration of the test. ``TRELLIS_IAM=off``
+    gives the service the administrator's key instead; ``TRELLIS_IAM_DENY``
+    withholds actions (see ``trellis iam verify``).
+
+    ::
+
+        def test_create_order(trellis_service):
+            orders = trellis_service("orders")
+            app = create_app_from_settings()          # reads the env
+            ...
+            orders.admin("dynamodb").get_item(...)    # assertions with the admin key
+    """
+    rootdir = Path(str(request.config.rootpath))
+
+    def make(
+        service: str, *, manifest: str | Path | Manifest = "trellis.toml", env: str | None = None
+    ) -> ServiceEnvironment:
+        loaded = resolve_manifest(manifest, rootdir)
+        built = build_service_environment(
+            trellis_emulator,
+            loaded,
+            service,
+            env=env,
+            project=unique_name(loaded.project.name[:15].rstrip("-")),
+            iam=iam_enabled(),
+            record_as=request.node.nodeid,
+        )
+        for var in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_PROFILE"):
+            monkeypatch.delenv(var, raising=False)
+        for key, value in built.env.items():
+            monkeypatch.setenv(key, value)
+        return built
+
+    return make

@@ -31,6 +31,7 @@ from trellis.runtime import (
     configure_logging,
     translate_aws_error,
 )
+from trellis.runtime._errors import denied_action
 
 
 def client_error(
@@ -270,8 +271,51 @@ def test_access_denied_keeps_arns_out_of_the_message_and_logs_them(
     assert len(denied) == 1
     assert denied[0]["level"] == "error"
     assert denied[0]["operation"] == "PutItem"
-    assert denied[0]["resource"] == "acme-test-users"
+    assert denied[0]["action"] == "dynamodb:PutItem"
+    assert denied[0]["resource"] == "arn:aws:dynamodb:us-east-1:123456789012:table/acme-test-users"
     assert "dynamodb:PutItem" in denied[0]["aws_message"]
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        (
+            "User: arn:aws:sts::1:assumed-role/r/s is not authorized to perform: s3:GetObject on "
+            'resource: "arn:aws:s3:::b/k" because no identity-based policy allows the s3:GetObject action',
+            ("s3:GetObject", "arn:aws:s3:::b/k"),
+        ),
+        (
+            "User: arn:aws:iam::1:user/u is not authorized to perform: sqs:sendmessage on resource: "
+            "arn:aws:sqs:us-east-1:1:q",
+            ("sqs:sendmessage", "arn:aws:sqs:us-east-1:1:q"),
+        ),
+        (
+            "User: arn:aws:iam::1:user/u is not authorized to perform: iam:ListUsers",
+            ("iam:ListUsers", None),
+        ),
+        ("Access Denied", (None, None)),
+    ],
+)
+def test_the_denied_action_and_resource_are_read_from_the_aws_message(
+    message: str, expected: tuple[str | None, str | None]
+) -> None:
+    assert denied_action(message) == expected
+
+
+def test_without_a_named_action_the_log_falls_back_to_the_operation(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    configure_logging("api")
+    exc = client_error("AccessDenied", status=403, operation="HeadBucket", message="Access Denied")
+
+    translate_aws_error(exc, operation="HeadBucket", resource="uploads")
+
+    line = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert (line["event"], line["action"], line["resource"]) == (
+        "aws.access_denied",
+        "HeadBucket",
+        "uploads",
+    )
 
 
 def test_aws_errors_block_raises_the_platform_error_from_the_client_error() -> None:

@@ -1,0 +1,151 @@
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from trellis.local.emulator import LOCAL_ACCOUNT_ID, Emulator
+from trellis.local.identities import ServiceCredentials, create_service_identity
+from trellis.local.provision import LocalAddresses, provision
+from trellis.manifest import Manifest, load_manifest
+from trellis.wiring import service_environment
+
+#: When set, each service identity a test creates is recorded here (``trellis iam verify``).
+USERS_LOG_ENV = "TRELLIS_IAM_USERS"
+
+
+def local_aws_variables(
+    endpoint: str, region: str, credentials: ServiceCredentials | tuple[str, str]
+) -> dict[str, str]:
+    """What a local service gets besides its manifest env vars: endpoint, region, its key."""
+    if isinstance(credentials, ServiceCredentials):
+        key, secret = credentials.access_key_id, credentials.secret_access_key
+    else:
+        key, secret = credentials
+    return {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": key,
+        "AWS_SECRET_ACCESS_KEY": secret,
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+    }
+
+
+@dataclass
+class ServiceEnvironment:
+    """One service's world in the test emulator, as ``trellis dev`` would give it.
+
+    ``env`` holds exactly the variables the service process gets (already set in
+    ``os.environ`` for the test); the service's AWS calls use its own
+    least-privilege key. Use :meth:`admin` for setup and assertions.
+    """
+
+    service: str
+    project: str
+    env_name: str
+    manifest: Manifest
+    addresses: LocalAddresses
+    env: dict[str, str]
+    emulator: Emulator
+    #: The service's own key (``None`` when ``TRELLIS_IAM=off``: it runs as admin).
+    credentials: ServiceCredentials | None = None
+    _clients: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def admin(self, service_name: str) -> Any:
+        """A boto3 client with the emulator's administrative key (setup, assertions)."""
+        if service_name not in self._clients:
+            self._clients[service_name] = self.emulator.client(service_name)
+        return self._clients[service_name]
+
+    def client(self, service_name: str) -> Any:
+        """A boto3 client with the service's own key: what the service itself can do."""
+        import boto3
+
+        key = self.env["AWS_ACCESS_KEY_ID"]
+        secret = self.env["AWS_SECRET_ACCESS_KEY"]
+        return boto3.session.Session(
+            aws_access_key_id=key, aws_secret_access_key=secret, region_name=self.emulator.region
+        ).client(service_name, endpoint_url=self.emulator.endpoint)  # type: ignore[call-overload]
+
+    def address(self, kind: Any, name: str) -> str:
+        """Where a manifest resource lives (queue URL, table name, bucket name, ARN)."""
+        return self.addresses.address(kind, name)
+
+
+def unique_project(manifest: Manifest) -> str:
+    """The manifest's project name with a random suffix, within the 24-character limit."""
+    base = manifest.project.name[:15].rstrip("-")
+    return f"{base}-{uuid.uuid4().hex[:8]}"
+
+
+def build_service_environment(
+    emulator: Emulator,
+    manifest: Manifest,
+    service: str,
+    *,
+    env: str | None = None,
+    project: str | None = None,
+    iam: bool = True,
+    record_as: str | None = None,
+) -> ServiceEnvironment:
+    """Provision ``manifest`` under a fresh project name and give ``service`` its identity."""
+    if service not in manifest.services:
+        raise ValueError(
+            f"unknown service {service!r} (services: {', '.join(manifest.services) or 'none'})"
+        )
+    env_name = env or manifest.project.environments[0]
+    if env_name not in manifest.project.environments:
+        raise ValueError(f"env {env_name!r}: not one of {', '.join(manifest.project.environments)}")
+    project = project or unique_project(manifest)
+    fresh = manifest.model_copy(
+        update={"project": manifest.project.model_copy(update={"name": project})}
+    )
+    addresses = provision(fresh, env_name, emulator.client, account_id=LOCAL_ACCOUNT_ID)
+    credentials: ServiceCredentials | None = None
+    if iam:
+        credentials = create_service_identity(
+            emulator.client("iam"), fresh, service, env_name, account_id=LOCAL_ACCOUNT_ID
+        )
+        _record_user(credentials.user, service, record_as)
+        key: ServiceCredentials | tuple[str, str] = credentials
+    else:
+        from trellis.local.emulator import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY
+
+        key = (LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY)
+    variables = service_environment(fresh, service, env_name, addresses)
+    variables.update(local_aws_variables(emulator.endpoint, manifest.project.region, key))
+    return ServiceEnvironment(
+        service=service,
+        project=project,
+        env_name=env_name,
+        manifest=fresh,
+        addresses=addresses,
+        env=variables,
+        emulator=emulator,
+        credentials=credentials,
+    )
+
+
+def _record_user(user: str, service: str, test: str | None) -> None:
+    path = os.environ.get(USERS_LOG_ENV)
+    if not path or test is None:
+        return
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(json.dumps({"user": user, "service": service, "test": test}) + "\n")
+
+
+def resolve_manifest(manifest: str | Path | Manifest, rootdir: Path) -> Manifest:
+    """A manifest object, or one loaded from a path (relative paths from pytest's rootdir)."""
+    if isinstance(manifest, Manifest):
+        return manifest
+    path = Path(manifest)
+    if not path.is_absolute():
+        path = rootdir / path
+    return load_manifest(path)
+
+
+ServiceFactory = Callable[..., ServiceEnvironment]
