@@ -41,7 +41,9 @@ def test_a_write_to_a_table_declared_read_is_denied_with_a_clear_log_line() -> N
 
         logged = wait_until(denied_line, what="the api's access-denied log line")
         assert logged["action"] == "dynamodb:PutItem"
-        assert logged["resource"] == "arn:aws:dynamodb:us-east-1:123456789012:table/denied-dev-users"
+        assert (
+            logged["resource"] == "arn:aws:dynamodb:us-east-1:123456789012:table/denied-dev-users"
+        )
         assert logged["request_id"] == created.headers["x-request-id"]
 
 

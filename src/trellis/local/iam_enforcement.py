@@ -29,6 +29,8 @@ import threading
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from werkzeug.exceptions import HTTPException
+
 from trellis.iam_operations import TRANSACT_ITEM_ACTIONS, actions_for_operation
 
 #: The administrative user of the emulator; its key is the well-known local one.
@@ -120,16 +122,25 @@ def _authorize(response: Any, iam_request_cls: type, resource: str, log: _Log) -
     else:
         parsed = urlparse(response.uri)
         path = response.raw_path + (f"?{parsed.query}" if parsed.query else "")
-        request = iam_request_cls(
-            account_id=response.current_account,
-            method=response.method,
-            path=path,
-            data=response.data,
-            body=response.raw_body,
-            headers=headers,
-            action=operation,
-        )
-        request.check_signature()
+        try:
+            request = iam_request_cls(
+                account_id=response.current_account,
+                method=response.method,
+                path=path,
+                data=response.data,
+                body=response.raw_body,
+                headers=headers,
+                action=operation,
+            )
+            request.check_signature()
+        except HTTPException as exc:
+            # moto renders these as XML; a JSON API's client could not read the code.
+            scope = headers.get("Authorization", "").split("Credential=", 1)[-1].split("/")
+            if len(scope) > 3 and scope[3] in _JSON_SERVICES and hasattr(exc, "error_type"):
+                from moto.core.exceptions import JsonRESTError
+
+                raise JsonRESTError(exc.error_type, getattr(exc, "message", "")) from None
+            raise
         access_key = request._access_key
         user_arn = access_key.arn
         prefix = request._service
