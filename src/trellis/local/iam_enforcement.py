@@ -175,9 +175,17 @@ def required(response: Any, prefix: str, operation: str, resource: str) -> list[
         # moto already names S3 requests by their IAM action (GetObject for HEAD, PutObject
         # for multipart parts); the map covers the operation names that differ.
         return [(a, resource) for a in actions_for_operation(prefix, operation)]
+    if prefix == "ssm" and operation == "GetParameters":
+        names = _json_body(response).get("Names") or []
+        return [("ssm:GetParameters", _parameter_arn(response, str(n))) for n in names]
     if resource == "*":
         resource = _resource_from_params(response, prefix)
     return [(a, resource) for a in actions_for_operation(prefix, operation)]
+
+
+def _parameter_arn(response: Any, name: str) -> str:
+    path = name if name.startswith("/") else f"/{name}"
+    return f"arn:aws:ssm:{response.region}:{response.current_account}:parameter{path}"
 
 
 def _dynamodb(response: Any, operation: str) -> list[tuple[str, str]]:
@@ -213,13 +221,12 @@ def _resource_from_params(response: Any, prefix: str) -> str:
         found = _json_body(response).get(name)
         return str(found) if isinstance(found, str) else None
 
-    region, account = response.region, response.current_account
     if prefix == "sns":
         return param("TopicArn") or "*"
     if prefix == "ssm":
         name = param("Name")
         if name:
-            return f"arn:aws:ssm:{region}:{account}:parameter{name if name.startswith('/') else '/' + name}"
+            return _parameter_arn(response, name)
     if prefix == "secretsmanager":
         secret = param("SecretId")
         if secret and secret.startswith("arn:"):

@@ -116,6 +116,8 @@ class _Run:
     decisions: list[dict[str, object]]
     users: dict[str, tuple[str, str]]
     durations: dict[str, float]
+    #: junit key → "passed" / "failed" / "skipped".
+    outcomes: dict[str, str]
 
 
 def _pytest(
@@ -125,14 +127,21 @@ def _pytest(
     deny: str | None,
     workdir: Path,
     label: str,
+    plan: Path | None = None,
 ) -> _Run:
     decisions = workdir / f"{label}.decisions.jsonl"
     users = workdir / f"{label}.users.jsonl"
     junit = workdir / f"{label}.junit.xml"
-    env = {k: v for k, v in os.environ.items() if k not in {"TRELLIS_IAM", "TRELLIS_IAM_DENY"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"TRELLIS_IAM", "TRELLIS_IAM_DENY", "TRELLIS_IAM_DENY_BY_TEST"}
+    }
     env.update({"TRELLIS_IAM_LOG": str(decisions), "TRELLIS_IAM_USERS": str(users)})
     if deny:
         env["TRELLIS_IAM_DENY"] = deny
+    if plan is not None:
+        env["TRELLIS_IAM_DENY_BY_TEST"] = str(plan)
     argv = [
         sys.executable,
         "-m",
@@ -143,7 +152,6 @@ def _pytest(
         "--rootdir",
         str(root),
         f"--junitxml={junit}",
-        *(["-x"] if deny else []),
         *args,
     ]
     proc = subprocess.run(argv, cwd=root, env=env, capture_output=True, text=True, check=False)
@@ -153,6 +161,7 @@ def _pytest(
         decisions=_read_jsonl(decisions),
         users={str(u["user"]): (str(u["service"]), str(u["test"])) for u in _read_jsonl(users)},
         durations=_junit_durations(junit),
+        outcomes=_junit_outcomes(junit),
     )
 
 
@@ -170,6 +179,22 @@ def _junit_durations(path: Path) -> dict[str, float]:
     for case in ET.parse(path).iter("testcase"):  # noqa: S314 - a file pytest just wrote
         key = f"{case.get('classname', '')}::{case.get('name', '')}"
         out[key] = float(case.get("time") or 0)
+    return out
+
+
+def _junit_outcomes(path: Path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    out = {}
+    for case in ET.parse(path).iter("testcase"):  # noqa: S314 - a file pytest just wrote
+        key = f"{case.get('classname', '')}::{case.get('name', '')}"
+        tags = {child.tag for child in case}
+        if tags & {"failure", "error"}:
+            out[key] = "failed"
+        elif "skipped" in tags:
+            out[key] = "skipped"
+        else:
+            out[key] = "passed"
     return out
 
 
@@ -214,30 +239,53 @@ def verify(
             report.seconds = time.perf_counter() - started
             report.pytest_runs = runs
             return report
-        for service in wanted:
-            for action in granted.get(service, []):
-                result = ActionResult(service, action)
-                result.used_by = list(used.get((service, action.lower()), {}))
-                candidates = sorted(
-                    result.used_by, key=lambda t: base.durations.get(_junit_key(t), 0.0)
-                )[:MAX_CANDIDATES]
-                for test in candidates:
-                    label = f"deny{runs}"
-                    run = _pytest(
-                        root, [test], deny=f"{service}:{action}", workdir=workdir, label=label
-                    )
-                    runs += 1
-                    denied = any(
-                        not d["allowed"]
-                        and str(d["action"]).lower() == action.lower()
-                        and run.users.get(str(d["user"]), ("", ""))[0] == service
-                        for d in run.decisions
-                    )
-                    if not run.ok and denied:
-                        result.needed_by = test
+        results = [
+            ActionResult(service, action, used_by=list(used.get((service, action.lower()), {})))
+            for service in wanted
+            for action in granted.get(service, [])
+        ]
+        candidates = {
+            id(r): sorted(r.used_by, key=lambda t: base.durations.get(_junit_key(t), 0.0))[
+                :MAX_CANDIDATES
+            ]
+            for r in results
+        }
+        # Each round is one pytest run: every unproven action is withheld in its next
+        # candidate test, each test withholding one action (TRELLIS_IAM_DENY_BY_TEST).
+        while True:
+            assigned: dict[str, ActionResult] = {}
+            for r in results:
+                if r.needed_by:
+                    continue
+                pending = candidates[id(r)]
+                for test in pending:
+                    if test not in assigned:
+                        assigned[test] = r
+                        pending.remove(test)
                         break
-                progress(f"{service:<10} {action:<32} {result.status}")
-                report.results.append(result)
+            if not assigned:
+                break
+            label = f"round{runs}"
+            plan = workdir / f"{label}.deny.json"
+            plan.write_text(
+                json.dumps({t: f"{r.service}:{r.action}" for t, r in assigned.items()}),
+                encoding="utf-8",
+            )
+            progress(f"withholding {len(assigned)} action(s), one per test")
+            run = _pytest(root, list(assigned), deny=None, workdir=workdir, label=label, plan=plan)
+            runs += 1
+            for test, r in assigned.items():
+                denied = any(
+                    not d["allowed"]
+                    and str(d["action"]).lower() == r.action.lower()
+                    and run.users.get(str(d["user"])) == (r.service, test)
+                    for d in run.decisions
+                )
+                if denied and run.outcomes.get(_junit_key(test)) == "failed":
+                    r.needed_by = test
+        for r in results:
+            progress(f"{r.service:<10} {r.action:<32} {r.status}")
+        report.results = results
         report.seconds = time.perf_counter() - started
         report.pytest_runs = runs
         return report

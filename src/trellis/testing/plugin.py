@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -104,6 +105,11 @@ def trellis_service(
             monkeypatch.delenv(var, raising=False)
         for key, value in built.env.items():
             monkeypatch.setenv(key, value)
+        # boto3's default session keeps the credentials it first read: code under test
+        # calling boto3.client() must see this service's key, not a previous test's.
+        boto3 = sys.modules.get("boto3")
+        if boto3 is not None:
+            monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
         return built
 
     return make
