@@ -28,9 +28,6 @@ data "aws_iam_policy_document" "worker" {
   statement {
     sid = "JobRecordsTable"
     actions = [
-      "dynamodb:BatchGetItem",
-      "dynamodb:BatchWriteItem",
-      "dynamodb:ConditionCheckItem",
       "dynamodb:DeleteItem",
       "dynamodb:DescribeTable",
       "dynamodb:GetItem",
@@ -47,9 +44,6 @@ data "aws_iam_policy_document" "worker" {
   statement {
     sid = "FilesTable"
     actions = [
-      "dynamodb:BatchGetItem",
-      "dynamodb:BatchWriteItem",
-      "dynamodb:ConditionCheckItem",
       "dynamodb:DeleteItem",
       "dynamodb:DescribeTable",
       "dynamodb:GetItem",

@@ -16,7 +16,6 @@ def settings() -> Settings:
         users_table_name="acme-dev-users",
         files_table_name="acme-dev-files",
         uploads_bucket_name="acme-dev-uploads",
-        jobs_queue_url="http://127.0.0.1:1/123456789012/acme-dev-jobs",
     )
 
 

@@ -190,18 +190,24 @@ def test_the_container_consumer_stops_gracefully_and_loses_nothing(
     ]
     consumer: QueueConsumer = worker_stack.app.state.jobs.consumer(concurrency=4)
     stop = threading.Event()
-    thread = threading.Thread(target=consumer.run, args=(stop,), kwargs={"grace_s": 10})
+    # Daemon threads, stopped in `finally`: a failing test must not hang the run.
+    thread = threading.Thread(
+        target=consumer.run, args=(stop,), kwargs={"grace_s": 10}, daemon=True
+    )
     thread.start()
-    wait_until(lambda: consumer.stats.succeeded >= 5, timeout_s=20, what="some jobs to finish")
-    stop.set()  # SIGTERM: stop receiving, finish in-flight, release the rest
-    thread.join(20)
+    try:
+        wait_until(lambda: consumer.stats.succeeded >= 5, timeout_s=20, what="some jobs to finish")
+    finally:
+        stop.set()  # SIGTERM: stop receiving, finish in-flight, release the rest
+        thread.join(20)
     assert not thread.is_alive()
     done_first = consumer.stats.succeeded
     assert consumer.stats.failed == 0
+    assert consumer.stats.aws_errors == 0
 
     restarted = worker_stack.app.state.jobs.consumer(concurrency=4)
     stop2 = threading.Event()
-    thread2 = threading.Thread(target=restarted.run, args=(stop2,))
+    thread2 = threading.Thread(target=restarted.run, args=(stop2,), daemon=True)
     thread2.start()
     try:
         wait_until(
@@ -219,3 +225,30 @@ def test_the_container_consumer_stops_gracefully_and_loses_nothing(
     # SQS calls per job stay low: batched receives and deletes
     calls = consumer.stats.sqs_calls + restarted.stats.sqs_calls
     print(f"consumer SQS calls: {calls} for 30 jobs")
+
+
+def test_a_job_outliving_the_visibility_timeout_is_not_delivered_again_while_it_runs(
+    worker_stack: WorkerStack,
+) -> None:
+    # The queue hides a message for 1 s; this job takes 2.5 s. The consumer keeps
+    # extending the message's visibility (sqs:ChangeMessageVisibility) while it runs.
+    resp = worker_stack.http.post(
+        "/jobs", json={"type": "process_data", "payload": {"sleep_ms": 2500}}
+    )
+    job_id = resp.json()["job_id"]
+    consumer: QueueConsumer = worker_stack.app.state.jobs.consumer(concurrency=2)
+    stop = threading.Event()
+    thread = threading.Thread(target=consumer.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        wait_until(
+            lambda: worker_stack.http.get(f"/jobs/{job_id}").json()["status"] == "succeeded",
+            timeout_s=20,
+            what="the long job to succeed",
+        )
+    finally:
+        stop.set()
+        thread.join(20)
+    assert consumer.stats.received == 1
+    assert consumer.stats.aws_errors == 0
+    assert worker_stack.http.get(f"/jobs/{job_id}").json()["attempts"] == 1

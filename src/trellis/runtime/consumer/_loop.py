@@ -10,7 +10,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
-from trellis.runtime._errors import is_aws_error
+from trellis.runtime._errors import is_aws_error, translate_aws_error
 from trellis.runtime._lambda import SqsRecord
 from trellis.runtime._logging import get_logger
 from trellis.runtime.queues import BATCH_LIMIT
@@ -240,6 +240,11 @@ class QueueConsumer:
                 if not is_aws_error(exc):
                     raise
                 self.stats.aws_errors += 1
+                # Logged (an AccessDenied names the missing action): without the extension
+                # a long job is delivered again while it still runs.
+                translate_aws_error(
+                    exc, operation="ChangeMessageVisibilityBatch", resource=self.queue_url
+                )
                 continue
             for entry in batch:
                 entry.extended_at = now
@@ -264,6 +269,9 @@ class QueueConsumer:
                 if not is_aws_error(exc):
                     raise
                 self.stats.aws_errors += 1  # they come back after their visibility timeout anyway
+                translate_aws_error(
+                    exc, operation="ChangeMessageVisibilityBatch", resource=self.queue_url
+                )
 
     def _backoff(self, stop: threading.Event, failures: int, exc: BaseException) -> None:
         """Exponential backoff with jitter, cut short by ``stop``."""
