@@ -267,8 +267,18 @@ def verify(
                 break
             label = f"round{runs}"
             plan = workdir / f"{label}.deny.json"
+            # A test missing a permission often fails by waiting for what never
+            # happens: bound it by its own duration in the full run, not the suite's 120 s.
             plan.write_text(
-                json.dumps({t: f"{r.service}:{r.action}" for t, r in assigned.items()}),
+                json.dumps(
+                    {
+                        t: {
+                            "deny": f"{r.service}:{r.action}",
+                            "timeout": int(3 * base.durations.get(_junit_key(t), 10.0)) + 10,
+                        }
+                        for t, r in assigned.items()
+                    }
+                ),
                 encoding="utf-8",
             )
             progress(f"withholding {len(assigned)} action(s), one per test")

@@ -16,18 +16,26 @@ from trellis.wiring import service_environment
 
 #: When set, each service identity a test creates is recorded here (``trellis iam verify``).
 USERS_LOG_ENV = "TRELLIS_IAM_USERS"
-#: A JSON file ``{test nodeid: "service:prefix:Action,..."}``: what to withhold in which test,
+#: A JSON file ``{test nodeid: {"deny": "service:prefix:Action,...", "timeout": s}}``: what to
+#: withhold in which test (and how long it may take),
 #: so ``trellis iam verify`` can withhold a different action in each test of one run.
 DENY_BY_TEST_ENV = "TRELLIS_IAM_DENY_BY_TEST"
 
 
-def _deny_spec(test: str | None) -> str | None:
+def deny_plan() -> dict[str, dict[str, Any]]:
+    """``{nodeid: {"deny": "service:prefix:Action", "timeout": seconds}}`` from the plan file."""
     path = os.environ.get(DENY_BY_TEST_ENV)
-    if not path or test is None:
-        return None
+    if not path:
+        return {}
     with open(path, encoding="utf-8") as f:
-        specs: dict[str, str] = json.load(f)
-    return specs.get(test, "")
+        plan: dict[str, dict[str, Any]] = json.load(f)
+    return plan
+
+
+def _deny_spec(test: str | None) -> str | None:
+    if test is None or not os.environ.get(DENY_BY_TEST_ENV):
+        return None
+    return str(deny_plan().get(test, {}).get("deny", ""))
 
 
 def local_aws_variables(
