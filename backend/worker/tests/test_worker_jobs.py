@@ -252,3 +252,16 @@ def test_a_job_outliving_the_visibility_timeout_is_not_delivered_again_while_it_
     assert consumer.stats.received == 1
     assert consumer.stats.aws_errors == 0
     assert worker_stack.http.get(f"/jobs/{job_id}").json()["attempts"] == 1
+
+
+def test_ready_checks_the_queue_tables_and_bucket_the_worker_uses(
+    worker_stack: WorkerStack,
+) -> None:
+    resp = worker_stack.http.get("/ready")
+    assert resp.status_code == 200, resp.text
+    assert set(resp.json()["checks"]) == {
+        "jobs_queue",
+        "job_records_table",
+        "files_table",
+        "uploads_bucket",
+    }
