@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from trellis.iam import Arns, service_statements
+from trellis.local.processes import child_preexec
 from trellis.manifest import Manifest
 
 #: How many tests that used an action are tried with it withheld before giving up.
@@ -128,6 +129,7 @@ def _pytest(
     workdir: Path,
     label: str,
     plan: Path | None = None,
+    timeout_s: float | None = None,
 ) -> _Run:
     decisions = workdir / f"{label}.decisions.jsonl"
     users = workdir / f"{label}.users.jsonl"
@@ -154,10 +156,25 @@ def _pytest(
         f"--junitxml={junit}",
         *args,
     ]
-    proc = subprocess.run(argv, cwd=root, env=env, capture_output=True, text=True, check=False)
+    try:
+        proc = subprocess.run(
+            argv,
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            preexec_fn=child_preexec,  # the run dies with `trellis iam verify`
+            timeout=timeout_s,
+        )
+        ok, output = proc.returncode == 0, proc.stdout + proc.stderr
+    except subprocess.TimeoutExpired as exc:
+        # A test that hangs without a permission (a thread that never ends) must not
+        # hang verification: the run counts as failed, its unfinished tests prove nothing.
+        ok, output = False, f"pytest did not finish within {timeout_s} s: {exc}"
     return _Run(
-        ok=proc.returncode == 0,
-        output=proc.stdout + proc.stderr,
+        ok=ok,
+        output=output,
         decisions=_read_jsonl(decisions),
         users={str(u["user"]): (str(u["service"]), str(u["test"])) for u in _read_jsonl(users)},
         durations=_junit_durations(junit),
@@ -282,7 +299,16 @@ def verify(
                 encoding="utf-8",
             )
             progress(f"withholding {len(assigned)} action(s), one per test")
-            run = _pytest(root, list(assigned), deny=None, workdir=workdir, label=label, plan=plan)
+            budget = sum(int(3 * base.durations.get(_junit_key(t), 10.0)) + 10 for t in assigned)
+            run = _pytest(
+                root,
+                list(assigned),
+                deny=None,
+                workdir=workdir,
+                label=label,
+                plan=plan,
+                timeout_s=budget + 120,
+            )
             runs += 1
             for test, r in assigned.items():
                 denied = any(
