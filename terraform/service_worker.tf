@@ -32,7 +32,6 @@ data "aws_iam_policy_document" "worker" {
       "dynamodb:DescribeTable",
       "dynamodb:GetItem",
       "dynamodb:PutItem",
-      "dynamodb:Query",
       "dynamodb:UpdateItem",
     ]
     resources = [
@@ -48,7 +47,6 @@ data "aws_iam_policy_document" "worker" {
       "dynamodb:DescribeTable",
       "dynamodb:GetItem",
       "dynamodb:PutItem",
-      "dynamodb:Query",
       "dynamodb:UpdateItem",
     ]
     resources = [

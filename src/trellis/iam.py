@@ -33,6 +33,8 @@ ACTIONS: Final[dict[ResourceKind, dict[str, tuple[str, ...]]]] = {
     # records go through conditional TransactWriteItems puts) or ConditionCheckItem.
     "table": {
         "read": ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:DescribeTable"),
+        # Key lookups only, for a service that never queries (the example worker).
+        "get": ("dynamodb:GetItem", "dynamodb:DescribeTable"),
         "write": (
             "dynamodb:PutItem",
             "dynamodb:UpdateItem",

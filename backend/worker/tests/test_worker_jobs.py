@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import uuid
@@ -265,3 +266,56 @@ def test_ready_checks_the_queue_tables_and_bucket_the_worker_uses(
         "files_table",
         "uploads_bucket",
     }
+
+
+def test_an_uploaded_object_marks_its_pending_file_ready_with_size_and_checksum(
+    worker_stack: WorkerStack,
+) -> None:
+    # What the api recorded and the client uploaded (set up as admin); the worker reads
+    # the object (s3:GetObject) and the file record, and marks it ready.
+    bucket, table = (
+        worker_stack.settings.uploads_bucket_name,
+        worker_stack.settings.files_table_name,
+    )
+    worker_stack.service.admin("s3").put_object(
+        Bucket=bucket, Key="uploads/f1", Body=b"hello", ContentType="text/plain"
+    )
+    worker_stack.service.admin("dynamodb").put_item(
+        TableName=table,
+        Item={
+            "file_id": {"S": "f1"},
+            "status": {"S": "pending"},
+            "content_type": {"S": "text/plain"},
+            "max_bytes": {"N": "100"},
+        },
+    )
+    event = {
+        "Records": [
+            {
+                "eventSource": "aws:s3",
+                "eventName": "ObjectCreated:Post",
+                "s3": {"bucket": {"name": bucket}, "object": {"key": "uploads/f1", "size": 5}},
+            }
+        ]
+    }
+    worker_stack.sqs().send_message(QueueUrl=worker_stack.queue_url, MessageBody=json.dumps(event))
+
+    assert drain(worker_stack) == {"received": 1, "succeeded": 1, "failed": 0}
+    item = worker_stack.service.admin("dynamodb").get_item(
+        TableName=table, Key={"file_id": {"S": "f1"}}
+    )["Item"]
+    assert item["status"]["S"] == "ready"
+    assert item["size"]["N"] == "5"
+    assert item["checksum"]["S"] == "sha256:" + hashlib.sha256(b"hello").hexdigest()
+
+
+def test_a_job_whose_message_cannot_be_sent_leaves_no_record(worker_stack: WorkerStack) -> None:
+    worker_stack.sqs().delete_queue(QueueUrl=worker_stack.queue_url)  # as if SQS lost it
+
+    resp = worker_stack.http.post("/jobs", json={"type": "process_data", "payload": {}})
+
+    assert resp.status_code == 503
+    records = worker_stack.service.admin("dynamodb").scan(
+        TableName=worker_stack.settings.job_records_table_name
+    )["Items"]
+    assert records == []  # the record written before the send was deleted again

@@ -223,6 +223,12 @@ def _resource_from_params(response: Any, prefix: str) -> str:
 
     if prefix == "sns":
         return param("TopicArn") or "*"
+    if prefix == "sqs":
+        # moto resolves only existing queues; IAM checks the ARN the URL names
+        # (a deleted queue is then QueueDoesNotExist, as on AWS, not AccessDenied).
+        url = param("QueueUrl")
+        if url:
+            return f"arn:aws:sqs:{response.region}:{response.current_account}:{url.rstrip('/').rsplit('/', 1)[-1]}"
     if prefix == "ssm":
         name = param("Name")
         if name:
