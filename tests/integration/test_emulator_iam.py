@@ -72,17 +72,10 @@ def test_dynamodb_is_scoped_to_tables_and_transactions_to_each_item(
         ExpressionAttributeNames={"#o": "owner"},
         ExpressionAttributeValues={":o": {"S": "o"}},
     )
-    ddb.batch_write_item(RequestItems={items: [{"PutRequest": {"Item": {"item_id": {"S": "2"}}}}]})
     ddb.transact_write_items(
         TransactItems=[
             {"Put": {"TableName": items, "Item": {"item_id": {"S": "3"}}}},
-            {
-                "ConditionCheck": {
-                    "TableName": items,
-                    "Key": {"item_id": {"S": "x"}},
-                    "ConditionExpression": "attribute_not_exists(item_id)",
-                }
-            },
+            {"Delete": {"TableName": items, "Key": {"item_id": {"S": "x"}}}},
         ]
     )
     error = denied(
@@ -110,6 +103,16 @@ def test_dynamodb_is_scoped_to_tables_and_transactions_to_each_item(
         in (error["Message"])
     )
     assert "Scan" in denied(lambda: ddb.scan(TableName=items))["Message"]  # no level grants Scan
+    # Nor BatchWriteItem; a batch is checked on each table it names.
+    error = denied(
+        lambda: ddb.batch_write_item(
+            RequestItems={items: [{"PutRequest": {"Item": {"item_id": {"S": "2"}}}}]}
+        )
+    )
+    assert (
+        f"dynamodb:BatchWriteItem on resource: arn:aws:dynamodb:us-east-1:123456789012:table/{items}"
+        in (error["Message"])
+    )
     assert (
         not app.admin("dynamodb").get_item(TableName=items, Key={"item_id": {"S": "4"}}).get("Item")
     )
