@@ -272,9 +272,6 @@ data "aws_iam_policy_document" "boundary" {
   statement {
     sid = "DataTables"
     actions = [
-      "dynamodb:BatchGetItem",
-      "dynamodb:BatchWriteItem",
-      "dynamodb:ConditionCheckItem",
       "dynamodb:DeleteItem",
       "dynamodb:DescribeTable",
       "dynamodb:GetItem",
@@ -289,14 +286,8 @@ data "aws_iam_policy_document" "boundary" {
   }
 
   statement {
-    sid = "DataBuckets"
-    actions = [
-      "s3:AbortMultipartUpload",
-      "s3:DeleteObject",
-      "s3:GetObject",
-      "s3:ListBucket",
-      "s3:PutObject",
-    ]
+    sid       = "DataBuckets"
+    actions   = ["s3:DeleteObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject"]
     resources = ["arn:${local.partition}:s3:::acme-*", "arn:${local.partition}:s3:::acme-*/*"]
   }
 

@@ -6,9 +6,6 @@ data "aws_iam_policy_document" "api" {
   statement {
     sid = "UsersTable"
     actions = [
-      "dynamodb:BatchGetItem",
-      "dynamodb:BatchWriteItem",
-      "dynamodb:ConditionCheckItem",
       "dynamodb:DeleteItem",
       "dynamodb:DescribeTable",
       "dynamodb:GetItem",
@@ -25,9 +22,6 @@ data "aws_iam_policy_document" "api" {
   statement {
     sid = "FilesTable"
     actions = [
-      "dynamodb:BatchGetItem",
-      "dynamodb:BatchWriteItem",
-      "dynamodb:ConditionCheckItem",
       "dynamodb:DeleteItem",
       "dynamodb:DescribeTable",
       "dynamodb:GetItem",
@@ -49,16 +43,8 @@ data "aws_iam_policy_document" "api" {
 
   statement {
     sid       = "UploadsBucketObjects"
-    actions   = ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
+    actions   = ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
     resources = ["arn:${local.partition}:s3:::acme-${var.environment}-uploads/*"]
-  }
-
-  statement {
-    sid     = "JobsQueue"
-    actions = ["sqs:GetQueueAttributes", "sqs:SendMessage"]
-    resources = [
-      "arn:${local.partition}:sqs:${local.region}:${local.account_id}:acme-${var.environment}-jobs",
-    ]
   }
 }
 
@@ -71,7 +57,6 @@ module "api_service" {
   timeout_seconds = 15
   environment_variables = {
     FILES_TABLE_NAME    = module.files_table.name
-    JOBS_QUEUE_URL      = module.jobs_queue.url
     LOG_LEVEL           = "INFO"
     OTEL_SERVICE_NAME   = "acme-${var.environment}-api"
     TRELLIS_ENV         = var.environment

@@ -28,14 +28,10 @@ data "aws_iam_policy_document" "worker" {
   statement {
     sid = "JobRecordsTable"
     actions = [
-      "dynamodb:BatchGetItem",
-      "dynamodb:BatchWriteItem",
-      "dynamodb:ConditionCheckItem",
       "dynamodb:DeleteItem",
       "dynamodb:DescribeTable",
       "dynamodb:GetItem",
       "dynamodb:PutItem",
-      "dynamodb:Query",
       "dynamodb:UpdateItem",
     ]
     resources = [
@@ -47,14 +43,10 @@ data "aws_iam_policy_document" "worker" {
   statement {
     sid = "FilesTable"
     actions = [
-      "dynamodb:BatchGetItem",
-      "dynamodb:BatchWriteItem",
-      "dynamodb:ConditionCheckItem",
       "dynamodb:DeleteItem",
       "dynamodb:DescribeTable",
       "dynamodb:GetItem",
       "dynamodb:PutItem",
-      "dynamodb:Query",
       "dynamodb:UpdateItem",
     ]
     resources = [

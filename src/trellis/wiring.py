@@ -46,6 +46,14 @@ def service_environment(
         if consumed:
             variables["TRELLIS_CONSUMES"] = ",".join(consumed)
     variables.update(spec.env)
+    # `write` grants no read-only call on a bucket, so readiness must not probe it.
+    write_only = [
+        resource
+        for resource, levels in manifest.uses(service)
+        if manifest.kind_of(resource) == "bucket" and set(levels) == {"write"}
+    ]
+    if write_only:
+        variables["TRELLIS_WRITE_ONLY_BUCKETS"] = ",".join(write_only)
     for resource, _levels in manifest.uses(service):
         kind = manifest.kind_of(resource)
         assert kind is not None

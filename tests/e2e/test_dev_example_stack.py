@@ -33,7 +33,6 @@ def test_example_stack_serves_health_routes_jobs_and_stops_cleanly(root: Path) -
                 "users_table",
                 "files_table",
                 "uploads_bucket",
-                "jobs_queue",
             }
 
             unknown = http.get("/nowhere")

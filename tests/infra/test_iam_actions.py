@@ -76,3 +76,47 @@ def test_the_checker_catches_an_invented_action() -> None:
         "s3:ListObjectsV2",
     ]
     assert unknown_actions(["dynamodb:Frobnicate*"]) == ["dynamodb:Frobnicate*"]
+
+
+def test_every_action_of_every_access_level_exists() -> None:
+    from trellis.iam import ACTIONS, DLQ_ACTIONS
+
+    actions = [a for levels in ACTIONS.values() for acts in levels.values() for a in acts]
+    assert unknown_actions([*actions, *DLQ_ACTIONS]) == []
+
+
+def test_every_action_the_operation_map_names_exists() -> None:
+    from trellis.iam_operations import (
+        OPERATION_ACTIONS,
+        RUNTIME_OPERATIONS,
+        TRANSACT_ITEM_ACTIONS,
+        actions_for_operation,
+    )
+
+    mapped = [a for ops in OPERATION_ACTIONS.values() for acts in ops.values() for a in acts]
+    runtime = [
+        a
+        for prefix, operations in RUNTIME_OPERATIONS.items()
+        for operation in operations
+        for a in actions_for_operation(prefix, operation)
+    ]
+    assert mapped and runtime
+    assert unknown_actions([*mapped, *runtime, *TRANSACT_ITEM_ACTIONS.values()]) == []
+
+
+def test_the_map_covers_the_operations_whose_action_differs() -> None:
+    from trellis.iam_operations import actions_for_operation
+
+    assert actions_for_operation("sqs", "SendMessageBatch") == ("sqs:SendMessage",)
+    assert actions_for_operation("sqs", "DeleteMessageBatch") == ("sqs:DeleteMessage",)
+    assert actions_for_operation("s3", "ListObjectsV2") == ("s3:ListBucket",)
+    assert actions_for_operation("s3", "HeadObject") == ("s3:GetObject",)
+    assert actions_for_operation("s3", "HeadBucket") == ("s3:ListBucket",)
+    # Without the map these would be invented actions the IAM database rejects.
+    assert unknown_actions(
+        ["sqs:SendMessageBatch", "s3:HeadBucket", "dynamodb:TransactWriteItems"]
+    ) == [
+        "sqs:SendMessageBatch",
+        "s3:HeadBucket",
+        "dynamodb:TransactWriteItems",
+    ]

@@ -84,8 +84,9 @@ def test_env_vars_are_the_ones_the_local_stack_gives(example_manifest: Manifest)
             example_manifest, service, "dev", AwsAddresses(example_manifest, "dev")
         )
         assert deployed.keys() == local.keys()
-        assert deployed["JOBS_QUEUE_URL"] == "${module.jobs_queue.url}"
         assert "AWS_REGION" not in deployed  # Lambda reserves it
+    worker = service_environment(example_manifest, "worker", "dev", TerraformAddresses())
+    assert worker["JOBS_QUEUE_URL"] == "${module.jobs_queue.url}"
 
 
 def test_manifest_strings_cannot_inject_terraform_expressions(

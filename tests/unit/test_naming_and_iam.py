@@ -162,3 +162,12 @@ def test_a_consumer_may_send_to_its_queues_dlq_and_nothing_else_there() -> None:
     )
     api = {s.sid for s in service_statements(MANIFEST, "api", "dev", ARNS)}
     assert "JobsQueueDeadLetter" not in api  # a sender gets nothing on the DLQ
+
+
+def test_a_write_only_bucket_is_named_so_readiness_skips_it() -> None:
+    from trellis.infra.addresses import AwsAddresses as _Aws
+
+    api = service_environment(MANIFEST, "api", "dev", _Aws(MANIFEST, "dev", "111122223333"))
+    worker = service_environment(MANIFEST, "worker", "dev", _Aws(MANIFEST, "dev", "111122223333"))
+    assert api["TRELLIS_WRITE_ONLY_BUCKETS"] == "uploads"  # api: uploads = "write"
+    assert "TRELLIS_WRITE_ONLY_BUCKETS" not in worker  # worker: uploads = "readwrite"

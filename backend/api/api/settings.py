@@ -12,7 +12,6 @@ class Settings(ServiceSettings):
     users_table_name: str
     files_table_name: str
     uploads_bucket_name: str
-    jobs_queue_url: str
 
 
 class UploadPolicy(BaseSettings):

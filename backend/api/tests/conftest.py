@@ -25,7 +25,6 @@ def make_settings(**overrides: Any) -> Settings:
         "users_table_name": "acme-dev-users",
         "files_table_name": "acme-dev-files",
         "uploads_bucket_name": "acme-dev-uploads",
-        "jobs_queue_url": "http://127.0.0.1:1/123456789012/acme-dev-jobs",
     }
     values.update(overrides)
     return Settings(**values)

@@ -14,7 +14,6 @@ ENV = {
     "USERS_TABLE_NAME": "acme-dev-users",
     "FILES_TABLE_NAME": "acme-dev-files",
     "UPLOADS_BUCKET_NAME": "acme-dev-uploads",
-    "JOBS_QUEUE_URL": "http://127.0.0.1:1/123456789012/acme-dev-jobs",
     "AWS_ENDPOINT_URL": "http://127.0.0.1:1",
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+from backend.api.tests.conftest import Stack
 from fastapi.testclient import TestClient
 
 from api.app import build_app
@@ -16,7 +18,6 @@ def settings() -> Settings:
         users_table_name="acme-dev-users",
         files_table_name="acme-dev-files",
         uploads_bucket_name="acme-dev-uploads",
-        jobs_queue_url="http://127.0.0.1:1/123456789012/acme-dev-jobs",
     )
 
 
@@ -37,3 +38,12 @@ def test_ready_is_503_with_retry_after_when_aws_is_unreachable() -> None:
     assert resp.status_code == 503
     assert resp.headers["retry-after"]
     assert resp.json()["error"]["code"] == "dependency_unavailable"
+
+
+@pytest.mark.integration
+def test_ready_checks_every_table_and_bucket_the_api_uses(stack: Stack) -> None:
+    # Under the api's own key: DescribeTable and HeadBucket (s3:ListBucket) must be allowed.
+    with TestClient(build_app(stack.settings, stack.clients)) as client:
+        resp = client.get("/ready")
+    assert resp.status_code == 200, resp.text
+    assert set(resp.json()["checks"]) == {"users_table", "files_table", "uploads_bucket"}

@@ -80,7 +80,7 @@ environments = ["dev"]
 [services.worker]
 runtime = "ecs-express"
 route = "/worker"
-uses = {{ jobs = ["consume", "send"], job_records = "readwrite", files = "readwrite", uploads = "read" }}
+uses = {{ jobs = ["consume", "send"], job_records = ["get", "write"], files = ["get", "write"], uploads = "read" }}
 
 [queues.jobs]
 visibility_timeout_s = 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import uuid
@@ -190,18 +191,24 @@ def test_the_container_consumer_stops_gracefully_and_loses_nothing(
     ]
     consumer: QueueConsumer = worker_stack.app.state.jobs.consumer(concurrency=4)
     stop = threading.Event()
-    thread = threading.Thread(target=consumer.run, args=(stop,), kwargs={"grace_s": 10})
+    # Daemon threads, stopped in `finally`: a failing test must not hang the run.
+    thread = threading.Thread(
+        target=consumer.run, args=(stop,), kwargs={"grace_s": 10}, daemon=True
+    )
     thread.start()
-    wait_until(lambda: consumer.stats.succeeded >= 5, timeout_s=20, what="some jobs to finish")
-    stop.set()  # SIGTERM: stop receiving, finish in-flight, release the rest
-    thread.join(20)
+    try:
+        wait_until(lambda: consumer.stats.succeeded >= 5, timeout_s=20, what="some jobs to finish")
+    finally:
+        stop.set()  # SIGTERM: stop receiving, finish in-flight, release the rest
+        thread.join(20)
     assert not thread.is_alive()
     done_first = consumer.stats.succeeded
     assert consumer.stats.failed == 0
+    assert consumer.stats.aws_errors == 0
 
     restarted = worker_stack.app.state.jobs.consumer(concurrency=4)
     stop2 = threading.Event()
-    thread2 = threading.Thread(target=restarted.run, args=(stop2,))
+    thread2 = threading.Thread(target=restarted.run, args=(stop2,), daemon=True)
     thread2.start()
     try:
         wait_until(
@@ -219,3 +226,96 @@ def test_the_container_consumer_stops_gracefully_and_loses_nothing(
     # SQS calls per job stay low: batched receives and deletes
     calls = consumer.stats.sqs_calls + restarted.stats.sqs_calls
     print(f"consumer SQS calls: {calls} for 30 jobs")
+
+
+def test_a_job_outliving_the_visibility_timeout_is_not_delivered_again_while_it_runs(
+    worker_stack: WorkerStack,
+) -> None:
+    # The queue hides a message for 1 s; this job takes 2.5 s. The consumer keeps
+    # extending the message's visibility (sqs:ChangeMessageVisibility) while it runs.
+    resp = worker_stack.http.post(
+        "/jobs", json={"type": "process_data", "payload": {"sleep_ms": 2500}}
+    )
+    job_id = resp.json()["job_id"]
+    consumer: QueueConsumer = worker_stack.app.state.jobs.consumer(concurrency=2)
+    stop = threading.Event()
+    thread = threading.Thread(target=consumer.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        wait_until(
+            lambda: worker_stack.http.get(f"/jobs/{job_id}").json()["status"] == "succeeded",
+            timeout_s=20,
+            what="the long job to succeed",
+        )
+    finally:
+        stop.set()
+        thread.join(20)
+    assert consumer.stats.received == 1
+    assert consumer.stats.aws_errors == 0
+    assert worker_stack.http.get(f"/jobs/{job_id}").json()["attempts"] == 1
+
+
+def test_ready_checks_the_queue_tables_and_bucket_the_worker_uses(
+    worker_stack: WorkerStack,
+) -> None:
+    resp = worker_stack.http.get("/ready")
+    assert resp.status_code == 200, resp.text
+    assert set(resp.json()["checks"]) == {
+        "jobs_queue",
+        "job_records_table",
+        "files_table",
+        "uploads_bucket",
+    }
+
+
+def test_an_uploaded_object_marks_its_pending_file_ready_with_size_and_checksum(
+    worker_stack: WorkerStack,
+) -> None:
+    # What the api recorded and the client uploaded (set up as admin); the worker reads
+    # the object (s3:GetObject) and the file record, and marks it ready.
+    bucket, table = (
+        worker_stack.settings.uploads_bucket_name,
+        worker_stack.settings.files_table_name,
+    )
+    worker_stack.service.admin("s3").put_object(
+        Bucket=bucket, Key="uploads/f1", Body=b"hello", ContentType="text/plain"
+    )
+    worker_stack.service.admin("dynamodb").put_item(
+        TableName=table,
+        Item={
+            "file_id": {"S": "f1"},
+            "status": {"S": "pending"},
+            "content_type": {"S": "text/plain"},
+            "max_bytes": {"N": "100"},
+        },
+    )
+    event = {
+        "Records": [
+            {
+                "eventSource": "aws:s3",
+                "eventName": "ObjectCreated:Post",
+                "s3": {"bucket": {"name": bucket}, "object": {"key": "uploads/f1", "size": 5}},
+            }
+        ]
+    }
+    worker_stack.sqs().send_message(QueueUrl=worker_stack.queue_url, MessageBody=json.dumps(event))
+
+    assert drain(worker_stack) == {"received": 1, "succeeded": 1, "failed": 0}
+    item = worker_stack.service.admin("dynamodb").get_item(
+        TableName=table, Key={"file_id": {"S": "f1"}}
+    )["Item"]
+    assert item["status"]["S"] == "ready"
+    assert item["size"]["N"] == "5"
+    assert item["checksum"]["S"] == "sha256:" + hashlib.sha256(b"hello").hexdigest()
+
+
+def test_a_job_whose_message_cannot_be_sent_leaves_no_record(worker_stack: WorkerStack) -> None:
+    worker_stack.sqs().delete_queue(QueueUrl=worker_stack.queue_url)  # as if SQS lost it
+
+    resp = worker_stack.http.post("/jobs", json={"type": "process_data", "payload": {}})
+
+    assert resp.status_code == 503
+    records = worker_stack.service.admin("dynamodb").scan(
+        TableName=worker_stack.settings.job_records_table_name
+    )["Items"]
+    assert records == []  # the record written before the send was deleted again

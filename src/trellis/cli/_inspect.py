@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+from pathlib import Path
 
-from trellis.cli._common import environment, service
+from trellis.cli._common import UsageError, environment, service
 from trellis.manifest import Manifest
 
 
@@ -30,6 +32,28 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     show.add_argument("--account-id", default="123456789012")
     show.set_defaults(run=_iam_show)
+
+    verify = iam_sub.add_parser(
+        "verify",
+        help="prove each granted action is needed: run the services' tests under their "
+        "policies, then withhold each action in turn",
+    )
+    verify.add_argument(
+        "--env", dest="environment", help="environment (default: the manifest's first)"
+    )
+    verify.add_argument(
+        "--service",
+        action="append",
+        dest="services",
+        help="verify only this service (repeatable; default: all)",
+    )
+    verify.add_argument(
+        "--tests",
+        action="append",
+        type=Path,
+        help="test path to run (repeatable; default: every service's <path>/tests)",
+    )
+    verify.set_defaults(run=_iam_verify)
 
 
 def _validate(args: argparse.Namespace, manifest: Manifest) -> int:
@@ -63,3 +87,41 @@ def _iam_show(args: argparse.Namespace, manifest: Manifest) -> int:
         json.dumps(service_policy(manifest, service(manifest, args.service), env, arns), indent=2)
     )
     return 0
+
+
+def _iam_verify(args: argparse.Namespace, manifest: Manifest) -> int:
+    from trellis.local.verify import default_test_paths, verify
+
+    env = environment(manifest, args.environment)
+    for name in args.services or []:
+        service(manifest, name)
+    root = Path(args.manifest).resolve().parent
+    tests = [p if p.is_absolute() else (Path.cwd() / p) for p in args.tests or []]
+    for path in tests:
+        if not path.exists():
+            raise UsageError(f"--tests {path}: no such file or directory")
+    if not tests and not default_test_paths(manifest, root):
+        raise UsageError("no <service path>/tests directory found; pass --tests")
+
+    def progress(line: str) -> None:
+        print(f"trellis iam verify: {line}", file=sys.stderr, flush=True)
+
+    report = verify(
+        manifest, root, env, tests=tests or None, services=args.services, progress=progress
+    )
+    if not report.baseline_ok:
+        print(report.baseline_output[-4000:])
+        print(
+            "the tests fail under the services' policies (see above): a permission is "
+            "missing from the manifest, or a test is broken"
+        )
+        return 1
+    print(report.table())
+    for svc, action, test in dict.fromkeys(report.denied_in_baseline):
+        print(f"note: {svc} was denied {action} in {test} (the test passed anyway)")
+    proven = sum(1 for r in report.results if r.needed_by)
+    print(
+        f"\n{proven} of {len(report.results)} granted actions needed by a test "
+        f"({report.pytest_runs} pytest runs, {report.seconds:.1f} s)"
+    )
+    return 0 if report.ok else 1

@@ -29,6 +29,8 @@ import threading
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from werkzeug.exceptions import HTTPException
+
 from trellis.iam_operations import TRANSACT_ITEM_ACTIONS, actions_for_operation
 
 #: The administrative user of the emulator; its key is the well-known local one.
@@ -120,16 +122,25 @@ def _authorize(response: Any, iam_request_cls: type, resource: str, log: _Log) -
     else:
         parsed = urlparse(response.uri)
         path = response.raw_path + (f"?{parsed.query}" if parsed.query else "")
-        request = iam_request_cls(
-            account_id=response.current_account,
-            method=response.method,
-            path=path,
-            data=response.data,
-            body=response.raw_body,
-            headers=headers,
-            action=operation,
-        )
-        request.check_signature()
+        try:
+            request = iam_request_cls(
+                account_id=response.current_account,
+                method=response.method,
+                path=path,
+                data=response.data,
+                body=response.raw_body,
+                headers=headers,
+                action=operation,
+            )
+            request.check_signature()
+        except HTTPException as exc:
+            # moto renders these as XML; a JSON API's client could not read the code.
+            scope = headers.get("Authorization", "").split("Credential=", 1)[-1].split("/")
+            if len(scope) > 3 and scope[3] in _JSON_SERVICES and hasattr(exc, "error_type"):
+                from moto.core.exceptions import JsonRESTError
+
+                raise JsonRESTError(exc.error_type, getattr(exc, "message", "")) from None
+            raise
         access_key = request._access_key
         user_arn = access_key.arn
         prefix = request._service
@@ -164,9 +175,17 @@ def required(response: Any, prefix: str, operation: str, resource: str) -> list[
         # moto already names S3 requests by their IAM action (GetObject for HEAD, PutObject
         # for multipart parts); the map covers the operation names that differ.
         return [(a, resource) for a in actions_for_operation(prefix, operation)]
+    if prefix == "ssm" and operation == "GetParameters":
+        names = _json_body(response).get("Names") or []
+        return [("ssm:GetParameters", _parameter_arn(response, str(n))) for n in names]
     if resource == "*":
         resource = _resource_from_params(response, prefix)
     return [(a, resource) for a in actions_for_operation(prefix, operation)]
+
+
+def _parameter_arn(response: Any, name: str) -> str:
+    path = name if name.startswith("/") else f"/{name}"
+    return f"arn:aws:ssm:{response.region}:{response.current_account}:parameter{path}"
 
 
 def _dynamodb(response: Any, operation: str) -> list[tuple[str, str]]:
@@ -202,13 +221,18 @@ def _resource_from_params(response: Any, prefix: str) -> str:
         found = _json_body(response).get(name)
         return str(found) if isinstance(found, str) else None
 
-    region, account = response.region, response.current_account
     if prefix == "sns":
         return param("TopicArn") or "*"
+    if prefix == "sqs":
+        # moto resolves only existing queues; IAM checks the ARN the URL names
+        # (a deleted queue is then QueueDoesNotExist, as on AWS, not AccessDenied).
+        url = param("QueueUrl")
+        if url:
+            return f"arn:aws:sqs:{response.region}:{response.current_account}:{url.rstrip('/').rsplit('/', 1)[-1]}"
     if prefix == "ssm":
         name = param("Name")
         if name:
-            return f"arn:aws:ssm:{region}:{account}:parameter{name if name.startswith('/') else '/' + name}"
+            return _parameter_arn(response, name)
     if prefix == "secretsmanager":
         secret = param("SecretId")
         if secret and secret.startswith("arn:"):

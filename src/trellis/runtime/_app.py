@@ -472,13 +472,20 @@ def default_readiness_checks(
     ``users_table_name`` → check ``users_table`` (``DescribeTable``);
     ``jobs_queue_url`` → ``jobs_queue`` (``GetQueueAttributes``); buckets use
     ``HeadBucket``, topics ``GetTopicAttributes``, secrets ``DescribeSecret``
-    and parameters ``GetParameter``. Unset optional fields are skipped.
+    and parameters ``GetParameter``. Unset optional fields are skipped, and so
+    are buckets the service may only write (``TRELLIS_WRITE_ONLY_BUCKETS``): its
+    role allows no read-only call on them, so a probe could only fail.
     """
+    write_only = {
+        f"{name.strip().replace('-', '_')}_bucket_name"
+        for name in settings.trellis_write_only_buckets.split(",")
+        if name.strip()
+    }
     checks: list[ReadinessCheck] = []
     for field in type(settings).model_fields:
         suffix = next((s for s in _PROBED_SUFFIXES if field.endswith(s)), None)
         value = getattr(settings, field, None)
-        if suffix is None or not isinstance(value, str) or not value:
+        if suffix is None or not isinstance(value, str) or not value or field in write_only:
             continue
         checks.append(ReadinessCheck(field.rsplit("_", 1)[0], _probe(suffix, clients, value)))
     return checks

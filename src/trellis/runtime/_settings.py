@@ -45,6 +45,10 @@ class ServiceSettings(BaseSettings):
     trellis_env: str
     trellis_service: str
     trellis_route: str | None = None
+    #: Buckets (manifest names, comma-separated) the service may only write: no
+    #: read-only call (``HeadBucket`` needs ``s3:ListBucket``) is allowed on them,
+    #: so ``/ready`` does not probe them. Set from the manifest by ``wiring``.
+    trellis_write_only_buckets: str = ""
     # Lambda sets AWS_REGION itself; AWS_DEFAULT_REGION is what CLIs and
     # containers commonly carry.
     aws_region: str = Field(

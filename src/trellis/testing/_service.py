@@ -9,13 +9,33 @@ from pathlib import Path
 from typing import Any
 
 from trellis.local.emulator import LOCAL_ACCOUNT_ID, Emulator
-from trellis.local.identities import ServiceCredentials, create_service_identity
+from trellis.local.identities import ServiceCredentials, create_service_identity, denied_actions
 from trellis.local.provision import LocalAddresses, provision
 from trellis.manifest import Manifest, load_manifest
 from trellis.wiring import service_environment
 
 #: When set, each service identity a test creates is recorded here (``trellis iam verify``).
 USERS_LOG_ENV = "TRELLIS_IAM_USERS"
+#: A JSON file ``{test nodeid: {"deny": "service:prefix:Action,...", "timeout": s}}``: what to
+#: withhold in which test (and how long it may take),
+#: so ``trellis iam verify`` can withhold a different action in each test of one run.
+DENY_BY_TEST_ENV = "TRELLIS_IAM_DENY_BY_TEST"
+
+
+def deny_plan() -> dict[str, dict[str, Any]]:
+    """``{nodeid: {"deny": "service:prefix:Action", "timeout": seconds}}`` from the plan file."""
+    path = os.environ.get(DENY_BY_TEST_ENV)
+    if not path:
+        return {}
+    with open(path, encoding="utf-8") as f:
+        plan: dict[str, dict[str, Any]] = json.load(f)
+    return plan
+
+
+def _deny_spec(test: str | None) -> str | None:
+    if test is None or not os.environ.get(DENY_BY_TEST_ENV):
+        return None
+    return str(deny_plan().get(test, {}).get("deny", ""))
 
 
 def local_aws_variables(
@@ -107,8 +127,14 @@ def build_service_environment(
     addresses = provision(fresh, env_name, emulator.client, account_id=LOCAL_ACCOUNT_ID)
     credentials: ServiceCredentials | None = None
     if iam:
+        spec = _deny_spec(record_as)
         credentials = create_service_identity(
-            emulator.client("iam"), fresh, service, env_name, account_id=LOCAL_ACCOUNT_ID
+            emulator.client("iam"),
+            fresh,
+            service,
+            env_name,
+            account_id=LOCAL_ACCOUNT_ID,
+            deny=None if spec is None else denied_actions(service, spec),
         )
         _record_user(credentials.user, service, record_as)
         key: ServiceCredentials | tuple[str, str] = credentials

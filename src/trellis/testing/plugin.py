@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,11 +16,25 @@ from trellis.manifest import Manifest
 from trellis.testing._service import (
     ServiceEnvironment,
     build_service_environment,
+    deny_plan,
     resolve_manifest,
 )
 
 #: When set, the session emulator appends every non-admin authorisation decision here.
 IAM_LOG_ENV = "TRELLIS_IAM_LOG"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under ``trellis iam verify``, bound each test by its own timeout from the plan.
+
+    A test missing a permission often fails by waiting for something that never
+    happens; its own budget (from its duration in the full run) ends it sooner.
+    """
+    plan = deny_plan()
+    for item in items:
+        timeout = plan.get(item.nodeid, {}).get("timeout")
+        if timeout:
+            item.add_marker(pytest.mark.timeout(timeout))
 
 
 @pytest.fixture(scope="session")
@@ -104,6 +119,11 @@ def trellis_service(
             monkeypatch.delenv(var, raising=False)
         for key, value in built.env.items():
             monkeypatch.setenv(key, value)
+        # boto3's default session keeps the credentials it first read: code under test
+        # calling boto3.client() must see this service's key, not a previous test's.
+        boto3 = sys.modules.get("boto3")
+        if boto3 is not None:
+            monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
         return built
 
     return make

@@ -525,3 +525,22 @@ def test_create_app_uses_process_clients_when_none_are_given(settings: ApiSettin
 
     assert app.state.clients is clients_for(settings)
     assert app.title == "acme-api"
+
+
+def test_buckets_the_service_may_only_write_are_not_probed(
+    settings_factory: Any, fake_session: Any
+) -> None:
+    class Writer(ServiceSettings):
+        drop_box_bucket_name: str
+        media_bucket_name: str
+
+    settings = settings_factory(
+        Writer,
+        drop_box_bucket_name="d",
+        media_bucket_name="m",
+        trellis_write_only_buckets="drop-box",
+    )
+
+    checks = default_readiness_checks(settings, AwsClients(settings, session=fake_session))
+
+    assert [check.name for check in checks] == ["media_bucket"]

@@ -6,6 +6,7 @@ import random
 import threading
 from typing import Any
 
+import pytest
 from botocore.exceptions import EndpointConnectionError
 
 from trellis.runtime import SqsRecord
@@ -141,3 +142,21 @@ def test_a_long_job_keeps_its_message_invisible_and_its_lease_alive() -> None:
     assert extensions == [30]
     assert extended == [("m0", 30)]
     assert queue.deleted == ["r0"]
+
+
+def test_a_budgeted_run_denied_the_queue_fails_within_its_budget_instead_of_retrying() -> None:
+    from botocore.exceptions import ClientError
+
+    from trellis.runtime import AccessDenied
+
+    class DeniedQueue(MemoryQueue):
+        def get_queue_attributes(self, **kw: Any) -> dict[str, Any]:
+            raise ClientError(
+                {"Error": {"Code": "AccessDeniedException", "Message": "no"}},
+                "GetQueueAttributes",
+            )
+
+    queue = DeniedQueue([])
+    c = QueueConsumer(queue, "q", lambda r: None, rng=random.Random(1), max_backoff_s=0.01)
+    with pytest.raises(AccessDenied):
+        c.run(threading.Event(), budget_s=0.05)

@@ -10,7 +10,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
-from trellis.runtime._errors import is_aws_error
+from trellis.runtime._errors import is_aws_error, translate_aws_error
 from trellis.runtime._lambda import SqsRecord
 from trellis.runtime._logging import get_logger
 from trellis.runtime.queues import BATCH_LIMIT
@@ -71,8 +71,8 @@ class QueueConsumer:
         budget_s: float | None = None,
     ) -> ConsumerStats:
         """Consume until ``stop`` is set (or ``max_messages`` handled / ``budget_s`` spent)."""
-        visibility = self.visibility_s or self._queue_visibility(stop)
         deadline = None if budget_s is None else self.clock() + budget_s
+        visibility = self.visibility_s or self._queue_visibility(stop, deadline)
         inflight: dict[str, _InFlight] = {}
         done: list[tuple[str, str]] = []
         failures = 0
@@ -240,6 +240,11 @@ class QueueConsumer:
                 if not is_aws_error(exc):
                     raise
                 self.stats.aws_errors += 1
+                # Logged (an AccessDenied names the missing action): without the extension
+                # a long job is delivered again while it still runs.
+                translate_aws_error(
+                    exc, operation="ChangeMessageVisibilityBatch", resource=self.queue_url
+                )
                 continue
             for entry in batch:
                 entry.extended_at = now
@@ -264,16 +269,22 @@ class QueueConsumer:
                 if not is_aws_error(exc):
                     raise
                 self.stats.aws_errors += 1  # they come back after their visibility timeout anyway
+                translate_aws_error(
+                    exc, operation="ChangeMessageVisibilityBatch", resource=self.queue_url
+                )
 
     def _backoff(self, stop: threading.Event, failures: int, exc: BaseException) -> None:
         """Exponential backoff with jitter, cut short by ``stop``."""
         self.stats.aws_errors += 1
         delay = min(self.max_backoff_s, 0.25 * 2**failures) * self.rng.uniform(0.5, 1.0)
+        if failures == 1:
+            # Says what failed (an AccessDenied names the missing action and resource).
+            translate_aws_error(exc, resource=self.queue_url)
         if failures == 1 or failures % 10 == 0:
             _log.warning("consumer_backoff", error=type(exc).__name__, retry_in_s=round(delay, 2))
         stop.wait(delay)
 
-    def _queue_visibility(self, stop: threading.Event) -> int:
+    def _queue_visibility(self, stop: threading.Event, deadline: float | None) -> int:
         failures = 0
         while True:
             try:
@@ -284,6 +295,12 @@ class QueueConsumer:
             except Exception as exc:
                 if not is_aws_error(exc) or stop.is_set():
                     raise
+                if deadline is not None and self.clock() >= deadline:
+                    # A run with a budget (a drain request) reports the error instead
+                    # of retrying past its budget.
+                    raise translate_aws_error(
+                        exc, operation="GetQueueAttributes", resource=self.queue_url
+                    ) from exc
                 failures += 1
                 self._backoff(stop, failures, exc)
 

@@ -93,7 +93,7 @@ class JobClient:
         return envelope
 
     def submit_many(self, requests: Sequence[JobRequest]) -> list[Submitted]:
-        """Queue many jobs with BatchWriteItem + SendMessageBatch; a result per job, in order."""
+        """Queue many jobs with TransactWriteItems + SendMessageBatch; a result per job, in order."""
         results: dict[int, Submitted] = {}
         ready: list[tuple[int, JobEnvelope]] = []
         for index, request in enumerate(requests):

@@ -21,7 +21,6 @@ from typing import Any
 from trellis.runtime._errors import (
     Conflict,
     NotFound,
-    Throttled,
     aws_errors,
     is_aws_error,
     translate_aws_error,
@@ -96,23 +95,28 @@ class JobStore:
                 ConditionExpression="attribute_not_exists(job_id)",
             )
 
-    def create_many(self, envelopes: list[JobEnvelope], *, max_rounds: int = 5) -> None:
-        """Record fresh jobs with BatchWriteItem (25 per call), retrying ``UnprocessedItems``."""
+    def create_many(self, envelopes: list[JobEnvelope]) -> None:
+        """Record fresh jobs as ``queued``, 25 per ``TransactWriteItems``.
+
+        Each record is a conditional put (``attribute_not_exists``), so a repeated
+        id is a :class:`Conflict` instead of a silent overwrite, and a chunk is
+        recorded whole or not at all. It needs only ``dynamodb:PutItem``, which
+        the ``write`` level grants (``BatchWriteItem`` can carry no condition and
+        would be one more action to grant).
+        """
         for start in range(0, len(envelopes), 25):
-            requests = [
-                {"PutRequest": {"Item": self.new_record(e)}} for e in envelopes[start : start + 25]
+            items = [
+                {
+                    "Put": {
+                        "TableName": self.table,
+                        "Item": self.new_record(e),
+                        "ConditionExpression": "attribute_not_exists(job_id)",
+                    }
+                }
+                for e in envelopes[start : start + 25]
             ]
-            pending: dict[str, Any] = {self.table: requests}
-            for _ in range(max_rounds):
-                with aws_errors("BatchWriteItem", self.table):
-                    pending = (
-                        self.dynamodb.batch_write_item(RequestItems=pending).get("UnprocessedItems")
-                        or {}
-                    )
-                if not pending:
-                    break
-            if pending:
-                raise Throttled("DynamoDB left job records unprocessed; try again")
+            with aws_errors("TransactWriteItems", self.table):
+                self.dynamodb.transact_write_items(TransactItems=items)
 
     def delete(self, job_id: str) -> None:
         with aws_errors("DeleteItem", self.table):

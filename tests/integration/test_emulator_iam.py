@@ -1,0 +1,186 @@
+"""The emulator authorises each request as AWS would: right actions, scoped to resources."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from botocore.exceptions import ClientError
+
+from trellis.manifest import load_manifest_text
+from trellis.testing import ServiceEnvironment
+
+pytestmark = pytest.mark.integration
+
+MANIFEST = load_manifest_text(
+    """
+[project]
+name = "authz"
+region = "us-east-1"
+github_repository = "acme/backend"
+environments = ["dev"]
+
+[services.app]
+runtime = "lambda"
+uses = { items = "readwrite", audit = "read", jobs = "send", media = "readwrite", drop = "write", news = "publish", flags = "read" }
+
+[queues.jobs]
+
+[tables.items]
+hash_key = "item_id"
+indexes = { by_owner = { hash_key = "owner" } }
+
+[tables.audit]
+hash_key = "event_id"
+
+[buckets.media]
+
+[buckets.drop]
+
+[topics.news]
+
+[parameters.flags]
+value = "{}"
+"""
+)
+
+
+@pytest.fixture
+def app(trellis_service: Callable[..., ServiceEnvironment]) -> ServiceEnvironment:
+    return trellis_service("app", manifest=MANIFEST)
+
+
+def denied(call: Callable[[], Any]) -> dict[str, str]:
+    with pytest.raises(ClientError) as excinfo:
+        call()
+    error: dict[str, str] = excinfo.value.response["Error"]
+    return error
+
+
+def test_dynamodb_is_scoped_to_tables_and_transactions_to_each_item(
+    app: ServiceEnvironment,
+) -> None:
+    ddb = app.client("dynamodb")
+    items, audit = app.address("table", "items"), app.address("table", "audit")
+    ddb.put_item(TableName=items, Item={"item_id": {"S": "1"}, "owner": {"S": "o"}})
+    ddb.query(
+        TableName=items,
+        IndexName="by_owner",
+        KeyConditionExpression="#o = :o",
+        ExpressionAttributeNames={"#o": "owner"},
+        ExpressionAttributeValues={":o": {"S": "o"}},
+    )
+    ddb.transact_write_items(
+        TransactItems=[
+            {"Put": {"TableName": items, "Item": {"item_id": {"S": "3"}}}},
+            {"Delete": {"TableName": items, "Key": {"item_id": {"S": "x"}}}},
+        ]
+    )
+    error = denied(
+        lambda: ddb.put_item(TableName=audit, Item={"event_id": {"S": "e"}})
+    )  # audit is `read`
+    assert error["Code"] == "AccessDeniedException"
+    assert error["Message"].startswith(
+        f"User: arn:aws:iam::123456789012:user/{app.project}-dev-app"
+    )
+    assert (
+        f"dynamodb:PutItem on resource: arn:aws:dynamodb:us-east-1:123456789012:table/{audit}"
+        in (error["Message"])
+    )
+    # A transaction needs each item's own action on each item's table.
+    error = denied(
+        lambda: ddb.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": items, "Item": {"item_id": {"S": "4"}}}},
+                {"Delete": {"TableName": audit, "Key": {"event_id": {"S": "e"}}}},
+            ]
+        )
+    )
+    assert (
+        f"dynamodb:DeleteItem on resource: arn:aws:dynamodb:us-east-1:123456789012:table/{audit}"
+        in (error["Message"])
+    )
+    assert "Scan" in denied(lambda: ddb.scan(TableName=items))["Message"]  # no level grants Scan
+    # Nor BatchWriteItem; a batch is checked on each table it names.
+    error = denied(
+        lambda: ddb.batch_write_item(
+            RequestItems={items: [{"PutRequest": {"Item": {"item_id": {"S": "2"}}}}]}
+        )
+    )
+    assert (
+        f"dynamodb:BatchWriteItem on resource: arn:aws:dynamodb:us-east-1:123456789012:table/{items}"
+        in (error["Message"])
+    )
+    assert (
+        not app.admin("dynamodb").get_item(TableName=items, Key={"item_id": {"S": "4"}}).get("Item")
+    )
+
+
+def test_sqs_batches_authorise_as_their_single_message_action(app: ServiceEnvironment) -> None:
+    sqs = app.client("sqs")
+    url = app.address("queue", "jobs")
+    sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": "1", "MessageBody": "x"}])
+    error = denied(lambda: sqs.receive_message(QueueUrl=url))  # `send` does not consume
+    assert error["Code"] == "AccessDeniedException"
+    assert (
+        ":jobs" not in error["Message"]
+        or "sqs:ReceiveMessage on resource: arn:aws:sqs:" in (error["Message"])
+    )
+
+
+def test_s3_reads_need_read_and_presigned_requests_act_as_their_signer(
+    app: ServiceEnvironment,
+) -> None:
+    s3 = app.client("s3")
+    media, drop = app.address("bucket", "media"), app.address("bucket", "drop")
+    s3.put_object(Bucket=media, Key="a.txt", Body=b"hello")
+    s3.head_object(Bucket=media, Key="a.txt")  # HeadObject → s3:GetObject
+    s3.head_bucket(Bucket=media)  # HeadBucket → s3:ListBucket
+    s3.list_objects_v2(Bucket=media)
+    s3.put_object(Bucket=drop, Key="b.txt", Body=b"x")  # `write` may write...
+    error = denied(lambda: s3.get_object(Bucket=drop, Key="b.txt"))  # ...but not read
+    assert error["Code"] == "AccessDenied"
+    assert f"s3:GetObject on resource: arn:aws:s3:::{drop}/b.txt" in error["Message"]
+    assert "s3:ListBucket" in denied(lambda: s3.list_objects_v2(Bucket=drop))["Message"]
+
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": media, "Key": "a.txt"})
+    assert httpx.get(url).content == b"hello"
+    post = s3.generate_presigned_post(media, "b.txt")
+    assert httpx.post(post["url"], data=post["fields"], files={"file": b"up"}).status_code == 204
+    # The drop bucket's objects can't be read even with a URL the app signs.
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": drop, "Key": "b.txt"})
+    assert httpx.get(url).status_code == 403
+    # Nobody's signature, nobody's access.
+    assert httpx.get(f"{app.emulator.endpoint}/{media}/a.txt").status_code == 403
+
+
+def test_topics_and_parameters_are_scoped_to_their_arns(app: ServiceEnvironment) -> None:
+    sns = app.client("sns")
+    sns.publish(TopicArn=app.address("topic", "news"), Message="hi")
+    other = app.admin("sns").create_topic(Name=f"{app.project}-other")["TopicArn"]
+    error = denied(lambda: sns.publish(TopicArn=other, Message="hi"))
+    assert error["Code"] == "AccessDenied"
+    assert f"sns:Publish on resource: {other}" in error["Message"]
+    ssm = app.client("ssm")
+    assert ssm.get_parameter(Name=app.address("parameter", "flags"))["Parameter"]["Value"] == "{}"
+    app.admin("ssm").put_parameter(Name=f"/{app.project}/secret", Value="x", Type="String")
+    assert (
+        "ssm:GetParameter"
+        in denied(lambda: ssm.get_parameter(Name=f"/{app.project}/secret"))["Message"]
+    )
+
+
+def test_a_wrong_secret_key_is_refused(app: ServiceEnvironment) -> None:
+    import boto3
+
+    sqs = boto3.client(
+        "sqs",
+        region_name="us-east-1",
+        endpoint_url=app.emulator.endpoint,
+        aws_access_key_id=app.env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key="wrong",
+    )
+    error = denied(lambda: sqs.get_queue_attributes(QueueUrl=app.address("queue", "jobs")))
+    assert error["Code"] in {"SignatureDoesNotMatch", "InvalidClientTokenId"}

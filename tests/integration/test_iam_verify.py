@@ -1,0 +1,117 @@
+"""`trellis iam verify` on a small stack: a needed action is proven, an unneeded one reported."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from trellis.cli import main as cli
+
+pytestmark = pytest.mark.integration
+
+MANIFEST = """
+[project]
+name = "vfy"
+region = "us-east-1"
+github_repository = "acme/backend"
+environments = ["dev"]
+
+[services.reader]
+runtime = "lambda"
+path = "reader"
+uses = { flags = "read" }
+
+[services.lazy]
+runtime = "lambda"
+path = "lazy"
+uses = { flags = "read" }
+
+[parameters.flags]
+value = "on"
+"""
+
+READER_TESTS = """
+import os
+
+import boto3
+
+
+def NAME():
+    return f"/{os.environ['TRELLIS_PROJECT']}/{os.environ['TRELLIS_ENV']}/flags"
+
+
+def test_reads_one_flag(trellis_service):
+    trellis_service("reader")
+    ssm = boto3.client("ssm")
+    assert ssm.get_parameter(Name=NAME())["Parameter"]["Value"] == "on"
+
+
+def test_reads_flags_in_one_call(trellis_service):
+    trellis_service("reader")
+    ssm = boto3.client("ssm")
+    got = ssm.get_parameters(Names=[NAME()])["Parameters"]
+    assert [p["Value"] for p in got] == ["on"]
+"""
+
+# Granted `read` (GetParameter and GetParameters) but only ever calls GetParameter.
+LAZY_TESTS = """
+import os
+
+import boto3
+
+
+def NAME():
+    return f"/{os.environ['TRELLIS_PROJECT']}/{os.environ['TRELLIS_ENV']}/flags"
+
+
+def test_reads_one_flag(trellis_service):
+    trellis_service("lazy")
+    assert boto3.client("ssm").get_parameter(Name=NAME())["Parameter"]["Value"] == "on"
+"""
+
+
+@pytest.mark.timeout(300)
+def test_verify_proves_needed_actions_and_reports_the_unused_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "trellis.toml").write_text(MANIFEST)
+    for service, text in (("reader", READER_TESTS), ("lazy", LAZY_TESTS)):
+        (tmp_path / service / "tests").mkdir(parents=True)
+        (tmp_path / service / "tests" / f"test_{service}.py").write_text(textwrap.dedent(text))
+
+    status = cli(["--manifest", str(tmp_path / "trellis.toml"), "iam", "verify"])
+
+    out = capsys.readouterr().out
+    rows = {
+        tuple(line.split(None, 2)[:2]): line.split(None, 2)[2]
+        for line in out.splitlines()
+        if line.startswith(("reader ", "lazy "))
+    }
+    assert rows == {
+        ("reader", "ssm:GetParameter"): "reader/tests/test_reader.py::test_reads_one_flag",
+        (
+            "reader",
+            "ssm:GetParameters",
+        ): "reader/tests/test_reader.py::test_reads_flags_in_one_call",
+        ("lazy", "ssm:GetParameter"): "lazy/tests/test_lazy.py::test_reads_one_flag",
+        ("lazy", "ssm:GetParameters"): "UNUSED: no test calls it",
+    }, out
+    assert "3 of 4 granted actions needed by a test" in out
+    assert status == 1
+
+
+def test_verify_fails_when_the_tests_fail_under_the_policies(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "trellis.toml").write_text(MANIFEST.replace('uses = { flags = "read" }', "", 1))
+    (tmp_path / "reader" / "tests").mkdir(parents=True)
+    (tmp_path / "reader" / "tests" / "test_reader.py").write_text(textwrap.dedent(READER_TESTS))
+
+    status = cli(
+        ["--manifest", str(tmp_path / "trellis.toml"), "iam", "verify", "--service", "reader"]
+    )
+
+    assert status == 1
+    assert "the tests fail under the services' policies" in capsys.readouterr().out
