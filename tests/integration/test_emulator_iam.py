@@ -24,7 +24,7 @@ environments = ["dev"]
 
 [services.app]
 runtime = "lambda"
-uses = { items = "readwrite", audit = "read", jobs = "send", media = "readwrite", drop = "write", news = "publish", flags = "read" }
+uses = { items = "readwrite", audit = "read", jobs = "send", media = "readwrite", drop = "write", news = "publish", flags = "read", key = "read" }
 
 [queues.jobs]
 
@@ -43,6 +43,10 @@ hash_key = "event_id"
 
 [parameters.flags]
 value = "{}"
+
+[secrets.key]
+
+[secrets.other]
 """
 )
 
@@ -184,3 +188,21 @@ def test_a_wrong_secret_key_is_refused(app: ServiceEnvironment) -> None:
     )
     error = denied(lambda: sqs.get_queue_attributes(QueueUrl=app.address("queue", "jobs")))
     assert error["Code"] in {"SignatureDoesNotMatch", "InvalidClientTokenId"}
+
+
+def test_secrets_are_scoped_to_the_secrets_arn_with_its_random_suffix(
+    app: ServiceEnvironment,
+) -> None:
+    # The policy names `...:secret:<name>-??????` (AWS appends six random characters).
+    key_arn = app.address("secret", "key")
+    other_arn = app.address("secret", "other")
+    admin = app.admin("secretsmanager")
+    admin.put_secret_value(SecretId=key_arn, SecretString="s3cr3t")
+    admin.put_secret_value(SecretId=other_arn, SecretString="not yours")
+    secrets = app.client("secretsmanager")
+
+    assert secrets.get_secret_value(SecretId=key_arn)["SecretString"] == "s3cr3t"
+    assert secrets.describe_secret(SecretId=key_arn)["ARN"] == key_arn
+    error = denied(lambda: secrets.get_secret_value(SecretId=other_arn))
+    assert error["Code"] == "AccessDeniedException"
+    assert "secretsmanager:GetSecretValue" in error["Message"]

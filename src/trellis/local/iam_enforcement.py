@@ -87,6 +87,33 @@ def install(*, account_id: str, access_key: str, secret_key: str, log_path: str 
         _authorize(self, iam_request_cls, resource, log)
 
     ActionAuthenticatorMixin._authenticate_and_authorize_action = authorize  # type: ignore[method-assign]
+    _match_like_iam()
+
+
+def _match_like_iam() -> None:
+    """Match ``Action``/``Resource`` patterns as IAM does: ``*`` any run, ``?`` one character.
+
+    moto turns only ``*`` into a regex and leaves the rest unescaped, so a
+    secret's ARN pattern ``...:secret:acme-dev-key-??????`` (Secrets Manager
+    appends six random characters) was an invalid regex and every call on a
+    secret failed with a 500; ``.`` in names matched any character.
+    """
+    import re
+
+    from moto.iam.access_control import IAMPolicyStatement
+
+    cache: dict[str, re.Pattern[str]] = {}
+
+    def match(pattern: str, string: str) -> re.Match[str] | None:
+        compiled = cache.get(pattern)
+        if compiled is None:
+            body = "".join(
+                ".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern
+            )
+            compiled = cache[pattern] = re.compile(f"^{body}$", re.DOTALL)
+        return compiled.match(string)
+
+    IAMPolicyStatement._match = staticmethod(match)
 
 
 def _authorize(response: Any, iam_request_cls: type, resource: str, log: _Log) -> None:
