@@ -113,7 +113,7 @@ def _match_like_iam() -> None:
             compiled = cache[pattern] = re.compile(f"^{body}$", re.DOTALL)
         return compiled.match(string)
 
-    IAMPolicyStatement._match = staticmethod(match)
+    IAMPolicyStatement._match = staticmethod(match)  # type: ignore[method-assign]
 
 
 def _authorize(response: Any, iam_request_cls: type, resource: str, log: _Log) -> None:
