@@ -12,6 +12,7 @@ command that sets ``needs_manifest=False`` (``init``, ``new``, ``add``,
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from trellis.cli import _build, _dev, _infra, _inspect, _queue, _scaffold
@@ -53,3 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"trellis: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        # `trellis iam show api | head`: the reader left. Point stdout at /dev/null so
+        # the interpreter's final flush does not raise again, and end quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
