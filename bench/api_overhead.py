@@ -243,7 +243,7 @@ def main() -> None:
         return
 
     sys.path.insert(0, str(ROOT))
-    from backend.api.tests.conftest import stack_manifest
+    from bench._stacks import api_stack_manifest
 
     from trellis.local.emulator import (
         LOCAL_ACCESS_KEY,
@@ -269,7 +269,7 @@ def main() -> None:
         tables = {}
         for project in ("trellis", "bare"):
             addresses = provision(
-                stack_manifest(project), "dev", emulator.client, account_id=LOCAL_ACCOUNT_ID
+                api_stack_manifest(project), "dev", emulator.client, account_id=LOCAL_ACCOUNT_ID
             )
             tables[project] = addresses
         t = tables["trellis"]
@@ -281,7 +281,6 @@ def main() -> None:
             "USERS_TABLE_NAME": t.address("table", "users"),
             "FILES_TABLE_NAME": t.address("table", "files"),
             "UPLOADS_BUCKET_NAME": t.address("bucket", "uploads"),
-            "JOBS_QUEUE_URL": f"{emulator.endpoint}/{LOCAL_ACCOUNT_ID}/trellis-dev-jobs",
         }
         bare_env = {**base_env, "USERS_TABLE_NAME": tables["bare"].address("table", "users")}
         uvicorn_flags = ["--host", "127.0.0.1", "--no-access-log", "--log-level", "warning"]

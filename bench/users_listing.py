@@ -33,7 +33,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from backend.api.tests.conftest import stack_manifest  # noqa: E402
+from bench._stacks import api_stack_manifest  # noqa: E402
 
 from api.users import UsersRepository  # noqa: E402
 from trellis.local.emulator import LOCAL_ACCOUNT_ID, Emulator, free_port  # noqa: E402
@@ -78,7 +78,7 @@ def main() -> None:
     emulator = Emulator(port=free_port()).start()
     try:
         addresses = provision(
-            stack_manifest("bench"), "dev", emulator.client, account_id=LOCAL_ACCOUNT_ID
+            api_stack_manifest("bench"), "dev", emulator.client, account_id=LOCAL_ACCOUNT_ID
         )
         table = addresses.address("table", "users")
         dynamodb = emulator.client("dynamodb", read_timeout_s=120)
