@@ -49,7 +49,11 @@ _CACHE_LIMIT = 2048
 
 
 def apply() -> None:
-    """Patch moto's DynamoDB expression parsing and validation (idempotent)."""
+    """Patch moto's DynamoDB expression handling and SQS receives (idempotent).
+
+    Runs in the emulator process, where DynamoDB requests are serialised (see
+    ``trellis.local.emulator``), so the caches need no lock of their own.
+    """
     # Typed as Any: moto's parsing modules are untyped internals we patch on purpose.
     ast_nodes: Any = importlib.import_module("moto.dynamodb.parsing.ast_nodes")
     expressions: Any = importlib.import_module("moto.dynamodb.parsing.expressions")
