@@ -40,20 +40,26 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# The env vars the api gets in AWS (values don't matter: nothing is called at import).
-ENV = {
-    "TRELLIS_PROJECT": "acme",
-    "TRELLIS_ENV": "dev",
-    "TRELLIS_SERVICE": "api",
-    "USERS_TABLE_NAME": "acme-dev-users",
-    "FILES_TABLE_NAME": "acme-dev-files",
-    "UPLOADS_BUCKET_NAME": "acme-dev-uploads",
-    "JOBS_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/acme-dev-jobs",
-    "AWS_REGION": "us-east-1",
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "LOG_LEVEL": "WARNING",
-}
+
+def api_environment() -> dict[str, str]:
+    """The env vars the api gets in AWS, from the manifest (nothing is called at import)."""
+    from trellis.infra.addresses import AwsAddresses
+    from trellis.manifest import load_manifest
+    from trellis.wiring import service_environment
+
+    manifest = load_manifest(ROOT / "trellis.toml")
+    env = manifest.project.environments[0]
+    addresses = AwsAddresses(manifest, env, "123456789012")
+    return {
+        **service_environment(manifest, "api", env, addresses),
+        "AWS_REGION": manifest.project.region,  # Lambda's runtime sets it
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+ENV = api_environment()
 
 EVENT = """
 EVENT = {"resource": "/{proxy+}", "path": "/health", "httpMethod": "GET",

@@ -6,20 +6,30 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
-ENV = {
-    "TRELLIS_PROJECT": "acme",
-    "TRELLIS_ENV": "dev",
-    "TRELLIS_SERVICE": "api",
-    "USERS_TABLE_NAME": "acme-dev-users",
-    "FILES_TABLE_NAME": "acme-dev-files",
-    "UPLOADS_BUCKET_NAME": "acme-dev-uploads",
-    "AWS_ENDPOINT_URL": "http://127.0.0.1:1",
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "TRELLIS_AWS_CONNECT_TIMEOUT_S": "0.2",
-    "TRELLIS_AWS_MAX_ATTEMPTS": "1",
-}
+from trellis.infra.addresses import AwsAddresses
+from trellis.manifest import load_manifest
+from trellis.wiring import service_environment
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def api_environment() -> dict[str, str]:
+    """The api's env vars as deployed (from the manifest), pointed at a closed local port."""
+    manifest = load_manifest(ROOT / "trellis.toml")
+    env = manifest.project.environments[0]
+    return {
+        **service_environment(manifest, "api", env, AwsAddresses(manifest, env, "123456789012")),
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "TRELLIS_AWS_CONNECT_TIMEOUT_S": "0.2",
+        "TRELLIS_AWS_MAX_ATTEMPTS": "1",
+    }
+
+
+ENV = api_environment()
 
 SCRIPT = """
 import json, sys

@@ -188,23 +188,24 @@ def _read_jsonl(path: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
+def _junit_cases(path: Path) -> list[tuple[str, ET.Element]]:
+    """``module.path::name`` and its ``testcase`` element, for each test pytest reported."""
+    if not path.exists():
+        return []
+    return [
+        (f"{case.get('classname', '')}::{case.get('name', '')}", case)
+        for case in ET.parse(path).iter("testcase")  # noqa: S314 - a file pytest just wrote
+    ]
+
+
 def _junit_durations(path: Path) -> dict[str, float]:
     """``module.path::name`` → seconds, to try the quickest test first."""
-    if not path.exists():
-        return {}
-    out = {}
-    for case in ET.parse(path).iter("testcase"):  # noqa: S314 - a file pytest just wrote
-        key = f"{case.get('classname', '')}::{case.get('name', '')}"
-        out[key] = float(case.get("time") or 0)
-    return out
+    return {key: float(case.get("time") or 0) for key, case in _junit_cases(path)}
 
 
 def _junit_outcomes(path: Path) -> dict[str, str]:
-    if not path.exists():
-        return {}
     out = {}
-    for case in ET.parse(path).iter("testcase"):  # noqa: S314 - a file pytest just wrote
-        key = f"{case.get('classname', '')}::{case.get('name', '')}"
+    for key, case in _junit_cases(path):
         tags = {child.tag for child in case}
         if tags & {"failure", "error"}:
             out[key] = "failed"
