@@ -148,11 +148,77 @@ def calls() -> list[tuple[str, dict[str, Any]]]:
         ]
     }
     out += [("transact_write_items", transaction), ("transact_write_items", transaction)]
+    out += transactions_that_roll_back(s, n, key)
     out += [
         ("get_item", {"TableName": "t1", "Key": key(pk), "ConsistentRead": True})
         for pk in ("new", "other0", "nested", "names", "stats")
     ]
     return out
+
+
+def transactions_that_roll_back(s: Any, n: Any, key: Any) -> list[tuple[str, dict[str, Any]]]:
+    """Cancelled transactions that changed items before failing; the scans show what is left.
+
+    A rollback must restore each item it touched — updated in place, replaced by
+    a Put, created by an Update or a Put (on both tables: with and without a
+    sort key), deleted — and leave the tables' scan order as it was.
+    """
+    # "never" is never written: a check that it exists cancels the transaction.
+    fail = {
+        "ConditionCheck": {
+            "TableName": "t2",
+            "Key": {"id": s("never")},
+            "ConditionExpression": "attribute_exists(id)",
+        }
+    }
+    touch = {
+        "Update": {
+            "TableName": "t1",
+            "Key": key("stats"),
+            "UpdateExpression": "ADD tally :ten SET note = :n",
+            "ExpressionAttributeValues": {":ten": n(10), ":n": s("rolled back")},
+        }
+    }
+    create_t1 = {
+        "Update": {
+            "TableName": "t1",
+            "Key": key("txnew", "b"),
+            "UpdateExpression": "SET v = :v",
+            "ExpressionAttributeValues": {":v": n(1)},
+        }
+    }
+    create_t1_same_hash = {"Put": {"TableName": "t1", "Item": {**key("stats", "zz"), "v": n(2)}}}
+    replace_t2 = {"Put": {"TableName": "t2", "Item": {"id": s("tx"), "v": n(99)}}}
+    create_t2 = {"Put": {"TableName": "t2", "Item": {"id": s("txnew2"), "v": n(3)}}}
+    delete_t2 = {"Delete": {"TableName": "t2", "Key": {"id": s("k")}}}
+    delete_t1 = {"Delete": {"TableName": "t1", "Key": key("names")}}
+    bad_expression = {
+        "Update": {
+            "TableName": "t2",
+            "Key": {"id": s("late")},
+            "UpdateExpression": "SET a = :missing",
+        }
+    }
+    scans = [("scan", {"TableName": "t1"}), ("scan", {"TableName": "t2"})]
+    # Items the transactions change in place, with neighbours after them (scan order).
+    out: list[tuple[str, dict[str, Any]]] = [
+        ("put_item", {"TableName": "t1", "Item": {**key("stats"), "tally": n(1)}}),
+        ("put_item", {"TableName": "t1", "Item": {**key("stats", "b"), "tally": n(2)}}),
+        ("put_item", {"TableName": "t2", "Item": {"id": s("tx"), "v": n(0)}}),
+        ("put_item", {"TableName": "t2", "Item": {"id": s("after"), "v": n(0)}}),
+    ]
+    for items in (
+        [touch, create_t1, create_t1_same_hash, replace_t2, create_t2, fail],  # no delete
+        [touch, create_t2, delete_t2, fail],  # with a delete
+        [delete_t1, touch, fail],  # a delete on the table with a sort key
+        [touch, replace_t2, bad_expression],  # a validation error, after two writes
+        [touch, touch],  # the same item twice
+    ):
+        out.append(("transact_write_items", {"TransactItems": items}))
+        out += scans
+    committing = [touch, create_t2, delete_t2]
+    out.append(("transact_write_items", {"TransactItems": committing}))
+    return out + scans
 
 
 def main() -> None:

@@ -36,3 +36,12 @@ def test_speedups_give_the_same_answers_and_errors_as_moto() -> None:
     assert "Two document paths overlap" in messages
     assert "Cannot update attribute pk" in messages
     assert any("ok" in r for r in plain[:9]), "the claim-style updates succeed"
+    # Transactions were cancelled after writing, and one committed: the rollback was exercised.
+    codes = [r["error"][0] for r in plain if "error" in r]
+    assert codes.count("TransactionCanceledException") >= 3
+    assert "ValidationException" in codes
+    scans = [r["ok"]["Items"] for r in plain if "ok" in r and "Items" in r["ok"]]
+    assert not any(i.get("note") for scan in scans[:-2] for i in scan), (
+        "rolled back writes stay invisible"
+    )
+    assert any(i.get("note") for i in scans[-2]), "the committed transaction is visible"

@@ -15,7 +15,8 @@ What we change, none of which changes a result:
 
 - parsed UpdateExpressions are cached by their text (moto treats the tree it
   gets from the parser as read-only: its validator works on a copy);
-- the validator copies that tree with pickle instead of ``copy.deepcopy``;
+- the validator copies that tree with pickle instead of ``copy.deepcopy`` (a
+  cached tree is pickled once);
 - each visitor computes its node-type table once instead of once per node,
   and remembers per concrete class whether it is a node at all;
 - the three validators that depend only on the expression's text, the
@@ -31,9 +32,18 @@ A receive of 10 from a queue holding n messages cost 30 scans of n; this is
 why moto's SQS slowed down as a queue filled. We read the retention period
 from the queue directly: the same number, without the scans.
 
+DynamoDB transactions: moto deep-copied every table a transaction names, so a
+completion cost more the more jobs the table held; only the named items are
+backed up now (see ``_back_up_transaction_targets_only``).
+
+Dispatch: which backend serves a host name is remembered instead of being
+worked out again, under a global lock, for every request.
+
+(The emulator's HTTP keep-alive lives in ``trellis.local._keep_alive``.)
+
 ``tests/integration/test_emulator_speedups.py`` replays a battery of updates,
-conditions and invalid expressions with and without these changes and
-requires identical responses.
+conditions, invalid expressions and cancelled transactions with and without
+these changes and requires identical responses and table contents.
 """
 
 from __future__ import annotations
@@ -41,6 +51,7 @@ from __future__ import annotations
 import copy
 import importlib
 import pickle
+import types
 from typing import Any
 
 #: Expressions are code, not data: a stack uses a few dozen. The bound keeps a
@@ -49,7 +60,7 @@ _CACHE_LIMIT = 2048
 
 
 def apply() -> None:
-    """Patch moto's DynamoDB expression handling and SQS receives (idempotent).
+    """Patch moto's DynamoDB expressions and transactions, SQS receives and dispatch (idempotent).
 
     Runs in the emulator process, where DynamoDB requests are serialised (see
     ``trellis.local.emulator``), so the caches need no lock of their own.
@@ -65,6 +76,8 @@ def apply() -> None:
     _fast_traversal(ast_nodes.DepthFirstTraverser, ast_nodes.Node)
     _fast_validator(validators)
     _cheap_sqs_retention_check(importlib.import_module("moto.sqs.models"))
+    _cache_backend_lookup(importlib.import_module("moto.moto_server.werkzeug_app"))
+    _back_up_transaction_targets_only(importlib.import_module("moto.dynamodb.models"))
     validators.Validator._trellis_fast = True
 
 
@@ -154,11 +167,17 @@ def _fast_validator(validators: Any) -> None:
         self.item = item
         self.table = table
         self.processors = self.get_ast_processors()
+        source = getattr(expression, "_trellis_source", None)
         try:
-            self.node_to_validate = pickle.loads(pickle.dumps(expression, pickle.HIGHEST_PROTOCOL))  # noqa: S301 - our own tree, in process
+            # A cached tree never changes, so its pickle is taken once.
+            frozen = expression.__dict__.get("_trellis_pickle") if source is not None else None
+            if frozen is None:
+                frozen = pickle.dumps(expression, pickle.HIGHEST_PROTOCOL)
+                if source is not None:
+                    expression._trellis_pickle = frozen
+            self.node_to_validate = pickle.loads(frozen)  # noqa: S301 - our own tree, in process
         except (pickle.PicklingError, TypeError, AttributeError):
             self.node_to_validate = copy.deepcopy(expression)
-        source = getattr(expression, "_trellis_source", None)
         self._trellis_key = None
         if source is not None:
             key = (
@@ -194,3 +213,169 @@ def _cheap_sqs_retention_check(sqs_models: Any) -> None:
     sqs_models.SQSBackend.is_message_valid_based_on_retention_period = (
         is_message_valid_based_on_retention_period
     )
+
+
+def _cache_backend_lookup(werkzeug_app: Any) -> None:
+    """Remember which backend serves a host; moto works it out again for every request.
+
+    The lookup lists moto's package directory and tries a few hundred URL
+    patterns, under the dispatcher's global lock: about 8% of the emulator's
+    CPU under load, and every other request waits on that lock meanwhile. The
+    answer depends only on the host name, and moto's modules and patterns do
+    not change while it runs.
+    """
+    dispatcher = werkzeug_app.DomainDispatcherApplication
+    original = dispatcher.get_backend_for_host
+
+    def get_backend_for_host(self: Any, host: str | None) -> Any:
+        cache: dict[str | None, Any] = self.__dict__.setdefault("_trellis_backends", {})
+        try:
+            return cache[host]
+        except KeyError:
+            backend = original(self, host)
+            if len(cache) < _CACHE_LIMIT:  # virtual-host S3 names vary with the bucket
+                cache[host] = backend
+            return backend
+
+    dispatcher.get_backend_for_host = get_backend_for_host
+
+
+def _back_up_transaction_targets_only(models: Any) -> None:
+    """Make ``TransactWriteItems`` cost what it touches, not the size of its tables.
+
+    moto backs up every table a transaction names with ``copy.deepcopy`` (once
+    per action) so it can roll back. That grows with the table: with a few
+    thousand items a job's completion cost twice what it did on an empty
+    table — while DynamoDB's own cost does not depend on table size. Only the
+    items the transaction names can change, so we copy those before moto
+    runs, let its table "backup" be the table itself, and if it rolls back we
+    put the copied items back in place (a dict slot keeps its position, so
+    scans see the same order).
+
+    Two cases keep a fuller backup, because restoring items in place would not
+    restore everything: a ``Delete`` (re-inserting a deleted item would move it
+    to the end of the table's order) takes a copy of the table's item index
+    with the targets deep-copied; a table with a stream (its records must be
+    rolled back too) takes moto's own deep copy.
+    """
+    import threading
+
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    from moto.dynamodb.models.table import Table
+
+    # mode: "items" (our undo list restores), "index" (copy of the item index), or
+    # unset (moto's deep copy). Thread-local: nothing here relies on the emulator's lock.
+    state = threading.local()
+
+    def key_of(table: Any, op: dict[str, Any], kind: str) -> tuple[Any, Any]:
+        attrs = op["Item"] if kind == "Put" else op["Key"]
+        hash_value = DynamoType(attrs[table.hash_key_attr])
+        range_value = DynamoType(attrs[table.range_key_attr]) if table.range_key_attr else None
+        return hash_value, range_value
+
+    def stored(table: Any, hash_value: Any, range_value: Any) -> Any:
+        # Not table.get_item: on a table with a sort key it adds an empty hash bucket.
+        if range_value is None:
+            return table.items.get(hash_value)
+        bucket = table.items.get(hash_value)
+        return None if bucket is None else bucket.get(range_value)
+
+    def plan(backend: Any, transact_items: Any) -> str | None:
+        mode = "items"
+        for entry in transact_items:
+            if not isinstance(entry, dict) or len(entry) != 1:
+                return None
+            kind, op = next(iter(entry.items()))
+            table = backend.tables.get(op.get("TableName")) if isinstance(op, dict) else None
+            if table is None:
+                continue  # moto reports it; there is nothing of it to restore
+            if table.stream_shard is not None or kind not in (
+                "Put",
+                "Update",
+                "Delete",
+                "ConditionCheck",
+            ):
+                return None
+            if kind == "Delete":
+                mode = "index"
+        return mode
+
+    def targets(backend: Any, transact_items: Any) -> list[tuple[Any, Any, Any, bool, Any]] | None:
+        saved = []
+        for entry in transact_items:
+            kind, op = next(iter(entry.items()))
+            table = backend.tables.get(op.get("TableName"))
+            if table is None or kind == "ConditionCheck":
+                continue
+            try:
+                hash_value, range_value = key_of(table, op, kind)
+            except Exception:  # noqa: BLE001 - a malformed key: moto rejects it before writing
+                return None
+            bucket_existed = hash_value in table.items
+            item = stored(table, hash_value, range_value)
+            saved.append((table, hash_value, range_value, bucket_existed, copy.deepcopy(item)))
+        return saved
+
+    def restore(saved: list[tuple[Any, Any, Any, bool, Any]]) -> None:
+        for table, hash_value, range_value, bucket_existed, item in reversed(saved):
+            if range_value is None:
+                if item is None:
+                    table.items.pop(hash_value, None)
+                else:
+                    table.items[hash_value] = item
+                continue
+            bucket = table.items.get(hash_value)
+            if item is not None:
+                table.items[hash_value][range_value] = item
+            elif bucket is not None:
+                bucket.pop(range_value, None)
+                if not bucket and not bucket_existed:
+                    del table.items[hash_value]
+
+    def index_copy(table: Any, wanted: list[tuple[Any, Any]]) -> Any:
+        clone = copy.copy(table)
+        items: Any = type(table.items)(dict)
+        for hash_value, value in table.items.items():
+            items[hash_value] = dict(value) if table.range_key_attr else value
+        for hash_value, range_value in wanted:
+            item = stored(table, hash_value, range_value)
+            if item is None:
+                continue
+            if range_value is None:
+                items[hash_value] = copy.deepcopy(item)
+            else:
+                items[hash_value][range_value] = copy.deepcopy(item)
+        clone.items = items
+        return clone
+
+    def deepcopy(obj: Any, memo: Any = None) -> Any:
+        mode = getattr(state, "mode", None)
+        if not isinstance(obj, Table) or mode is None:
+            return copy.deepcopy(obj, memo)
+        if mode == "items":
+            return obj  # the undo list holds what can change
+        wanted = [(h, r) for t, h, r, _, _ in state.saved if t is obj]
+        return index_copy(obj, wanted)
+
+    original = models.DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        mode = plan(self, transact_items)
+        saved = targets(self, transact_items) if mode is not None else None
+        if saved is None:
+            return original(self, transact_items)  # type: ignore[no-any-return]
+        state.mode, state.saved = mode, saved
+        try:
+            original(self, transact_items)
+        except BaseException:
+            if mode == "items":
+                restore(saved)
+            raise
+        finally:
+            state.mode, state.saved = None, None
+        return None
+
+    models.copy = types.SimpleNamespace(
+        deepcopy=deepcopy, copy=copy.copy
+    )  # moto reads the name `copy`
+    models.DynamoDBBackend.transact_write_items = transact_write_items

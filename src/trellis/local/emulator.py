@@ -180,11 +180,13 @@ def main(argv: list[str] | None = None) -> None:
     from moto import server
 
     _serialize_dynamodb()
-    _snapshot_only_transaction_targets()
     if os.environ.get("TRELLIS_EMULATOR_SPEEDUPS", "1") != "0":
         from trellis.local import _moto_speedups
+        from trellis.local._keep_alive import keep_alive_handler
 
         _moto_speedups.apply()
+        moto_server: Any = server  # server.main reads its handler class from the module
+        moto_server.MotoRequestHandler = keep_alive_handler(moto_server.MotoRequestHandler)
     if not args.access_log:
         # One formatted line per AWS call, usually to /dev/null: about a tenth of the
         # emulator's time under load.
@@ -223,74 +225,6 @@ def _serialize_dynamodb() -> None:
             return handle(self)
 
     DynamoHandler.call_action = call_action  # type: ignore[method-assign]
-
-
-def _snapshot_only_transaction_targets() -> None:
-    """Make ``TransactWriteItems`` cost what it touches, not the size of the table.
-
-    moto backs up every table a transaction names with ``copy.deepcopy`` so
-    it can roll back; with a few thousand items that is tens of milliseconds
-    per call and grows with the table (a users API or a job runner that writes
-    transactionally slows to a crawl locally, while DynamoDB's own cost does
-    not depend on table size). The backup only needs the items the
-    transaction can change: we give moto's DynamoDB module a ``copy`` whose
-    ``deepcopy`` of a table copies the table's item index and deep-copies just
-    those items. Rollback then restores exactly what it restored before.
-    """
-    import copy
-    import types
-    from collections import defaultdict
-
-    from moto.dynamodb import models as ddb_models
-    from moto.dynamodb.models.dynamo_type import DynamoType
-    from moto.dynamodb.models.table import Table
-
-    targets: list[dict[str, Any]] = []
-
-    def key_of(table: Table, op: dict[str, Any]) -> tuple[Any, Any]:
-        attrs = op.get("Key") or op.get("Item") or {}
-        hash_value = DynamoType(attrs[table.hash_key_attr])
-        range_value = DynamoType(attrs[table.range_key_attr]) if table.range_key_attr else None
-        return hash_value, range_value
-
-    def snapshot(obj: Any, memo: Any = None) -> Any:
-        if not isinstance(obj, Table):
-            return copy.deepcopy(obj, memo)
-        clone = copy.copy(obj)
-        items: Any = defaultdict(dict)
-        for hash_value, value in obj.items.items():
-            items[hash_value] = dict(value) if obj.range_key_attr else value
-        for op in targets:
-            if op.get("TableName") != obj.name:
-                continue
-            try:
-                hash_value, range_value = key_of(obj, op)
-            except KeyError:
-                continue  # moto reports the malformed key itself
-            if hash_value not in obj.items:
-                continue
-            if obj.range_key_attr:
-                if range_value in obj.items[hash_value]:
-                    items[hash_value][range_value] = copy.deepcopy(
-                        obj.items[hash_value][range_value]
-                    )
-            else:
-                items[hash_value] = copy.deepcopy(obj.items[hash_value])
-        clone.items = items
-        return clone
-
-    setattr(ddb_models, "copy", types.SimpleNamespace(deepcopy=snapshot, copy=copy.copy))  # noqa: B010 - moto reads the name `copy`
-    original = ddb_models.DynamoDBBackend.transact_write_items
-
-    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
-        # Requests reach here one at a time (see _serialize_dynamodb), so a plain list is safe.
-        targets[:] = [next(iter(item.values())) for item in transact_items if item]
-        try:
-            original(self, transact_items)
-        finally:
-            targets.clear()
-
-    ddb_models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
 
 
 if __name__ == "__main__":
