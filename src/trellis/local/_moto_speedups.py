@@ -36,8 +36,13 @@ DynamoDB transactions: moto deep-copied every table a transaction names, so a
 completion cost more the more jobs the table held; only the named items are
 backed up now (see ``_back_up_transaction_targets_only``).
 
+ConditionExpressions are tokenised once per text (moto ran six regular
+expressions per token, several times per request); the tokens are rebuilt as
+fresh nodes for every parse, which goes on as before.
+
 Dispatch: which backend serves a host name is remembered instead of being
-worked out again, under a global lock, for every request.
+worked out again, under a global lock, for every request; so are the method
+names of a response class, which moto listed with ``inspect`` per request.
 
 (The emulator's HTTP keep-alive lives in ``trellis.local._keep_alive``.)
 
@@ -77,6 +82,8 @@ def apply() -> None:
     _fast_validator(validators)
     _cheap_sqs_retention_check(importlib.import_module("moto.sqs.models"))
     _cache_backend_lookup(importlib.import_module("moto.moto_server.werkzeug_app"))
+    _cache_condition_lexing(importlib.import_module("moto.dynamodb.comparisons"))
+    _cache_handler_method_names(importlib.import_module("moto.core.responses"))
     _back_up_transaction_targets_only(importlib.import_module("moto.dynamodb.models"))
     validators.Validator._trellis_fast = True
 
@@ -379,3 +386,43 @@ def _back_up_transaction_targets_only(models: Any) -> None:
         deepcopy=deepcopy, copy=copy.copy
     )  # moto reads the name `copy`
     models.DynamoDBBackend.transact_write_items = transact_write_items
+
+
+def _cache_condition_lexing(comparisons: Any) -> None:
+    from collections import deque
+
+    parser = comparisons.ConditionExpressionParser
+    original = parser._lex_condition_expression
+    tokens_by_text: dict[str, tuple[tuple[Any, Any, Any, Any], ...]] = {}
+
+    def _lex_condition_expression(self: Any) -> Any:
+        text = self.condition_expression
+        tokens = tokens_by_text.get(text)
+        if tokens is None:
+            nodes = original(self)  # an invalid expression raises here, every time
+            if len(tokens_by_text) < _CACHE_LIMIT and not any(n.children for n in nodes):
+                tokens_by_text[text] = tuple(
+                    (n.nonterminal, n.kind, n.text, n.value) for n in nodes
+                )
+            return nodes
+        # Fresh nodes each time: later stages build on them.
+        return deque(
+            self.Node(nonterminal=nt, kind=kind, text=tx, value=value, children=[])
+            for nt, kind, tx, value in tokens
+        )
+
+    parser._lex_condition_expression = _lex_condition_expression
+
+
+def _cache_handler_method_names(responses: Any) -> None:
+    original = responses.method_names_from_class
+    names: dict[type, frozenset[str]] = {}
+
+    def method_names_from_class(clazz: type) -> frozenset[str]:
+        found = names.get(clazz)
+        if found is None:
+            # Classes are complete before the first request (patches included).
+            found = names[clazz] = frozenset(original(clazz))
+        return found
+
+    responses.method_names_from_class = method_names_from_class
