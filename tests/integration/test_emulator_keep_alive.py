@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
@@ -102,3 +103,19 @@ def test_a_client_that_asks_to_close_gets_its_connection_closed(
     response.read()
     assert response.getheader("Connection") == "close"
     assert connection.sock is None
+
+
+def test_a_client_expecting_100_continue_gets_it_before_sending_the_body(
+    trellis_emulator: Emulator,
+) -> None:
+    # boto3 sends `Expect: 100-continue` with S3 uploads over 1 MB and waits for the
+    # interim answer; a buffered server that sat on it would stall every such upload.
+    parts = urlsplit(trellis_emulator.endpoint)
+    with socket.create_connection((parts.hostname, parts.port), timeout=5) as sock:
+        sock.sendall(
+            b"PUT /moto-api/nothing-here HTTP/1.1\r\nHost: localhost\r\n"
+            b"Content-Length: 5\r\nExpect: 100-continue\r\n\r\n"
+        )
+        assert sock.recv(1024).startswith(b"HTTP/1.1 100")
+        sock.sendall(b"hello")
+        assert sock.recv(1024).startswith(b"HTTP/1.1 ")

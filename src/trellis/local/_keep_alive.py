@@ -122,6 +122,12 @@ def keep_alive_handler(base: type) -> type:
                 return  # werkzeug's unconditional close; the client decides, as HTTP/1.1 says
             super().send_header(keyword, value)
 
+        def handle_expect_100(self) -> bool:
+            # The interim answer must leave now: the client waits for it before sending the body.
+            answered = bool(super().handle_expect_100())
+            self.wfile.flush()
+            return answered
+
         def handle_one_request(self) -> None:
             self._body = None
             _connection.keep_alive = False

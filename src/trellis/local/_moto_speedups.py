@@ -382,9 +382,8 @@ def _back_up_transaction_targets_only(models: Any) -> None:
             state.mode, state.saved = None, None
         return None
 
-    models.copy = types.SimpleNamespace(
-        deepcopy=deepcopy, copy=copy.copy
-    )  # moto reads the name `copy`
+    # moto's module calls `copy.deepcopy` on the tables: it gets ours.
+    models.copy = types.SimpleNamespace(deepcopy=deepcopy, copy=copy.copy)
     models.DynamoDBBackend.transact_write_items = transact_write_items
 
 
