@@ -190,6 +190,32 @@ def test_a_wrong_secret_key_is_refused(app: ServiceEnvironment) -> None:
     assert error["Code"] in {"SignatureDoesNotMatch", "InvalidClientTokenId"}
 
 
+@pytest.mark.parametrize(
+    ("content_type", "target", "json_body"),
+    [
+        ("application/x-amz-json-1.0", "DynamoDB_20120810.ListTables", True),
+        ("application/x-www-form-urlencoded", None, False),
+    ],
+)
+def test_a_malformed_signature_is_a_403_in_the_callers_format(
+    app: ServiceEnvironment, content_type: str, target: str | None, json_body: bool
+) -> None:
+    # No X-Amz-Date and a truncated credential: moto's own parser failed with a 500 page.
+    headers = {
+        "Content-Type": content_type,
+        "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20261125/us-east-1, Signature=x",
+    }
+    if target:
+        headers["X-Amz-Target"] = target
+    body = "{}" if json_body else "Action=ListQueues&Version=2012-11-05"
+    response = httpx.post(app.emulator.endpoint + "/", content=body, headers=headers)
+    assert response.status_code == 403, response.text
+    if json_body:
+        assert response.json()["__type"] == "IncompleteSignatureException"
+    else:
+        assert "<Code>IncompleteSignature</Code>" in response.text
+
+
 def test_secrets_are_scoped_to_the_secrets_arn_with_its_random_suffix(
     app: ServiceEnvironment,
 ) -> None:

@@ -162,12 +162,20 @@ def _authorize(response: Any, iam_request_cls: type, resource: str, log: _Log) -
             request.check_signature()
         except HTTPException as exc:
             # moto renders these as XML; a JSON API's client could not read the code.
-            scope = headers.get("Authorization", "").split("Credential=", 1)[-1].split("/")
-            if len(scope) > 3 and scope[3] in _JSON_SERVICES and hasattr(exc, "error_type"):
-                from moto.core.exceptions import JsonRESTError
-
-                raise JsonRESTError(exc.error_type, getattr(exc, "message", "")) from None
+            if _speaks_json(headers) and hasattr(exc, "error_type"):
+                raise _json_error(exc.error_type, getattr(exc, "message", ""), exc.code) from None
             raise
+        except (KeyError, IndexError, ValueError):
+            # moto's parser fails on a malformed Authorization header (no X-Amz-Date,
+            # no Credential=...); AWS answers 403 IncompleteSignature, not a 500.
+            message = "The request signature does not conform to AWS standards."
+            if _speaks_json(headers):
+                raise _json_error("IncompleteSignatureException", message, 403) from None
+            from moto.core.exceptions import _RESTError  # the base of moto's XML errors
+
+            error = _RESTError("IncompleteSignature", message)
+            error.code = 403
+            raise error from None
         access_key = request._access_key
         user_arn = access_key.arn
         prefix = request._service
@@ -296,6 +304,24 @@ def _presigned_access_key(response: Any) -> str | None:
 
 def _prefix(response: Any, default: str | None) -> str:
     return getattr(response, "service_name", None) or default or "unknown"
+
+
+def _speaks_json(headers: Any) -> bool:
+    """Whether the caller reads errors as JSON (DynamoDB, SQS, SSM, ...): by content type,
+    or by the service its signature names."""
+    if headers.get("Content-Type", "").startswith("application/x-amz-json"):
+        return True
+    scope = headers.get("Authorization", "").split("Credential=", 1)[-1].split("/")
+    return len(scope) > 3 and scope[3] in _JSON_SERVICES
+
+
+def _json_error(error_type: str, message: str, status: int | None) -> Exception:
+    from moto.core.exceptions import JsonRESTError
+
+    error = JsonRESTError(error_type, message)
+    if status:
+        error.code = status
+    return error
 
 
 def _deny(

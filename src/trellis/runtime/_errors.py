@@ -200,6 +200,8 @@ _ACCESS_DENIED: Final = frozenset(
         "AuthorizationError",
         "InvalidClientTokenId",
         "SignatureDoesNotMatch",
+        "IncompleteSignature",
+        "IncompleteSignatureException",
         "ExpiredToken",
         "ExpiredTokenException",
         "UnrecognizedClientException",

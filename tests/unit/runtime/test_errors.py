@@ -181,6 +181,8 @@ def test_throttling_becomes_throttled_with_retry_after(code: str) -> None:
         "AuthorizationError",
         "InvalidClientTokenId",
         "SignatureDoesNotMatch",
+        "IncompleteSignature",
+        "IncompleteSignatureException",
         "ExpiredToken",
         "UnrecognizedClientException",
         "KMSAccessDeniedException",
