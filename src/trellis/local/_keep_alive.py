@@ -141,8 +141,17 @@ def keep_alive_handler(base: type) -> type:
             if body is None or not body.drain():
                 self.close_connection = True
 
-    serving: Any = importlib.import_module("werkzeug.serving")
-    serving.selectors = _SelectorsForWerkzeug
     KeepAliveRequestHandler.__name__ = f"KeepAlive{base.__name__}"
     KeepAliveRequestHandler.__qualname__ = KeepAliveRequestHandler.__name__
     return KeepAliveRequestHandler
+
+
+def install(moto_server: Any) -> None:
+    """Serve moto's server with keep-alive: its handler class, and werkzeug's drain.
+
+    ``moto.server.main`` reads its handler class from its module; werkzeug's
+    post-response drain must learn to leave kept-alive connections alone.
+    """
+    moto_server.MotoRequestHandler = keep_alive_handler(moto_server.MotoRequestHandler)
+    serving: Any = importlib.import_module("werkzeug.serving")
+    serving.selectors = _SelectorsForWerkzeug

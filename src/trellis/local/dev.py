@@ -35,6 +35,7 @@ from trellis.local.identities import (
     ServiceCredentials,
     create_service_identity,
     denied_actions,
+    local_aws_variables,
 )
 from trellis.local.provision import LocalAddresses, provision
 from trellis.local.services import ContainerService, LambdaFunction
@@ -207,17 +208,8 @@ class DevStack:
         env = {k: os.environ[k] for k in _PASSTHROUGH if k in os.environ}
         env.update(service_environment(self.manifest, name, self.options.env, self.addresses))
         cwd = str((self.options.root / self.manifest.service_path(name)).resolve())
-        env.update(
-            {
-                # What differs from AWS: the endpoint and the credentials (the
-                # service's own IAM user's key instead of its role's session).
-                "AWS_ENDPOINT_URL": self.emulator.endpoint,
-                "AWS_ACCESS_KEY_ID": self.service_key(name)[0],
-                "AWS_SECRET_ACCESS_KEY": self.service_key(name)[1],
-                "PYTHONUNBUFFERED": "1",
-                "PYTHONPATH": cwd,
-            }
-        )
+        env.update(local_aws_variables(self.emulator.endpoint, self.service_key(name)))
+        env.update({"PYTHONUNBUFFERED": "1", "PYTHONPATH": cwd})
         region = self.manifest.project.region
         if spec.runtime == "lambda":
             function_name = naming.physical_name(self.manifest.project.name, self.options.env, name)

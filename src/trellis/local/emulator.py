@@ -181,12 +181,10 @@ def main(argv: list[str] | None = None) -> None:
 
     _serialize_dynamodb()
     if os.environ.get("TRELLIS_EMULATOR_SPEEDUPS", "1") != "0":
-        from trellis.local import _moto_speedups
-        from trellis.local._keep_alive import keep_alive_handler
+        from trellis.local import _keep_alive, _moto_speedups
 
         _moto_speedups.apply()
-        moto_server: Any = server  # server.main reads its handler class from the module
-        moto_server.MotoRequestHandler = keep_alive_handler(moto_server.MotoRequestHandler)
+        _keep_alive.install(server)
     if not args.access_log:
         # One formatted line per AWS call, usually to /dev/null: about a tenth of the
         # emulator's time under load.

@@ -45,6 +45,7 @@ class _Log:
     def __init__(self, path: str | None) -> None:
         self.path = path
         self.lock = threading.Lock()
+        self._file: Any = None
 
     def write(self, user: str, action: str, resource: str, allowed: bool) -> None:
         if self.path is None or user == ADMIN_USER:
@@ -52,8 +53,12 @@ class _Log:
         line = json.dumps(
             {"user": user, "action": action, "resource": resource, "allowed": allowed}
         )
-        with self.lock, open(self.path, "a", encoding="utf-8") as f:
-            f.write(line + "\n")
+        with self.lock:
+            if self._file is None:
+                # Opened once, on the first decision; line-buffered so `trellis iam
+                # verify` reads every decision as soon as the request is answered.
+                self._file = open(self.path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115 - lives as long as the emulator
+            self._file.write(line + "\n")
 
 
 def install(*, account_id: str, access_key: str, secret_key: str, log_path: str | None) -> None:

@@ -42,6 +42,19 @@ class ServiceCredentials:
     secret_access_key: str
 
 
+def local_aws_variables(
+    endpoint: str, credentials: ServiceCredentials | tuple[str, str]
+) -> dict[str, str]:
+    """What differs from AWS for a local service process: the emulator's endpoint and
+    the service's own key (instead of its role's session), used by ``trellis dev`` and
+    by the ``trellis_service`` fixture alike."""
+    if isinstance(credentials, ServiceCredentials):
+        key, secret = credentials.access_key_id, credentials.secret_access_key
+    else:
+        key, secret = credentials
+    return {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret}
+
+
 def denied_actions(service: str, spec: str | None = None) -> frozenset[str]:
     """Actions withheld from ``service`` by ``TRELLIS_IAM_DENY`` (or ``spec``)."""
     spec = os.environ.get(DENY_ENV, "") if spec is None else spec

@@ -9,7 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from trellis.local.emulator import LOCAL_ACCOUNT_ID, Emulator
-from trellis.local.identities import ServiceCredentials, create_service_identity, denied_actions
+from trellis.local.identities import (
+    ServiceCredentials,
+    create_service_identity,
+    denied_actions,
+    local_aws_variables,
+)
 from trellis.local.provision import LocalAddresses, provision
 from trellis.manifest import Manifest, load_manifest
 from trellis.wiring import service_environment
@@ -36,23 +41,6 @@ def _deny_spec(test: str | None) -> str | None:
     if test is None or not os.environ.get(DENY_BY_TEST_ENV):
         return None
     return str(deny_plan().get(test, {}).get("deny", ""))
-
-
-def local_aws_variables(
-    endpoint: str, region: str, credentials: ServiceCredentials | tuple[str, str]
-) -> dict[str, str]:
-    """What a local service gets besides its manifest env vars: endpoint, region, its key."""
-    if isinstance(credentials, ServiceCredentials):
-        key, secret = credentials.access_key_id, credentials.secret_access_key
-    else:
-        key, secret = credentials
-    return {
-        "AWS_ENDPOINT_URL": endpoint,
-        "AWS_ACCESS_KEY_ID": key,
-        "AWS_SECRET_ACCESS_KEY": secret,
-        "AWS_REGION": region,
-        "AWS_DEFAULT_REGION": region,
-    }
 
 
 @dataclass
@@ -143,7 +131,11 @@ def build_service_environment(
 
         key = (LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY)
     variables = service_environment(fresh, service, env_name, addresses)
-    variables.update(local_aws_variables(emulator.endpoint, manifest.project.region, key))
+    variables.update(local_aws_variables(emulator.endpoint, key))
+    # Lambda's runtime sets the region (dev adds it for Lambda services); containers get
+    # AWS_REGION from the manifest wiring. Tests call the code in process, so both here.
+    region = manifest.project.region
+    variables.update({"AWS_REGION": region, "AWS_DEFAULT_REGION": region})
     return ServiceEnvironment(
         service=service,
         project=project,
