@@ -407,7 +407,12 @@ def _service(manifest: Manifest, service: str) -> list[Block]:
     else:
         m.attr("image", Expr(f'var.container_images["{service}"]'))
         m.attr("port", spec.port)
-    m.attr("environment_variables", {k: Tpl(v) for k, v in env_vars.items()})
+    # Only derived values are templates; what the manifest's `env` says is a literal
+    # (a `${...}` in it must never be evaluated by Terraform on the CI runner).
+    m.attr(
+        "environment_variables",
+        {k: v if k in spec.env else Tpl(v) for k, v in env_vars.items()},
+    )
     if has_policy:
         m.attr("policy_json", Expr(policy))
     m.attr("permissions_boundary_arn", Expr("local.permissions_boundary_arn"))
