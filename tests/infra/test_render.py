@@ -139,6 +139,12 @@ def test_a_service_env_value_renders_as_the_same_literal_string(tmp_path: Path, 
     assert outputs["TRELLIS_ENV"]["value"] == "dev"  # derived values stay expressions
 
 
+def test_a_secure_parameter_renders_without_a_value(everything_manifest: Manifest) -> None:
+    text = render(everything_manifest)["terraform/parameter_signing_key.tf"]
+    module = {line.split("=", 1)[0].strip() for line in text.splitlines() if "=" in line}
+    assert "secure" in module and "value" not in module
+
+
 def test_every_kind_and_runtime_renders(everything_manifest: Manifest) -> None:
     files = render(everything_manifest)
     for rel in (

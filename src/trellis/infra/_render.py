@@ -348,7 +348,9 @@ def _resource_module(manifest: Manifest, kind: ResourceKind, name: str) -> Block
     elif kind == "parameter":
         p = manifest.parameters[name]
         m.attr("name", Tpl(naming.parameter_name(project, ENV, name)))
-        m.attr("value", p.value).attr("secure", p.secure)
+        if p.value is not None:
+            m.attr("value", p.value)
+        m.attr("secure", p.secure)
         if p.description:
             m.attr("description", p.description)
     else:
