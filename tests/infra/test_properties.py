@@ -239,3 +239,43 @@ def test_the_deploy_role_creates_roles_only_under_the_boundary() -> None:
         for resource in as_list(st["resources"]):
             if ":iam::" in resource:
                 assert resource.endswith(":role/${local.project}-${each.key}-*")
+
+
+def test_aws_services_may_send_to_a_queue_only_from_this_account_and_both_queues_need_tls() -> None:
+    cfg = module("sqs-queue")
+    publisher = cfg.data[("aws_iam_policy_document", "this")]["dynamic"]
+    conditions = {
+        c["variable"]: c["values"]
+        for c in as_list(as_list(as_list(publisher)[0]["statement"]["content"])[0]["condition"])
+    }
+    assert conditions == {
+        "aws:SourceArn": ["${statement.value.source_arn}"],
+        "aws:SourceAccount": ["${data.aws_caller_identity.current.account_id}"],
+    }
+    # The DLQ holds the same messages: it gets the same TLS-only policy as its queue.
+    policies = {
+        name: body
+        for (rtype, name), body in cfg.resources.items()
+        if rtype == "aws_sqs_queue_policy"
+    }
+    assert set(policies) == {"this", "dlq"}
+    assert policies["dlq"]["queue_url"] == "${aws_sqs_queue.dlq.id}"
+    dlq_doc = cfg.data[("aws_iam_policy_document", "dlq")]
+    deny = as_list(dlq_doc["statement"])[0]
+    assert deny["effect"] == "Deny" and deny["resources"] == ["${aws_sqs_queue.dlq.arn}"]
+    assert as_list(deny["condition"])[0]["variable"] == "aws:SecureTransport"
+
+
+def test_service_statements_on_buckets_are_bound_to_the_stack_account(
+    everything_tree: Path,
+) -> None:
+    for tree in (ROOT, everything_tree):
+        for doc, st in Config.load(tree / "terraform").policy_statements():
+            if not any(":s3:::" in r for r in as_list(st.get("resources"))):
+                continue
+            conditions = as_list(st.get("condition"))
+            assert {
+                "test": "StringEquals",
+                "variable": "s3:ResourceAccount",
+                "values": ["${local.account_id}"],
+            } in conditions, f"{doc}.{st.get('sid')}"

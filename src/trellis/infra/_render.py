@@ -381,14 +381,20 @@ def _policy_document(manifest: Manifest, service: str) -> Block:
         ["aws_iam_policy_document", service.replace("-", "_")],
         comment=f"Exactly the access levels services.{service}.uses declares (trellis.iam).",
     )
-    statements_hcl = [
-        Block("statement")
-        .attr("sid", s.sid)
-        .attr("actions", sorted(s.actions))
-        .attr("resources", [Tpl(r) for r in s.resources])
-        for s in service_statements(manifest, service, ENV, TF_ARNS)
-    ]
-    for st in statements_hcl:
+    for s in service_statements(manifest, service, ENV, TF_ARNS):
+        st = (
+            Block("statement")
+            .attr("sid", s.sid)
+            .attr("actions", sorted(s.actions))
+            .attr("resources", [Tpl(r) for r in s.resources])
+        )
+        for test, variable, values in s.conditions:
+            st.block(
+                Block("condition")
+                .attr("test", test)
+                .attr("variable", variable)
+                .attr("values", [Tpl(v) for v in values])
+            )
         doc.block(st)
     return doc
 
