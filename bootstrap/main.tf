@@ -128,12 +128,29 @@ resource "aws_iam_role" "deploy" {
   max_session_duration = var.deploy_session_seconds
 }
 
-resource "aws_iam_role_policy" "deploy" {
-  for_each = toset(local.environments)
+# Its permissions: managed policies (a stack of every kind outgrows one role's inline quota),
+# named outside <project>-<env>-* too, so it cannot edit them.
+locals {
+  deploy_policy_parts = merge([
+    for env, documents in local.deploy_policies : {
+      for i, document in documents : "${env}-${i + 1}" => { environment = env, policy = document }
+    }
+  ]...)
+}
 
-  name   = "manage-${each.key}"
-  role   = aws_iam_role.deploy[each.key].id
-  policy = local.deploy_policies[each.key]
+resource "aws_iam_policy" "deploy" {
+  for_each = local.deploy_policy_parts
+
+  name        = "${local.project}-deploy-${each.key}"
+  description = "What the ${local.project} ${each.value.environment} deploy role may manage (part ${each.key})."
+  policy      = each.value.policy
+}
+
+resource "aws_iam_role_policy_attachment" "deploy" {
+  for_each = local.deploy_policy_parts
+
+  role       = aws_iam_role.deploy[each.value.environment].name
+  policy_arn = aws_iam_policy.deploy[each.key].arn
 }
 
 # The plan role: pull requests of this repository (never forks: they get no token), which

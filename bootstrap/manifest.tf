@@ -22,9 +22,18 @@ locals {
     prod = "acme-boundary-prod"
   }
   deploy_policies = {
-    dev  = data.aws_iam_policy_document.deploy_dev.json
-    test = data.aws_iam_policy_document.deploy_test.json
-    prod = data.aws_iam_policy_document.deploy_prod.json
+    dev = [
+      data.aws_iam_policy_document.deploy_dev_1.json,
+      data.aws_iam_policy_document.deploy_dev_2.json,
+    ]
+    test = [
+      data.aws_iam_policy_document.deploy_test_1.json,
+      data.aws_iam_policy_document.deploy_test_2.json,
+    ]
+    prod = [
+      data.aws_iam_policy_document.deploy_prod_1.json,
+      data.aws_iam_policy_document.deploy_prod_2.json,
+    ]
   }
   boundary_policies = {
     dev  = data.aws_iam_policy_document.boundary_dev.json
@@ -35,16 +44,14 @@ locals {
   state_bucket_policy = data.aws_iam_policy_document.state_bucket.json
 }
 
-# What the dev deploy role may do: the kinds the manifest uses, dev's names only.
-data "aws_iam_policy_document" "deploy_dev" {
+# What the dev deploy role may do (1 of 2): the kinds the manifest uses, dev's names only.
+data "aws_iam_policy_document" "deploy_dev_1" {
   statement {
     sid = "ManageQueues"
     actions = [
       "sqs:CreateQueue",
       "sqs:DeleteQueue",
       "sqs:GetQueueAttributes",
-      "sqs:GetQueueUrl",
-      "sqs:ListDeadLetterSourceQueues",
       "sqs:ListQueueTags",
       "sqs:SetQueueAttributes",
       "sqs:TagQueue",
@@ -58,8 +65,10 @@ data "aws_iam_policy_document" "deploy_dev" {
     actions = [
       "dynamodb:CreateTable",
       "dynamodb:DeleteTable",
-      "dynamodb:Describe*",
-      "dynamodb:List*",
+      "dynamodb:DescribeContinuousBackups",
+      "dynamodb:DescribeTable",
+      "dynamodb:DescribeTimeToLive",
+      "dynamodb:ListTagsOfResource",
       "dynamodb:TagResource",
       "dynamodb:UntagResource",
       "dynamodb:UpdateContinuousBackups",
@@ -84,7 +93,6 @@ data "aws_iam_policy_document" "deploy_dev" {
       "s3:GetLifecycleConfiguration",
       "s3:GetReplicationConfiguration",
       "s3:ListBucket",
-      "s3:ListTagsForResource",
       "s3:PutBucketCORS",
       "s3:PutBucketNotification",
       "s3:PutBucketOwnershipControls",
@@ -94,8 +102,6 @@ data "aws_iam_policy_document" "deploy_dev" {
       "s3:PutBucketVersioning",
       "s3:PutEncryptionConfiguration",
       "s3:PutLifecycleConfiguration",
-      "s3:TagResource",
-      "s3:UntagResource",
     ]
     resources = ["arn:${local.partition}:s3:::acme-dev-*"]
   }
@@ -105,14 +111,11 @@ data "aws_iam_policy_document" "deploy_dev" {
     actions = [
       "lambda:CreateFunction",
       "lambda:DeleteFunction",
-      "lambda:DeleteFunctionConcurrency",
       "lambda:GetFunction",
       "lambda:GetFunctionCodeSigningConfig",
-      "lambda:GetFunctionConfiguration",
       "lambda:GetPolicy",
       "lambda:ListTags",
       "lambda:ListVersionsByFunction",
-      "lambda:PutFunctionConcurrency",
       "lambda:RemovePermission",
       "lambda:TagResource",
       "lambda:UntagResource",
@@ -251,10 +254,8 @@ data "aws_iam_policy_document" "deploy_dev" {
   statement {
     sid = "ManageLogGroups"
     actions = [
-      "logs:AssociateKmsKey",
       "logs:CreateLogGroup",
       "logs:DeleteLogGroup",
-      "logs:DisassociateKmsKey",
       "logs:ListTagsForResource",
       "logs:PutRetentionPolicy",
       "logs:TagResource",
@@ -289,14 +290,6 @@ data "aws_iam_policy_document" "deploy_dev" {
   }
 
   statement {
-    sid     = "ReadAlarmTopic"
-    actions = ["sns:GetTopicAttributes", "sns:ListTagsForResource"]
-    resources = [
-      "arn:${local.partition}:sns:${local.region}:${local.account_id}:acme-dev-alarms",
-    ]
-  }
-
-  statement {
     sid = "WriteRolesUnderBoundary"
     actions = [
       "iam:CreateRole",
@@ -325,7 +318,6 @@ data "aws_iam_policy_document" "deploy_dev" {
       "iam:ListRolePolicies",
       "iam:TagRole",
       "iam:UntagRole",
-      "iam:UpdateRole",
       "iam:UpdateRoleDescription",
     ]
     resources = ["arn:${local.partition}:iam::${local.account_id}:role/acme-dev-*"]
@@ -354,7 +346,10 @@ data "aws_iam_policy_document" "deploy_dev" {
       values   = ["acme/dev/*", "env:/*"]
     }
   }
+}
 
+# What the dev deploy role may do (2 of 2): the kinds the manifest uses, dev's names only.
+data "aws_iam_policy_document" "deploy_dev_2" {
   statement {
     sid       = "ReadWriteOwnState"
     actions   = ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
@@ -458,16 +453,14 @@ data "aws_iam_policy_document" "deploy_dev" {
   }
 }
 
-# What the test deploy role may do: the kinds the manifest uses, test's names only.
-data "aws_iam_policy_document" "deploy_test" {
+# What the test deploy role may do (1 of 2): the kinds the manifest uses, test's names only.
+data "aws_iam_policy_document" "deploy_test_1" {
   statement {
     sid = "ManageQueues"
     actions = [
       "sqs:CreateQueue",
       "sqs:DeleteQueue",
       "sqs:GetQueueAttributes",
-      "sqs:GetQueueUrl",
-      "sqs:ListDeadLetterSourceQueues",
       "sqs:ListQueueTags",
       "sqs:SetQueueAttributes",
       "sqs:TagQueue",
@@ -481,8 +474,10 @@ data "aws_iam_policy_document" "deploy_test" {
     actions = [
       "dynamodb:CreateTable",
       "dynamodb:DeleteTable",
-      "dynamodb:Describe*",
-      "dynamodb:List*",
+      "dynamodb:DescribeContinuousBackups",
+      "dynamodb:DescribeTable",
+      "dynamodb:DescribeTimeToLive",
+      "dynamodb:ListTagsOfResource",
       "dynamodb:TagResource",
       "dynamodb:UntagResource",
       "dynamodb:UpdateContinuousBackups",
@@ -507,7 +502,6 @@ data "aws_iam_policy_document" "deploy_test" {
       "s3:GetLifecycleConfiguration",
       "s3:GetReplicationConfiguration",
       "s3:ListBucket",
-      "s3:ListTagsForResource",
       "s3:PutBucketCORS",
       "s3:PutBucketNotification",
       "s3:PutBucketOwnershipControls",
@@ -517,8 +511,6 @@ data "aws_iam_policy_document" "deploy_test" {
       "s3:PutBucketVersioning",
       "s3:PutEncryptionConfiguration",
       "s3:PutLifecycleConfiguration",
-      "s3:TagResource",
-      "s3:UntagResource",
     ]
     resources = ["arn:${local.partition}:s3:::acme-test-*"]
   }
@@ -528,14 +520,11 @@ data "aws_iam_policy_document" "deploy_test" {
     actions = [
       "lambda:CreateFunction",
       "lambda:DeleteFunction",
-      "lambda:DeleteFunctionConcurrency",
       "lambda:GetFunction",
       "lambda:GetFunctionCodeSigningConfig",
-      "lambda:GetFunctionConfiguration",
       "lambda:GetPolicy",
       "lambda:ListTags",
       "lambda:ListVersionsByFunction",
-      "lambda:PutFunctionConcurrency",
       "lambda:RemovePermission",
       "lambda:TagResource",
       "lambda:UntagResource",
@@ -674,10 +663,8 @@ data "aws_iam_policy_document" "deploy_test" {
   statement {
     sid = "ManageLogGroups"
     actions = [
-      "logs:AssociateKmsKey",
       "logs:CreateLogGroup",
       "logs:DeleteLogGroup",
-      "logs:DisassociateKmsKey",
       "logs:ListTagsForResource",
       "logs:PutRetentionPolicy",
       "logs:TagResource",
@@ -712,14 +699,6 @@ data "aws_iam_policy_document" "deploy_test" {
   }
 
   statement {
-    sid     = "ReadAlarmTopic"
-    actions = ["sns:GetTopicAttributes", "sns:ListTagsForResource"]
-    resources = [
-      "arn:${local.partition}:sns:${local.region}:${local.account_id}:acme-test-alarms",
-    ]
-  }
-
-  statement {
     sid = "WriteRolesUnderBoundary"
     actions = [
       "iam:CreateRole",
@@ -748,7 +727,6 @@ data "aws_iam_policy_document" "deploy_test" {
       "iam:ListRolePolicies",
       "iam:TagRole",
       "iam:UntagRole",
-      "iam:UpdateRole",
       "iam:UpdateRoleDescription",
     ]
     resources = ["arn:${local.partition}:iam::${local.account_id}:role/acme-test-*"]
@@ -777,7 +755,10 @@ data "aws_iam_policy_document" "deploy_test" {
       values   = ["acme/test/*", "env:/*"]
     }
   }
+}
 
+# What the test deploy role may do (2 of 2): the kinds the manifest uses, test's names only.
+data "aws_iam_policy_document" "deploy_test_2" {
   statement {
     sid       = "ReadWriteOwnState"
     actions   = ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
@@ -881,16 +862,14 @@ data "aws_iam_policy_document" "deploy_test" {
   }
 }
 
-# What the prod deploy role may do: the kinds the manifest uses, prod's names only.
-data "aws_iam_policy_document" "deploy_prod" {
+# What the prod deploy role may do (1 of 2): the kinds the manifest uses, prod's names only.
+data "aws_iam_policy_document" "deploy_prod_1" {
   statement {
     sid = "ManageQueues"
     actions = [
       "sqs:CreateQueue",
       "sqs:DeleteQueue",
       "sqs:GetQueueAttributes",
-      "sqs:GetQueueUrl",
-      "sqs:ListDeadLetterSourceQueues",
       "sqs:ListQueueTags",
       "sqs:SetQueueAttributes",
       "sqs:TagQueue",
@@ -904,8 +883,10 @@ data "aws_iam_policy_document" "deploy_prod" {
     actions = [
       "dynamodb:CreateTable",
       "dynamodb:DeleteTable",
-      "dynamodb:Describe*",
-      "dynamodb:List*",
+      "dynamodb:DescribeContinuousBackups",
+      "dynamodb:DescribeTable",
+      "dynamodb:DescribeTimeToLive",
+      "dynamodb:ListTagsOfResource",
       "dynamodb:TagResource",
       "dynamodb:UntagResource",
       "dynamodb:UpdateContinuousBackups",
@@ -930,7 +911,6 @@ data "aws_iam_policy_document" "deploy_prod" {
       "s3:GetLifecycleConfiguration",
       "s3:GetReplicationConfiguration",
       "s3:ListBucket",
-      "s3:ListTagsForResource",
       "s3:PutBucketCORS",
       "s3:PutBucketNotification",
       "s3:PutBucketOwnershipControls",
@@ -940,8 +920,6 @@ data "aws_iam_policy_document" "deploy_prod" {
       "s3:PutBucketVersioning",
       "s3:PutEncryptionConfiguration",
       "s3:PutLifecycleConfiguration",
-      "s3:TagResource",
-      "s3:UntagResource",
     ]
     resources = ["arn:${local.partition}:s3:::acme-prod-*"]
   }
@@ -951,14 +929,11 @@ data "aws_iam_policy_document" "deploy_prod" {
     actions = [
       "lambda:CreateFunction",
       "lambda:DeleteFunction",
-      "lambda:DeleteFunctionConcurrency",
       "lambda:GetFunction",
       "lambda:GetFunctionCodeSigningConfig",
-      "lambda:GetFunctionConfiguration",
       "lambda:GetPolicy",
       "lambda:ListTags",
       "lambda:ListVersionsByFunction",
-      "lambda:PutFunctionConcurrency",
       "lambda:RemovePermission",
       "lambda:TagResource",
       "lambda:UntagResource",
@@ -1097,10 +1072,8 @@ data "aws_iam_policy_document" "deploy_prod" {
   statement {
     sid = "ManageLogGroups"
     actions = [
-      "logs:AssociateKmsKey",
       "logs:CreateLogGroup",
       "logs:DeleteLogGroup",
-      "logs:DisassociateKmsKey",
       "logs:ListTagsForResource",
       "logs:PutRetentionPolicy",
       "logs:TagResource",
@@ -1135,14 +1108,6 @@ data "aws_iam_policy_document" "deploy_prod" {
   }
 
   statement {
-    sid     = "ReadAlarmTopic"
-    actions = ["sns:GetTopicAttributes", "sns:ListTagsForResource"]
-    resources = [
-      "arn:${local.partition}:sns:${local.region}:${local.account_id}:acme-prod-alarms",
-    ]
-  }
-
-  statement {
     sid = "WriteRolesUnderBoundary"
     actions = [
       "iam:CreateRole",
@@ -1171,7 +1136,6 @@ data "aws_iam_policy_document" "deploy_prod" {
       "iam:ListRolePolicies",
       "iam:TagRole",
       "iam:UntagRole",
-      "iam:UpdateRole",
       "iam:UpdateRoleDescription",
     ]
     resources = ["arn:${local.partition}:iam::${local.account_id}:role/acme-prod-*"]
@@ -1200,7 +1164,10 @@ data "aws_iam_policy_document" "deploy_prod" {
       values   = ["acme/prod/*", "env:/*"]
     }
   }
+}
 
+# What the prod deploy role may do (2 of 2): the kinds the manifest uses, prod's names only.
+data "aws_iam_policy_document" "deploy_prod_2" {
   statement {
     sid       = "ReadWriteOwnState"
     actions   = ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]

@@ -6,7 +6,10 @@ request context?" the way AWS evaluates a request within one account:
 - an explicit ``Deny`` in any policy wins;
 - otherwise an identity policy must ``Allow`` it, and so must the permissions
   boundary when there is one (their intersection);
-- a trust (resource) policy is evaluated on its own: :func:`trusts`.
+- a resource policy that grants the principal's session is enough on its own
+  (explicit denies still win);
+- a trust policy is evaluated on its own: :func:`trusts` (the caller is taken to
+  be the principal the statement names: principals are not matched).
 
 It covers what Trellis's policies use: ``Action``/``NotAction``,
 ``Resource``/``NotResource`` with IAM's ARN wildcards (``*`` and ``?`` within a
@@ -98,7 +101,13 @@ def arn_matches(pattern: str, arn: str) -> bool:
     return True
 
 
-_NEGATED = ("StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "ArnNotEquals", "ArnNotLike")
+_NEGATED = (
+    "StringNotEquals",
+    "StringNotEqualsIgnoreCase",
+    "StringNotLike",
+    "ArnNotEquals",
+    "ArnNotLike",
+)
 
 
 def _compare(base: str, policy_value: str, request_value: str) -> bool:
@@ -176,7 +185,7 @@ def statement_applies(statement: Mapping[str, Any], request: Request) -> bool:
     elif "NotResource" in statement:
         if any(arn_matches(r, request.resource) for r in _as_list(statement["NotResource"])):
             return False
-    elif "Principal" not in statement:
+    elif "Principal" not in statement and "NotPrincipal" not in statement:
         raise UnsupportedPolicy("a statement without Resource or NotResource")
     return _conditions_hold(statement, request.context)
 
@@ -199,19 +208,32 @@ def allowed(
     request: Request,
     identity: Sequence[Mapping[str, Any]],
     boundary: Mapping[str, Any] | None = None,
+    resource_policy: Mapping[str, Any] | None = None,
 ) -> bool:
-    """Whether a principal with these identity policies (and boundary) may make ``request``."""
+    """Whether a principal with these identity policies (and boundary) may make ``request``.
+
+    ``resource_policy`` is the target's own policy, taken to name this principal's
+    session wherever it allows: within one account such a grant is enough on its own
+    (neither the identity policy nor a boundary's implicit deny limits it), so only an
+    explicit deny stops it.
+    """
     identity_allow, identity_deny = _effects(identity, request)
-    if identity_deny:
+    boundary_allow, boundary_deny = (
+        _effects([boundary], request) if boundary is not None else (True, False)
+    )
+    resource_allow, resource_deny = (
+        _effects([resource_policy], request) if resource_policy is not None else (False, False)
+    )
+    if identity_deny or boundary_deny or resource_deny:
         return False
-    if boundary is not None:
-        boundary_allow, boundary_deny = _effects([boundary], request)
-        if boundary_deny or not boundary_allow:
-            return False
-    return identity_allow
+    if resource_allow:
+        return True
+    return identity_allow and boundary_allow
 
 
-def trusts(trust_policy: Mapping[str, Any], action: str, context: Mapping[str, ContextValue]) -> bool:
+def trusts(
+    trust_policy: Mapping[str, Any], action: str, context: Mapping[str, ContextValue]
+) -> bool:
     """Whether a role's trust policy lets a caller with this context (token claims) assume it."""
     request = Request(action, "*", context)
     allow, deny = _effects([trust_policy], request)

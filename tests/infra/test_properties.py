@@ -147,8 +147,7 @@ def test_deploy_role_trust_requires_aud_and_an_environment_bound_sub() -> None:
     assert trust
     assert oidc_trust_problems(trust) == []
     assert cfg.locals["subjects"] == (
-        "${{for env in local.environments : env => "
-        '"${local.subject_prefix}:environment:${env}"}}'
+        '${{for env in local.environments : env => "${local.subject_prefix}:environment:${env}"}}'
     )
     prefixes = str(cfg.locals["subject_prefix"])
     assert "repository_owner_id:" in prefixes and "repository_id:" in prefixes
@@ -231,7 +230,9 @@ def test_the_deploy_role_creates_roles_only_under_its_environments_boundary() ->
     cfg = Config.load(ROOT / "bootstrap")
     for env in cfg.locals["environments"]:
         statements = {
-            st["sid"]: st for doc, st in cfg.policy_statements() if doc == f"deploy_{env}"
+            st["sid"]: st
+            for doc, st in cfg.policy_statements()
+            if doc.startswith(f"deploy_{env}_")
         }
         write = statements["WriteRolesUnderBoundary"]
         assert {"iam:CreateRole", "iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy"} <= set(

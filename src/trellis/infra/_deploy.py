@@ -148,8 +148,6 @@ def _queue(x: _Names) -> Iterator[DeployStatement]:
             "sqs:CreateQueue",
             "sqs:DeleteQueue",
             "sqs:GetQueueAttributes",
-            "sqs:GetQueueUrl",
-            "sqs:ListDeadLetterSourceQueues",
             "sqs:ListQueueTags",
             "sqs:SetQueueAttributes",
             "sqs:TagQueue",
@@ -165,8 +163,10 @@ def _table(x: _Names) -> Iterator[DeployStatement]:
         (
             "dynamodb:CreateTable",
             "dynamodb:DeleteTable",
-            "dynamodb:Describe*",
-            "dynamodb:List*",
+            "dynamodb:DescribeContinuousBackups",
+            "dynamodb:DescribeTable",
+            "dynamodb:DescribeTimeToLive",
+            "dynamodb:ListTagsOfResource",
             "dynamodb:TagResource",
             "dynamodb:UntagResource",
             "dynamodb:UpdateContinuousBackups",
@@ -193,7 +193,6 @@ def _bucket(x: _Names) -> Iterator[DeployStatement]:
             "s3:GetLifecycleConfiguration",
             "s3:GetReplicationConfiguration",
             "s3:ListBucket",
-            "s3:ListTagsForResource",
             "s3:PutBucketCORS",
             "s3:PutBucketNotification",
             "s3:PutBucketOwnershipControls",
@@ -203,8 +202,6 @@ def _bucket(x: _Names) -> Iterator[DeployStatement]:
             "s3:PutBucketVersioning",
             "s3:PutEncryptionConfiguration",
             "s3:PutLifecycleConfiguration",
-            "s3:TagResource",
-            "s3:UntagResource",
         ),
         (f"arn:{{p}}:s3:::{x.n}-*",),
     )
@@ -216,18 +213,21 @@ def _topic(x: _Names) -> Iterator[DeployStatement]:
         (
             "sns:CreateTopic",
             "sns:DeleteTopic",
-            "sns:GetSubscriptionAttributes",
             "sns:GetTopicAttributes",
-            "sns:ListSubscriptionsByTopic",
             "sns:ListTagsForResource",
-            "sns:SetSubscriptionAttributes",
             "sns:SetTopicAttributes",
             "sns:Subscribe",
             "sns:TagResource",
-            "sns:Unsubscribe",
             "sns:UntagResource",
         ),
         (f"arn:{{p}}:sns:{{r}}:{{a}}:{x.n}-*",),
+    )
+    # Subscription calls have no resource type in IAM: "*" is the only grant there is
+    # (they manage deliveries; no message is read through them).
+    yield DeployStatement(
+        "ManageSubscriptions",
+        ("sns:GetSubscriptionAttributes", "sns:SetSubscriptionAttributes", "sns:Unsubscribe"),
+        ("*",),
     )
 
 
@@ -255,7 +255,6 @@ def _parameter(x: _Names) -> Iterator[DeployStatement]:
             "ssm:AddTagsToResource",
             "ssm:DeleteParameter",
             "ssm:GetParameter",
-            "ssm:GetParameters",
             "ssm:ListTagsForResource",
             "ssm:PutParameter",
             "ssm:RemoveTagsFromResource",
@@ -289,14 +288,11 @@ def _lambda(x: _Names) -> Iterator[DeployStatement]:
         (
             "lambda:CreateFunction",
             "lambda:DeleteFunction",
-            "lambda:DeleteFunctionConcurrency",
             "lambda:GetFunction",
             "lambda:GetFunctionCodeSigningConfig",
-            "lambda:GetFunctionConfiguration",
             "lambda:GetPolicy",
             "lambda:ListTags",
             "lambda:ListVersionsByFunction",
-            "lambda:PutFunctionConcurrency",
             "lambda:RemovePermission",
             "lambda:TagResource",
             "lambda:UntagResource",
@@ -356,7 +352,6 @@ def _apprunner(x: _Names) -> Iterator[DeployStatement]:
             "apprunner:DeleteService",
             "apprunner:DescribeAutoScalingConfiguration",
             "apprunner:DescribeService",
-            "apprunner:ListOperations",
             "apprunner:ListTagsForResource",
             "apprunner:TagResource",
             "apprunner:UntagResource",
@@ -377,6 +372,7 @@ def _ecs_express(x: _Names) -> Iterator[DeployStatement]:
             "ecs:DeleteExpressGatewayService",
             "ecs:DescribeExpressGatewayService",
             "ecs:DescribeServiceDeployments",
+            "ecs:DescribeServices",
             "ecs:ListServiceDeployments",
             "ecs:ListTagsForResource",
             "ecs:TagResource",
@@ -414,7 +410,13 @@ def _gateway(x: _Names) -> Iterator[DeployStatement]:
     # REST API's tags.
     yield DeployStatement(
         "ManageOwnRestApis",
-        ("apigateway:DELETE", "apigateway:GET", "apigateway:PATCH", "apigateway:POST", "apigateway:PUT"),
+        (
+            "apigateway:DELETE",
+            "apigateway:GET",
+            "apigateway:PATCH",
+            "apigateway:POST",
+            "apigateway:PUT",
+        ),
         tuple(f"{base}/{c}/*" for c in _APIGATEWAY_COLLECTIONS),
         (("StringEquals", f"aws:ResourceTag/{ENV_TAG}", (x.env,)),),
     )
@@ -434,10 +436,8 @@ def _common(x: _Names, manifest: Manifest) -> Iterator[DeployStatement]:
     yield DeployStatement(
         "ManageLogGroups",
         (
-            "logs:AssociateKmsKey",
             "logs:CreateLogGroup",
             "logs:DeleteLogGroup",
-            "logs:DisassociateKmsKey",
             "logs:ListTagsForResource",
             "logs:PutRetentionPolicy",
             "logs:TagResource",
@@ -462,11 +462,6 @@ def _common(x: _Names, manifest: Manifest) -> Iterator[DeployStatement]:
             "cloudwatch:UntagResource",
         ),
         (f"arn:{{p}}:cloudwatch:{{r}}:{{a}}:alarm:{n}-*",),
-    )
-    yield DeployStatement(
-        "ReadAlarmTopic",
-        ("sns:GetTopicAttributes", "sns:ListTagsForResource"),
-        (f"arn:{{p}}:sns:{{r}}:{{a}}:{n}-alarms",),
     )
     # Every call that writes a role's permissions or trust needs the environment's boundary
     # on that role; roles are named <project>-<env>-*.
@@ -505,7 +500,6 @@ def _common(x: _Names, manifest: Manifest) -> Iterator[DeployStatement]:
             "iam:ListRolePolicies",
             "iam:TagRole",
             "iam:UntagRole",
-            "iam:UpdateRole",
             "iam:UpdateRoleDescription",
         ),
         (f"arn:{{p}}:iam::{{a}}:role/{n}-*",),
@@ -522,6 +516,15 @@ def _common(x: _Names, manifest: Manifest) -> Iterator[DeployStatement]:
             ),
         ),
     )
+    linked = _service_linked_roles(manifest)
+    if linked:
+        # The first App Runner or ECS service of an account creates the service's own role.
+        yield DeployStatement(
+            "CreateServiceLinkedRoles",
+            ("iam:CreateServiceLinkedRole",),
+            tuple(f"arn:{{p}}:iam::{{a}}:role/aws-service-role/{svc}/*" for svc in linked),
+            (("StringEquals", "iam:AWSServiceName", linked),),
+        )
     # Its own state: list the prefix, read and write the state and its lock file.
     yield DeployStatement(
         "ListOwnState",
@@ -544,6 +547,18 @@ def _managed_policies(manifest: Manifest) -> tuple[str, ...]:
     if "ecs-express" in runtimes:
         out.append("arn:{p}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")
     return tuple(out)
+
+
+def _service_linked_roles(manifest: Manifest) -> tuple[str, ...]:
+    runtimes = {s.runtime for s in manifest.services.values()}
+    return tuple(
+        svc
+        for runtime, svc in (
+            ("apprunner", "apprunner.amazonaws.com"),
+            ("ecs-express", "ecs.amazonaws.com"),
+        )
+        if runtime in runtimes
+    )
 
 
 def _passed_to(manifest: Manifest) -> set[str]:
@@ -840,6 +855,41 @@ def policy_document(
     return {"Version": "2012-10-17", "Statement": out}
 
 
+#: IAM's limit on a managed policy, in characters without white space.
+MANAGED_POLICY_LIMIT: Final = 6_144
+#: Managed policies a role may have attached (the default quota).
+ATTACHED_POLICY_LIMIT: Final = 10
+#: The longest values the placeholders may take, to size policies for any account.
+_WIDEST = Account(account_id="123456789012", partition="aws-us-gov", region="ap-southeast-3")
+
+
+def _size(statements: Sequence[DeployStatement], manifest: Manifest) -> int:
+    import json
+    import re
+
+    doc = policy_document(statements, manifest, _WIDEST)
+    return len(re.sub(r"\s", "", json.dumps(doc, separators=(",", ":"))))
+
+
+def deploy_policy_parts(manifest: Manifest, env: str) -> list[list[DeployStatement]]:
+    """The deploy statements of ``env`` packed into managed policies that fit IAM's limit.
+
+    One role's inline policies share 10,240 characters, which a stack of every kind
+    outgrows; managed policies hold 6,144 each and a role may have ten.
+    """
+    parts: list[list[DeployStatement]] = [[]]
+    for statement in deploy_statements(manifest, env):
+        if parts[-1] and _size([*parts[-1], statement], manifest) > MANAGED_POLICY_LIMIT:
+            parts.append([])
+        parts[-1].append(statement)
+    if len(parts) > ATTACHED_POLICY_LIMIT:
+        raise ValueError(
+            f"the {env} deploy role needs {len(parts)} managed policies, over IAM's "
+            f"{ATTACHED_POLICY_LIMIT}"
+        )
+    return parts
+
+
 def deploy_documents(manifest: Manifest, env: str, account: Account) -> dict[str, Any]:
     """What ``trellis iam deploy`` prints: one environment's deploy role, boundary, plan role."""
     project = manifest.project.name
@@ -847,7 +897,10 @@ def deploy_documents(manifest: Manifest, env: str, account: Account) -> dict[str
         "environment": env,
         "deploy_role": {
             "name": deploy_role_name(project, env),
-            "policy": policy_document(deploy_statements(manifest, env), manifest, account),
+            "policies": [
+                policy_document(part, manifest, account)
+                for part in deploy_policy_parts(manifest, env)
+            ],
         },
         "boundary": {
             "name": boundary_name(project, env),

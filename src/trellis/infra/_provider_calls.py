@@ -120,7 +120,7 @@ ECS_EXECUTION_ROLE: Final = "arn:{p}:iam::{a}:role/{n}-web-execution"
 ECS_INFRASTRUCTURE_ROLE: Final = "arn:{p}:iam::{a}:role/{n}-web-infrastructure"
 #: bootstrap/'s per-environment infrastructure role, passed as var.ecs_infrastructure_role_arn.
 ECS_SHARED_INFRASTRUCTURE_ROLE: Final = "arn:{p}:iam::{a}:role/{project}-ecs-infrastructure-{env}"
-BOUNDARY: Final = "arn:{p}:iam::{a}:policy/{project}-service-boundary"
+BOUNDARY: Final = "arn:{p}:iam::{a}:policy/{project}-boundary-{env}"
 ECS_EXECUTION_POLICY: Final = (
     "arn:{p}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
 )

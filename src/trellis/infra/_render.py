@@ -21,7 +21,7 @@ from trellis.infra._deploy import (
     DeployStatement,
     boundary_name,
     boundary_statements,
-    deploy_statements,
+    deploy_policy_parts,
     plan_environment,
     plan_statements,
     state_bucket_statements,
@@ -604,6 +604,7 @@ def _deploy_refs(manifest: Manifest) -> dict[str, list[str]]:
 def _bootstrap_blocks(manifest: Manifest) -> list[Block]:
     containers = sorted(s for s, spec in manifest.services.items() if spec.runtime != "lambda")
     envs = manifest.project.environments
+    parts = {env: deploy_policy_parts(manifest, env) for env in envs}
     locals_ = (
         Block("locals")
         .attr("project", manifest.project.name)
@@ -618,12 +619,16 @@ def _bootstrap_blocks(manifest: Manifest) -> list[Block]:
             "uses_ecs_express", any(s.runtime == "ecs-express" for s in manifest.services.values())
         )
         .attr("deploy_kinds", used_deploy_kinds(manifest))
-        .attr(
-            "boundary_names", {env: boundary_policy_name(manifest, env) for env in envs}
-        )
+        .attr("boundary_names", {env: boundary_policy_name(manifest, env) for env in envs})
         .attr(
             "deploy_policies",
-            {env: Expr(f"data.aws_iam_policy_document.deploy_{env}.json") for env in envs},
+            {
+                env: [
+                    Expr(f"data.aws_iam_policy_document.deploy_{env}_{i}.json")
+                    for i in range(1, len(parts[env]) + 1)
+                ]
+                for env in envs
+            },
         )
         .attr(
             "boundary_policies",
@@ -634,13 +639,15 @@ def _bootstrap_blocks(manifest: Manifest) -> list[Block]:
     )
     blocks = [locals_]
     for env in envs:
-        blocks.append(
-            _document(
-                f"deploy_{env}",
-                deploy_statements(manifest, env),
-                f"What the {env} deploy role may do: the kinds the manifest uses, {env}'s names only.",
+        for i, part in enumerate(parts[env], start=1):
+            blocks.append(
+                _document(
+                    f"deploy_{env}_{i}",
+                    part,
+                    f"What the {env} deploy role may do ({i} of {len(parts[env])}): "
+                    f"the kinds the manifest uses, {env}'s names only.",
+                )
             )
-        )
     for env in envs:
         blocks.append(
             _document(
