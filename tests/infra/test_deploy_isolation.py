@@ -575,3 +575,34 @@ def test_only_the_environments_own_job_and_refs_assume_its_deploy_role(
     assert not may("plan", ref="refs/pull/7/merge", repository_id="999")
     # The plan role is for pull requests only.
     assert not may("plan", environment=dev, ref="refs/heads/main")
+
+
+# --- trellis iam deploy ------------------------------------------------------------------------------
+
+
+def test_iam_deploy_prints_the_evaluated_documents(capsys: pytest.CaptureFixture[str]) -> None:
+    from trellis.cli import main
+
+    manifest = load_manifest(ROOT / "trellis.toml")
+    argv = ["--manifest", str(ROOT / "trellis.toml"), "iam", "deploy", "prod"]
+    assert main([*argv, "--account", ACCOUNT.account_id, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == deploy_documents(manifest, "prod", ACCOUNT)
+    assert main([*argv, "--account", ACCOUNT.account_id]) == 0
+    text = capsys.readouterr().out
+    for title in ("acme-deploy-prod:", "acme-boundary-prod:", "acme-plan:", "acme-tfstate-"):
+        assert title in text
+    assert f"arn:aws:sqs:us-east-1:{ACCOUNT.account_id}:acme-prod-*" in text
+    assert "Deny   DenyOtherEnvironments: *" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["stage"], "stage: not one of dev, test, prod"), (["dev", "--account", "12"], "12 digits")],
+)
+def test_iam_deploy_refuses_a_bad_environment_or_account(
+    capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    from trellis.cli import main
+
+    assert main(["--manifest", str(ROOT / "trellis.toml"), "iam", "deploy", *args]) == 2
+    assert message in capsys.readouterr().err

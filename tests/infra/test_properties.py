@@ -230,9 +230,7 @@ def test_the_deploy_role_creates_roles_only_under_its_environments_boundary() ->
     cfg = Config.load(ROOT / "bootstrap")
     for env in cfg.locals["environments"]:
         statements = {
-            st["sid"]: st
-            for doc, st in cfg.policy_statements()
-            if doc.startswith(f"deploy_{env}_")
+            st["sid"]: st for doc, st in cfg.policy_statements() if doc.startswith(f"deploy_{env}_")
         }
         write = statements["WriteRolesUnderBoundary"]
         assert {"iam:CreateRole", "iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy"} <= set(
