@@ -41,14 +41,8 @@ data "aws_iam_policy_document" "worker" {
   }
 
   statement {
-    sid = "FilesTable"
-    actions = [
-      "dynamodb:DeleteItem",
-      "dynamodb:DescribeTable",
-      "dynamodb:GetItem",
-      "dynamodb:PutItem",
-      "dynamodb:UpdateItem",
-    ]
+    sid     = "FilesTable"
+    actions = ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:UpdateItem"]
     resources = [
       "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/acme-${var.environment}-files",
       "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/acme-${var.environment}-files/index/*",

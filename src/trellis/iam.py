@@ -35,6 +35,8 @@ ACTIONS: Final[dict[ResourceKind, dict[str, tuple[str, ...]]]] = {
         "read": ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:DescribeTable"),
         # Key lookups only, for a service that never queries (the example worker).
         "get": ("dynamodb:GetItem", "dynamodb:DescribeTable"),
+        # Changes to existing items only: no new items, no deletes (the worker on `files`).
+        "update": ("dynamodb:UpdateItem", "dynamodb:DescribeTable"),
         "write": (
             "dynamodb:PutItem",
             "dynamodb:UpdateItem",

@@ -458,6 +458,31 @@ def _probe(manifest: Manifest, service: str, kind: ResourceKind, name: str, leve
                 )
                 + '    assert "Item" in stored\n'
             )
+        if level in ("get", "update"):
+            # The item exists first (the administrator writes it): get/update do not create.
+            admin_put = _call(
+                'world.admin("dynamodb").put_item', f"TableName={field}", f"Item={key}"
+            )
+            lines.insert(0, admin_put)
+        if level == "get":
+            lines.append(
+                _call("found = dynamodb.get_item", f"TableName={field}", f"Key={key}")
+                + '    assert "Item" in found\n'
+            )
+        if level == "update":
+            lines.append(
+                _call(
+                    "dynamodb.update_item",
+                    f"TableName={field}",
+                    f"Key={key}",
+                    'UpdateExpression="SET probe = :v"',
+                    'ExpressionAttributeValues={":v": {"S": "updated"}}',
+                )
+                + _call(
+                    'stored = world.admin("dynamodb").get_item', f"TableName={field}", f"Key={key}"
+                )
+                + '    assert stored["Item"]["probe"] == {"S": "updated"}\n'
+            )
         return "".join(lines)
     if kind == "bucket":
         lines = ["    s3 = AwsClients(settings).s3\n"]
@@ -488,10 +513,13 @@ def _probe(manifest: Manifest, service: str, kind: ResourceKind, name: str, leve
             f"    assert value{expected}\n"
         )
     if kind == "parameter":
-        value = manifest.parameters[name].value
+        spec = manifest.parameters[name]
+        # A secure parameter's local value is its local_value, or a random one.
+        value = spec.local_value if spec.secure else spec.value
+        expected = f" == {value!r}" if value is not None else ""
         return (
             f"    value = resources.{sid}_parameter(settings, AwsClients(settings))\n"
-            f"    assert value == {value!r}\n"
+            f"    assert value{expected}\n"
         )
     raise ScaffoldError(f"no probe for {kind} access {level!r}")  # pragma: no cover
 
@@ -500,6 +528,8 @@ _VERB = {
     "send": "sends to",
     "consume": "consumes",
     "read": "reads",
+    "get": "looks up items of",
+    "update": "updates items of",
     "write": "writes",
     "readwrite": "reads and writes",
     "publish": "publishes to",
