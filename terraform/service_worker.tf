@@ -94,6 +94,7 @@ module "worker_service" {
       queue_arn               = module.jobs_queue.arn
       batch_size              = 10
       batching_window_seconds = 0
+      max_concurrency         = 10
     }
   }
   log_retention_days = var.log_retention_days
