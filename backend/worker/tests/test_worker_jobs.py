@@ -10,11 +10,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
 from trellis.cli import main as cli
 from trellis.local.emulator import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY
-from fastapi.testclient import TestClient
-
 from trellis.runtime.consumer import QueueConsumer
 from trellis.testing import wait_until
 from worker.app import build_app
