@@ -14,7 +14,9 @@ from fastapi.testclient import TestClient
 
 from trellis.cli import main as cli
 from trellis.local.emulator import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY
+from trellis.runtime import AccessDenied, AwsClients, DependencyUnavailable
 from trellis.runtime.consumer import QueueConsumer
+from trellis.runtime.queues import OutgoingMessage, Publisher
 from trellis.testing import wait_until
 from worker.app import build_app
 
@@ -444,3 +446,30 @@ def test_a_failed_jobs_error_is_a_code_and_a_safe_message_without_aws_text(
         assert leak not in text, leak
     logs = capfd.readouterr().out
     assert "dynamodb:GetItem" in logs and other in logs  # the detail is in the log
+
+
+def test_a_send_that_cannot_succeed_is_tried_once_and_logged_once(
+    worker_stack: WorkerStack, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # The worker's own key and client configuration (standard retries, 3 attempts).
+    sqs = AwsClients(worker_stack.settings).sqs
+    calls: list[str] = []
+    sqs.meta.events.register(
+        "before-send.sqs.SendMessageBatch", lambda **kwargs: calls.append("SendMessageBatch")
+    )
+    not_granted = worker_stack.sqs().create_queue(
+        QueueName=f"{worker_stack.service.project}-dev-not-granted"
+    )["QueueUrl"]
+    capfd.readouterr()
+
+    denied = Publisher(sqs, not_granted).send_batch([OutgoingMessage("a"), OutgoingMessage("b")])
+
+    assert all(isinstance(r.error, AccessDenied) for r in denied)
+    assert len(calls) == 1
+    assert capfd.readouterr().out.count('"aws.access_denied"') == 1
+
+    worker_stack.sqs().delete_queue(QueueUrl=worker_stack.queue_url)
+    missing = Publisher(sqs, worker_stack.queue_url).send_batch([OutgoingMessage("c")])
+
+    assert isinstance(missing[0].error, DependencyUnavailable)
+    assert len(calls) == 2
