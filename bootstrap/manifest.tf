@@ -286,8 +286,14 @@ data "aws_iam_policy_document" "boundary" {
   }
 
   statement {
-    sid       = "DataBuckets"
-    actions   = ["s3:DeleteObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject"]
+    sid = "DataBuckets"
+    actions = [
+      "s3:DeleteObject",
+      "s3:GetObject",
+      "s3:GetObjectVersion",
+      "s3:ListBucket",
+      "s3:PutObject",
+    ]
     resources = ["arn:${local.partition}:s3:::acme-*", "arn:${local.partition}:s3:::acme-*/*"]
   }
 

@@ -63,7 +63,7 @@ data "aws_iam_policy_document" "worker" {
 
   statement {
     sid       = "UploadsBucketObjects"
-    actions   = ["s3:GetObject"]
+    actions   = ["s3:GetObject", "s3:GetObjectVersion"]
     resources = ["arn:${local.partition}:s3:::acme-${var.environment}-uploads/*"]
   }
 }

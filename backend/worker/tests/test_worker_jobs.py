@@ -473,3 +473,52 @@ def test_a_send_that_cannot_succeed_is_tried_once_and_logged_once(
 
     assert isinstance(missing[0].error, DependencyUnavailable)
     assert len(calls) == 2
+
+
+def test_an_upload_is_checked_and_recorded_at_the_version_its_event_names(
+    worker_stack: WorkerStack,
+) -> None:
+    # The event for the first upload is handled after the key was overwritten: the worker
+    # checks the version the event names, not whatever the key holds now.
+    bucket, table = (
+        worker_stack.settings.uploads_bucket_name,
+        worker_stack.settings.files_table_name,
+    )
+    s3 = worker_stack.service.admin("s3")
+    first = s3.put_object(Bucket=bucket, Key="uploads/f2", Body=b"hello", ContentType="text/plain")
+    s3.put_object(Bucket=bucket, Key="uploads/f2", Body=b"HELLO, WORLD", ContentType="text/plain")
+    worker_stack.service.admin("dynamodb").put_item(
+        TableName=table,
+        Item={
+            "file_id": {"S": "f2"},
+            "status": {"S": "pending"},
+            "content_type": {"S": "text/plain"},
+            "max_bytes": {"N": "5"},
+        },
+    )
+    event = {
+        "Records": [
+            {
+                "eventSource": "aws:s3",
+                "eventName": "ObjectCreated:Post",
+                "s3": {
+                    "bucket": {"name": bucket},
+                    "object": {
+                        "key": "uploads/f2",
+                        "size": 5,
+                        "versionId": first["VersionId"],
+                        "sequencer": "01",
+                    },
+                },
+            }
+        ]
+    }
+    worker_stack.sqs().send_message(QueueUrl=worker_stack.queue_url, MessageBody=json.dumps(event))
+
+    assert drain(worker_stack) == {"received": 1, "succeeded": 1, "failed": 0}
+    item = worker_stack.service.admin("dynamodb").get_item(
+        TableName=table, Key={"file_id": {"S": "f2"}}
+    )["Item"]
+    assert item["status"]["S"] == "ready"  # the 5 bytes allowed, not the 12 now under the key
+    assert item["checksum"]["S"] == "sha256:" + hashlib.sha256(b"hello").hexdigest()
+    assert item["version_id"]["S"] == first["VersionId"]
