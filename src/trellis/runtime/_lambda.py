@@ -61,8 +61,8 @@ class SqsRecord:
     attributes: dict[str, str] = field(default_factory=dict)
     message_attributes: dict[str, Any] = field(default_factory=dict)
     event_source_arn: str = ""
-    #: ``time.monotonic()`` by which handling this record must be over (the invocation's
-    #: deadline less its safety margin, at most ``max_record_s`` away); None when unknown.
+    #: ``time.monotonic()`` by which handling this record must be over: the invocation's
+    #: deadline less its safety margin; None when unknown (containers, tests).
     deadline: float | None = field(default=None, compare=False)
 
     @classmethod
@@ -128,6 +128,24 @@ def _invocation_context(context: Any) -> Iterator[None]:
 DEFAULT_SAFETY_MARGIN_S = 2.0
 
 
+_warned_limit = False
+
+
+def _warn_limit_too_long(max_record_s: float, total_s: float) -> None:
+    """Say once per sandbox why its batches run so few records."""
+    global _warned_limit  # one warning per process, not one per batch
+    if _warned_limit:
+        return
+    _warned_limit = True
+    _log.warning(
+        "sqs.record_limit_too_long",
+        max_record_s=max_record_s,
+        invocation_s=round(total_s, 1),
+        hint="a record starts only while this long is left: keep the job time limit "
+        "well below the function's timeout (a third or less), or most records are deferred",
+    )
+
+
 def _receive_count(record: dict[str, Any]) -> int:
     try:
         return int((record.get("attributes") or {}).get("ApproximateReceiveCount", "1"))
@@ -166,6 +184,8 @@ def process_sqs_batch(
         margin = max(0.0, min(safety_margin_s, total_s / 5))
         per_record = total_s - margin
         if max_record_s is not None:
+            if max_record_s > per_record / 2:
+                _warn_limit_too_long(max_record_s, total_s)
             per_record = min(per_record, max_record_s)
     failures: list[str] = []
     failed_groups: set[str | None] = set()
@@ -192,7 +212,8 @@ def process_sqs_batch(
                 deferred = 1
                 failures.append(message_id)
                 continue
-            deadline = time.monotonic() + min(per_record, left_s)
+            # The record's own work (a job's claim and completion, say) counts against this too.
+            deadline = time.monotonic() + left_s
         started += 1
         source_arn = str(raw.get("eventSourceARN") or "")
         with structlog.contextvars.bound_contextvars(message_id=message_id):
