@@ -205,6 +205,29 @@ def test_a_job_within_its_limit_completes_and_sees_its_context() -> None:
     assert 0 < seen["remaining"] <= 5
 
 
+def test_handler_threads_are_reused_but_never_one_an_abandoned_run_still_holds(
+    release: threading.Event,
+) -> None:
+    jobs = JobRegistry(max_run_s=0.2)
+    threads: dict[str, int] = {}
+
+    @jobs.job("where")
+    def where(payload: Nothing, ctx: JobContext) -> None:
+        threads[ctx.job_id] = threading.get_ident()
+        if ctx.job_id == "stuck":
+            release.wait(30)
+
+    run = runner(jobs, FakeStore())
+    run.process(job_record("a", "where", {}))
+    run.process(job_record("b", "where", {}))
+    with pytest.raises(JobFailed):
+        run.process(job_record("stuck", "where", {}))
+    run.process(job_record("c", "where", {}))
+
+    assert threads["a"] == threads["b"] == threads["stuck"]  # one thread, handed job after job
+    assert threads["c"] != threads["stuck"]  # the stuck run keeps its thread to itself
+
+
 def test_a_knob_over_the_time_limit_fails_the_job_without_running_it() -> None:
     jobs = JobRegistry(max_run_s=1)
     ran: list[int] = []

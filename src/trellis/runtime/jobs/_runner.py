@@ -32,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import json
+import queue
 import threading
 import time
 from collections.abc import Callable
@@ -101,28 +102,70 @@ def job_error(exc: BaseException) -> JobError:
     return JOB_FAILED
 
 
-def run_with_limit(fn: Callable[[], T], limit_s: float, *, name: str) -> T:
-    """``fn()`` on a thread of its own; :class:`JobTimedOut` if it is not done in ``limit_s``."""
-    outcome: dict[str, Any] = {}
-    done = threading.Event()
-    context = contextvars.copy_context()  # the request id, log fields and trace span go along
+class _Lane:
+    """One thread that runs handlers, one at a time, until it is retired."""
 
-    def target() -> None:
-        try:
-            outcome["result"] = context.run(fn)
-        except BaseException as exc:  # noqa: BLE001 - re-raised on the caller's thread
-            outcome["error"] = exc
-        finally:
-            done.set()
+    def __init__(self) -> None:
+        self._tasks: queue.SimpleQueue[tuple[Callable[[], Any], _Outcome] | None] = (
+            queue.SimpleQueue()
+        )
+        # A daemon: an abandoned handler must not keep the process from exiting.
+        threading.Thread(target=self._loop, name="trellis-job", daemon=True).start()
 
-    # A daemon: an abandoned handler must not keep the process from exiting.
-    threading.Thread(target=target, name=name, daemon=True).start()
-    if not done.wait(max(0.0, limit_s)):
-        raise JobTimedOut(limit_s)
-    if "error" in outcome:
-        raise outcome["error"]
-    result: T = outcome["result"]
-    return result
+    def submit(self, fn: Callable[[], Any]) -> _Outcome:
+        outcome = _Outcome(contextvars.copy_context())  # request id, log fields, trace span
+        self._tasks.put((fn, outcome))
+        return outcome
+
+    def retire(self) -> None:
+        """End the thread once its current task is over (it is never given another)."""
+        self._tasks.put(None)
+
+    def _loop(self) -> None:
+        while (task := self._tasks.get()) is not None:
+            fn, outcome = task
+            try:
+                outcome.result = outcome.context.run(fn)
+            except BaseException as exc:  # noqa: BLE001 - re-raised on the caller's thread
+                outcome.error = exc
+            finally:
+                outcome.done.set()
+
+
+class _Outcome:
+    def __init__(self, context: contextvars.Context) -> None:
+        self.context = context
+        self.done = threading.Event()
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+
+class _Lanes:
+    """Threads for handlers, reused (a new thread per job costs ~6x a handover).
+
+    A lane whose handler ran past its limit is retired, never reused: the
+    abandoned handler keeps it until it returns.
+    """
+
+    def __init__(self) -> None:
+        self._idle: list[_Lane] = []
+        self._lock = threading.Lock()
+
+    def run(self, fn: Callable[[], T], limit_s: float) -> T:
+        """``fn()`` on a lane; :class:`JobTimedOut` if it is not done within ``limit_s``."""
+        with self._lock:
+            lane = self._idle.pop() if self._idle else None
+        lane = lane or _Lane()
+        outcome = lane.submit(fn)
+        if not outcome.done.wait(max(0.0, limit_s)):
+            lane.retire()
+            raise JobTimedOut(limit_s)
+        with self._lock:
+            self._idle.append(lane)
+        if outcome.error is not None:
+            raise outcome.error
+        result: T = outcome.result
+        return result
 
 
 @dataclass(frozen=True)
@@ -175,6 +218,7 @@ class JobRunner:
         self._info = queue_info
         self._lock = threading.Lock()
         self._claims: dict[str, list[Claim]] = {}
+        self._lanes = _Lanes()
 
     @property
     def info(self) -> QueueInfo:
@@ -277,9 +321,7 @@ class JobRunner:
             try:
                 payload = job.model.model_validate(envelope.payload, context=self.registry.context)
                 handler = job.handler
-                result = run_with_limit(
-                    lambda: handler(payload, ctx), limit_s, name=f"job-{envelope.job_id[:32]}"
-                )
+                result = self._lanes.run(lambda: handler(payload, ctx), limit_s)
             except Exception as exc:
                 error = job_error(exc)
                 detail = f"{type(exc).__name__}: {exc}"
