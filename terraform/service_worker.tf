@@ -59,12 +59,24 @@ data "aws_iam_policy_document" "worker" {
     sid       = "UploadsBucketList"
     actions   = ["s3:ListBucket"]
     resources = ["arn:${local.partition}:s3:::acme-${var.environment}-uploads"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "s3:ResourceAccount"
+      values   = [local.account_id]
+    }
   }
 
   statement {
     sid       = "UploadsBucketObjects"
     actions   = ["s3:GetObject", "s3:GetObjectVersion"]
     resources = ["arn:${local.partition}:s3:::acme-${var.environment}-uploads/*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "s3:ResourceAccount"
+      values   = [local.account_id]
+    }
   }
 }
 

@@ -99,14 +99,22 @@ class Statement:
     sid: str
     actions: tuple[str, ...]
     resources: tuple[str, ...]
+    #: ``(test, condition key, values)``, all of which must hold.
+    conditions: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "Sid": self.sid,
             "Effect": "Allow",
             "Action": sorted(self.actions),
             "Resource": list(self.resources) if len(self.resources) > 1 else self.resources[0],
         }
+        if self.conditions:
+            condition: dict[str, dict[str, Any]] = {}
+            for test, key, values in self.conditions:
+                condition.setdefault(test, {})[key] = list(values) if len(values) > 1 else values[0]
+            out["Condition"] = condition
+        return out
 
 
 def physical_resource_name(manifest: Manifest, kind: ResourceKind, name: str, env: str) -> str:
@@ -135,10 +143,13 @@ def service_statements(manifest: Manifest, service: str, env: str, arns: Arns) -
         if kind == "bucket":
             bucket_actions = tuple(a for a in actions if a == "s3:ListBucket")
             object_actions = tuple(a for a in actions if a != "s3:ListBucket")
+            # Bucket ARNs carry no account and names are global: a bucket of the same
+            # name in another account (deleted and re-created there) is not ours.
+            own = (("StringEquals", "s3:ResourceAccount", (arns.account_id,)),)
             if bucket_actions:
-                statements.append(Statement(sid + "List", bucket_actions, (arn,)))
+                statements.append(Statement(sid + "List", bucket_actions, (arn,), own))
             if object_actions:
-                statements.append(Statement(sid + "Objects", object_actions, (f"{arn}/*",)))
+                statements.append(Statement(sid + "Objects", object_actions, (f"{arn}/*",), own))
         elif kind == "table":
             statements.append(Statement(sid, actions, (arn, f"{arn}/index/*")))
         elif kind == "queue" and "consume" in levels:

@@ -38,6 +38,13 @@ ACCESS_LEVELS: dict[ResourceKind, tuple[str, ...]] = {
     "schedule": (),
 }
 
+#: Words bootstrap/ puts after ``<project>-`` in its own names (``acme-deploy-prod``,
+#: ``acme-tfstate-<account>``, ...): an environment so named would own them, since an
+#: environment's deploy role manages ``<project>-<env>-*``.
+RESERVED_ENVIRONMENTS: frozenset[str] = frozenset(
+    {"deploy", "plan", "boundary", "tfstate", "apigateway", "ecs"}
+)
+
 #: Queue visibility must be at least this many times a consuming Lambda's timeout.
 VISIBILITY_TO_TIMEOUT_RATIO = 6
 
@@ -163,9 +170,13 @@ class Secret(_Model):
 
 
 class Parameter(_Model):
-    value: str
+    #: The value of a plain parameter. A secure one has none here: it would be in the
+    #: rendered Terraform and its state; ``trellis parameter set`` writes it instead.
+    value: str | None = None
     secure: bool = False
     description: str = ""
+    #: Value given to a secure parameter by ``trellis dev`` only; never rendered to Terraform.
+    local_value: str | None = None
 
 
 class Schedule(_Model):
@@ -281,6 +292,13 @@ def _check_rules(m: Manifest) -> Iterator[ManifestError]:
     longest_env = max(project.environments, key=len)
     if len(set(project.environments)) != len(project.environments):
         yield ManifestError("project.environments", "an environment is listed twice")
+    for env in project.environments:
+        if env in RESERVED_ENVIRONMENTS:
+            yield ManifestError(
+                "project.environments",
+                f"{env!r} is reserved: bootstrap/ names {project.name}-{env}-* roles and buckets "
+                f"that an environment called {env!r} would own (pick another name)",
+            )
 
     seen: dict[str, str] = {}
     env_vars: dict[str, str] = {}
@@ -389,6 +407,21 @@ def _check_rules(m: Manifest) -> Iterator[ManifestError]:
         if sspec.target not in m.queues and sspec.target not in m.services:
             yield ManifestError(
                 f"schedules.{name}.target", f"unknown queue or service {sspec.target!r}"
+            )
+    for name, pspec in m.parameters.items():
+        key = f"parameters.{name}"
+        if pspec.secure and pspec.value is not None:
+            yield ManifestError(
+                f"{key}.value",
+                "a secure parameter keeps its value out of trellis.toml (it would be in the "
+                f"rendered Terraform and its state): remove it and run `trellis parameter set {name} "
+                "--env ENV` (local_value = ... for trellis dev)",
+            )
+        elif not pspec.secure and pspec.value is None:
+            yield ManifestError(f"{key}.value", "required key is missing")
+        if not pspec.secure and pspec.local_value is not None:
+            yield ManifestError(
+                f"{key}.local_value", "only a secure parameter has a local_value; use value"
             )
     for table, tbl in m.tables.items():
         for index in tbl.indexes:

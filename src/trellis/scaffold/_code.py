@@ -185,7 +185,9 @@ def render_resources(manifest: Manifest, service: str) -> str:
     third = []
     if runtime != "lambda":
         third.append("from fastapi import FastAPI")
-    third.append("from trellis.runtime import AwsClients, SqsRecord")
+    secure = any(k == "parameter" and manifest.parameters[r].secure for k, r, _levels in uses)
+    runtime_names = ["AwsClients", *(["DependencyUnavailable"] if secure else []), "SqsRecord"]
+    third.append(f"from trellis.runtime import {', '.join(runtime_names)}")
     if runtime != "lambda":
         third.append("from trellis.runtime.consumer import QueueConsumer")
     if sent:
@@ -258,18 +260,42 @@ def _secret_accessor(manifest: Manifest, name: str) -> str:
     )
 
 
+#: What terraform/modules/ssm-parameter writes into a secure parameter until it is set.
+UNSET_PARAMETER_VALUE: Final = "trellis:unset"
+
+
 def _parameter_accessor(manifest: Manifest, name: str) -> str:
     field = naming.settings_field_name("parameter", name)
-    decrypt = "        WithDecryption=True,\n" if manifest.parameters[name].secure else ""
+    if not manifest.parameters[name].secure:
+        return (
+            f"\ndef {ident(name)}_parameter(\n"
+            "    settings: Settings,\n"
+            "    clients: AwsClients,\n"
+            ") -> str:\n"
+            f'    """The ``{name}`` parameter\'s value (Parameter Store)."""\n'
+            "    response = clients.ssm.get_parameter(\n"
+            f"        Name=settings.{field},\n"
+            "    )\n"
+            '    return response["Parameter"]["Value"]\n'
+        )
+    # Terraform creates a secure parameter with a placeholder; `trellis parameter set`
+    # gives it its value. Until then the service answers 503, never the placeholder.
     return (
         f"\ndef {ident(name)}_parameter(\n"
         "    settings: Settings,\n"
         "    clients: AwsClients,\n"
         ") -> str:\n"
-        f'    """The ``{name}`` parameter\'s value (Parameter Store)."""\n'
+        f'    """The ``{name}`` parameter\'s value (Parameter Store, decrypted)."""\n'
         "    response = clients.ssm.get_parameter(\n"
-        f"        Name=settings.{field},\n" + decrypt + "    )\n"
-        '    return response["Parameter"]["Value"]\n'
+        f"        Name=settings.{field},\n"
+        "        WithDecryption=True,\n"
+        "    )\n"
+        '    value: str = response["Parameter"]["Value"]\n'
+        f"    if value == {UNSET_PARAMETER_VALUE!r}:\n"
+        "        raise DependencyUnavailable(\n"
+        f'            "parameter {name} has no value yet (trellis parameter set {name} --env ...)"\n'
+        "        )\n"
+        "    return value\n"
     )
 
 
