@@ -91,12 +91,13 @@ def _from_number(text: str) -> int | Decimal:
 def _set(values: AbstractSet[Any]) -> dict[str, Any]:
     if not values:
         raise ValueError("DynamoDB has no empty sets (leave the attribute out)")
+    # Members sorted: equal sets marshal to equal requests, whatever their hash order.
     if all(isinstance(v, str) for v in values):
-        return {"SS": list(values)}
+        return {"SS": sorted(values)}
     if all(isinstance(v, (int, Decimal)) and not isinstance(v, bool) for v in values):
-        return {"NS": [_number(v) for v in values]}
+        return {"NS": [_number(v) for v in sorted(values)]}
     if all(isinstance(v, (bytes, bytearray, memoryview)) for v in values):
-        return {"BS": [bytes(v) for v in values]}
+        return {"BS": sorted(bytes(v) for v in values)}
     raise TypeError("a DynamoDB set holds only strings, only numbers or only bytes")
 
 
