@@ -1302,8 +1302,14 @@ data "aws_iam_policy_document" "boundary_dev" {
   }
 
   statement {
-    sid     = "DataBuckets"
-    actions = ["s3:DeleteObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject"]
+    sid = "DataBuckets"
+    actions = [
+      "s3:DeleteObject",
+      "s3:GetObject",
+      "s3:GetObjectVersion",
+      "s3:ListBucket",
+      "s3:PutObject",
+    ]
     resources = [
       "arn:${local.partition}:s3:::acme-dev-*",
       "arn:${local.partition}:s3:::acme-dev-*/*",
@@ -1399,8 +1405,14 @@ data "aws_iam_policy_document" "boundary_test" {
   }
 
   statement {
-    sid     = "DataBuckets"
-    actions = ["s3:DeleteObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject"]
+    sid = "DataBuckets"
+    actions = [
+      "s3:DeleteObject",
+      "s3:GetObject",
+      "s3:GetObjectVersion",
+      "s3:ListBucket",
+      "s3:PutObject",
+    ]
     resources = [
       "arn:${local.partition}:s3:::acme-test-*",
       "arn:${local.partition}:s3:::acme-test-*/*",
@@ -1496,8 +1508,14 @@ data "aws_iam_policy_document" "boundary_prod" {
   }
 
   statement {
-    sid     = "DataBuckets"
-    actions = ["s3:DeleteObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject"]
+    sid = "DataBuckets"
+    actions = [
+      "s3:DeleteObject",
+      "s3:GetObject",
+      "s3:GetObjectVersion",
+      "s3:ListBucket",
+      "s3:PutObject",
+    ]
     resources = [
       "arn:${local.partition}:s3:::acme-prod-*",
       "arn:${local.partition}:s3:::acme-prod-*/*",

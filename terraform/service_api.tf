@@ -49,7 +49,7 @@ data "aws_iam_policy_document" "api" {
 
   statement {
     sid       = "UploadsBucketObjects"
-    actions   = ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
+    actions   = ["s3:DeleteObject", "s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"]
     resources = ["arn:${local.partition}:s3:::acme-${var.environment}-uploads/*"]
 
     condition {

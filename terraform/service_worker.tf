@@ -63,7 +63,7 @@ data "aws_iam_policy_document" "worker" {
 
   statement {
     sid       = "UploadsBucketObjects"
-    actions   = ["s3:GetObject"]
+    actions   = ["s3:GetObject", "s3:GetObjectVersion"]
     resources = ["arn:${local.partition}:s3:::acme-${var.environment}-uploads/*"]
 
     condition {
@@ -100,6 +100,7 @@ module "worker_service" {
       queue_arn               = module.jobs_queue.arn
       batch_size              = 10
       batching_window_seconds = 0
+      max_concurrency         = 10
     }
   }
   log_retention_days = var.log_retention_days

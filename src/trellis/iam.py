@@ -44,9 +44,10 @@ ACTIONS: Final[dict[ResourceKind, dict[str, tuple[str, ...]]]] = {
             "dynamodb:DescribeTable",
         ),
     },
-    # Uploads are presigned single-part POSTs: no multipart upload to abort.
+    # Uploads are presigned single-part POSTs: no multipart upload to abort. Reading a given
+    # version (``GetObject`` with ``VersionId``: the upload that was checked) is its own action.
     "bucket": {
-        "read": ("s3:GetObject", "s3:ListBucket"),
+        "read": ("s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket"),
         "write": ("s3:PutObject", "s3:DeleteObject"),
     },
     "topic": {"publish": ("sns:Publish", "sns:GetTopicAttributes")},

@@ -17,7 +17,7 @@ import re
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
@@ -101,6 +101,10 @@ class Service(_Model):
     env: dict[str, str] = Field(default_factory=dict)
 
 
+#: Default ``max_concurrency``: 1% of AWS's default account concurrency of 1,000.
+DEFAULT_MAX_CONCURRENCY: Final = 10
+
+
 class Queue(_Model):
     visibility_timeout_s: int = Field(default=30, ge=0, le=43_200)
     max_receive_count: int = Field(default=3, ge=1, le=1000)
@@ -113,7 +117,9 @@ class Queue(_Model):
     #: Event source mapping of a Lambda consumer.
     batch_size: int = Field(default=10, ge=1, le=10_000)
     batching_window_s: int = Field(default=0, ge=0, le=300)
-    max_concurrency: int | None = Field(default=None, ge=2, le=1000)
+    #: Concurrent batches of a Lambda consumer (the event source mapping's maximum concurrency):
+    #: one queue's backlog cannot take the whole account's concurrency. AWS's range is 2-1000.
+    max_concurrency: int = Field(default=DEFAULT_MAX_CONCURRENCY, ge=2, le=1000)
 
 
 class Index(_Model):
@@ -237,6 +243,14 @@ def load_manifest(path: str | Path = "trellis.toml") -> Manifest:
         raise ManifestError(
             "", f"{path}: no such file (run from the project root or pass --manifest)"
         ) from None
+    except IsADirectoryError:
+        raise ManifestError("", f"{path}: is a directory, not a manifest file") from None
+    except UnicodeDecodeError as exc:
+        raise ManifestError(
+            "", f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})"
+        ) from None
+    except OSError as exc:
+        raise ManifestError("", f"{path}: cannot read ({exc.strerror or exc})") from None
     return load_manifest_text(text)
 
 

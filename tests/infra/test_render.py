@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.infra.conftest import ROOT, write_tree
-from tests.infra.hclconfig import Config
+from tests.infra.hclconfig import Config, as_list
 from trellis.cli import main
 from trellis.iam import Arns, service_statements
 from trellis.infra import RenderError, drift, generate, render
@@ -233,3 +233,16 @@ def test_the_infra_package_exports_its_public_api() -> None:
         "render",
         "rendered_files",
     ]
+
+
+def test_every_lambda_event_source_is_rendered_with_a_maximum_concurrency(
+    example_manifest: Manifest, everything_manifest: Manifest
+) -> None:
+    cfg = Config.load(ROOT / "terraform")
+    (sources,) = as_list(cfg.modules["worker_service"]["sqs_event_sources"])
+    assert (
+        sources["jobs"]["max_concurrency"] == 10
+    )  # the default: one queue cannot starve the account
+
+    files = render(everything_manifest)
+    assert "max_concurrency         = 5" in files["terraform/service_worker.tf"]

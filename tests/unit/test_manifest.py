@@ -287,3 +287,65 @@ def test_service_env_is_handed_to_the_service() -> None:
         VALID.replace("timeout_s = 15\n", 'timeout_s = 15\nenv = { FEATURE_X = "on" }\n')
     )
     assert service_environment(m, "api", "dev", AwsAddresses(m, "dev"))["FEATURE_X"] == "on"
+
+
+def test_a_queue_consumer_has_a_default_maximum_concurrency() -> None:
+    m = load_manifest_text(VALID)
+    assert m.queues["jobs"].max_concurrency == 10
+    text = VALID.replace(
+        "visibility_timeout_s = 180", "visibility_timeout_s = 180\nmax_concurrency = 2"
+    )
+    assert load_manifest_text(text).queues["jobs"].max_concurrency == 2
+
+
+@pytest.mark.parametrize("value", ["1", "1001", "0", '"ten"'])
+def test_max_concurrency_outside_2_to_1000_is_one_line_naming_the_key(value: str) -> None:
+    text = VALID.replace(
+        "visibility_timeout_s = 180", f"visibility_timeout_s = 180\nmax_concurrency = {value}"
+    )
+    error = manifest_error(text)
+    assert error.key == "queues.jobs.max_concurrency"
+    assert "\n" not in str(error)
+
+
+def _write_bytes(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "fragment"),
+    [
+        pytest.param(
+            lambda tmp: _write_bytes(tmp / "trellis.toml", b"\xff\xfe[project]\n"),
+            "not UTF-8",
+            id="not-utf8",
+        ),
+        pytest.param(
+            lambda tmp: (tmp / "trellis.toml").mkdir() or tmp / "trellis.toml",
+            "is a directory",
+            id="a-directory",
+        ),
+        pytest.param(
+            lambda tmp: _write_bytes(tmp / "file", b"") / "trellis.toml",
+            "cannot read",
+            id="unreadable-path",
+        ),
+    ],
+)
+def test_a_manifest_that_cannot_be_read_is_one_line_naming_the_file_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], make: object, fragment: str
+) -> None:
+    path = make(tmp_path)  # type: ignore[operator]
+    with pytest.raises(ManifestError) as exc:
+        load_manifest(path)
+    assert str(path) in str(exc.value) and fragment in str(exc.value)
+
+    status = main(["--manifest", str(path), "validate"])
+
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.count("\n") == 1
+    assert fragment in err
+    assert err.count(str(path)) == 1, err  # named once, not twice
+    assert "Traceback" not in err

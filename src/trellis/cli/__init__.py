@@ -47,7 +47,11 @@ def main(argv: list[str] | None = None) -> int:
         try:
             manifest = load_manifest(args.manifest)
         except ManifestError as exc:
-            print(f"{args.manifest}: {exc}", file=sys.stderr)
+            # Errors reading the file already name it; mistakes inside it name their key.
+            message = str(exc)
+            if not message.startswith(f"{args.manifest}:"):
+                message = f"{args.manifest}: {message}"
+            print(message, file=sys.stderr)
             return EXIT_USAGE
     try:
         return int(args.run(args, manifest))

@@ -432,11 +432,7 @@ def _service(manifest: Manifest, service: str) -> list[Block]:
                 "queue_arn": Expr(f"module.{_module_label('queue', queue)}.arn"),
                 "batch_size": manifest.queues[queue].batch_size,
                 "batching_window_seconds": manifest.queues[queue].batching_window_s,
-                **(
-                    {"max_concurrency": manifest.queues[queue].max_concurrency}
-                    if manifest.queues[queue].max_concurrency
-                    else {}
-                ),
+                "max_concurrency": manifest.queues[queue].max_concurrency,
             }
             for queue, levels in manifest.uses(service, "queue")
             if "consume" in levels
