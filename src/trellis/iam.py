@@ -103,6 +103,8 @@ class Statement:
     resources: tuple[str, ...]
     #: ``(test, condition key, values)``, all of which must hold.
     conditions: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+    #: The manifest resource the statement grants access to (``jobs``, ``jobs (DLQ)``).
+    resource: str = ""
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -149,21 +151,31 @@ def service_statements(manifest: Manifest, service: str, env: str, arns: Arns) -
             # name in another account (deleted and re-created there) is not ours.
             own = (("StringEquals", "s3:ResourceAccount", (arns.account_id,)),)
             if bucket_actions:
-                statements.append(Statement(sid + "List", bucket_actions, (arn,), own))
+                statements.append(Statement(sid + "List", bucket_actions, (arn,), own, resource))
             if object_actions:
-                statements.append(Statement(sid + "Objects", object_actions, (f"{arn}/*",), own))
+                statements.append(
+                    Statement(sid + "Objects", object_actions, (f"{arn}/*",), own, resource)
+                )
         elif kind == "table":
-            statements.append(Statement(sid, actions, (arn, f"{arn}/index/*")))
+            statements.append(Statement(sid, actions, (arn, f"{arn}/index/*"), (), resource))
         elif kind == "queue" and "consume" in levels:
-            statements.append(Statement(sid, actions, (arn,)))
+            statements.append(Statement(sid, actions, (arn,), (), resource))
             # A consumer copies a message that failed its last allowed attempt to the DLQ
             # (trellis.runtime.jobs), so its status can say where the message is.
             dlq = naming.queue_name(
                 manifest.project.name, env, resource, fifo=manifest.queues[resource].fifo, dlq=True
             )
-            statements.append(Statement(sid + "DeadLetter", DLQ_ACTIONS, (arns.of("queue", dlq),)))
+            statements.append(
+                Statement(
+                    sid + "DeadLetter",
+                    DLQ_ACTIONS,
+                    (arns.of("queue", dlq),),
+                    (),
+                    f"{resource} (DLQ)",
+                )
+            )
         else:
-            statements.append(Statement(sid, actions, (arn,)))
+            statements.append(Statement(sid, actions, (arn,), (), resource))
     return statements
 
 

@@ -197,7 +197,7 @@ def _iam_verify(args: argparse.Namespace, manifest: Manifest) -> int:
         print(f"note: {svc} was denied {action} in {test} (the test passed anyway)")
     proven = sum(1 for r in report.results if r.needed_by)
     print(
-        f"\n{proven} of {len(report.results)} granted actions needed by a test "
+        f"\n{proven} of {len(report.results)} grants (action on a resource) needed by a test "
         f"({report.pytest_runs} pytest runs, {report.seconds:.1f} s)"
     )
     return 0 if report.ok else 1
