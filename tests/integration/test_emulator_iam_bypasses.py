@@ -134,7 +134,9 @@ class World:
 
     def admin_get(self, bucket: str, key: str) -> bytes | None:
         try:
-            body: bytes = self.emulator.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+            body: bytes = (
+                self.emulator.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+            )
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "NoSuchKey":
                 return None
@@ -222,9 +224,7 @@ def error_of(response: httpx.Response) -> tuple[str, str]:
 
 def public_target_s3_get(w: World) -> httpx.Response:
     # A valid signature by the app, on a bucket it has no grant on.
-    return w.signed(
-        "GET", f"/{w.vault}/s.txt", "s3", headers={"X-Amz-Target": PUBLIC_TARGET}
-    )
+    return w.signed("GET", f"/{w.vault}/s.txt", "s3", headers={"X-Amz-Target": PUBLIC_TARGET})
 
 
 def public_target_s3_get_unsigned_signature(w: World) -> httpx.Response:
@@ -235,7 +235,7 @@ def public_target_s3_get_unsigned_signature(w: World) -> httpx.Response:
             "X-Amz-Target": PUBLIC_TARGET,
             "X-Amz-Date": amz_now(),
             "Authorization": f"AWS4-HMAC-SHA256 Credential={credential}, "
-            f"SignedHeaders=host, Signature={ZERO_SIGNATURE}",
+            f"SignedHeaders=host;x-amz-date, Signature={ZERO_SIGNATURE}",
         },
     )
 
@@ -263,9 +263,13 @@ def public_target_put_item(w: World) -> httpx.Response:
 def public_target_publish(w: World) -> httpx.Response:
     return w.signed(
         "POST",
-        f"/?Action=Publish&TopicArn={quote(w.alerts, safe='')}&Message=pwn",
+        "/",
         "sns",
-        headers={"X-Amz-Target": PUBLIC_TARGET},
+        body=f"Action=Publish&TopicArn={quote(w.alerts, safe='')}&Message=pwn".encode(),
+        headers={
+            "X-Amz-Target": PUBLIC_TARGET,
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
     )
 
 
@@ -398,7 +402,9 @@ def upload_part_copy_from_a_bucket_without_read(w: World) -> httpx.Response:
     )
 
 
-def moto_api(path: str, method: str = "GET", body: bytes = b"") -> Callable[[World], httpx.Response]:
+def moto_api(
+    path: str, method: str = "GET", body: bytes = b""
+) -> Callable[[World], httpx.Response]:
     def send(w: World) -> httpx.Response:
         return httpx.request(method, w.endpoint + path, content=body)
 
@@ -469,10 +475,11 @@ REFUSALS: dict[str, Refusal] = {
     "public target: S3 GetObject, signature of zeros": Refusal(
         public_target_s3_get_unsigned_signature, 403, "SignatureDoesNotMatch", "xml"
     ),
+    # JSON APIs answer AccessDeniedException with a 400, as DynamoDB documents it.
     "public target: ?Action=GetSecretValue, no grant on the secret": Refusal(
-        public_target_get_secret, 403, "AccessDeniedException", "json", "GetSecretValue"
+        public_target_get_secret, 400, "AccessDeniedException", "json", "GetSecretValue"
     ),
-    "public target: ?Action=Publish, no grant on the topic": Refusal(
+    "public target: SNS Publish, no grant on the topic": Refusal(
         public_target_publish, 403, "AccessDenied", "xml", "sns:Publish"
     ),
     "public target: ?Action=PutItem, no grant on the table": Refusal(
@@ -531,7 +538,12 @@ REFUSALS: dict[str, Refusal] = {
         no_object("media", "forged-post.txt"),
     ),
     "presigned POST, policy expired": Refusal(
-        post_expired_policy, 403, "AccessDenied", "xml", "Policy expired", no_object("media", "late.txt")
+        post_expired_policy,
+        403,
+        "AccessDenied",
+        "xml",
+        "Policy expired",
+        no_object("media", "late.txt"),
     ),
     "presigned POST, SigV2 policy signature": Refusal(
         post_sigv2_policy,
@@ -566,7 +578,9 @@ REFUSALS: dict[str, Refusal] = {
         "s3:GetObject on resource: arn:aws:s3:::{vault}/s.txt",
     ),
     # 4. The emulator's own API handed out every key's secret, and resets, to anyone.
-    "/moto-api/data.json, unsigned": Refusal(moto_api("/moto-api/data.json"), 403, "AccessDenied", "json"),
+    "/moto-api/data.json, unsigned": Refusal(
+        moto_api("/moto-api/data.json"), 403, "AccessDenied", "json"
+    ),
     "/moto-api/data.json, signed by a service key": Refusal(
         moto_api_signed_by_the_app, 403, "AccessDenied", "json"
     ),
@@ -579,7 +593,9 @@ REFUSALS: dict[str, Refusal] = {
     ),
     # 5. Anonymous calls: an AWS error in the caller's protocol, never a 200, 500 or HTML page.
     "anonymous DynamoDB ListTables (JSON)": Refusal(
-        unsigned("/", "{}", {"X-Amz-Target": "DynamoDB_20120810.ListTables", "Content-Type": JSON_10}),
+        unsigned(
+            "/", "{}", {"X-Amz-Target": "DynamoDB_20120810.ListTables", "Content-Type": JSON_10}
+        ),
         403,
         "MissingAuthenticationTokenException",
         "json",
@@ -644,7 +660,9 @@ REFUSALS: dict[str, Refusal] = {
 def test_a_request_around_the_iam_check_is_refused(world: World, case: Refusal) -> None:
     response = case.send(world)
     shape, code = error_of(response)
-    assert (response.status_code, shape, code) == (case.status, case.shape, case.code), response.text
+    assert (response.status_code, shape, code) == (case.status, case.shape, case.code), (
+        response.text
+    )
     message = case.message.format(vault=world.vault, media=world.media)
     assert message in response.text
     if case.unchanged is not None:
@@ -718,7 +736,9 @@ def admin_reads_the_emulators_own_api(w: World) -> None:
 
 
 def copy_with_both_grants(w: World) -> None:
-    w.s3().copy_object(Bucket=w.media, Key="copy.txt", CopySource={"Bucket": w.media, "Key": "a.txt"})
+    w.s3().copy_object(
+        Bucket=w.media, Key="copy.txt", CopySource={"Bucket": w.media, "Key": "a.txt"}
+    )
     assert w.admin_get(w.media, "copy.txt") == b"hello"
 
 
