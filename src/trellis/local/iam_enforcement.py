@@ -371,9 +371,10 @@ def _presigned_s3_key(response: Any) -> Any:
     """
     raw_query = urlsplit(response.uri).query
     if "X-Amz-" in raw_query or "Signature=" in raw_query or "AWSAccessKeyId=" in raw_query:
-        query = {k: v[0] for k, v in parse_qs(raw_query, keep_blank_values=True).items()}
+        pairs = _sigv4.query_pairs(raw_query)
+        query = dict(pairs)
         if any(name in query for name in _QUERY_PARAMETERS[:3]):
-            return _verify_presigned_url(response, query, raw_query)
+            return _verify_presigned_url(response, query, pairs)
         if "AWSAccessKeyId" in query or "Signature" in query:
             # S3 refuses SigV2 for every bucket created since June 2020, i.e. all of ours.
             raise _s3_error("InvalidRequest", _SIGV2_MESSAGE)
@@ -386,7 +387,9 @@ def _presigned_s3_key(response: Any) -> Any:
     return None
 
 
-def _verify_presigned_url(response: Any, query: dict[str, str], raw_query: str) -> Any:
+def _verify_presigned_url(
+    response: Any, query: dict[str, str], pairs: list[tuple[str, str]]
+) -> Any:
     missing = [name for name in _QUERY_PARAMETERS if name not in query]
     if missing:
         raise _query_error(
@@ -396,14 +399,13 @@ def _verify_presigned_url(response: Any, query: dict[str, str], raw_query: str) 
         )
     if query["X-Amz-Algorithm"] != _sigv4.ALGORITHM:
         raise _query_error('X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"')
-    scope = _s3_scope(query["X-Amz-Credential"], query["X-Amz-Date"], _query_error)
+    scope, signed_at = _s3_scope(query["X-Amz-Credential"], query["X-Amz-Date"], _query_error)
     expires = query["X-Amz-Expires"]
     if not expires.isdigit():
         raise _query_error("X-Amz-Expires should be a number")
     if int(expires) > _sigv4.MAX_EXPIRES_S:
         raise _query_error("X-Amz-Expires must be less than a week (in seconds) that is; 604800")
     access_key = _access_key(response, scope.key_id, query.get("X-Amz-Security-Token"))
-    signed_at = _sigv4.parse_amz_date(query["X-Amz-Date"]) or 0.0
     now = time.time()
     if signed_at > now + _sigv4.MAX_SKEW_S:
         raise _s3_error("AccessDenied", "Request is not valid yet")
@@ -420,7 +422,7 @@ def _verify_presigned_url(response: Any, query: dict[str, str], raw_query: str) 
     canonical = _sigv4.canonical_request(
         response.method,
         response.raw_path,
-        _sigv4.canonical_query(raw_query, without="X-Amz-Signature"),
+        _sigv4.canonical_query(pairs, without="X-Amz-Signature"),
         signed_headers,
         headers.get,
         payload,
@@ -442,7 +444,9 @@ def _verify_presigned_post(response: Any, form: dict[str, str]) -> Any:
     """
     if form.get("x-amz-algorithm") != _sigv4.ALGORITHM:
         raise _argument_error('x-amz-algorithm only supports "AWS4-HMAC-SHA256"')
-    scope = _s3_scope(form.get("x-amz-credential", ""), form.get("x-amz-date", ""), _argument_error)
+    scope, _ = _s3_scope(
+        form.get("x-amz-credential", ""), form.get("x-amz-date", ""), _argument_error
+    )
     policy = form.get("policy")
     signature = form.get("x-amz-signature")
     if not policy or not signature:
@@ -464,7 +468,10 @@ def _verify_presigned_post(response: Any, form: dict[str, str]) -> Any:
     return access_key
 
 
-def _s3_scope(credential: str, amz_date: str, error: Callable[[str], Exception]) -> _sigv4.Scope:
+def _s3_scope(
+    credential: str, amz_date: str, error: Callable[[str], Exception]
+) -> tuple[_sigv4.Scope, float]:
+    """The credential's scope, checked against S3 and the request's date; and that date."""
     scope = _sigv4.Scope.parse(credential)
     if scope is None:
         raise error(
@@ -476,11 +483,12 @@ def _s3_scope(credential: str, amz_date: str, error: Callable[[str], Exception])
             f'Error parsing the X-Amz-Credential parameter; incorrect service "{scope.service}". '
             'This endpoint belongs to "s3".'
         )
-    if _sigv4.parse_amz_date(amz_date) is None:
+    signed_at = _sigv4.parse_amz_date(amz_date)
+    if signed_at is None:
         raise error("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"")
     if scope.date != amz_date[:8]:
         raise error("Invalid credential date. Date is not the same as X-Amz-Date.")
-    return scope
+    return scope, signed_at
 
 
 def _access_key(response: Any, key_id: str, session_token: str | None) -> Any:
@@ -753,7 +761,7 @@ def _signed_by(environ: dict[str, Any], key_id: str, secret: str) -> bool:
     canonical = _sigv4.canonical_request(
         environ.get("REQUEST_METHOD", "GET"),
         raw_path,
-        _sigv4.canonical_query(environ.get("QUERY_STRING", "")),
+        _sigv4.canonical_query(_sigv4.query_pairs(environ.get("QUERY_STRING", ""))),
         fields["SignedHeaders"],
         header,
         claimed or payload,
