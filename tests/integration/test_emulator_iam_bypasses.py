@@ -273,6 +273,16 @@ def public_target_publish(w: World) -> httpx.Response:
     )
 
 
+def signed_call_to_a_service_not_emulated(w: World) -> httpx.Response:
+    return w.signed(
+        "POST",
+        "/",
+        "apprunner",
+        body=b"{}",
+        headers={"X-Amz-Target": "AppRunner.ListServices", "Content-Type": JSON_10},
+    )
+
+
 def query_credential_put_item_as_admin(w: World) -> httpx.Response:
     return httpx.post(
         f"{w.endpoint}/?{forged_query(LOCAL_ACCESS_KEY, service='dynamodb')}",
@@ -324,6 +334,13 @@ def presigned_get_with_a_longer_expiry_than_signed(w: World) -> httpx.Response:
         "get_object", Params={"Bucket": w.media, "Key": "a.txt"}, ExpiresIn=60
     )
     return httpx.get(url.replace("X-Amz-Expires=60", "X-Amz-Expires=600"))
+
+
+def presigned_put_turned_into_a_copy(w: World) -> httpx.Response:
+    url = w.s3().generate_presigned_url(
+        "put_object", Params={"Bucket": w.media, "Key": "turned-copy.txt"}
+    )
+    return httpx.put(url, headers={"x-amz-copy-source": f"{w.media}/a.txt"})
 
 
 def presigned_get_signed_for_another_service(w: World) -> httpx.Response:
@@ -485,6 +502,9 @@ REFUSALS: dict[str, Refusal] = {
     "public target: ?Action=PutItem, no grant on the table": Refusal(
         public_target_put_item, 400, "UnknownOperationException", "json", "", no_item("pwn")
     ),
+    "signed call to a service the emulator does not have": Refusal(
+        signed_call_to_a_service_not_emulated, 400, "UnknownOperationException", "json"
+    ),
     # 2. X-Amz-Credential in the query, no Authorization header: nothing was verified.
     "query credential: DynamoDB PutItem with the admin key id": Refusal(
         query_credential_put_item_as_admin,
@@ -519,6 +539,14 @@ REFUSALS: dict[str, Refusal] = {
     ),
     "presigned GET, expiry edited after signing": Refusal(
         presigned_get_with_a_longer_expiry_than_signed, 403, "SignatureDoesNotMatch", "xml"
+    ),
+    "presigned PUT, used with an x-amz-copy-source header it was not signed with": Refusal(
+        presigned_put_turned_into_a_copy,
+        403,
+        "AccessDenied",
+        "xml",
+        "not signed: x-amz-copy-source",
+        no_object("media", "turned-copy.txt"),
     ),
     "presigned GET, signed for DynamoDB": Refusal(
         presigned_get_signed_for_another_service, 400, "AuthorizationQueryParametersError", "xml"

@@ -413,10 +413,24 @@ def _verify_presigned_url(
         raise _s3_error("AccessDenied", "Request has expired")
     signed_headers = query["X-Amz-SignedHeaders"]
     headers = response.headers
+    signed = signed_headers.split(";")
+    # Whoever holds a URL may add headers; S3 refuses the x-amz-* ones the signer did not
+    # sign (an x-amz-copy-source would turn a presigned PUT into a copy).
+    unsigned = sorted(
+        name.lower()
+        for name, _ in headers.items()
+        if name.lower().startswith("x-amz-") and name.lower() not in signed
+    )
+    if unsigned:
+        raise _s3_error(
+            "AccessDenied",
+            "There were headers present in the request which were not signed: "
+            + ", ".join(unsigned),
+        )
     # botocore signs the payload hash header when the request had one; a URL has no body hash.
     payload = (
         headers.get("X-Amz-Content-SHA256", "")
-        if "x-amz-content-sha256" in signed_headers.split(";")
+        if "x-amz-content-sha256" in signed
         else _sigv4.UNSIGNED_PAYLOAD
     )
     canonical = _sigv4.canonical_request(
@@ -593,13 +607,15 @@ def _gate_requests(*, admin_key: str, admin_secret: str) -> None:
         if refusal is None:
             try:
                 app = self.get_application(environ)
-            except (IndexError, KeyError, ValueError):
+            except (AttributeError, IndexError, KeyError, ValueError):
+                # moto's routing trips over a target that does not fit the signed
+                # service, or a service it does not emulate.
                 refusal = _error_response(
                     environ,
                     400,
                     "UnknownOperationException" if _json_caller(environ) else "InvalidAction",
-                    "The request names no operation the emulator can route to one service "
-                    "(check X-Amz-Target and the service in the signature).",
+                    "The emulator cannot route this request to an API it emulates "
+                    "(check X-Amz-Target and the service named in the signature).",
                 )
             else:
                 if "HTTP_AUTHORIZATION" in environ or app.service in _UNSIGNED_BACKENDS:
