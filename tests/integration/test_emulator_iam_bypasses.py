@@ -815,3 +815,17 @@ LEGITIMATE: dict[str, Callable[[World], None]] = {
 @pytest.mark.parametrize("check", list(LEGITIMATE.values()), ids=list(LEGITIMATE))
 def test_the_legitimate_lookalikes_still_work(world: World, check: Callable[[World], None]) -> None:
     check(world)
+
+
+def test_an_admin_reset_empties_the_emulator_and_keeps_the_admin() -> None:
+    emulator = Emulator(port=free_port()).start()
+    try:
+        s3 = emulator.client("s3")
+        s3.create_bucket(Bucket="before-reset")
+        assert emulator.moto_api("/moto-api/reset", method="POST")[0] == 200
+        # Everything is gone, the administrator (and its key) is not: the emulator stays usable.
+        assert s3.list_buckets()["Buckets"] == []
+        s3.create_bucket(Bucket="after-reset")
+        assert emulator.healthy()
+    finally:
+        emulator.stop()

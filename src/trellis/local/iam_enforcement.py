@@ -133,6 +133,29 @@ class _Log:
 
 def install(*, account_id: str, access_key: str, secret_key: str, log_path: str | None) -> None:
     """Create the admin identity and replace moto's authorisation with ours."""
+    from moto.moto_api._internal.models import MotoAPIBackend
+
+    _create_admin(account_id, access_key, secret_key)
+    reset = MotoAPIBackend.reset
+
+    def reset_keeping_the_admin(self: Any) -> None:
+        # A reset empties IAM too; without its admin the emulator would refuse everyone.
+        reset(self)
+        _create_admin(account_id, access_key, secret_key)
+
+    MotoAPIBackend.reset = reset_keeping_the_admin  # type: ignore[method-assign]
+
+    log = _Log(log_path)
+
+    def authorize(self: Any, iam_request_cls: type, resource: str = "*") -> None:
+        _authorize(self, iam_request_cls, resource, log)
+
+    ActionAuthenticatorMixin._authenticate_and_authorize_action = authorize  # type: ignore[method-assign]
+    _match_like_iam()
+    _gate_requests(admin_key=access_key, admin_secret=secret_key)
+
+
+def _create_admin(account_id: str, access_key: str, secret_key: str) -> None:
     from moto.iam.models import iam_backends
 
     backend = iam_backends[account_id]["aws"]
@@ -154,15 +177,6 @@ def install(*, account_id: str, access_key: str, secret_key: str, log_path: str 
     key.access_key_id = access_key
     key.secret_access_key = secret_key
     backend.access_keys[access_key] = key
-
-    log = _Log(log_path)
-
-    def authorize(self: Any, iam_request_cls: type, resource: str = "*") -> None:
-        _authorize(self, iam_request_cls, resource, log)
-
-    ActionAuthenticatorMixin._authenticate_and_authorize_action = authorize  # type: ignore[method-assign]
-    _match_like_iam()
-    _gate_requests(admin_key=access_key, admin_secret=secret_key)
 
 
 def _match_like_iam() -> None:
