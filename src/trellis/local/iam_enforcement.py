@@ -40,7 +40,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, NoReturn
 from urllib.parse import parse_qs, quote, unquote, urlparse, urlsplit
 
@@ -491,7 +491,9 @@ def _verify_presigned_post(response: Any, form: dict[str, str]) -> Any:
         raise _s3_error(
             "InvalidPolicyDocument", "Invalid Policy: Invalid JSON or expiration."
         ) from None
-    if expiration.tzinfo is None or expiration.timestamp() < time.time():
+    if expiration.tzinfo is None:
+        expiration = expiration.replace(tzinfo=UTC)  # policies are in GMT
+    if expiration.timestamp() < time.time():
         raise _s3_error("AccessDenied", "Invalid according to Policy: Policy expired.")
     return access_key
 
