@@ -430,11 +430,7 @@ def _verify_presigned_url(
     signed = signed_headers.split(";")
     # Whoever holds a URL may add headers; S3 refuses the x-amz-* ones the signer did not
     # sign (an x-amz-copy-source would turn a presigned PUT into a copy).
-    unsigned = sorted(
-        name.lower()
-        for name, _ in headers.items()
-        if name.lower().startswith("x-amz-") and name.lower() not in signed
-    )
+    unsigned = sorted(name for name in _x_amz_header_names(headers) if name not in signed)
     if unsigned:
         raise _s3_error(
             "AccessDenied",
@@ -462,6 +458,15 @@ def _verify_presigned_url(
     if not _sigv4.matches(expected, query["X-Amz-Signature"]):
         raise _s3_error("SignatureDoesNotMatch", _SIGNATURE_MESSAGE)
     return access_key
+
+
+def _x_amz_header_names(headers: Any) -> list[str]:
+    """The request's ``x-amz-*`` header names, lower case."""
+    environ = getattr(headers, "environ", None)
+    if environ is None:
+        return [n.lower() for n, _ in headers.items() if n.lower().startswith("x-amz-")]
+    # Straight from the WSGI environ: werkzeug's header view rebuilds every name.
+    return [k[5:].lower().replace("_", "-") for k in environ if k.startswith("HTTP_X_AMZ_")]
 
 
 def _verify_presigned_post(response: Any, form: dict[str, str]) -> Any:
