@@ -27,7 +27,6 @@ data "aws_iam_policy_document" "api" {
       "dynamodb:GetItem",
       "dynamodb:PutItem",
       "dynamodb:Query",
-      "dynamodb:UpdateItem",
     ]
     resources = [
       "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/acme-${var.environment}-files",

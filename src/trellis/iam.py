@@ -35,8 +35,12 @@ ACTIONS: Final[dict[ResourceKind, dict[str, tuple[str, ...]]]] = {
         "read": ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:DescribeTable"),
         # Key lookups only, for a service that never queries (the example worker).
         "get": ("dynamodb:GetItem", "dynamodb:DescribeTable"),
-        # Changes to existing items only: no new items, no deletes (the worker on `files`).
+        # One kind of write each, for a service that needs only some (`trellis iam verify`
+        # proves each grant on each table): the worker updates `files`, the api puts and
+        # deletes them.
+        "put": ("dynamodb:PutItem", "dynamodb:DescribeTable"),
         "update": ("dynamodb:UpdateItem", "dynamodb:DescribeTable"),
+        "delete": ("dynamodb:DeleteItem", "dynamodb:DescribeTable"),
         "write": (
             "dynamodb:PutItem",
             "dynamodb:UpdateItem",

@@ -30,7 +30,7 @@ KeyType = Literal["S", "N", "B"]
 #: Access levels each resource kind accepts (the IAM actions live in ``trellis.iam``).
 ACCESS_LEVELS: dict[ResourceKind, tuple[str, ...]] = {
     "queue": ("send", "consume"),
-    "table": ("read", "get", "update", "write", "readwrite"),
+    "table": ("read", "get", "put", "update", "delete", "write", "readwrite"),
     "bucket": ("read", "write", "readwrite"),
     "topic": ("publish",),
     "secret": ("read",),

@@ -48,6 +48,11 @@ def test_init_new_service_and_add_queue_pass_the_projects_own_make_test(tmp_path
     trellis(project, "new", "service", "worker", "--runtime", "lambda")
     out = trellis(project, "add", "queue", "jobs", "--send", "api", "--consume", "worker")
     commands_s = time.perf_counter() - started
+    # Every single-kind table level, and a secure parameter (no value in the manifest):
+    # each gets a generated test that the project's own `make test` runs under IAM.
+    levels = [arg for level in ("get", "put", "update", "delete") for arg in (f"--{level}", "api")]
+    trellis(project, "add", "table", "things", "--hash-key", "thing_id", *levels)
+    trellis(project, "add", "parameter", "signing-key", "--secure", "--read", "api")
     assert "Next:" in out
     generated = tree(project)
 
@@ -90,6 +95,6 @@ def test_init_new_service_and_add_queue_pass_the_projects_own_make_test(tmp_path
         )
     by_hand = 0  # files the scenario edits by hand; the guide's SQS section edits or creates 7
     print(
-        f"\nscaffold scenario: 3 commands in {commands_s:.1f} s, {len(generated)} files, "
+        f"\nscaffold scenario: 3 commands (+2 adds) in {commands_s:.1f} s, {len(generated)} files, "
         f"{by_hand} touched by hand; generated `make test` {make_s:.1f} s"
     )

@@ -27,6 +27,8 @@ else (project, environments, names) is resolved here, so the rendered
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
@@ -864,9 +866,6 @@ _WIDEST = Account(account_id="123456789012", partition="aws-us-gov", region="ap-
 
 
 def _size(statements: Sequence[DeployStatement], manifest: Manifest) -> int:
-    import json
-    import re
-
     doc = policy_document(statements, manifest, _WIDEST)
     return len(re.sub(r"\s", "", json.dumps(doc, separators=(",", ":"))))
 

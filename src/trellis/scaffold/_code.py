@@ -458,8 +458,10 @@ def _probe(manifest: Manifest, service: str, kind: ResourceKind, name: str, leve
                 )
                 + '    assert "Item" in stored\n'
             )
-        if level in ("get", "update"):
-            # The item exists first (the administrator writes it): get/update do not create.
+        if level == "put":
+            lines.append(_call("dynamodb.put_item", f"TableName={field}", f"Item={key}"))
+        if level in ("get", "update", "delete"):
+            # The item exists first (the administrator writes it): these levels do not create.
             admin_put = _call(
                 'world.admin("dynamodb").put_item', f"TableName={field}", f"Item={key}"
             )
@@ -482,6 +484,19 @@ def _probe(manifest: Manifest, service: str, kind: ResourceKind, name: str, leve
                     'stored = world.admin("dynamodb").get_item', f"TableName={field}", f"Key={key}"
                 )
                 + '    assert stored["Item"]["probe"] == {"S": "updated"}\n'
+            )
+        if level == "delete":
+            lines.append(_call("dynamodb.delete_item", f"TableName={field}", f"Key={key}"))
+        if level in ("put", "delete"):
+            lines.append(
+                _call(
+                    'stored = world.admin("dynamodb").get_item', f"TableName={field}", f"Key={key}"
+                )
+                + (
+                    '    assert "Item" in stored\n'
+                    if level == "put"
+                    else '    assert "Item" not in stored\n'
+                )
             )
         return "".join(lines)
     if kind == "bucket":
@@ -529,7 +544,9 @@ _VERB = {
     "consume": "consumes",
     "read": "reads",
     "get": "looks up items of",
+    "put": "puts items in",
     "update": "updates items of",
+    "delete": "deletes items of",
     "write": "writes",
     "readwrite": "reads and writes",
     "publish": "publishes to",
