@@ -118,7 +118,7 @@ def test_a_route_of_several_segments_is_refused_with_the_key() -> None:
     manifest = load_manifest_text(
         '[project]\nname = "acme"\nregion = "us-east-1"\nenvironments = ["dev"]\n'
         'github_repository = "acme/backend"\n'
-        '[services.api]\nruntime = "lambda"\nroute = "/v1/api"\n'
+        '[services.api]\nruntime = "lambda"\nroute = "/v1/api"\nauth = "none"\n'
     )
     with pytest.raises(RenderError, match=r"services\.api\.route"):
         render(manifest)

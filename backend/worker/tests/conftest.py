@@ -80,6 +80,7 @@ environments = ["dev"]
 [services.worker]
 runtime = "ecs-express"
 route = "/worker"
+auth = "none"
 uses = {{ jobs = ["consume", "send"], job_records = ["get", "write"], files = ["get", "write"], uploads = "read" }}
 
 [queues.jobs]
