@@ -150,6 +150,17 @@ def service_statements(manifest: Manifest, service: str, env: str, arns: Arns) -
             statements.append(Statement(sid + "DeadLetter", DLQ_ACTIONS, (arns.of("queue", dlq),)))
         else:
             statements.append(Statement(sid, actions, (arn,)))
+    spec = manifest.services[service]
+    if spec.route is not None and spec.runtime != "lambda":
+        # A routed container checks each request for the gateway's origin secret.
+        origin = naming.origin_secret_name(manifest.project.name, env)
+        statements.append(
+            Statement(
+                "GatewayOriginSecret",
+                ("secretsmanager:GetSecretValue",),
+                (arns.of("secret", origin),),
+            )
+        )
     return statements
 
 

@@ -45,6 +45,12 @@ def service_environment(
         consumed = [queue for queue in manifest.queues if service in manifest.consumers(queue)]
         if consumed:
             variables["TRELLIS_CONSUMES"] = ",".join(consumed)
+        if spec.route:
+            # Reachable without the gateway (its own URL): it refuses requests without the
+            # gateway's origin secret, read by name with its own role.
+            variables["TRELLIS_ORIGIN_SECRET_ID"] = naming.origin_secret_name(
+                manifest.project.name, env
+            )
     variables.update(spec.env)
     # `write` grants no read-only call on a bucket, so readiness must not probe it.
     write_only = [
