@@ -216,8 +216,6 @@ class DevStack:
 
     def _prepare_auth(self) -> None:
         """The development issuer, local API keys, SigV4 callers and the origin secret."""
-        import secrets
-
         assert self.emulator is not None
         m, env = self.manifest, self.options.env
         region, project = m.project.region, m.project.name
@@ -266,14 +264,8 @@ class DevStack:
         auth.sigv4 = SigV4Verifier(
             identities, region=region, account_id=LOCAL_ACCOUNT_ID, stage=env
         )
-        if any(spec.route and spec.runtime != "lambda" for spec in m.services.values()):
-            auth.origin_secret = secrets.token_urlsafe(32)
-            sm = self.emulator.client("secretsmanager")
-            sm.create_secret(
-                Name=naming.origin_secret_name(project, env),
-                SecretString=auth.origin_secret,
-                Description="Proof that a request came through the gateway (trellis dev).",
-            )
+        assert self.addresses is not None
+        auth.origin_secret = self.addresses.origin_secret
         self.gateway_auth = auth
         self.auth_state = DevAuthState(
             gateway=gateway,

@@ -27,6 +27,8 @@ class LocalAddresses:
     """Where each provisioned resource lives in the emulator (what env vars carry)."""
 
     values: dict[tuple[ResourceKind, str], str] = field(default_factory=dict)
+    #: The gateway's origin secret, when a routed container service checks it.
+    origin_secret: str | None = None
     queue_arns: dict[str, str] = field(default_factory=dict)
     dlq_urls: dict[str, str] = field(default_factory=dict)
 
@@ -62,7 +64,25 @@ def provision(
         out.values[("parameter", name)] = physical_resource_name(manifest, "parameter", name, env)
     for name in manifest.schedules:
         out.values[("schedule", name)] = naming.physical_name(manifest.project.name, env, name)
+    if any(s.route is not None and s.runtime != "lambda" for s in manifest.services.values()):
+        out.origin_secret = _origin_secret(
+            naming.origin_secret_name(manifest.project.name, env), clients("secretsmanager")
+        )
     return out
+
+
+def _origin_secret(physical: str, sm: Any) -> str:
+    """The gateway's origin secret (Terraform generates it too): routed containers check it."""
+    try:
+        value = secrets.token_urlsafe(32)
+        sm.create_secret(
+            Name=physical,
+            Description="Proof that a request came through the gateway.",
+            SecretString=value,
+        )
+    except sm.exceptions.ResourceExistsException:
+        value = sm.get_secret_value(SecretId=physical)["SecretString"]
+    return str(value)
 
 
 def _queue(
