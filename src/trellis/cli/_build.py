@@ -72,8 +72,10 @@ def _smoke(args: argparse.Namespace, manifest: Manifest) -> int:
 
 
 def _build(args: argparse.Namespace, manifest: Manifest) -> int:
+    from trellis.infra._render import jwt_authorizers
     from trellis.packaging import (
         BuildError,
+        build_authorizer,
         build_lambda,
         render_dockerfile,
         render_dockerignore,
@@ -116,5 +118,15 @@ def _build(args: argparse.Namespace, manifest: Manifest) -> int:
                 print(f"  docker build -f {shown} -t {manifest.project.name}-{name} .")
         except BuildError as exc:
             print(f"trellis build {name}: {exc}")
+            failed += 1
+    if args.all and jwt_authorizers(manifest):
+        # The jwt routes' authorizer function deploys this package (see terraform/gateway.tf).
+        try:
+            package = build_authorizer(
+                root, platform=args.platform, out_dir=out, python_version=args.python_version
+            )
+            print(f"jwt authorizer: {package.summary()}")
+        except BuildError as exc:
+            print(f"trellis build jwt authorizer: {exc}")
             failed += 1
     return 1 if failed else 0
