@@ -350,6 +350,42 @@ _COMMON = (
     ),
 )
 
+# --- auth (issue 14): the gateway's origin secret and the JWT authorizer's function -------
+
+#: A stack with routed container services keeps the gateway's origin secret
+#: (``<project>/<env>/_trellis-origin``): Terraform generates it, writes it and reads it back.
+_ORIGIN_SECRET = (
+    DeployStatement(
+        "ManageOriginSecret",
+        (
+            "secretsmanager:CreateSecret",
+            "secretsmanager:DeleteSecret",
+            "secretsmanager:DescribeSecret",
+            "secretsmanager:GetResourcePolicy",
+            "secretsmanager:GetSecretValue",
+            "secretsmanager:PutSecretValue",
+            "secretsmanager:TagResource",
+            "secretsmanager:UntagResource",
+            "secretsmanager:UpdateSecret",
+        ),
+        ("arn:{p}:secretsmanager:{r}:{a}:secret:{project}/{env}/_trellis-origin-*",),
+    ),
+    # GetRandomPassword has no resource type: it can only be granted on "*".
+    DeployStatement("GenerateOriginSecret", ("secretsmanager:GetRandomPassword",), ("*",)),
+)
+
+
+def _uses_jwt(manifest: Manifest) -> bool:
+    return any(
+        spec.route is not None and "jwt" in manifest.auth_modes(name)
+        for name, spec in manifest.services.items()
+    )
+
+
+def _has_routed_containers(manifest: Manifest) -> bool:
+    return any(s.route is not None and s.runtime != "lambda" for s in manifest.services.values())
+
+
 _BY_KIND: Final = {
     "queue": _QUEUE,
     "table": _TABLE,
@@ -370,11 +406,16 @@ def deploy_statements(manifest: Manifest) -> list[DeployStatement]:
     for kind, group in _BY_KIND.items():
         if kind in kinds:
             statements.extend(group)
+    if _uses_jwt(manifest):
+        # The JWT authorizer is a Lambda function ({n}-jwt_authz), whatever the services run on.
+        runtimes.add("lambda")
     for runtime, group in _BY_RUNTIME.items():
         if runtime in runtimes:
             statements.extend(group)
     if any(spec.route for spec in manifest.services.values()):
         statements.extend(_GATEWAY)
+    if _has_routed_containers(manifest):
+        statements.extend(_ORIGIN_SECRET)
     statements.extend(_COMMON)
     return statements
 
@@ -382,6 +423,12 @@ def deploy_statements(manifest: Manifest) -> list[DeployStatement]:
 def used_deploy_kinds(manifest: Manifest) -> list[str]:
     """The resource kinds and runtimes the deploy role gets management permissions for."""
     kinds = [k for k in _BY_KIND if any(k == kind for kind, _n, _s in manifest.resources())]
-    runtimes = [r for r in _BY_RUNTIME if any(s.runtime == r for s in manifest.services.values())]
+    runtimes = [
+        r
+        for r in _BY_RUNTIME
+        if any(s.runtime == r for s in manifest.services.values())
+        or (r == "lambda" and _uses_jwt(manifest))
+    ]
     gateway = ["gateway"] if any(s.route for s in manifest.services.values()) else []
-    return kinds + runtimes + gateway
+    origin = ["origin-secret"] if _has_routed_containers(manifest) else []
+    return kinds + runtimes + gateway + origin

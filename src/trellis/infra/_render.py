@@ -788,6 +788,17 @@ def _boundary(manifest: Manifest) -> Block:
         .attr("actions", ["xray:PutTelemetryRecords", "xray:PutTraceSegments"])
         .attr("resources", ["*"])
     )
+    if any(s.route is not None and s.runtime != "lambda" for s in manifest.services.values()):
+        # Routed containers read the gateway's origin secret (issue 14: auth).
+        doc.block(
+            Block("statement")
+            .attr("sid", "GatewayOriginSecret")
+            .attr("actions", ["secretsmanager:GetSecretValue"])
+            .attr(
+                "resources",
+                [Tpl(TF_ARNS.of("secret", naming.secret_name(project, "*", naming.ORIGIN_SECRET)))],
+            )
+        )
     if any(s.runtime == "lambda" for s in manifest.services.values()) and manifest.schedules:
         doc.block(
             Block("statement")
