@@ -54,6 +54,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     smoke.add_argument(
         "--health-only", action="store_true", help="skip /ready (which touches each resource)"
     )
+    smoke.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        metavar="NAME: VALUE",
+        help="send with every request (e.g. 'Authorization: Bearer ...'): then a guarded "
+        "/ready must answer 200, not just be refused",
+    )
     smoke.set_defaults(run=_smoke)
 
 
@@ -62,7 +70,19 @@ def _smoke(args: argparse.Namespace, manifest: Manifest) -> int:
 
     if not args.url.startswith(("https://", "http://")):
         raise UsageError(f"{args.url!r} is not an http(s) URL")
-    results = smoke(manifest, args.url, timeout_s=args.timeout, ready=not args.health_only)
+    headers = {}
+    for header in args.header:
+        name, sep, value = header.partition(":")
+        if not sep or not name.strip():
+            raise UsageError(f"--header {header!r}: give NAME: VALUE")
+        headers[name.strip()] = value.strip()
+    results = smoke(
+        manifest,
+        args.url,
+        timeout_s=args.timeout,
+        ready=not args.health_only,
+        headers=headers or None,
+    )
     for r in results:
         mark = "ok  " if r.ok else "FAIL"
         print(f"{mark} {r.service:<16} {r.url}  {r.detail} ({r.attempts} attempt(s))")
