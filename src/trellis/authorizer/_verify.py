@@ -30,7 +30,8 @@ def bearer_token(authorization: str | None) -> str:
     if not authorization or not authorization.strip():
         raise TokenError("missing bearer token (Authorization: Bearer <token>)")
     scheme, _, token = authorization.strip().partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    # The deployed authorizer's identity validation expression accepts these two spellings.
+    if scheme not in ("Bearer", "bearer") or not token.strip():
         raise TokenError("the Authorization header is not a bearer token")
     return token.strip()
 

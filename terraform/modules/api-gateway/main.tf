@@ -137,7 +137,8 @@ locals {
 }
 
 # A TOKEN authorizer per JWT issuer: a Lambda function verifying signature, iss, aud and exp.
-# A header that is not "Bearer <token>" is refused (401) without invoking it.
+# A header that is not "Bearer <token>" is refused (401) without invoking it (trellis dev's
+# gateway accepts the same two spellings of the scheme).
 resource "aws_api_gateway_authorizer" "jwt" {
   for_each = var.jwt_authorizers
 
@@ -146,7 +147,7 @@ resource "aws_api_gateway_authorizer" "jwt" {
   type                             = "TOKEN"
   authorizer_uri                   = each.value.invoke_arn
   identity_source                  = "method.request.header.Authorization"
-  identity_validation_expression   = "^Bearer [-0-9A-Za-z._~+/]+=*$"
+  identity_validation_expression   = "^(Bearer|bearer) [-0-9A-Za-z._~+/]+=*$"
   authorizer_result_ttl_in_seconds = each.value.cache_ttl_seconds
 }
 
