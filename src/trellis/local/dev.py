@@ -391,11 +391,12 @@ class DevStack:
         assert self.emulator is not None and self.addresses is not None
         base = f"http://127.0.0.1:{self.options.port}"
         lines = ["", f"  Trellis dev — {self.manifest.project.name} ({self.options.env})", ""]
-        lines.append(f"  {'SERVICE':<12}{'RUNTIME':<13}{'URL':<40}USES")
+        lines.append(f"  {'SERVICE':<12}{'RUNTIME':<13}{'URL':<40}{'AUTH':<9}USES")
         for name, spec in self.manifest.services.items():
             url = f"{base}{spec.route}" if spec.route else "(no route)"
+            auth = "+".join(sorted(self.manifest.auth_modes(name))) or "-"
             uses = ", ".join(f"{r}:{'+'.join(levels)}" for r, levels in spec.uses.items())
-            lines.append(f"  {name:<12}{spec.runtime:<13}{url:<40}{uses}")
+            lines.append(f"  {name:<12}{spec.runtime:<13}{url:<40}{auth:<9}{uses}")
         lines.append("")
         lines.append(f"  {'RESOURCE':<22}{'KIND':<11}ADDRESS")
         for (kind, name), value in self.addresses.values.items():
