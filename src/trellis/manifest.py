@@ -88,18 +88,44 @@ class Project(_Model):
     github_repository: str = Field(pattern=_REPO_RE.pattern)
 
 
+Audience = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=256, pattern=r"^[^\s,'\"\\]+$")]],
+    BeforeValidator(_as_list),
+]
+
+
+class JwtIssuerOverride(_Model):
+    """What one environment changes of a jwt issuer (a Cognito pool per environment, say)."""
+
+    issuer: str | None = Field(default=None, pattern=_HTTPS_URL_RE, max_length=512)
+    audience: Audience | None = Field(default=None, min_length=1)
+    jwks_url: str | None = Field(default=None, pattern=_HTTPS_URL_RE, max_length=512)
+
+
 class JwtAuth(_Model):
     """Who issues the bearer tokens a ``jwt`` route accepts (an OIDC issuer, e.g. a Cognito pool)."""
 
     #: The ``iss`` claim, e.g. ``https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC123``.
     issuer: str = Field(pattern=_HTTPS_URL_RE, max_length=512)
     #: Accepted ``aud`` (or Cognito access tokens' ``client_id``) values; a token needs one of them.
-    audience: Annotated[
-        list[Annotated[str, Field(min_length=1, max_length=256, pattern=r"^[^\s,'\"\\]+$")]],
-        BeforeValidator(_as_list),
-    ] = Field(min_length=1)
+    audience: Audience = Field(min_length=1)
     #: Where the signing keys are; default: the issuer's OIDC discovery document.
     jwks_url: str | None = Field(default=None, pattern=_HTTPS_URL_RE, max_length=512)
+    #: Per-environment replacements of the keys above, e.g. ``environments.dev.issuer``.
+    environments: dict[str, JwtIssuerOverride] = Field(default_factory=dict)
+
+    def for_environment(self, env: str) -> JwtAuth:
+        """This issuer as ``env`` sees it (its override applied)."""
+        override = self.environments.get(env)
+        if override is None:
+            return self
+        return self.model_copy(
+            update={
+                k: v
+                for k, v in override.model_dump(exclude_none=True).items()
+                if k in ("issuer", "audience", "jwks_url")
+            }
+        )
 
 
 class ApiKeyPlan(_Model):
@@ -403,6 +429,8 @@ def _check_rules(m: Manifest) -> Iterator[ManifestError]:
         for var in spec.env:
             yield from _check_env_var(m, service, var)
 
+    if m.auth.jwt is not None:
+        yield from _check_jwt_environments(m, m.auth.jwt, "auth.jwt")
     for service in m.services:
         yield from _check_auth(m, service)
 
@@ -466,6 +494,15 @@ def _check_rules(m: Manifest) -> Iterator[ManifestError]:
                 )
 
 
+def _check_jwt_environments(m: Manifest, jwt: JwtAuth, key: str) -> Iterator[ManifestError]:
+    for env in jwt.environments:
+        if env not in m.project.environments:
+            yield ManifestError(
+                f"{key}.environments.{env}",
+                f"not an environment of the project ({', '.join(m.project.environments)})",
+            )
+
+
 def _check_auth(m: Manifest, service: str) -> Iterator[ManifestError]:
     spec = m.services[service]
     key = f"services.{service}"
@@ -493,6 +530,8 @@ def _check_auth(m: Manifest, service: str) -> Iterator[ManifestError]:
                 "letters, digits, '.', '_' or '-', e.g. /jobs/process",
             )
     modes = m.auth_modes(service)
+    if spec.jwt is not None:
+        yield from _check_jwt_environments(m, spec.jwt, f"{key}.jwt")
     if "jwt" in modes and m.jwt_config(service) is None:
         yield ManifestError(
             f"{key}.jwt",

@@ -104,10 +104,11 @@ def test_each_jwt_issuer_gets_an_authorizer_function_configured_from_the_manifes
     modules = gateway_call(render(everything_manifest))
     default = modules["jwt_authorizer_default"]
     assert default["handler"] == "trellis.authorizer.handler"
-    assert default["environment_variables"] == {
-        "TRELLIS_JWT_ISSUER": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_KitUsers",
-        "TRELLIS_JWT_AUDIENCE": "kit-web,kit-mobile",
-    }
+    env = default["environment_variables"]
+    assert env["TRELLIS_JWT_AUDIENCE"] == "kit-web,kit-mobile"
+    # dev's own pool, prod the project's: one value per environment.
+    assert "eu-west-1_KitUsersDev" in env["TRELLIS_JWT_ISSUER"]
+    assert env["TRELLIS_JWT_ISSUER"].count("KitUsers") == 2
     web = modules["jwt_authorizer_web"]
     assert web["environment_variables"]["TRELLIS_JWT_ISSUER"] == "https://kit.eu.auth0.com/"
     assert web["name"] == "kit-${var.environment}-web-jwt_authz"
@@ -136,3 +137,21 @@ def test_a_service_without_jwt_gets_no_authorizer(mode: str) -> None:
     assert "jwt_authorizers" not in modules["gateway"]
     assert not any(name.startswith("jwt_authorizer") for name in modules)
     assert methods(modules["gateway"]["routes"]["api"])["{proxy+}"][0] == AUTHORIZATION[mode]
+
+
+def test_an_issuer_per_environment_renders_as_a_lookup_of_plain_strings() -> None:
+    manifest = load_manifest_text(
+        '[project]\nname = "acme"\nregion = "us-east-1"\ngithub_repository = "a/b"\n'
+        'environments = ["dev", "prod"]\n'
+        '[auth.jwt]\nissuer = "https://prod.example.com"\naudience = "web"\n'
+        '[auth.jwt.environments.dev]\nissuer = "https://dev.example.com/${x}"\n'
+        '[services.api]\nruntime = "lambda"\nroute = "/api"\nauth = "jwt"\n'
+    )
+    env = gateway_call(render(manifest))["jwt_authorizer_default"]["environment_variables"]
+    assert env["TRELLIS_JWT_AUDIENCE"] == "web"
+    issuer = env["TRELLIS_JWT_ISSUER"]
+    assert issuer.startswith("${{") and issuer.endswith("[var.environment]}")
+    # The manifest's text stays a literal ("$${" is an escaped "${"), never an interpolation.
+    text = render(manifest)["terraform/gateway.tf"]
+    assert '"https://dev.example.com/$${x}"' in text
+    assert '"https://prod.example.com"' in text

@@ -381,3 +381,19 @@ def test_route_auth_longest_prefix_wins_and_health_is_always_open() -> None:
     assert manifest.auth_for("api", "/ready") == "jwt"
     assert manifest.auth_for("api", "/health") == "none"
     assert manifest.auth_modes("api") == {"jwt", "api_key", "iam"}
+
+
+def test_a_jwt_issuer_can_differ_per_environment() -> None:
+    text = (
+        VALID.replace('auth = "none"', 'auth = "jwt"', 1)
+        + JWT
+        + '[auth.jwt.environments.dev]\nissuer = "https://dev-issuer.example.com"\naudience = "dev-web"\n'
+    )
+    config = load_manifest_text(text).jwt_config("api")
+    assert config is not None
+    assert config.for_environment("dev").issuer == "https://dev-issuer.example.com"
+    assert config.for_environment("dev").audience == ["dev-web"]
+    assert config.for_environment("prod").issuer == "https://issuer.example.com"
+    with pytest.raises(ManifestError) as exc:
+        load_manifest_text(text.replace("environments.dev]", "environments.staging]"))
+    assert exc.value.key == "auth.jwt.environments.staging"

@@ -17,6 +17,7 @@ from trellis import naming
 from trellis.iam import Arns, physical_resource_name, service_statements
 from trellis.infra._deploy import deploy_statements, used_deploy_kinds
 from trellis.infra._hcl import Block, Expr, Tpl, attributes, document, format_texts
+from trellis.infra._hcl import value as hcl_value
 from trellis.infra.addresses import TerraformAddresses, module_name
 from trellis.manifest import HEALTH_PATH, ApiKeyPlan, JwtAuth, Manifest
 from trellis.naming import ResourceKind
@@ -461,6 +462,31 @@ def jwt_authorizers(manifest: Manifest) -> dict[str, tuple[JwtAuth, list[str]]]:
     return out
 
 
+def _authorizer_environment(manifest: Manifest, config: JwtAuth) -> dict[str, Any]:
+    """The authorizer's env vars; a value some environment overrides becomes a map lookup."""
+    envs = manifest.project.environments
+
+    def values(env: str) -> dict[str, str]:
+        c = config.for_environment(env)
+        out = {"TRELLIS_JWT_ISSUER": c.issuer, "TRELLIS_JWT_AUDIENCE": ",".join(c.audience)}
+        if c.jwks_url:
+            out["TRELLIS_JWT_JWKS_URL"] = c.jwks_url
+        return out
+
+    per_env = {env: values(env) for env in envs}
+    names = dict.fromkeys(name for env in envs for name in per_env[env])
+    result: dict[str, Any] = {}
+    for name in names:
+        seen = {per_env[env].get(name, "") for env in envs}
+        if len(seen) == 1:
+            result[name] = seen.pop()
+        else:
+            # A map literal of plain (escaped) strings: no manifest text becomes an expression.
+            table = hcl_value({env: per_env[env].get(name, "") for env in envs})
+            result[name] = Expr(f"{table}[var.environment]")
+    return result
+
+
 def _authorizer_function_name(manifest: Manifest, key: str) -> str:
     # "_" cannot appear in a service name: no clash with a service's function.
     owner = "" if key == "default" else f"{key}-"
@@ -478,12 +504,7 @@ def _authorizer_modules(manifest: Manifest) -> list[Block]:
                 f"{name.replace(ENV, longest_env)!r} is over the Lambda limit of "
                 f"{naming.MAX_LENGTH['function']} characters"
             )
-        env = {
-            "TRELLIS_JWT_ISSUER": config.issuer,
-            "TRELLIS_JWT_AUDIENCE": ",".join(config.audience),
-        }
-        if config.jwks_url:
-            env["TRELLIS_JWT_JWKS_URL"] = config.jwks_url
+        env = _authorizer_environment(manifest, config)
         blocks.append(
             Block(
                 "module",

@@ -408,13 +408,14 @@ def invoker_policy(region: str, account_id: str, stage: str) -> dict[str, Any]:
     }
 
 
-def manifest_audience(manifest: Manifest) -> list[str]:
-    """Every audience of the manifest's jwt issuers, in manifest order."""
+def manifest_audience(manifest: Manifest, env: str) -> list[str]:
+    """Every audience of the manifest's jwt issuers in ``env``, in manifest order."""
     audience: list[str] = []
     for name in manifest.services:
         config = manifest.jwt_config(name)
         if "jwt" in manifest.auth_modes(name) and config is not None:
-            audience.extend(a for a in config.audience if a not in audience)
+            wanted = config.for_environment(env).audience
+            audience.extend(a for a in wanted if a not in audience)
     return audience
 
 
@@ -438,7 +439,7 @@ def mint_dev_token(
     if gateway_url is None:
         state = DevAuthState.read(root, env)
         gateway_url = state.gateway if state is not None else "http://127.0.0.1:8000"
-    aud = list(audience) if audience else manifest_audience(manifest)
+    aud = list(audience) if audience else manifest_audience(manifest, env)
     if not aud:
         raise ValueError('no service uses auth = "jwt": there is no audience to give the token')
     return DevIssuer(auth_dir(root)).mint(

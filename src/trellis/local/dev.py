@@ -227,7 +227,7 @@ class DevStack:
         for name in m.services:
             config = m.jwt_config(name)
             if "jwt" in m.auth_modes(name) and config is not None:
-                auth.jwt[name] = issuer.verifier(iss, config.audience)
+                auth.jwt[name] = issuer.verifier(iss, config.for_environment(env).audience)
         keyed = [s for s in m.services if "api_key" in m.auth_modes(s)]
         keys = api_keys(directory, keyed)
         auth.api_keys = {value: naming.physical_name(project, env, s) for s, value in keys.items()}
@@ -270,7 +270,7 @@ class DevStack:
         self.auth_state = DevAuthState(
             gateway=gateway,
             issuer=iss,
-            audience=manifest_audience(m),
+            audience=manifest_audience(m, env),
             api_keys=keys,
             invoker={
                 "access_key_id": key["AccessKeyId"],
