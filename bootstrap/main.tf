@@ -5,42 +5,55 @@
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
+
 locals {
-  account_id  = data.aws_caller_identity.current.account_id
-  partition   = data.aws_partition.current.partition
-  oidc_host   = "token.actions.githubusercontent.com"
-  state_name  = "${local.project}-tfstate-${local.account_id}"
-  oidc_arn    = var.create_oidc_provider ? aws_iam_openid_connect_provider.github[0].arn : "arn:${local.partition}:iam::${local.account_id}:oidc-provider/${local.oidc_host}"
-  ids_subject = "repository_owner_id:${coalesce(var.github_owner_id, "unset")}:repository_id:${coalesce(var.github_repository_id, "unset")}"
+  account_id = data.aws_caller_identity.current.account_id
+  partition  = data.aws_partition.current.partition
+  oidc_host  = "token.actions.githubusercontent.com"
+  state_name = "${local.project}-tfstate-${local.account_id}"
+  oidc_arn   = var.create_oidc_provider ? aws_iam_openid_connect_provider.github[0].arn : "arn:${local.partition}:iam::${local.account_id}:oidc-provider/${local.oidc_host}"
+
+  # The `sub` prefix GitHub puts in the tokens of this repository (its OIDC subject setting):
+  # "ids" survives renames and transfers; "immutable" is GitHub's default for repositories
+  # created after 2026-06-18; "repository" is the older name-only default.
+  owner_name = split("/", local.github_repository)[0]
+  repo_name  = split("/", local.github_repository)[1]
+  subject_prefix = {
+    ids        = "repository_owner_id:${coalesce(var.github_owner_id, "unset")}:repository_id:${coalesce(var.github_repository_id, "unset")}"
+    immutable  = "repo:${local.owner_name}-${coalesce(var.github_owner_id, "unset")}/${local.repo_name}-${coalesce(var.github_repository_id, "unset")}"
+    repository = "repo:${local.github_repository}"
+  }[var.github_subject_format]
 
   # The `sub` each environment's deploy role requires: that repository, that GitHub environment.
-  subjects = {
-    for env in local.environments : env => (
-      var.github_subject_format == "ids"
-      ? "${local.ids_subject}:environment:${env}"
-      : "repo:${local.github_repository}:environment:${env}"
-    )
-  }
-}
+  subjects = { for env in local.environments : env => "${local.subject_prefix}:environment:${env}" }
 
-check "ids_are_given" {
-  assert {
-    condition     = var.github_subject_format != "ids" || (var.github_owner_id != null && var.github_repository_id != null)
-    error_message = "github_subject_format = \"ids\" needs github_owner_id and github_repository_id."
-  }
+  # The refs each environment deploys from (main for the first environment, release tags after).
+  deploy_refs = var.deploy_refs == null ? local.default_deploy_refs : var.deploy_refs
 }
 
 # --- Terraform state ------------------------------------------------------------
 
+# Each environment's prefix is written only by its deploy role and read by it (and the plan role).
 module "state_bucket" {
   source = "../terraform/modules/s3-bucket"
 
   name                               = local.state_name
   versioning                         = true
   noncurrent_version_expiration_days = 365
+  extra_policy_json                  = local.state_bucket_policy
 }
 
-# --- GitHub OIDC and the deploy roles --------------------------------------------
+# No bucket of the account may be made public, whatever a deploy role writes on its own buckets.
+resource "aws_s3_account_public_access_block" "this" {
+  count = var.manage_account_public_access_block ? 1 : 0
+
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+# --- GitHub OIDC, the deploy roles and the plan role ------------------------------
 
 resource "aws_iam_openid_connect_provider" "github" {
   count = var.create_oidc_provider ? 1 : 0
@@ -49,6 +62,8 @@ resource "aws_iam_openid_connect_provider" "github" {
   client_id_list = ["sts.amazonaws.com"]
 }
 
+# An environment's deploy role: only the terraform.yaml job of this repository, running in
+# that GitHub environment, from that environment's refs (never a pull request).
 data "aws_iam_policy_document" "deploy_trust" {
   for_each = toset(local.environments)
 
@@ -72,6 +87,33 @@ data "aws_iam_policy_document" "deploy_trust" {
       variable = "${local.oidc_host}:sub"
       values   = [local.subjects[each.key]]
     }
+
+    condition {
+      test     = "StringEquals"
+      variable = "${local.oidc_host}:environment"
+      values   = [each.key]
+    }
+
+    condition {
+      test     = "StringLike"
+      variable = "${local.oidc_host}:ref"
+      values   = local.deploy_refs[each.key]
+    }
+
+    condition {
+      test     = "StringLike"
+      variable = "${local.oidc_host}:job_workflow_ref"
+      values   = [for ref in local.deploy_refs[each.key] : "${local.github_repository}/${local.terraform_workflow}@${ref}"]
+    }
+
+    dynamic "condition" {
+      for_each = var.github_repository_id == null ? [] : [var.github_repository_id]
+      content {
+        test     = "StringEquals"
+        variable = "${local.oidc_host}:repository_id"
+        values   = [condition.value]
+      }
+    }
   }
 }
 
@@ -86,50 +128,87 @@ resource "aws_iam_role" "deploy" {
   max_session_duration = var.deploy_session_seconds
 }
 
-resource "aws_iam_role_policy" "deploy" {
-  for_each = toset(local.environments)
-
-  name   = "manage-${each.key}"
-  role   = aws_iam_role.deploy[each.key].id
-  policy = data.aws_iam_policy_document.deploy[each.key].json
+# Its permissions: managed policies (a stack of every kind outgrows one role's inline quota),
+# named outside <project>-<env>-* too, so it cannot edit them.
+locals {
+  deploy_policy_parts = merge([
+    for env, documents in local.deploy_policies : {
+      for i, document in documents : "${env}-${i + 1}" => { environment = env, policy = document }
+    }
+  ]...)
 }
 
-data "aws_iam_policy_document" "state" {
-  for_each = toset(local.environments)
+resource "aws_iam_policy" "deploy" {
+  for_each = local.deploy_policy_parts
 
+  name        = "${local.project}-deploy-${each.key}"
+  description = "What the ${local.project} ${each.value.environment} deploy role may manage (part ${each.key})."
+  policy      = each.value.policy
+}
+
+resource "aws_iam_role_policy_attachment" "deploy" {
+  for_each = local.deploy_policy_parts
+
+  role       = aws_iam_role.deploy[each.value.environment].name
+  policy_arn = aws_iam_policy.deploy[each.key].arn
+}
+
+# The plan role: pull requests of this repository (never forks: they get no token), which
+# run their own code, so it may read one environment's state and nothing else.
+data "aws_iam_policy_document" "plan_trust" {
   statement {
-    sid       = "ListOwnState"
-    actions   = ["s3:ListBucket"]
-    resources = [module.state_bucket.arn]
+    sid     = "GitHubPullRequest"
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+
+    principals {
+      type        = "Federated"
+      identifiers = [local.oidc_arn]
+    }
 
     condition {
-      test     = "StringLike"
-      variable = "s3:prefix"
-      values   = ["${local.project}/${each.key}/*"]
+      test     = "StringEquals"
+      variable = "${local.oidc_host}:aud"
+      values   = ["sts.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "${local.oidc_host}:sub"
+      values   = ["${local.subject_prefix}:pull_request"]
+    }
+
+    dynamic "condition" {
+      for_each = var.github_repository_id == null ? [] : [var.github_repository_id]
+      content {
+        test     = "StringEquals"
+        variable = "${local.oidc_host}:repository_id"
+        values   = [condition.value]
+      }
     }
   }
-
-  statement {
-    sid       = "ReadWriteOwnState"
-    actions   = ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
-    resources = ["${module.state_bucket.arn}/${local.project}/${each.key}/*"]
-  }
 }
 
-resource "aws_iam_role_policy" "state" {
-  for_each = toset(local.environments)
-
-  name   = "state-${each.key}"
-  role   = aws_iam_role.deploy[each.key].id
-  policy = data.aws_iam_policy_document.state[each.key].json
+resource "aws_iam_role" "plan" {
+  name                 = "${local.project}-plan"
+  description          = "Plans ${local.project} (${local.plan_environment}, -refresh=false) for pull requests of ${local.github_repository}: reads that state, nothing else."
+  assume_role_policy   = data.aws_iam_policy_document.plan_trust.json
+  max_session_duration = 3600
 }
 
-# --- The boundary of every role the stack creates --------------------------------
+resource "aws_iam_role_policy" "plan" {
+  name   = "read-${local.plan_environment}-state"
+  role   = aws_iam_role.plan.id
+  policy = local.plan_policy
+}
+
+# --- The boundary of every role an environment creates ------------------------------
 
 resource "aws_iam_policy" "boundary" {
-  name        = local.boundary_policy_name
-  description = "Permissions boundary of the roles a ${local.project} deploy role creates."
-  policy      = data.aws_iam_policy_document.boundary.json
+  for_each = toset(local.environments)
+
+  name        = local.boundary_names[each.key]
+  description = "Permissions boundary of the roles the ${local.project} ${each.key} deploy role creates: ${each.key}'s names only."
+  policy      = local.boundary_policies[each.key]
 }
 
 # --- Alarm topics (production alarm actions) -------------------------------------
@@ -206,10 +285,12 @@ resource "aws_api_gateway_account" "this" {
 
 # --- Container images (only when the manifest has container services) ------------
 
+# <project>/<service>: outside every environment's <project>-<env>-* names (images are
+# built once and promoted from one environment to the next).
 resource "aws_ecr_repository" "service" {
   for_each = toset(local.container_services)
 
-  name                 = "${local.project}-${each.key}"
+  name                 = "${local.project}/${each.key}"
   image_tag_mutability = "IMMUTABLE"
 
   image_scanning_configuration {
@@ -239,7 +320,7 @@ data "aws_iam_policy_document" "push_images" {
       "ecr:PutImage",
       "ecr:UploadLayerPart",
     ]
-    resources = ["arn:${local.partition}:ecr:${local.region}:${local.account_id}:repository/${local.project}-*"]
+    resources = ["arn:${local.partition}:ecr:${local.region}:${local.account_id}:repository/${local.project}/*"]
   }
 }
 

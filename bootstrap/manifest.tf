@@ -2,36 +2,62 @@
 # Change trellis.toml and run `trellis generate`; `trellis check` fails while this file is stale.
 
 locals {
-  project              = "acme"
-  region               = "us-east-1"
-  github_repository    = "acme/backend"
-  boundary_policy_name = "acme-service-boundary"
-  environments         = ["dev", "test", "prod"]
-  container_services   = []
-  uses_ecs_express     = false
-  deploy_kinds         = ["queue", "table", "bucket", "lambda", "gateway"]
+  project            = "acme"
+  region             = "us-east-1"
+  github_repository  = "acme/backend"
+  environments       = ["dev", "test", "prod"]
+  plan_environment   = "dev"
+  terraform_workflow = ".github/workflows/terraform.yaml"
+  default_deploy_refs = {
+    dev  = ["refs/heads/main"]
+    test = ["refs/tags/v*"]
+    prod = ["refs/tags/v*"]
+  }
+  container_services = []
+  uses_ecs_express   = false
+  deploy_kinds       = ["queue", "table", "bucket", "lambda", "gateway"]
+  boundary_names = {
+    dev  = "acme-boundary-dev"
+    test = "acme-boundary-test"
+    prod = "acme-boundary-prod"
+  }
+  deploy_policies = {
+    dev = [
+      data.aws_iam_policy_document.deploy_dev_1.json,
+      data.aws_iam_policy_document.deploy_dev_2.json,
+    ]
+    test = [
+      data.aws_iam_policy_document.deploy_test_1.json,
+      data.aws_iam_policy_document.deploy_test_2.json,
+    ]
+    prod = [
+      data.aws_iam_policy_document.deploy_prod_1.json,
+      data.aws_iam_policy_document.deploy_prod_2.json,
+    ]
+  }
+  boundary_policies = {
+    dev  = data.aws_iam_policy_document.boundary_dev.json
+    test = data.aws_iam_policy_document.boundary_test.json
+    prod = data.aws_iam_policy_document.boundary_prod.json
+  }
+  plan_policy         = data.aws_iam_policy_document.plan.json
+  state_bucket_policy = data.aws_iam_policy_document.state_bucket.json
 }
 
-# What each environment's deploy role may manage: only the kinds the manifest uses.
-data "aws_iam_policy_document" "deploy" {
-  for_each = toset(local.environments)
-
+# What the dev deploy role may do (1 of 2): the kinds the manifest uses, dev's names only.
+data "aws_iam_policy_document" "deploy_dev_1" {
   statement {
     sid = "ManageQueues"
     actions = [
       "sqs:CreateQueue",
       "sqs:DeleteQueue",
       "sqs:GetQueueAttributes",
-      "sqs:GetQueueUrl",
-      "sqs:ListDeadLetterSourceQueues",
       "sqs:ListQueueTags",
       "sqs:SetQueueAttributes",
       "sqs:TagQueue",
       "sqs:UntagQueue",
     ]
-    resources = [
-      "arn:${local.partition}:sqs:${local.region}:${local.account_id}:${local.project}-${each.key}-*",
-    ]
+    resources = ["arn:${local.partition}:sqs:${local.region}:${local.account_id}:acme-dev-*"]
   }
 
   statement {
@@ -39,8 +65,10 @@ data "aws_iam_policy_document" "deploy" {
     actions = [
       "dynamodb:CreateTable",
       "dynamodb:DeleteTable",
-      "dynamodb:Describe*",
-      "dynamodb:List*",
+      "dynamodb:DescribeContinuousBackups",
+      "dynamodb:DescribeTable",
+      "dynamodb:DescribeTimeToLive",
+      "dynamodb:ListTagsOfResource",
       "dynamodb:TagResource",
       "dynamodb:UntagResource",
       "dynamodb:UpdateContinuousBackups",
@@ -48,8 +76,8 @@ data "aws_iam_policy_document" "deploy" {
       "dynamodb:UpdateTimeToLive",
     ]
     resources = [
-      "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/${local.project}-${each.key}-*",
-      "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/${local.project}-${each.key}-*/index/*",
+      "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/acme-dev-*",
+      "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/acme-dev-*/index/*",
     ]
   }
 
@@ -65,7 +93,6 @@ data "aws_iam_policy_document" "deploy" {
       "s3:GetLifecycleConfiguration",
       "s3:GetReplicationConfiguration",
       "s3:ListBucket",
-      "s3:ListTagsForResource",
       "s3:PutBucketCORS",
       "s3:PutBucketNotification",
       "s3:PutBucketOwnershipControls",
@@ -75,26 +102,20 @@ data "aws_iam_policy_document" "deploy" {
       "s3:PutBucketVersioning",
       "s3:PutEncryptionConfiguration",
       "s3:PutLifecycleConfiguration",
-      "s3:TagResource",
-      "s3:UntagResource",
     ]
-    resources = ["arn:${local.partition}:s3:::${local.project}-${each.key}-*"]
+    resources = ["arn:${local.partition}:s3:::acme-dev-*"]
   }
 
   statement {
     sid = "ManageFunctions"
     actions = [
-      "lambda:AddPermission",
       "lambda:CreateFunction",
       "lambda:DeleteFunction",
-      "lambda:DeleteFunctionConcurrency",
       "lambda:GetFunction",
       "lambda:GetFunctionCodeSigningConfig",
-      "lambda:GetFunctionConfiguration",
       "lambda:GetPolicy",
       "lambda:ListTags",
       "lambda:ListVersionsByFunction",
-      "lambda:PutFunctionConcurrency",
       "lambda:RemovePermission",
       "lambda:TagResource",
       "lambda:UntagResource",
@@ -102,31 +123,96 @@ data "aws_iam_policy_document" "deploy" {
       "lambda:UpdateFunctionConfiguration",
     ]
     resources = [
-      "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:${local.project}-${each.key}-*",
+      "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-dev-*",
     ]
   }
 
   statement {
-    sid = "ManageEventSourceMappings"
-    actions = [
-      "lambda:CreateEventSourceMapping",
-      "lambda:DeleteEventSourceMapping",
-      "lambda:GetEventSourceMapping",
-      "lambda:UpdateEventSourceMapping",
+    sid     = "LetApiGatewayInvokeFunctions"
+    actions = ["lambda:AddPermission"]
+    resources = [
+      "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-dev-*",
     ]
+
+    condition {
+      test     = "StringEquals"
+      variable = "lambda:Principal"
+      values   = ["apigateway.amazonaws.com"]
+    }
+  }
+
+  statement {
+    sid       = "CreateEventSourceMappings"
+    actions   = ["lambda:CreateEventSourceMapping"]
     resources = ["*"]
 
     condition {
-      test     = "StringLike"
+      test     = "ArnLike"
       variable = "lambda:FunctionArn"
       values = [
-        "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:${local.project}-${each.key}-*",
+        "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-dev-*",
       ]
     }
   }
 
   statement {
-    sid = "ManageRestApis"
+    sid = "ManageEventSourceMappings"
+    actions = [
+      "lambda:DeleteEventSourceMapping",
+      "lambda:GetEventSourceMapping",
+      "lambda:UpdateEventSourceMapping",
+    ]
+    resources = [
+      "arn:${local.partition}:lambda:${local.region}:${local.account_id}:event-source-mapping:*",
+    ]
+
+    condition {
+      test     = "ArnLike"
+      variable = "lambda:FunctionArn"
+      values = [
+        "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-dev-*",
+      ]
+    }
+  }
+
+  statement {
+    sid     = "TagEventSourceMappings"
+    actions = ["lambda:ListTags", "lambda:TagResource", "lambda:UntagResource"]
+    resources = [
+      "arn:${local.partition}:lambda:${local.region}:${local.account_id}:event-source-mapping:*",
+    ]
+
+    condition {
+      test     = "StringEqualsIfExists"
+      variable = "aws:ResourceTag/trellis-environment"
+      values   = ["dev"]
+    }
+
+    condition {
+      test     = "StringEqualsIfExists"
+      variable = "aws:RequestTag/trellis-environment"
+      values   = ["dev"]
+    }
+  }
+
+  statement {
+    sid     = "CreateRestApis"
+    actions = ["apigateway:POST"]
+    resources = [
+      "arn:${local.partition}:apigateway:${local.region}::/restapis",
+      "arn:${local.partition}:apigateway:${local.region}::/apikeys",
+      "arn:${local.partition}:apigateway:${local.region}::/usageplans",
+    ]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/trellis-environment"
+      values   = ["dev"]
+    }
+  }
+
+  statement {
+    sid = "ManageOwnRestApis"
     actions = [
       "apigateway:DELETE",
       "apigateway:GET",
@@ -135,32 +221,50 @@ data "aws_iam_policy_document" "deploy" {
       "apigateway:PUT",
     ]
     resources = [
-      "arn:${local.partition}:apigateway:${local.region}::/restapis",
       "arn:${local.partition}:apigateway:${local.region}::/restapis/*",
-      "arn:${local.partition}:apigateway:${local.region}::/apikeys",
       "arn:${local.partition}:apigateway:${local.region}::/apikeys/*",
-      "arn:${local.partition}:apigateway:${local.region}::/usageplans",
       "arn:${local.partition}:apigateway:${local.region}::/usageplans/*",
-      "arn:${local.partition}:apigateway:${local.region}::/tags/*",
     ]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/trellis-environment"
+      values   = ["dev"]
+    }
+  }
+
+  statement {
+    sid       = "TagOwnRestApis"
+    actions   = ["apigateway:DELETE", "apigateway:GET", "apigateway:PUT"]
+    resources = ["arn:${local.partition}:apigateway:${local.region}::/tags/*"]
+
+    condition {
+      test     = "StringEqualsIfExists"
+      variable = "aws:ResourceTag/trellis-environment"
+      values   = ["dev"]
+    }
+
+    condition {
+      test     = "StringEqualsIfExists"
+      variable = "aws:RequestTag/trellis-environment"
+      values   = ["dev"]
+    }
   }
 
   statement {
     sid = "ManageLogGroups"
     actions = [
-      "logs:AssociateKmsKey",
       "logs:CreateLogGroup",
       "logs:DeleteLogGroup",
-      "logs:DisassociateKmsKey",
       "logs:ListTagsForResource",
       "logs:PutRetentionPolicy",
       "logs:TagResource",
       "logs:UntagResource",
     ]
     resources = [
-      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/${local.project}-${each.key}-*",
-      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/apigateway/${local.project}-${each.key}/*",
-      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/ecs/${local.project}-${each.key}-*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/acme-dev-*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/apigateway/acme-dev/*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/ecs/acme-dev-*",
     ]
   }
 
@@ -181,43 +285,32 @@ data "aws_iam_policy_document" "deploy" {
       "cloudwatch:UntagResource",
     ]
     resources = [
-      "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${local.project}-${each.key}-*",
+      "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:acme-dev-*",
     ]
   }
 
   statement {
-    sid     = "ReadAlarmTopic"
-    actions = ["sns:GetTopicAttributes", "sns:ListTagsForResource"]
-    resources = [
-      "arn:${local.partition}:sns:${local.region}:${local.account_id}:${local.project}-${each.key}-alarms",
-    ]
-  }
-
-  statement {
-    sid = "CreateRolesUnderBoundary"
+    sid = "WriteRolesUnderBoundary"
     actions = [
-      "iam:AttachRolePolicy",
       "iam:CreateRole",
+      "iam:DeleteRole",
       "iam:DeleteRolePolicy",
-      "iam:DetachRolePolicy",
       "iam:PutRolePermissionsBoundary",
       "iam:PutRolePolicy",
+      "iam:UpdateAssumeRolePolicy",
     ]
-    resources = [
-      "arn:${local.partition}:iam::${local.account_id}:role/${local.project}-${each.key}-*",
-    ]
+    resources = ["arn:${local.partition}:iam::${local.account_id}:role/acme-dev-*"]
 
     condition {
       test     = "StringEquals"
       variable = "iam:PermissionsBoundary"
-      values   = [aws_iam_policy.boundary.arn]
+      values   = ["arn:${local.partition}:iam::${local.account_id}:policy/acme-boundary-dev"]
     }
   }
 
   statement {
-    sid = "ManageOwnRoles"
+    sid = "ReadAndTagOwnRoles"
     actions = [
-      "iam:DeleteRole",
       "iam:GetRole",
       "iam:GetRolePolicy",
       "iam:ListAttachedRolePolicies",
@@ -225,38 +318,961 @@ data "aws_iam_policy_document" "deploy" {
       "iam:ListRolePolicies",
       "iam:TagRole",
       "iam:UntagRole",
-      "iam:UpdateAssumeRolePolicy",
-      "iam:UpdateRole",
       "iam:UpdateRoleDescription",
     ]
-    resources = [
-      "arn:${local.partition}:iam::${local.account_id}:role/${local.project}-${each.key}-*",
-    ]
+    resources = ["arn:${local.partition}:iam::${local.account_id}:role/acme-dev-*"]
   }
 
   statement {
-    sid     = "PassOwnRolesToServices"
-    actions = ["iam:PassRole"]
-    resources = [
-      "arn:${local.partition}:iam::${local.account_id}:role/${local.project}-${each.key}-*",
-    ]
+    sid       = "PassOwnRolesToServices"
+    actions   = ["iam:PassRole"]
+    resources = ["arn:${local.partition}:iam::${local.account_id}:role/acme-dev-*"]
 
     condition {
       test     = "StringEquals"
       variable = "iam:PassedToService"
-      values = [
-        "apprunner.amazonaws.com",
-        "ecs-tasks.amazonaws.com",
-        "ecs.amazonaws.com",
-        "lambda.amazonaws.com",
-        "scheduler.amazonaws.com",
-      ]
+      values   = ["lambda.amazonaws.com"]
+    }
+  }
+
+  statement {
+    sid       = "ListOwnState"
+    actions   = ["s3:ListBucket"]
+    resources = ["arn:${local.partition}:s3:::${local.state_name}"]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["acme/dev/*", "env:/*"]
     }
   }
 }
 
-# The most any role of the stack may do (trellis.iam actions, project resources only).
-data "aws_iam_policy_document" "boundary" {
+# What the dev deploy role may do (2 of 2): the kinds the manifest uses, dev's names only.
+data "aws_iam_policy_document" "deploy_dev_2" {
+  statement {
+    sid       = "ReadWriteOwnState"
+    actions   = ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
+    resources = ["arn:${local.partition}:s3:::${local.state_name}/acme/dev/*"]
+  }
+
+  statement {
+    sid    = "DenyDataAccess"
+    effect = "Deny"
+    actions = [
+      "dynamodb:BatchGetItem",
+      "dynamodb:BatchWriteItem",
+      "dynamodb:ConditionCheckItem",
+      "dynamodb:DeleteItem",
+      "dynamodb:GetItem",
+      "dynamodb:GetRecords",
+      "dynamodb:PartiQLDelete",
+      "dynamodb:PartiQLInsert",
+      "dynamodb:PartiQLSelect",
+      "dynamodb:PartiQLUpdate",
+      "dynamodb:PutItem",
+      "dynamodb:Query",
+      "dynamodb:Scan",
+      "dynamodb:UpdateItem",
+      "lambda:InvokeFunction",
+      "lambda:InvokeFunctionUrl",
+      "secretsmanager:GetSecretValue",
+      "sns:Publish",
+      "sqs:ChangeMessageVisibility",
+      "sqs:DeleteMessage",
+      "sqs:PurgeQueue",
+      "sqs:ReceiveMessage",
+      "sqs:SendMessage",
+    ]
+    resources = ["*"]
+  }
+
+  statement {
+    sid    = "DenyObjectsButOwnState"
+    effect = "Deny"
+    actions = [
+      "s3:DeleteObject",
+      "s3:DeleteObjectVersion",
+      "s3:GetObject",
+      "s3:GetObjectVersion",
+      "s3:PutObject",
+      "s3:PutObjectAcl",
+      "s3:RestoreObject",
+    ]
+    not_resources = ["arn:${local.partition}:s3:::${local.state_name}/acme/dev/*"]
+  }
+
+  statement {
+    sid     = "DenyOtherEnvironments"
+    effect  = "Deny"
+    actions = ["*"]
+    resources = [
+      "arn:${local.partition}:sqs:${local.region}:${local.account_id}:acme-test-*",
+      "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/acme-test-*",
+      "arn:${local.partition}:s3:::acme-test-*",
+      "arn:${local.partition}:sns:${local.region}:${local.account_id}:acme-test-*",
+      "arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:acme/test/*",
+      "arn:${local.partition}:ssm:${local.region}:${local.account_id}:parameter/acme/test/*",
+      "arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule/default/acme-test-*",
+      "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-test-*",
+      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:service/acme-test-*",
+      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:autoscalingconfiguration/acme-test-*",
+      "arn:${local.partition}:ecs:${local.region}:${local.account_id}:service/*/acme-test-*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/acme-test-*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/apigateway/acme-test/*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/ecs/acme-test-*",
+      "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:acme-test-*",
+      "arn:${local.partition}:iam::${local.account_id}:role/acme-test-*",
+      "arn:${local.partition}:sqs:${local.region}:${local.account_id}:acme-prod-*",
+      "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/acme-prod-*",
+      "arn:${local.partition}:s3:::acme-prod-*",
+      "arn:${local.partition}:sns:${local.region}:${local.account_id}:acme-prod-*",
+      "arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:acme/prod/*",
+      "arn:${local.partition}:ssm:${local.region}:${local.account_id}:parameter/acme/prod/*",
+      "arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule/default/acme-prod-*",
+      "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-prod-*",
+      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:service/acme-prod-*",
+      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:autoscalingconfiguration/acme-prod-*",
+      "arn:${local.partition}:ecs:${local.region}:${local.account_id}:service/*/acme-prod-*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/acme-prod-*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/apigateway/acme-prod/*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/ecs/acme-prod-*",
+      "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:acme-prod-*",
+      "arn:${local.partition}:iam::${local.account_id}:role/acme-prod-*",
+    ]
+  }
+
+  statement {
+    sid         = "DenyStateBucketSettings"
+    effect      = "Deny"
+    not_actions = ["s3:DeleteObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject"]
+    resources = [
+      "arn:${local.partition}:s3:::${local.state_name}",
+      "arn:${local.partition}:s3:::${local.state_name}/*",
+    ]
+  }
+}
+
+# What the test deploy role may do (1 of 2): the kinds the manifest uses, test's names only.
+data "aws_iam_policy_document" "deploy_test_1" {
+  statement {
+    sid = "ManageQueues"
+    actions = [
+      "sqs:CreateQueue",
+      "sqs:DeleteQueue",
+      "sqs:GetQueueAttributes",
+      "sqs:ListQueueTags",
+      "sqs:SetQueueAttributes",
+      "sqs:TagQueue",
+      "sqs:UntagQueue",
+    ]
+    resources = ["arn:${local.partition}:sqs:${local.region}:${local.account_id}:acme-test-*"]
+  }
+
+  statement {
+    sid = "ManageTables"
+    actions = [
+      "dynamodb:CreateTable",
+      "dynamodb:DeleteTable",
+      "dynamodb:DescribeContinuousBackups",
+      "dynamodb:DescribeTable",
+      "dynamodb:DescribeTimeToLive",
+      "dynamodb:ListTagsOfResource",
+      "dynamodb:TagResource",
+      "dynamodb:UntagResource",
+      "dynamodb:UpdateContinuousBackups",
+      "dynamodb:UpdateTable",
+      "dynamodb:UpdateTimeToLive",
+    ]
+    resources = [
+      "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/acme-test-*",
+      "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/acme-test-*/index/*",
+    ]
+  }
+
+  statement {
+    sid = "ManageBuckets"
+    actions = [
+      "s3:CreateBucket",
+      "s3:DeleteBucket",
+      "s3:DeleteBucketPolicy",
+      "s3:GetAccelerateConfiguration",
+      "s3:GetBucket*",
+      "s3:GetEncryptionConfiguration",
+      "s3:GetLifecycleConfiguration",
+      "s3:GetReplicationConfiguration",
+      "s3:ListBucket",
+      "s3:PutBucketCORS",
+      "s3:PutBucketNotification",
+      "s3:PutBucketOwnershipControls",
+      "s3:PutBucketPolicy",
+      "s3:PutBucketPublicAccessBlock",
+      "s3:PutBucketTagging",
+      "s3:PutBucketVersioning",
+      "s3:PutEncryptionConfiguration",
+      "s3:PutLifecycleConfiguration",
+    ]
+    resources = ["arn:${local.partition}:s3:::acme-test-*"]
+  }
+
+  statement {
+    sid = "ManageFunctions"
+    actions = [
+      "lambda:CreateFunction",
+      "lambda:DeleteFunction",
+      "lambda:GetFunction",
+      "lambda:GetFunctionCodeSigningConfig",
+      "lambda:GetPolicy",
+      "lambda:ListTags",
+      "lambda:ListVersionsByFunction",
+      "lambda:RemovePermission",
+      "lambda:TagResource",
+      "lambda:UntagResource",
+      "lambda:UpdateFunctionCode",
+      "lambda:UpdateFunctionConfiguration",
+    ]
+    resources = [
+      "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-test-*",
+    ]
+  }
+
+  statement {
+    sid     = "LetApiGatewayInvokeFunctions"
+    actions = ["lambda:AddPermission"]
+    resources = [
+      "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-test-*",
+    ]
+
+    condition {
+      test     = "StringEquals"
+      variable = "lambda:Principal"
+      values   = ["apigateway.amazonaws.com"]
+    }
+  }
+
+  statement {
+    sid       = "CreateEventSourceMappings"
+    actions   = ["lambda:CreateEventSourceMapping"]
+    resources = ["*"]
+
+    condition {
+      test     = "ArnLike"
+      variable = "lambda:FunctionArn"
+      values = [
+        "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-test-*",
+      ]
+    }
+  }
+
+  statement {
+    sid = "ManageEventSourceMappings"
+    actions = [
+      "lambda:DeleteEventSourceMapping",
+      "lambda:GetEventSourceMapping",
+      "lambda:UpdateEventSourceMapping",
+    ]
+    resources = [
+      "arn:${local.partition}:lambda:${local.region}:${local.account_id}:event-source-mapping:*",
+    ]
+
+    condition {
+      test     = "ArnLike"
+      variable = "lambda:FunctionArn"
+      values = [
+        "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-test-*",
+      ]
+    }
+  }
+
+  statement {
+    sid     = "TagEventSourceMappings"
+    actions = ["lambda:ListTags", "lambda:TagResource", "lambda:UntagResource"]
+    resources = [
+      "arn:${local.partition}:lambda:${local.region}:${local.account_id}:event-source-mapping:*",
+    ]
+
+    condition {
+      test     = "StringEqualsIfExists"
+      variable = "aws:ResourceTag/trellis-environment"
+      values   = ["test"]
+    }
+
+    condition {
+      test     = "StringEqualsIfExists"
+      variable = "aws:RequestTag/trellis-environment"
+      values   = ["test"]
+    }
+  }
+
+  statement {
+    sid     = "CreateRestApis"
+    actions = ["apigateway:POST"]
+    resources = [
+      "arn:${local.partition}:apigateway:${local.region}::/restapis",
+      "arn:${local.partition}:apigateway:${local.region}::/apikeys",
+      "arn:${local.partition}:apigateway:${local.region}::/usageplans",
+    ]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/trellis-environment"
+      values   = ["test"]
+    }
+  }
+
+  statement {
+    sid = "ManageOwnRestApis"
+    actions = [
+      "apigateway:DELETE",
+      "apigateway:GET",
+      "apigateway:PATCH",
+      "apigateway:POST",
+      "apigateway:PUT",
+    ]
+    resources = [
+      "arn:${local.partition}:apigateway:${local.region}::/restapis/*",
+      "arn:${local.partition}:apigateway:${local.region}::/apikeys/*",
+      "arn:${local.partition}:apigateway:${local.region}::/usageplans/*",
+    ]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/trellis-environment"
+      values   = ["test"]
+    }
+  }
+
+  statement {
+    sid       = "TagOwnRestApis"
+    actions   = ["apigateway:DELETE", "apigateway:GET", "apigateway:PUT"]
+    resources = ["arn:${local.partition}:apigateway:${local.region}::/tags/*"]
+
+    condition {
+      test     = "StringEqualsIfExists"
+      variable = "aws:ResourceTag/trellis-environment"
+      values   = ["test"]
+    }
+
+    condition {
+      test     = "StringEqualsIfExists"
+      variable = "aws:RequestTag/trellis-environment"
+      values   = ["test"]
+    }
+  }
+
+  statement {
+    sid = "ManageLogGroups"
+    actions = [
+      "logs:CreateLogGroup",
+      "logs:DeleteLogGroup",
+      "logs:ListTagsForResource",
+      "logs:PutRetentionPolicy",
+      "logs:TagResource",
+      "logs:UntagResource",
+    ]
+    resources = [
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/acme-test-*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/apigateway/acme-test/*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/ecs/acme-test-*",
+    ]
+  }
+
+  statement {
+    sid       = "DescribeAccount"
+    actions   = ["logs:DescribeLogGroups", "sns:ListTopics"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid = "ManageAlarms"
+    actions = [
+      "cloudwatch:DeleteAlarms",
+      "cloudwatch:DescribeAlarms",
+      "cloudwatch:ListTagsForResource",
+      "cloudwatch:PutMetricAlarm",
+      "cloudwatch:TagResource",
+      "cloudwatch:UntagResource",
+    ]
+    resources = [
+      "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:acme-test-*",
+    ]
+  }
+
+  statement {
+    sid = "WriteRolesUnderBoundary"
+    actions = [
+      "iam:CreateRole",
+      "iam:DeleteRole",
+      "iam:DeleteRolePolicy",
+      "iam:PutRolePermissionsBoundary",
+      "iam:PutRolePolicy",
+      "iam:UpdateAssumeRolePolicy",
+    ]
+    resources = ["arn:${local.partition}:iam::${local.account_id}:role/acme-test-*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PermissionsBoundary"
+      values   = ["arn:${local.partition}:iam::${local.account_id}:policy/acme-boundary-test"]
+    }
+  }
+
+  statement {
+    sid = "ReadAndTagOwnRoles"
+    actions = [
+      "iam:GetRole",
+      "iam:GetRolePolicy",
+      "iam:ListAttachedRolePolicies",
+      "iam:ListInstanceProfilesForRole",
+      "iam:ListRolePolicies",
+      "iam:TagRole",
+      "iam:UntagRole",
+      "iam:UpdateRoleDescription",
+    ]
+    resources = ["arn:${local.partition}:iam::${local.account_id}:role/acme-test-*"]
+  }
+
+  statement {
+    sid       = "PassOwnRolesToServices"
+    actions   = ["iam:PassRole"]
+    resources = ["arn:${local.partition}:iam::${local.account_id}:role/acme-test-*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PassedToService"
+      values   = ["lambda.amazonaws.com"]
+    }
+  }
+
+  statement {
+    sid       = "ListOwnState"
+    actions   = ["s3:ListBucket"]
+    resources = ["arn:${local.partition}:s3:::${local.state_name}"]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["acme/test/*", "env:/*"]
+    }
+  }
+}
+
+# What the test deploy role may do (2 of 2): the kinds the manifest uses, test's names only.
+data "aws_iam_policy_document" "deploy_test_2" {
+  statement {
+    sid       = "ReadWriteOwnState"
+    actions   = ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
+    resources = ["arn:${local.partition}:s3:::${local.state_name}/acme/test/*"]
+  }
+
+  statement {
+    sid    = "DenyDataAccess"
+    effect = "Deny"
+    actions = [
+      "dynamodb:BatchGetItem",
+      "dynamodb:BatchWriteItem",
+      "dynamodb:ConditionCheckItem",
+      "dynamodb:DeleteItem",
+      "dynamodb:GetItem",
+      "dynamodb:GetRecords",
+      "dynamodb:PartiQLDelete",
+      "dynamodb:PartiQLInsert",
+      "dynamodb:PartiQLSelect",
+      "dynamodb:PartiQLUpdate",
+      "dynamodb:PutItem",
+      "dynamodb:Query",
+      "dynamodb:Scan",
+      "dynamodb:UpdateItem",
+      "lambda:InvokeFunction",
+      "lambda:InvokeFunctionUrl",
+      "secretsmanager:GetSecretValue",
+      "sns:Publish",
+      "sqs:ChangeMessageVisibility",
+      "sqs:DeleteMessage",
+      "sqs:PurgeQueue",
+      "sqs:ReceiveMessage",
+      "sqs:SendMessage",
+    ]
+    resources = ["*"]
+  }
+
+  statement {
+    sid    = "DenyObjectsButOwnState"
+    effect = "Deny"
+    actions = [
+      "s3:DeleteObject",
+      "s3:DeleteObjectVersion",
+      "s3:GetObject",
+      "s3:GetObjectVersion",
+      "s3:PutObject",
+      "s3:PutObjectAcl",
+      "s3:RestoreObject",
+    ]
+    not_resources = ["arn:${local.partition}:s3:::${local.state_name}/acme/test/*"]
+  }
+
+  statement {
+    sid     = "DenyOtherEnvironments"
+    effect  = "Deny"
+    actions = ["*"]
+    resources = [
+      "arn:${local.partition}:sqs:${local.region}:${local.account_id}:acme-dev-*",
+      "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/acme-dev-*",
+      "arn:${local.partition}:s3:::acme-dev-*",
+      "arn:${local.partition}:sns:${local.region}:${local.account_id}:acme-dev-*",
+      "arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:acme/dev/*",
+      "arn:${local.partition}:ssm:${local.region}:${local.account_id}:parameter/acme/dev/*",
+      "arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule/default/acme-dev-*",
+      "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-dev-*",
+      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:service/acme-dev-*",
+      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:autoscalingconfiguration/acme-dev-*",
+      "arn:${local.partition}:ecs:${local.region}:${local.account_id}:service/*/acme-dev-*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/acme-dev-*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/apigateway/acme-dev/*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/ecs/acme-dev-*",
+      "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:acme-dev-*",
+      "arn:${local.partition}:iam::${local.account_id}:role/acme-dev-*",
+      "arn:${local.partition}:sqs:${local.region}:${local.account_id}:acme-prod-*",
+      "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/acme-prod-*",
+      "arn:${local.partition}:s3:::acme-prod-*",
+      "arn:${local.partition}:sns:${local.region}:${local.account_id}:acme-prod-*",
+      "arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:acme/prod/*",
+      "arn:${local.partition}:ssm:${local.region}:${local.account_id}:parameter/acme/prod/*",
+      "arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule/default/acme-prod-*",
+      "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-prod-*",
+      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:service/acme-prod-*",
+      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:autoscalingconfiguration/acme-prod-*",
+      "arn:${local.partition}:ecs:${local.region}:${local.account_id}:service/*/acme-prod-*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/acme-prod-*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/apigateway/acme-prod/*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/ecs/acme-prod-*",
+      "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:acme-prod-*",
+      "arn:${local.partition}:iam::${local.account_id}:role/acme-prod-*",
+    ]
+  }
+
+  statement {
+    sid         = "DenyStateBucketSettings"
+    effect      = "Deny"
+    not_actions = ["s3:DeleteObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject"]
+    resources = [
+      "arn:${local.partition}:s3:::${local.state_name}",
+      "arn:${local.partition}:s3:::${local.state_name}/*",
+    ]
+  }
+}
+
+# What the prod deploy role may do (1 of 2): the kinds the manifest uses, prod's names only.
+data "aws_iam_policy_document" "deploy_prod_1" {
+  statement {
+    sid = "ManageQueues"
+    actions = [
+      "sqs:CreateQueue",
+      "sqs:DeleteQueue",
+      "sqs:GetQueueAttributes",
+      "sqs:ListQueueTags",
+      "sqs:SetQueueAttributes",
+      "sqs:TagQueue",
+      "sqs:UntagQueue",
+    ]
+    resources = ["arn:${local.partition}:sqs:${local.region}:${local.account_id}:acme-prod-*"]
+  }
+
+  statement {
+    sid = "ManageTables"
+    actions = [
+      "dynamodb:CreateTable",
+      "dynamodb:DeleteTable",
+      "dynamodb:DescribeContinuousBackups",
+      "dynamodb:DescribeTable",
+      "dynamodb:DescribeTimeToLive",
+      "dynamodb:ListTagsOfResource",
+      "dynamodb:TagResource",
+      "dynamodb:UntagResource",
+      "dynamodb:UpdateContinuousBackups",
+      "dynamodb:UpdateTable",
+      "dynamodb:UpdateTimeToLive",
+    ]
+    resources = [
+      "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/acme-prod-*",
+      "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/acme-prod-*/index/*",
+    ]
+  }
+
+  statement {
+    sid = "ManageBuckets"
+    actions = [
+      "s3:CreateBucket",
+      "s3:DeleteBucket",
+      "s3:DeleteBucketPolicy",
+      "s3:GetAccelerateConfiguration",
+      "s3:GetBucket*",
+      "s3:GetEncryptionConfiguration",
+      "s3:GetLifecycleConfiguration",
+      "s3:GetReplicationConfiguration",
+      "s3:ListBucket",
+      "s3:PutBucketCORS",
+      "s3:PutBucketNotification",
+      "s3:PutBucketOwnershipControls",
+      "s3:PutBucketPolicy",
+      "s3:PutBucketPublicAccessBlock",
+      "s3:PutBucketTagging",
+      "s3:PutBucketVersioning",
+      "s3:PutEncryptionConfiguration",
+      "s3:PutLifecycleConfiguration",
+    ]
+    resources = ["arn:${local.partition}:s3:::acme-prod-*"]
+  }
+
+  statement {
+    sid = "ManageFunctions"
+    actions = [
+      "lambda:CreateFunction",
+      "lambda:DeleteFunction",
+      "lambda:GetFunction",
+      "lambda:GetFunctionCodeSigningConfig",
+      "lambda:GetPolicy",
+      "lambda:ListTags",
+      "lambda:ListVersionsByFunction",
+      "lambda:RemovePermission",
+      "lambda:TagResource",
+      "lambda:UntagResource",
+      "lambda:UpdateFunctionCode",
+      "lambda:UpdateFunctionConfiguration",
+    ]
+    resources = [
+      "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-prod-*",
+    ]
+  }
+
+  statement {
+    sid     = "LetApiGatewayInvokeFunctions"
+    actions = ["lambda:AddPermission"]
+    resources = [
+      "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-prod-*",
+    ]
+
+    condition {
+      test     = "StringEquals"
+      variable = "lambda:Principal"
+      values   = ["apigateway.amazonaws.com"]
+    }
+  }
+
+  statement {
+    sid       = "CreateEventSourceMappings"
+    actions   = ["lambda:CreateEventSourceMapping"]
+    resources = ["*"]
+
+    condition {
+      test     = "ArnLike"
+      variable = "lambda:FunctionArn"
+      values = [
+        "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-prod-*",
+      ]
+    }
+  }
+
+  statement {
+    sid = "ManageEventSourceMappings"
+    actions = [
+      "lambda:DeleteEventSourceMapping",
+      "lambda:GetEventSourceMapping",
+      "lambda:UpdateEventSourceMapping",
+    ]
+    resources = [
+      "arn:${local.partition}:lambda:${local.region}:${local.account_id}:event-source-mapping:*",
+    ]
+
+    condition {
+      test     = "ArnLike"
+      variable = "lambda:FunctionArn"
+      values = [
+        "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-prod-*",
+      ]
+    }
+  }
+
+  statement {
+    sid     = "TagEventSourceMappings"
+    actions = ["lambda:ListTags", "lambda:TagResource", "lambda:UntagResource"]
+    resources = [
+      "arn:${local.partition}:lambda:${local.region}:${local.account_id}:event-source-mapping:*",
+    ]
+
+    condition {
+      test     = "StringEqualsIfExists"
+      variable = "aws:ResourceTag/trellis-environment"
+      values   = ["prod"]
+    }
+
+    condition {
+      test     = "StringEqualsIfExists"
+      variable = "aws:RequestTag/trellis-environment"
+      values   = ["prod"]
+    }
+  }
+
+  statement {
+    sid     = "CreateRestApis"
+    actions = ["apigateway:POST"]
+    resources = [
+      "arn:${local.partition}:apigateway:${local.region}::/restapis",
+      "arn:${local.partition}:apigateway:${local.region}::/apikeys",
+      "arn:${local.partition}:apigateway:${local.region}::/usageplans",
+    ]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/trellis-environment"
+      values   = ["prod"]
+    }
+  }
+
+  statement {
+    sid = "ManageOwnRestApis"
+    actions = [
+      "apigateway:DELETE",
+      "apigateway:GET",
+      "apigateway:PATCH",
+      "apigateway:POST",
+      "apigateway:PUT",
+    ]
+    resources = [
+      "arn:${local.partition}:apigateway:${local.region}::/restapis/*",
+      "arn:${local.partition}:apigateway:${local.region}::/apikeys/*",
+      "arn:${local.partition}:apigateway:${local.region}::/usageplans/*",
+    ]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/trellis-environment"
+      values   = ["prod"]
+    }
+  }
+
+  statement {
+    sid       = "TagOwnRestApis"
+    actions   = ["apigateway:DELETE", "apigateway:GET", "apigateway:PUT"]
+    resources = ["arn:${local.partition}:apigateway:${local.region}::/tags/*"]
+
+    condition {
+      test     = "StringEqualsIfExists"
+      variable = "aws:ResourceTag/trellis-environment"
+      values   = ["prod"]
+    }
+
+    condition {
+      test     = "StringEqualsIfExists"
+      variable = "aws:RequestTag/trellis-environment"
+      values   = ["prod"]
+    }
+  }
+
+  statement {
+    sid = "ManageLogGroups"
+    actions = [
+      "logs:CreateLogGroup",
+      "logs:DeleteLogGroup",
+      "logs:ListTagsForResource",
+      "logs:PutRetentionPolicy",
+      "logs:TagResource",
+      "logs:UntagResource",
+    ]
+    resources = [
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/acme-prod-*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/apigateway/acme-prod/*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/ecs/acme-prod-*",
+    ]
+  }
+
+  statement {
+    sid       = "DescribeAccount"
+    actions   = ["logs:DescribeLogGroups", "sns:ListTopics"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid = "ManageAlarms"
+    actions = [
+      "cloudwatch:DeleteAlarms",
+      "cloudwatch:DescribeAlarms",
+      "cloudwatch:ListTagsForResource",
+      "cloudwatch:PutMetricAlarm",
+      "cloudwatch:TagResource",
+      "cloudwatch:UntagResource",
+    ]
+    resources = [
+      "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:acme-prod-*",
+    ]
+  }
+
+  statement {
+    sid = "WriteRolesUnderBoundary"
+    actions = [
+      "iam:CreateRole",
+      "iam:DeleteRole",
+      "iam:DeleteRolePolicy",
+      "iam:PutRolePermissionsBoundary",
+      "iam:PutRolePolicy",
+      "iam:UpdateAssumeRolePolicy",
+    ]
+    resources = ["arn:${local.partition}:iam::${local.account_id}:role/acme-prod-*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PermissionsBoundary"
+      values   = ["arn:${local.partition}:iam::${local.account_id}:policy/acme-boundary-prod"]
+    }
+  }
+
+  statement {
+    sid = "ReadAndTagOwnRoles"
+    actions = [
+      "iam:GetRole",
+      "iam:GetRolePolicy",
+      "iam:ListAttachedRolePolicies",
+      "iam:ListInstanceProfilesForRole",
+      "iam:ListRolePolicies",
+      "iam:TagRole",
+      "iam:UntagRole",
+      "iam:UpdateRoleDescription",
+    ]
+    resources = ["arn:${local.partition}:iam::${local.account_id}:role/acme-prod-*"]
+  }
+
+  statement {
+    sid       = "PassOwnRolesToServices"
+    actions   = ["iam:PassRole"]
+    resources = ["arn:${local.partition}:iam::${local.account_id}:role/acme-prod-*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PassedToService"
+      values   = ["lambda.amazonaws.com"]
+    }
+  }
+
+  statement {
+    sid       = "ListOwnState"
+    actions   = ["s3:ListBucket"]
+    resources = ["arn:${local.partition}:s3:::${local.state_name}"]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["acme/prod/*", "env:/*"]
+    }
+  }
+}
+
+# What the prod deploy role may do (2 of 2): the kinds the manifest uses, prod's names only.
+data "aws_iam_policy_document" "deploy_prod_2" {
+  statement {
+    sid       = "ReadWriteOwnState"
+    actions   = ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
+    resources = ["arn:${local.partition}:s3:::${local.state_name}/acme/prod/*"]
+  }
+
+  statement {
+    sid    = "DenyDataAccess"
+    effect = "Deny"
+    actions = [
+      "dynamodb:BatchGetItem",
+      "dynamodb:BatchWriteItem",
+      "dynamodb:ConditionCheckItem",
+      "dynamodb:DeleteItem",
+      "dynamodb:GetItem",
+      "dynamodb:GetRecords",
+      "dynamodb:PartiQLDelete",
+      "dynamodb:PartiQLInsert",
+      "dynamodb:PartiQLSelect",
+      "dynamodb:PartiQLUpdate",
+      "dynamodb:PutItem",
+      "dynamodb:Query",
+      "dynamodb:Scan",
+      "dynamodb:UpdateItem",
+      "lambda:InvokeFunction",
+      "lambda:InvokeFunctionUrl",
+      "secretsmanager:GetSecretValue",
+      "sns:Publish",
+      "sqs:ChangeMessageVisibility",
+      "sqs:DeleteMessage",
+      "sqs:PurgeQueue",
+      "sqs:ReceiveMessage",
+      "sqs:SendMessage",
+    ]
+    resources = ["*"]
+  }
+
+  statement {
+    sid    = "DenyObjectsButOwnState"
+    effect = "Deny"
+    actions = [
+      "s3:DeleteObject",
+      "s3:DeleteObjectVersion",
+      "s3:GetObject",
+      "s3:GetObjectVersion",
+      "s3:PutObject",
+      "s3:PutObjectAcl",
+      "s3:RestoreObject",
+    ]
+    not_resources = ["arn:${local.partition}:s3:::${local.state_name}/acme/prod/*"]
+  }
+
+  statement {
+    sid     = "DenyOtherEnvironments"
+    effect  = "Deny"
+    actions = ["*"]
+    resources = [
+      "arn:${local.partition}:sqs:${local.region}:${local.account_id}:acme-dev-*",
+      "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/acme-dev-*",
+      "arn:${local.partition}:s3:::acme-dev-*",
+      "arn:${local.partition}:sns:${local.region}:${local.account_id}:acme-dev-*",
+      "arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:acme/dev/*",
+      "arn:${local.partition}:ssm:${local.region}:${local.account_id}:parameter/acme/dev/*",
+      "arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule/default/acme-dev-*",
+      "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-dev-*",
+      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:service/acme-dev-*",
+      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:autoscalingconfiguration/acme-dev-*",
+      "arn:${local.partition}:ecs:${local.region}:${local.account_id}:service/*/acme-dev-*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/acme-dev-*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/apigateway/acme-dev/*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/ecs/acme-dev-*",
+      "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:acme-dev-*",
+      "arn:${local.partition}:iam::${local.account_id}:role/acme-dev-*",
+      "arn:${local.partition}:sqs:${local.region}:${local.account_id}:acme-test-*",
+      "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/acme-test-*",
+      "arn:${local.partition}:s3:::acme-test-*",
+      "arn:${local.partition}:sns:${local.region}:${local.account_id}:acme-test-*",
+      "arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:acme/test/*",
+      "arn:${local.partition}:ssm:${local.region}:${local.account_id}:parameter/acme/test/*",
+      "arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule/default/acme-test-*",
+      "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-test-*",
+      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:service/acme-test-*",
+      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:autoscalingconfiguration/acme-test-*",
+      "arn:${local.partition}:ecs:${local.region}:${local.account_id}:service/*/acme-test-*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/acme-test-*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/apigateway/acme-test/*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/ecs/acme-test-*",
+      "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:acme-test-*",
+      "arn:${local.partition}:iam::${local.account_id}:role/acme-test-*",
+    ]
+  }
+
+  statement {
+    sid         = "DenyStateBucketSettings"
+    effect      = "Deny"
+    not_actions = ["s3:DeleteObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject"]
+    resources = [
+      "arn:${local.partition}:s3:::${local.state_name}",
+      "arn:${local.partition}:s3:::${local.state_name}/*",
+    ]
+  }
+}
+
+# The most any role the dev deploy role creates may do.
+data "aws_iam_policy_document" "boundary_dev" {
   statement {
     sid = "DataQueues"
     actions = [
@@ -266,7 +1282,7 @@ data "aws_iam_policy_document" "boundary" {
       "sqs:ReceiveMessage",
       "sqs:SendMessage",
     ]
-    resources = ["arn:${local.partition}:sqs:${local.region}:${local.account_id}:acme-*"]
+    resources = ["arn:${local.partition}:sqs:${local.region}:${local.account_id}:acme-dev-*"]
   }
 
   statement {
@@ -280,26 +1296,421 @@ data "aws_iam_policy_document" "boundary" {
       "dynamodb:UpdateItem",
     ]
     resources = [
-      "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/acme-*",
-      "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/acme-*/index/*",
+      "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/acme-dev-*",
+      "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/acme-dev-*/index/*",
     ]
   }
 
   statement {
-    sid       = "DataBuckets"
-    actions   = ["s3:DeleteObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject"]
-    resources = ["arn:${local.partition}:s3:::acme-*", "arn:${local.partition}:s3:::acme-*/*"]
+    sid = "DataBuckets"
+    actions = [
+      "s3:DeleteObject",
+      "s3:GetObject",
+      "s3:GetObjectVersion",
+      "s3:ListBucket",
+      "s3:PutObject",
+    ]
+    resources = [
+      "arn:${local.partition}:s3:::acme-dev-*",
+      "arn:${local.partition}:s3:::acme-dev-*/*",
+    ]
   }
 
   statement {
-    sid       = "OwnLogs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:*"]
+    sid     = "OwnLogs"
+    actions = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = [
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/acme-dev-*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/ecs/acme-dev-*",
+    ]
   }
 
   statement {
     sid       = "Traces"
     actions   = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
     resources = ["*"]
+  }
+
+  statement {
+    sid     = "DenyOtherEnvironmentsAndState"
+    effect  = "Deny"
+    actions = ["*"]
+    resources = [
+      "arn:${local.partition}:sqs:${local.region}:${local.account_id}:acme-test-*",
+      "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/acme-test-*",
+      "arn:${local.partition}:s3:::acme-test-*",
+      "arn:${local.partition}:sns:${local.region}:${local.account_id}:acme-test-*",
+      "arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:acme/test/*",
+      "arn:${local.partition}:ssm:${local.region}:${local.account_id}:parameter/acme/test/*",
+      "arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule/default/acme-test-*",
+      "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-test-*",
+      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:service/acme-test-*",
+      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:autoscalingconfiguration/acme-test-*",
+      "arn:${local.partition}:ecs:${local.region}:${local.account_id}:service/*/acme-test-*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/acme-test-*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/apigateway/acme-test/*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/ecs/acme-test-*",
+      "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:acme-test-*",
+      "arn:${local.partition}:iam::${local.account_id}:role/acme-test-*",
+      "arn:${local.partition}:sqs:${local.region}:${local.account_id}:acme-prod-*",
+      "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/acme-prod-*",
+      "arn:${local.partition}:s3:::acme-prod-*",
+      "arn:${local.partition}:sns:${local.region}:${local.account_id}:acme-prod-*",
+      "arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:acme/prod/*",
+      "arn:${local.partition}:ssm:${local.region}:${local.account_id}:parameter/acme/prod/*",
+      "arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule/default/acme-prod-*",
+      "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-prod-*",
+      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:service/acme-prod-*",
+      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:autoscalingconfiguration/acme-prod-*",
+      "arn:${local.partition}:ecs:${local.region}:${local.account_id}:service/*/acme-prod-*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/acme-prod-*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/apigateway/acme-prod/*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/ecs/acme-prod-*",
+      "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:acme-prod-*",
+      "arn:${local.partition}:iam::${local.account_id}:role/acme-prod-*",
+      "arn:${local.partition}:s3:::${local.state_name}",
+      "arn:${local.partition}:s3:::${local.state_name}/*",
+    ]
+  }
+}
+
+# The most any role the test deploy role creates may do.
+data "aws_iam_policy_document" "boundary_test" {
+  statement {
+    sid = "DataQueues"
+    actions = [
+      "sqs:ChangeMessageVisibility",
+      "sqs:DeleteMessage",
+      "sqs:GetQueueAttributes",
+      "sqs:ReceiveMessage",
+      "sqs:SendMessage",
+    ]
+    resources = ["arn:${local.partition}:sqs:${local.region}:${local.account_id}:acme-test-*"]
+  }
+
+  statement {
+    sid = "DataTables"
+    actions = [
+      "dynamodb:DeleteItem",
+      "dynamodb:DescribeTable",
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:Query",
+      "dynamodb:UpdateItem",
+    ]
+    resources = [
+      "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/acme-test-*",
+      "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/acme-test-*/index/*",
+    ]
+  }
+
+  statement {
+    sid = "DataBuckets"
+    actions = [
+      "s3:DeleteObject",
+      "s3:GetObject",
+      "s3:GetObjectVersion",
+      "s3:ListBucket",
+      "s3:PutObject",
+    ]
+    resources = [
+      "arn:${local.partition}:s3:::acme-test-*",
+      "arn:${local.partition}:s3:::acme-test-*/*",
+    ]
+  }
+
+  statement {
+    sid     = "OwnLogs"
+    actions = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = [
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/acme-test-*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/ecs/acme-test-*",
+    ]
+  }
+
+  statement {
+    sid       = "Traces"
+    actions   = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid     = "DenyOtherEnvironmentsAndState"
+    effect  = "Deny"
+    actions = ["*"]
+    resources = [
+      "arn:${local.partition}:sqs:${local.region}:${local.account_id}:acme-dev-*",
+      "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/acme-dev-*",
+      "arn:${local.partition}:s3:::acme-dev-*",
+      "arn:${local.partition}:sns:${local.region}:${local.account_id}:acme-dev-*",
+      "arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:acme/dev/*",
+      "arn:${local.partition}:ssm:${local.region}:${local.account_id}:parameter/acme/dev/*",
+      "arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule/default/acme-dev-*",
+      "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-dev-*",
+      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:service/acme-dev-*",
+      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:autoscalingconfiguration/acme-dev-*",
+      "arn:${local.partition}:ecs:${local.region}:${local.account_id}:service/*/acme-dev-*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/acme-dev-*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/apigateway/acme-dev/*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/ecs/acme-dev-*",
+      "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:acme-dev-*",
+      "arn:${local.partition}:iam::${local.account_id}:role/acme-dev-*",
+      "arn:${local.partition}:sqs:${local.region}:${local.account_id}:acme-prod-*",
+      "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/acme-prod-*",
+      "arn:${local.partition}:s3:::acme-prod-*",
+      "arn:${local.partition}:sns:${local.region}:${local.account_id}:acme-prod-*",
+      "arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:acme/prod/*",
+      "arn:${local.partition}:ssm:${local.region}:${local.account_id}:parameter/acme/prod/*",
+      "arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule/default/acme-prod-*",
+      "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-prod-*",
+      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:service/acme-prod-*",
+      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:autoscalingconfiguration/acme-prod-*",
+      "arn:${local.partition}:ecs:${local.region}:${local.account_id}:service/*/acme-prod-*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/acme-prod-*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/apigateway/acme-prod/*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/ecs/acme-prod-*",
+      "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:acme-prod-*",
+      "arn:${local.partition}:iam::${local.account_id}:role/acme-prod-*",
+      "arn:${local.partition}:s3:::${local.state_name}",
+      "arn:${local.partition}:s3:::${local.state_name}/*",
+    ]
+  }
+}
+
+# The most any role the prod deploy role creates may do.
+data "aws_iam_policy_document" "boundary_prod" {
+  statement {
+    sid = "DataQueues"
+    actions = [
+      "sqs:ChangeMessageVisibility",
+      "sqs:DeleteMessage",
+      "sqs:GetQueueAttributes",
+      "sqs:ReceiveMessage",
+      "sqs:SendMessage",
+    ]
+    resources = ["arn:${local.partition}:sqs:${local.region}:${local.account_id}:acme-prod-*"]
+  }
+
+  statement {
+    sid = "DataTables"
+    actions = [
+      "dynamodb:DeleteItem",
+      "dynamodb:DescribeTable",
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:Query",
+      "dynamodb:UpdateItem",
+    ]
+    resources = [
+      "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/acme-prod-*",
+      "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/acme-prod-*/index/*",
+    ]
+  }
+
+  statement {
+    sid = "DataBuckets"
+    actions = [
+      "s3:DeleteObject",
+      "s3:GetObject",
+      "s3:GetObjectVersion",
+      "s3:ListBucket",
+      "s3:PutObject",
+    ]
+    resources = [
+      "arn:${local.partition}:s3:::acme-prod-*",
+      "arn:${local.partition}:s3:::acme-prod-*/*",
+    ]
+  }
+
+  statement {
+    sid     = "OwnLogs"
+    actions = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = [
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/acme-prod-*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/ecs/acme-prod-*",
+    ]
+  }
+
+  statement {
+    sid       = "Traces"
+    actions   = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid     = "DenyOtherEnvironmentsAndState"
+    effect  = "Deny"
+    actions = ["*"]
+    resources = [
+      "arn:${local.partition}:sqs:${local.region}:${local.account_id}:acme-dev-*",
+      "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/acme-dev-*",
+      "arn:${local.partition}:s3:::acme-dev-*",
+      "arn:${local.partition}:sns:${local.region}:${local.account_id}:acme-dev-*",
+      "arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:acme/dev/*",
+      "arn:${local.partition}:ssm:${local.region}:${local.account_id}:parameter/acme/dev/*",
+      "arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule/default/acme-dev-*",
+      "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-dev-*",
+      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:service/acme-dev-*",
+      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:autoscalingconfiguration/acme-dev-*",
+      "arn:${local.partition}:ecs:${local.region}:${local.account_id}:service/*/acme-dev-*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/acme-dev-*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/apigateway/acme-dev/*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/ecs/acme-dev-*",
+      "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:acme-dev-*",
+      "arn:${local.partition}:iam::${local.account_id}:role/acme-dev-*",
+      "arn:${local.partition}:sqs:${local.region}:${local.account_id}:acme-test-*",
+      "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/acme-test-*",
+      "arn:${local.partition}:s3:::acme-test-*",
+      "arn:${local.partition}:sns:${local.region}:${local.account_id}:acme-test-*",
+      "arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:acme/test/*",
+      "arn:${local.partition}:ssm:${local.region}:${local.account_id}:parameter/acme/test/*",
+      "arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule/default/acme-test-*",
+      "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-test-*",
+      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:service/acme-test-*",
+      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:autoscalingconfiguration/acme-test-*",
+      "arn:${local.partition}:ecs:${local.region}:${local.account_id}:service/*/acme-test-*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/acme-test-*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/apigateway/acme-test/*",
+      "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/ecs/acme-test-*",
+      "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:acme-test-*",
+      "arn:${local.partition}:iam::${local.account_id}:role/acme-test-*",
+      "arn:${local.partition}:s3:::${local.state_name}",
+      "arn:${local.partition}:s3:::${local.state_name}/*",
+    ]
+  }
+}
+
+# Pull requests plan dev with -refresh=false: its state, read only.
+data "aws_iam_policy_document" "plan" {
+  statement {
+    sid       = "ListPlannedState"
+    actions   = ["s3:ListBucket"]
+    resources = ["arn:${local.partition}:s3:::${local.state_name}"]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["acme/dev/*", "env:/*"]
+    }
+  }
+
+  statement {
+    sid       = "ReadPlannedState"
+    actions   = ["s3:GetObject"]
+    resources = ["arn:${local.partition}:s3:::${local.state_name}/acme/dev/*"]
+  }
+}
+
+# Each environment's state: written only by its deploy role.
+data "aws_iam_policy_document" "state_bucket" {
+  statement {
+    sid       = "WriteDevStateOnlyAsItsDeployRole"
+    effect    = "Deny"
+    actions   = ["s3:DeleteObject", "s3:PutObject"]
+    resources = ["arn:${local.partition}:s3:::${local.state_name}/acme/dev/*"]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "ArnNotEquals"
+      variable = "aws:PrincipalArn"
+      values   = ["arn:${local.partition}:iam::${local.account_id}:role/acme-deploy-dev"]
+    }
+  }
+
+  statement {
+    sid       = "ReadDevStateOnlyAsItsRoles"
+    effect    = "Deny"
+    actions   = ["s3:GetObject", "s3:GetObjectVersion"]
+    resources = ["arn:${local.partition}:s3:::${local.state_name}/acme/dev/*"]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "ArnNotEquals"
+      variable = "aws:PrincipalArn"
+      values = [
+        "arn:${local.partition}:iam::${local.account_id}:role/acme-deploy-dev",
+        "arn:${local.partition}:iam::${local.account_id}:role/acme-plan",
+      ]
+    }
+  }
+
+  statement {
+    sid       = "WriteTestStateOnlyAsItsDeployRole"
+    effect    = "Deny"
+    actions   = ["s3:DeleteObject", "s3:PutObject"]
+    resources = ["arn:${local.partition}:s3:::${local.state_name}/acme/test/*"]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "ArnNotEquals"
+      variable = "aws:PrincipalArn"
+      values   = ["arn:${local.partition}:iam::${local.account_id}:role/acme-deploy-test"]
+    }
+  }
+
+  statement {
+    sid       = "ReadTestStateOnlyAsItsRoles"
+    effect    = "Deny"
+    actions   = ["s3:GetObject", "s3:GetObjectVersion"]
+    resources = ["arn:${local.partition}:s3:::${local.state_name}/acme/test/*"]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "ArnNotEquals"
+      variable = "aws:PrincipalArn"
+      values   = ["arn:${local.partition}:iam::${local.account_id}:role/acme-deploy-test"]
+    }
+  }
+
+  statement {
+    sid       = "WriteProdStateOnlyAsItsDeployRole"
+    effect    = "Deny"
+    actions   = ["s3:DeleteObject", "s3:PutObject"]
+    resources = ["arn:${local.partition}:s3:::${local.state_name}/acme/prod/*"]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "ArnNotEquals"
+      variable = "aws:PrincipalArn"
+      values   = ["arn:${local.partition}:iam::${local.account_id}:role/acme-deploy-prod"]
+    }
+  }
+
+  statement {
+    sid       = "ReadProdStateOnlyAsItsRoles"
+    effect    = "Deny"
+    actions   = ["s3:GetObject", "s3:GetObjectVersion"]
+    resources = ["arn:${local.partition}:s3:::${local.state_name}/acme/prod/*"]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "ArnNotEquals"
+      variable = "aws:PrincipalArn"
+      values   = ["arn:${local.partition}:iam::${local.account_id}:role/acme-deploy-prod"]
+    }
   }
 }

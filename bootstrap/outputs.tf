@@ -8,9 +8,14 @@ output "deploy_role_arns" {
   value       = { for env, role in aws_iam_role.deploy : env => role.arn }
 }
 
-output "permissions_boundary_arn" {
-  description = "Boundary every stack role carries: the root configuration's permissions_boundary_arn."
-  value       = aws_iam_policy.boundary.arn
+output "permissions_boundary_arns" {
+  description = "Boundary of each environment: every role that environment's deploy role creates carries it."
+  value       = { for env, policy in aws_iam_policy.boundary : env => policy.arn }
+}
+
+output "plan_role_arn" {
+  description = "Role of the pull-request plans (repository variable AWS_PLAN_ROLE_ARN): reads one environment's state."
+  value       = aws_iam_role.plan.arn
 }
 
 output "alarm_topic_arns" {

@@ -16,7 +16,7 @@ locals {
   account_id               = data.aws_caller_identity.current.account_id
   partition                = data.aws_partition.current.partition
   alarm_actions            = [for t in data.aws_sns_topic.alarms : t.arn]
-  permissions_boundary_arn = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:policy/acme-service-boundary"
+  permissions_boundary_arn = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:policy/acme-boundary-${var.environment}"
   tags = {
     trellis-project     = "acme"
     trellis-environment = var.environment

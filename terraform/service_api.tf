@@ -39,12 +39,24 @@ data "aws_iam_policy_document" "api" {
     sid       = "UploadsBucketList"
     actions   = ["s3:ListBucket"]
     resources = ["arn:${local.partition}:s3:::acme-${var.environment}-uploads"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "s3:ResourceAccount"
+      values   = [local.account_id]
+    }
   }
 
   statement {
     sid       = "UploadsBucketObjects"
-    actions   = ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
+    actions   = ["s3:DeleteObject", "s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"]
     resources = ["arn:${local.partition}:s3:::acme-${var.environment}-uploads/*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "s3:ResourceAccount"
+      values   = [local.account_id]
+    }
   }
 }
 

@@ -41,14 +41,8 @@ data "aws_iam_policy_document" "worker" {
   }
 
   statement {
-    sid = "FilesTable"
-    actions = [
-      "dynamodb:DeleteItem",
-      "dynamodb:DescribeTable",
-      "dynamodb:GetItem",
-      "dynamodb:PutItem",
-      "dynamodb:UpdateItem",
-    ]
+    sid     = "FilesTable"
+    actions = ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:UpdateItem"]
     resources = [
       "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/acme-${var.environment}-files",
       "arn:${local.partition}:dynamodb:${local.region}:${local.account_id}:table/acme-${var.environment}-files/index/*",
@@ -59,12 +53,24 @@ data "aws_iam_policy_document" "worker" {
     sid       = "UploadsBucketList"
     actions   = ["s3:ListBucket"]
     resources = ["arn:${local.partition}:s3:::acme-${var.environment}-uploads"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "s3:ResourceAccount"
+      values   = [local.account_id]
+    }
   }
 
   statement {
     sid       = "UploadsBucketObjects"
-    actions   = ["s3:GetObject"]
+    actions   = ["s3:GetObject", "s3:GetObjectVersion"]
     resources = ["arn:${local.partition}:s3:::acme-${var.environment}-uploads/*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "s3:ResourceAccount"
+      values   = [local.account_id]
+    }
   }
 }
 
@@ -94,6 +100,7 @@ module "worker_service" {
       queue_arn               = module.jobs_queue.arn
       batch_size              = 10
       batching_window_seconds = 0
+      max_concurrency         = 10
     }
   }
   log_retention_days = var.log_retention_days

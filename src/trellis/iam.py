@@ -35,6 +35,8 @@ ACTIONS: Final[dict[ResourceKind, dict[str, tuple[str, ...]]]] = {
         "read": ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:DescribeTable"),
         # Key lookups only, for a service that never queries (the example worker).
         "get": ("dynamodb:GetItem", "dynamodb:DescribeTable"),
+        # Changes to existing items only: no new items, no deletes (the worker on `files`).
+        "update": ("dynamodb:UpdateItem", "dynamodb:DescribeTable"),
         "write": (
             "dynamodb:PutItem",
             "dynamodb:UpdateItem",
@@ -42,9 +44,10 @@ ACTIONS: Final[dict[ResourceKind, dict[str, tuple[str, ...]]]] = {
             "dynamodb:DescribeTable",
         ),
     },
-    # Uploads are presigned single-part POSTs: no multipart upload to abort.
+    # Uploads are presigned single-part POSTs: no multipart upload to abort. Reading a given
+    # version (``GetObject`` with ``VersionId``: the upload that was checked) is its own action.
     "bucket": {
-        "read": ("s3:GetObject", "s3:ListBucket"),
+        "read": ("s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket"),
         "write": ("s3:PutObject", "s3:DeleteObject"),
     },
     "topic": {"publish": ("sns:Publish", "sns:GetTopicAttributes")},
@@ -98,14 +101,24 @@ class Statement:
     sid: str
     actions: tuple[str, ...]
     resources: tuple[str, ...]
+    #: ``(test, condition key, values)``, all of which must hold.
+    conditions: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+    #: The manifest resource the statement grants access to (``jobs``, ``jobs (DLQ)``).
+    resource: str = ""
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "Sid": self.sid,
             "Effect": "Allow",
             "Action": sorted(self.actions),
             "Resource": list(self.resources) if len(self.resources) > 1 else self.resources[0],
         }
+        if self.conditions:
+            condition: dict[str, dict[str, Any]] = {}
+            for test, key, values in self.conditions:
+                condition.setdefault(test, {})[key] = list(values) if len(values) > 1 else values[0]
+            out["Condition"] = condition
+        return out
 
 
 def physical_resource_name(manifest: Manifest, kind: ResourceKind, name: str, env: str) -> str:
@@ -134,22 +147,35 @@ def service_statements(manifest: Manifest, service: str, env: str, arns: Arns) -
         if kind == "bucket":
             bucket_actions = tuple(a for a in actions if a == "s3:ListBucket")
             object_actions = tuple(a for a in actions if a != "s3:ListBucket")
+            # Bucket ARNs carry no account and names are global: a bucket of the same
+            # name in another account (deleted and re-created there) is not ours.
+            own = (("StringEquals", "s3:ResourceAccount", (arns.account_id,)),)
             if bucket_actions:
-                statements.append(Statement(sid + "List", bucket_actions, (arn,)))
+                statements.append(Statement(sid + "List", bucket_actions, (arn,), own, resource))
             if object_actions:
-                statements.append(Statement(sid + "Objects", object_actions, (f"{arn}/*",)))
+                statements.append(
+                    Statement(sid + "Objects", object_actions, (f"{arn}/*",), own, resource)
+                )
         elif kind == "table":
-            statements.append(Statement(sid, actions, (arn, f"{arn}/index/*")))
+            statements.append(Statement(sid, actions, (arn, f"{arn}/index/*"), (), resource))
         elif kind == "queue" and "consume" in levels:
-            statements.append(Statement(sid, actions, (arn,)))
+            statements.append(Statement(sid, actions, (arn,), (), resource))
             # A consumer copies a message that failed its last allowed attempt to the DLQ
             # (trellis.runtime.jobs), so its status can say where the message is.
             dlq = naming.queue_name(
                 manifest.project.name, env, resource, fifo=manifest.queues[resource].fifo, dlq=True
             )
-            statements.append(Statement(sid + "DeadLetter", DLQ_ACTIONS, (arns.of("queue", dlq),)))
+            statements.append(
+                Statement(
+                    sid + "DeadLetter",
+                    DLQ_ACTIONS,
+                    (arns.of("queue", dlq),),
+                    (),
+                    f"{resource} (DLQ)",
+                )
+            )
         else:
-            statements.append(Statement(sid, actions, (arn,)))
+            statements.append(Statement(sid, actions, (arn,), (), resource))
     spec = manifest.services[service]
     if spec.route is not None and spec.runtime != "lambda":
         # A routed container checks each request for the gateway's origin secret.
@@ -159,6 +185,8 @@ def service_statements(manifest: Manifest, service: str, env: str, arns: Arns) -
                 "GatewayOriginSecret",
                 ("secretsmanager:GetSecretValue",),
                 (arns.of("secret", origin),),
+                (),
+                "the gateway's origin secret",
             )
         )
     return statements

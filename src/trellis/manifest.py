@@ -17,7 +17,7 @@ import re
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
@@ -37,13 +37,20 @@ MAX_ROUTE_AUTH_DEPTH = 3
 #: Access levels each resource kind accepts (the IAM actions live in ``trellis.iam``).
 ACCESS_LEVELS: dict[ResourceKind, tuple[str, ...]] = {
     "queue": ("send", "consume"),
-    "table": ("read", "get", "write", "readwrite"),
+    "table": ("read", "get", "update", "write", "readwrite"),
     "bucket": ("read", "write", "readwrite"),
     "topic": ("publish",),
     "secret": ("read",),
     "parameter": ("read",),
     "schedule": (),
 }
+
+#: Words bootstrap/ puts after ``<project>-`` in its own names (``acme-deploy-prod``,
+#: ``acme-tfstate-<account>``, ...): an environment so named would own them, since an
+#: environment's deploy role manages ``<project>-<env>-*``.
+RESERVED_ENVIRONMENTS: frozenset[str] = frozenset(
+    {"deploy", "plan", "boundary", "tfstate", "apigateway", "ecs"}
+)
 
 #: Queue visibility must be at least this many times a consuming Lambda's timeout.
 VISIBILITY_TO_TIMEOUT_RATIO = 6
@@ -165,6 +172,10 @@ class Service(_Model):
     env: dict[str, str] = Field(default_factory=dict)
 
 
+#: Default ``max_concurrency``: 1% of AWS's default account concurrency of 1,000.
+DEFAULT_MAX_CONCURRENCY: Final = 10
+
+
 class Queue(_Model):
     visibility_timeout_s: int = Field(default=30, ge=0, le=43_200)
     max_receive_count: int = Field(default=3, ge=1, le=1000)
@@ -177,7 +188,9 @@ class Queue(_Model):
     #: Event source mapping of a Lambda consumer.
     batch_size: int = Field(default=10, ge=1, le=10_000)
     batching_window_s: int = Field(default=0, ge=0, le=300)
-    max_concurrency: int | None = Field(default=None, ge=2, le=1000)
+    #: Concurrent batches of a Lambda consumer (the event source mapping's maximum concurrency):
+    #: one queue's backlog cannot take the whole account's concurrency. AWS's range is 2-1000.
+    max_concurrency: int = Field(default=DEFAULT_MAX_CONCURRENCY, ge=2, le=1000)
 
 
 class Index(_Model):
@@ -228,9 +241,13 @@ class Secret(_Model):
 
 
 class Parameter(_Model):
-    value: str
+    #: The value of a plain parameter. A secure one has none here: it would be in the
+    #: rendered Terraform and its state; ``trellis parameter set`` writes it instead.
+    value: str | None = None
     secure: bool = False
     description: str = ""
+    #: Value given to a secure parameter by ``trellis dev`` only; never rendered to Terraform.
+    local_value: str | None = None
 
 
 class Schedule(_Model):
@@ -330,6 +347,14 @@ def load_manifest(path: str | Path = "trellis.toml") -> Manifest:
         raise ManifestError(
             "", f"{path}: no such file (run from the project root or pass --manifest)"
         ) from None
+    except IsADirectoryError:
+        raise ManifestError("", f"{path}: is a directory, not a manifest file") from None
+    except UnicodeDecodeError as exc:
+        raise ManifestError(
+            "", f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})"
+        ) from None
+    except OSError as exc:
+        raise ManifestError("", f"{path}: cannot read ({exc.strerror or exc})") from None
     return load_manifest_text(text)
 
 
@@ -371,6 +396,13 @@ def _check_rules(m: Manifest) -> Iterator[ManifestError]:
     longest_env = max(project.environments, key=len)
     if len(set(project.environments)) != len(project.environments):
         yield ManifestError("project.environments", "an environment is listed twice")
+    for env in project.environments:
+        if env in RESERVED_ENVIRONMENTS:
+            yield ManifestError(
+                "project.environments",
+                f"{env!r} is reserved: bootstrap/ names {project.name}-{env}-* roles and buckets "
+                f"that an environment called {env!r} would own (pick another name)",
+            )
 
     seen: dict[str, str] = {}
     env_vars: dict[str, str] = {}
@@ -484,6 +516,21 @@ def _check_rules(m: Manifest) -> Iterator[ManifestError]:
         if sspec.target not in m.queues and sspec.target not in m.services:
             yield ManifestError(
                 f"schedules.{name}.target", f"unknown queue or service {sspec.target!r}"
+            )
+    for name, pspec in m.parameters.items():
+        key = f"parameters.{name}"
+        if pspec.secure and pspec.value is not None:
+            yield ManifestError(
+                f"{key}.value",
+                "a secure parameter keeps its value out of trellis.toml (it would be in the "
+                f"rendered Terraform and its state): remove it and run `trellis parameter set {name} "
+                "--env ENV` (local_value = ... for trellis dev)",
+            )
+        elif not pspec.secure and pspec.value is None:
+            yield ManifestError(f"{key}.value", "required key is missing")
+        if not pspec.secure and pspec.local_value is not None:
+            yield ManifestError(
+                f"{key}.local_value", "only a secure parameter has a local_value; use value"
             )
     for table, tbl in m.tables.items():
         for index in tbl.indexes:

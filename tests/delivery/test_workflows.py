@@ -150,24 +150,53 @@ def test_terraform_runs_bound_to_the_environment_with_bootstrap_outputs(
 ) -> None:
     workflow = load(WORKFLOWS / "terraform.yaml")
     assert workflow["env"]["AWS_REGION"] == manifest.project.region
-    (job,) = workflow["jobs"].values()
-    assert job["environment"] == "${{ inputs.environment }}"
-    assert job["concurrency"]["cancel-in-progress"] is False
-    group = job["concurrency"]["group"]
-    assert "terraform-apply-{0}" in group and "terraform-plan-{0}-{1}" in group
-    by_name = {s.get("name", ""): s for s in steps(job)}
-    creds = next(s for s in steps(job) if str(s.get("uses", "")).startswith(AWS_CREDENTIALS))
-    assert creds["with"]["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
+    plan, apply = workflow["jobs"]["plan"], workflow["jobs"]["apply"]
+    assert set(workflow["jobs"]) == {"plan", "apply"}
+    assert apply["if"] == "${{ inputs.apply }}" and plan["if"] == "${{ !inputs.apply }}"
+    # Only an apply runs in the GitHub environment: a pull request's token never names it.
+    assert apply["environment"] == "${{ inputs.environment }}"
+    assert "environment" not in plan
+    assert apply["concurrency"] == {
+        "group": "terraform-apply-${{ inputs.environment }}",
+        "cancel-in-progress": False,
+    }
+    assert "terraform-plan-" in plan["concurrency"]["group"]
+
+    def creds(job: dict[str, Any]) -> dict[str, Any]:
+        return next(s for s in steps(job) if str(s.get("uses", "")).startswith(AWS_CREDENTIALS))
+
+    assert creds(apply)["with"]["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
+    assert creds(plan)["with"]["role-to-assume"] == "${{ vars.AWS_PLAN_ROLE_ARN }}"
     outputs = (root / "bootstrap" / "outputs.tf").read_text()
-    assert "AWS_DEPLOY_ROLE_ARN" in outputs and "TF_STATE_BUCKET" in outputs
-    scripts = "\n".join(str(s.get("run", "")) for s in by_name.values())
-    assert "TF_STATE_BUCKET" in scripts and "environments/${ENVIRONMENT}.backend.hcl" in scripts
-    assert "-out=tfplan" in scripts and "terraform apply tfplan" in scripts
-    assert "trellis smoke" in scripts and "terraform output -raw gateway_url" in scripts
-    download = next(
-        s for s in steps(job) if str(s.get("uses", "")).startswith("actions/download-artifact@")
-    )
-    assert download["with"]["path"] == "dist"  # terraform's artifacts_dir: ../dist
+    for variable in ("AWS_DEPLOY_ROLE_ARN", "AWS_PLAN_ROLE_ARN", "TF_STATE_BUCKET"):
+        assert variable in outputs, variable
+
+    def scripts(job: dict[str, Any]) -> str:
+        return "\n".join(str(s.get("run", "")) for s in steps(job))
+
+    for job in (plan, apply):
+        assert "TF_STATE_BUCKET" in scripts(job)
+        assert "environments/${ENVIRONMENT}.backend.hcl" in scripts(job)
+        download = next(
+            s for s in steps(job) if str(s.get("uses", "")).startswith("actions/download-artifact@")
+        )
+        assert download["with"]["path"] == "dist"  # terraform's artifacts_dir: ../dist
+    # The plan role may read the state and nothing else: no refresh, no lock, no apply.
+    assert "terraform plan -refresh=false -lock=false" in scripts(plan)
+    assert "terraform apply" not in scripts(plan)
+    assert "-out=tfplan" in scripts(apply) and "terraform apply tfplan" in scripts(apply)
+    assert "trellis smoke" in scripts(apply)
+    assert "terraform output -raw gateway_url" in scripts(apply)
+
+
+def test_the_workflow_the_deploy_roles_trust_is_the_one_that_applies(root: Path) -> None:
+    # bootstrap/ binds each deploy role's token to job_workflow_ref <repo>/<this file>@<ref>.
+    manifest_tf = (root / "bootstrap" / "manifest.tf").read_text()
+    assert 'terraform_workflow = ".github/workflows/terraform.yaml"' in manifest_tf
+    assert (WORKFLOWS / "terraform.yaml").is_file()
+    deploy = load(WORKFLOWS / "deploy.yaml")
+    callers = {j["uses"] for j in deploy["jobs"].values() if "uses" in j}
+    assert callers == {"$/.github/workflows/terraform.yaml"}  # GitHub's self-repository syntax
 
 
 def test_the_build_job_packages_every_lambda_for_arm64() -> None:

@@ -125,6 +125,31 @@ def test_an_uploaded_file_becomes_ready_with_checksum_and_a_working_download(
     assert api.get(f"/files/{file_id}").status_code == 404
 
 
+def test_bytes_replaced_after_validation_are_never_served_as_the_file(api: httpx.Client) -> None:
+    body = b"the bytes the worker checked\n"
+    file = _upload(api, body, "text/plain", len(body))
+    file_id = file["file"]["file_id"]
+    wait_until(
+        lambda: _ready(api, file_id), timeout_s=30, interval_s=0.2, what="the file to be ready"
+    )
+
+    # The upload form is valid for minutes: whoever holds it can post other bytes to the key.
+    upload = file["upload"]
+    other = b"something else entirely!!!!!\n"
+    assert len(other) == len(body)
+    again = httpx.post(
+        upload["url"], data=upload["fields"], files={"file": ("x.txt", other, "text/plain")}
+    )
+    assert again.status_code in (200, 201, 204), again.text
+
+    ready = api.get(f"/files/{file_id}").json()
+    assert ready["status"] == "ready"
+    assert ready["checksum"] == "sha256:" + hashlib.sha256(body).hexdigest()
+    download = httpx.get(ready["download_url"], timeout=15)
+    assert download.status_code == 200
+    assert download.content == body
+
+
 def _ready(api: httpx.Client, file_id: str) -> dict[str, Any] | None:
     file: dict[str, Any] = api.get(f"/files/{file_id}").json()
     assert file["status"] != "rejected", file

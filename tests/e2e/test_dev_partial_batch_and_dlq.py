@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -88,3 +90,65 @@ def test_a_container_service_is_served_through_the_gateway_with_the_prefix_strip
         )
     # uvicorn itself served it: its start-up line is in the api's log
     assert any(line.startswith("api") and "Uvicorn running" in line for line in dev.lines)
+
+
+def test_a_batch_longer_than_the_functions_timeout_stops_in_time_and_loses_nothing(
+    root: Path,
+) -> None:
+    # 8 jobs of 450 ms for a 2 s function with a 0.5 s job limit: a batch can finish 3 or so.
+    # Run whole, the batch would be killed at the timeout and every record delivered again.
+    with DevProcess(root / "tests/e2e/stacks/bounded/trellis.toml") as dev:
+        sqs, ddb = emulator_clients(dev.emulator_endpoint)
+        url = sqs.get_queue_url(QueueName="bnd-dev-jobs")["QueueUrl"]
+        job_ids = [uuid.uuid4().hex for _ in range(8)]
+        now = datetime.now(UTC).isoformat()
+        sqs.send_message_batch(
+            QueueUrl=url,
+            Entries=[
+                {
+                    "Id": str(i),
+                    "MessageBody": json.dumps(
+                        {
+                            "job_id": job_id,
+                            "type": "process_data",
+                            "payload": {"n": i, "sleep_ms": 450},
+                            "enqueued_at": now,
+                        }
+                    ),
+                }
+                for i, job_id in enumerate(job_ids)
+            ],
+        )
+
+        def statuses() -> list[str]:
+            out = []
+            for job_id in job_ids:
+                item = ddb.get_item(
+                    TableName="bnd-dev-job_records", Key={"job_id": {"S": job_id}}
+                ).get("Item")
+                out.append(item["status"]["S"] if item else "absent")
+            return out
+
+        wait_until(
+            lambda: statuses() == ["succeeded"] * 8,
+            timeout_s=90,
+            interval_s=0.5,
+            what="every job to succeed",
+        )
+        assert any('"sqs.records_deferred"' in line for line in dev.lines)
+        assert not [line for line in dev.lines if "Task timed out" in line]
+        # A deferred record was never started: every job ran exactly once.
+        for job_id in job_ids:
+            item = ddb.get_item(TableName="bnd-dev-job_records", Key={"job_id": {"S": job_id}})
+            assert item["Item"]["attempts"]["N"] == "1"
+        processed = ddb.get_item(
+            TableName="bnd-dev-job_records", Key={"job_id": {"S": "stats#process_data"}}
+        )["Item"]["processed"]["N"]
+        assert processed == "8"
+        dlq = sqs.get_queue_url(QueueName="bnd-dev-jobs-dlq")["QueueUrl"]
+        assert queue_counts(sqs, dlq) == (0, 0)
+        batches = [json.loads(line.split("|", 1)[1]) for line in dev.lines if '"sqs.batch"' in line]
+        print(
+            "bounded batches (records, failed):",
+            [(b["records"], b["failed"]) for b in batches],
+        )

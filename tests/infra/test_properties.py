@@ -93,6 +93,8 @@ def test_deploy_and_boundary_policies_use_only_read_only_wildcards(everything_tr
         for doc, st in Config.load(tree / "bootstrap").policy_statements():
             if doc == "alarms_key":  # a KMS key policy: account root administers its own key
                 continue
+            if st.get("effect") == "Deny":  # denying everything on a resource is the point
+                continue
             for action in _wildcard_actions(st):
                 verb = action.split(":", 1)[1]
                 assert verb.startswith(READ_PREFIXES) and verb != "*", (
@@ -144,11 +146,12 @@ def test_deploy_role_trust_requires_aud_and_an_environment_bound_sub() -> None:
     trust = [st for doc, st in cfg.policy_statements() if doc == "deploy_trust"]
     assert trust
     assert oidc_trust_problems(trust) == []
-    subjects = cfg.locals["subjects"]
-    assert "repo:${local.github_repository}:environment:${env}" in str(subjects)
-    assert "environment:${env}" in str(subjects) and "repository_id" in str(
-        cfg.locals["ids_subject"]
+    assert cfg.locals["subjects"] == (
+        '${{for env in local.environments : env => "${local.subject_prefix}:environment:${env}"}}'
     )
+    prefixes = str(cfg.locals["subject_prefix"])
+    assert "repository_owner_id:" in prefixes and "repository_id:" in prefixes
+    assert cfg.variables["github_subject_format"]["default"] == "ids"  # survives renames
 
 
 def test_the_trust_checker_catches_a_policy_without_sub() -> None:
@@ -213,29 +216,49 @@ def test_every_role_the_stack_creates_carries_the_bootstrap_boundary(everything_
                 assert (
                     call.get("permissions_boundary_arn") == "${local.permissions_boundary_arn}"
                 ), name
-        boundary_name = Config.load(tree / "bootstrap").locals["boundary_policy_name"]
-        assert root.locals["permissions_boundary_arn"].endswith(f":policy/{boundary_name}")
+        boundaries = Config.load(tree / "bootstrap").locals["boundary_names"]
+        project = Config.load(tree / "bootstrap").locals["project"]
+        assert set(boundaries) == set(Config.load(tree / "bootstrap").locals["environments"])
+        # The root picks its environment's boundary: <project>-boundary-<env>.
+        assert all(name == f"{project}-boundary-{env}" for env, name in boundaries.items())
+        assert root.locals["permissions_boundary_arn"].endswith(
+            f":policy/{project}-boundary-${{var.environment}}"
+        )
 
 
-def test_the_deploy_role_creates_roles_only_under_the_boundary() -> None:
-    statements = {
-        st["sid"]: st
-        for doc, st in Config.load(ROOT / "bootstrap").policy_statements()
-        if doc == "deploy"
-    }
-    create = statements["CreateRolesUnderBoundary"]
-    assert "iam:CreateRole" in create["actions"]
-    assert as_list(create["condition"])[0]["variable"] == "iam:PermissionsBoundary"
-    granted = {a for st in statements.values() for a in as_list(st["actions"])}
-    assert "iam:DeleteRolePermissionsBoundary" not in granted
-    assert "iam:CreateRole" not in {
-        a
-        for sid, st in statements.items()
-        if sid != "CreateRolesUnderBoundary"
-        for a in st["actions"]
-    }
-    # Roles are named <project>-<env>-*; the deploy roles themselves are <project>-deploy-<env>.
-    for st in statements.values():
-        for resource in as_list(st["resources"]):
-            if ":iam::" in resource:
-                assert resource.endswith(":role/${local.project}-${each.key}-*")
+def test_the_deploy_role_creates_roles_only_under_its_environments_boundary() -> None:
+    cfg = Config.load(ROOT / "bootstrap")
+    for env in cfg.locals["environments"]:
+        statements = {
+            st["sid"]: st for doc, st in cfg.policy_statements() if doc.startswith(f"deploy_{env}_")
+        }
+        write = statements["WriteRolesUnderBoundary"]
+        assert {"iam:CreateRole", "iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy"} <= set(
+            write["actions"]
+        )
+        condition = as_list(write["condition"])[0]
+        assert condition["variable"] == "iam:PermissionsBoundary"
+        assert condition["values"] == [
+            f"arn:${{local.partition}}:iam::${{local.account_id}}:policy/acme-boundary-{env}"
+        ]
+        allowed = {
+            a
+            for st in statements.values()
+            if st.get("effect") != "Deny"
+            for a in as_list(st.get("actions"))
+        }
+        assert "iam:DeleteRolePermissionsBoundary" not in allowed
+        for sid, st in statements.items():
+            if sid != "WriteRolesUnderBoundary" and st.get("effect") != "Deny":
+                assert not {"iam:CreateRole", "iam:UpdateAssumeRolePolicy"} & set(
+                    as_list(st.get("actions"))
+                ), sid
+        # Roles are named <project>-<env>-*; the deploy roles themselves are <project>-deploy-<env>.
+        for st in statements.values():
+            if st.get("effect") == "Deny":
+                continue
+            for resource in as_list(st.get("resources")):
+                if ":iam::" in resource and ":role/" in resource:
+                    assert resource.endswith(f":role/acme-{env}-*") or resource.endswith(
+                        f":role/acme-ecs-infrastructure-{env}"
+                    ), (env, st["sid"], resource)

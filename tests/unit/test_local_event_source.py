@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import time
 from typing import Any
+
+import pytest
 
 from trellis.local.apigw import build_event, parse_result
 from trellis.local.event_source import SqsEventSource, sqs_record
@@ -172,3 +175,97 @@ def test_a_malformed_lambda_result_becomes_a_502() -> None:
     assert ("set-cookie", "a") in ok.headers and ("set-cookie", "b") in ok.headers
     assert ("x-a", "1") in ok.headers
     assert ok.body == b"hi"
+
+
+class BlockingFunction:
+    """A function with several instances whose invocations wait on a gate, counting overlap."""
+
+    name = "fn"
+
+    def __init__(self, instances: int) -> None:
+        self.concurrency = instances
+        self.active = 0
+        self.most_active = 0
+        self.invocations = 0
+        self.gate = asyncio.Event()
+
+    async def invoke(self, event: dict[str, Any]) -> InvokeResult:
+        self.active += 1
+        self.invocations += 1
+        self.most_active = max(self.most_active, self.active)
+        try:
+            await self.gate.wait()
+        finally:
+            self.active -= 1
+        return InvokeResult(payload={})
+
+
+class IdleAwareSqs(FakeSqs):
+    def receive_message(self, **kwargs: Any) -> dict[str, Any]:
+        response = super().receive_message(**kwargs)
+        if not response:
+            time.sleep(0.01)  # an empty long poll takes time; don't spin
+        return response
+
+
+async def _until(check: Any, what: str, timeout_s: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.01)
+
+
+@pytest.mark.parametrize(("max_concurrency", "instances", "expected"), [(2, 5, 2), (10, 3, 3)])
+def test_at_most_max_concurrency_batches_are_invoked_at_once(
+    max_concurrency: int, instances: int, expected: int
+) -> None:
+    sqs = IdleAwareSqs([message(i) for i in range(60)])
+    fn = BlockingFunction(instances)
+    src = SqsEventSource(
+        queue_name="jobs",
+        queue_url="http://q",
+        queue_arn="arn:aws:sqs:us-east-1:123456789012:acme-dev-jobs",
+        region="us-east-1",
+        function=fn,
+        sqs=sqs,
+        batch_size=10,
+        max_concurrency=max_concurrency,
+    )
+
+    async def go() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(src.run(stop))
+        await _until(lambda: fn.active == expected, f"{expected} concurrent invocations")
+        receives = sqs.receive_calls
+        await asyncio.sleep(0.1)
+        # Every poller is busy: nothing more is received (and left waiting) meanwhile.
+        assert fn.active == expected and sqs.receive_calls == receives
+        fn.gate.set()
+        await _until(lambda: len(sqs.deleted) == 60, "every message to be deleted")
+        stop.set()
+        await asyncio.wait_for(task, 5)
+
+    asyncio.run(go())
+    assert fn.most_active == expected
+    assert fn.invocations == 6
+
+
+def test_a_single_instance_function_gets_one_batch_at_a_time() -> None:
+    sqs = IdleAwareSqs([message(i) for i in range(30)])
+    fn = BlockingFunction(1)
+    del fn.concurrency  # the local Lambda host: one instance, no attribute
+    src = source(sqs, fn)  # type: ignore[arg-type]
+
+    async def go() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(src.run(stop))
+        await _until(lambda: fn.active == 1, "one invocation")
+        await asyncio.sleep(0.1)
+        assert fn.active == 1 and sqs.receive_calls == 1
+        fn.gate.set()
+        await _until(lambda: len(sqs.deleted) == 30, "every message to be deleted")
+        stop.set()
+        await asyncio.wait_for(task, 5)
+
+    asyncio.run(go())
+    assert fn.most_active == 1

@@ -189,6 +189,30 @@ def test_the_example_stack_manifest_is_valid() -> None:
             "does not match",
             id="bad-schedule-expression",
         ),
+        pytest.param(
+            VALID + '\n[parameters.key]\nsecure = true\nvalue = "s3cret"\n',
+            "parameters.key.value",
+            "trellis parameter set key --env ENV",
+            id="secure-parameter-with-a-value",
+        ),
+        pytest.param(
+            VALID + '\n[parameters.flags]\ndescription = "x"\n',
+            "parameters.flags.value",
+            "required key is missing",
+            id="plain-parameter-without-value",
+        ),
+        pytest.param(
+            VALID + '\n[parameters.flags]\nvalue = "on"\nlocal_value = "off"\n',
+            "parameters.flags.local_value",
+            "only a secure parameter",
+            id="local-value-on-a-plain-parameter",
+        ),
+        pytest.param(
+            VALID.replace('"test", "prod"]', '"test", "deploy"]'),
+            "project.environments",
+            "'deploy' is reserved",
+            id="environment-named-like-the-deploy-roles",
+        ),
     ],
 )
 def test_each_mistake_names_its_key(text: str, key: str, fragment: str) -> None:
@@ -397,3 +421,65 @@ def test_a_jwt_issuer_can_differ_per_environment() -> None:
     with pytest.raises(ManifestError) as exc:
         load_manifest_text(text.replace("environments.dev]", "environments.staging]"))
     assert exc.value.key == "auth.jwt.environments.staging"
+
+
+def test_a_queue_consumer_has_a_default_maximum_concurrency() -> None:
+    m = load_manifest_text(VALID)
+    assert m.queues["jobs"].max_concurrency == 10
+    text = VALID.replace(
+        "visibility_timeout_s = 180", "visibility_timeout_s = 180\nmax_concurrency = 2"
+    )
+    assert load_manifest_text(text).queues["jobs"].max_concurrency == 2
+
+
+@pytest.mark.parametrize("value", ["1", "1001", "0", '"ten"'])
+def test_max_concurrency_outside_2_to_1000_is_one_line_naming_the_key(value: str) -> None:
+    text = VALID.replace(
+        "visibility_timeout_s = 180", f"visibility_timeout_s = 180\nmax_concurrency = {value}"
+    )
+    error = manifest_error(text)
+    assert error.key == "queues.jobs.max_concurrency"
+    assert "\n" not in str(error)
+
+
+def _write_bytes(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "fragment"),
+    [
+        pytest.param(
+            lambda tmp: _write_bytes(tmp / "trellis.toml", b"\xff\xfe[project]\n"),
+            "not UTF-8",
+            id="not-utf8",
+        ),
+        pytest.param(
+            lambda tmp: (tmp / "trellis.toml").mkdir() or tmp / "trellis.toml",
+            "is a directory",
+            id="a-directory",
+        ),
+        pytest.param(
+            lambda tmp: _write_bytes(tmp / "file", b"") / "trellis.toml",
+            "cannot read",
+            id="unreadable-path",
+        ),
+    ],
+)
+def test_a_manifest_that_cannot_be_read_is_one_line_naming_the_file_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], make: object, fragment: str
+) -> None:
+    path = make(tmp_path)  # type: ignore[operator]
+    with pytest.raises(ManifestError) as exc:
+        load_manifest(path)
+    assert str(path) in str(exc.value) and fragment in str(exc.value)
+
+    status = main(["--manifest", str(path), "validate"])
+
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.count("\n") == 1
+    assert fragment in err
+    assert err.count(str(path)) == 1, err  # named once, not twice
+    assert "Traceback" not in err

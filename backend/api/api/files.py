@@ -4,13 +4,16 @@ The api never sees a file's bytes. ``create`` validates the declared type and
 size, records the file as ``pending`` and signs a POST policy for exactly
 ``uploads/<file_id>``; the client uploads straight to S3. S3 notifies the
 ``jobs`` queue, and the worker moves the item from ``pending`` to ``ready``
-(with ``size``, ``checksum``, ``stored_content_type`` and ``ready_at``) or to
-``rejected`` (with ``reason``), with a conditional update on the same item.
+(with ``size``, ``checksum``, ``stored_content_type``, ``ready_at`` and the
+``version_id`` it checked) or to ``rejected`` (with ``reason``), with a
+conditional update on the same item. Downloads are signed for that version:
+bytes posted to the key later (the upload form stays valid until it expires)
+are never served as the file.
 
 Item layout of the ``files`` table (hash key ``file_id``)::
 
     file_id, status, key, filename, content_type, max_bytes, created_at,
-    list_pk="FILE", list_sk="<created_at>#<file_id>"      (+ the worker's fields)
+    list_pk="FILE", list_sk="<created_at>#<file_id>"      (+ the worker's fields, version_id)
 
 Listing uses the GSI ``by_created`` exactly as users do.
 """
@@ -161,6 +164,8 @@ class FilesRepository:
                 bucket=self._bucket,
                 key=item["key"],
                 filename=item.get("filename"),
+                # Without a version (a bucket without versioning) the link serves the key's latest bytes.
+                version_id=item.get("version_id"),
                 expires_s=self._policy.download_expiry_s,
                 clock=self._clock,
             )

@@ -29,23 +29,31 @@ def repo(stack: Stack) -> FilesRepository:
     )
 
 
-def mark_ready(stack: Stack, file_id: str, body: bytes, content_type: str) -> None:
+def mark_ready(
+    stack: Stack, file_id: str, body: bytes, content_type: str, version_id: str | None = None
+) -> None:
     """What the worker does on the object-created event (the contract it implements)."""
+    values = {
+        ":ready": {"S": "ready"},
+        ":pending": {"S": "pending"},
+        ":size": {"N": str(len(body))},
+        ":sum": {"S": "sha256:" + hashlib.sha256(body).hexdigest()},
+        ":ct": {"S": content_type},
+        ":at": {"S": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")},
+    }
+    update = (
+        "SET #s = :ready, #size = :size, checksum = :sum, stored_content_type = :ct, ready_at = :at"
+    )
+    if version_id is not None:
+        update += ", version_id = :v"
+        values[":v"] = {"S": version_id}
     stack.admin("dynamodb").update_item(
         TableName=stack.settings.files_table_name,
         Key={"file_id": {"S": file_id}},
-        UpdateExpression="SET #s = :ready, #size = :size, checksum = :sum, "
-        "stored_content_type = :ct, ready_at = :at",
+        UpdateExpression=update,
         ConditionExpression="attribute_exists(file_id) AND #s = :pending",
         ExpressionAttributeNames={"#s": "status", "#size": "size"},  # reserved words
-        ExpressionAttributeValues={
-            ":ready": {"S": "ready"},
-            ":pending": {"S": "pending"},
-            ":size": {"N": str(len(body))},
-            ":sum": {"S": "sha256:" + hashlib.sha256(body).hexdigest()},
-            ":ct": {"S": content_type},
-            ":at": {"S": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")},
-        },
+        ExpressionAttributeValues=values,
     )
 
 
@@ -89,6 +97,30 @@ def test_pending_then_ready_with_a_download_url_that_serves_the_object(stack: St
     download = httpx.get(ready["download_url"])
     assert download.status_code == 200 and download.content == body
     assert 'filename="pic.png"' in download.headers["content-disposition"]
+
+
+def test_the_download_link_serves_the_validated_version_after_the_key_is_overwritten(
+    stack: Stack,
+) -> None:
+    files = repo(stack)
+    original = b"checked bytes"
+    file, upload = files.create(FileCreate(filename="a.txt", content_type="text/plain", size=13))
+    httpx.post(upload.url, data=upload.fields, files={"file": ("a.txt", original, "text/plain")})
+    s3 = stack.admin("s3")
+    bucket, key = stack.settings.uploads_bucket_name, upload.fields["key"]
+    checked = s3.head_object(Bucket=bucket, Key=key)["VersionId"]
+    mark_ready(stack, file["file_id"], original, "text/plain", version_id=checked)
+    # The upload form is still valid: the same POST replaces the bytes under the key.
+    replaced = httpx.post(
+        upload.url, data=upload.fields, files={"file": ("a.txt", b"other bytes!!", "text/plain")}
+    )
+    assert replaced.status_code in (200, 201, 204)
+    assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == b"other bytes!!"
+
+    download = httpx.get(files.get(file["file_id"])["download_url"])
+
+    assert download.status_code == 200
+    assert download.content == original
 
 
 def test_disallowed_type_or_oversize_is_refused_and_nothing_is_recorded(stack: Stack) -> None:

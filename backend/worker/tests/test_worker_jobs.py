@@ -10,11 +10,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
 from trellis.cli import main as cli
 from trellis.local.emulator import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY
+from trellis.runtime import AccessDenied, AwsClients, DependencyUnavailable
 from trellis.runtime.consumer import QueueConsumer
+from trellis.runtime.queues import OutgoingMessage, Publisher
 from trellis.testing import wait_until
+from worker.app import build_app
 
 from .conftest import MAX_RECEIVE_COUNT, WorkerStack
 
@@ -139,14 +143,17 @@ def test_a_poison_job_is_tried_max_receive_count_times_then_dead_lettered_and_re
     assert job["status"] == "dead_lettered"
     assert job["attempts"] == MAX_RECEIVE_COUNT
     assert received == MAX_RECEIVE_COUNT
-    assert "ValidationError" in job["error"]
+    assert job["error"]["code"] == "invalid_payload"
+    assert "sleep_ms" in job["error"]["message"]
     assert job["failed_at"] <= job["dead_lettered_at"]
     assert worker_stack.depth(worker_stack.queue_url) == (0, 0)
     (dead,) = worker_stack.sqs().receive_message(
         QueueUrl=worker_stack.dlq_url, MessageAttributeNames=["All"], VisibilityTimeout=0
     )["Messages"]
     assert json.loads(dead["Body"])["job_id"] == job_id
-    assert "ValidationError" in dead["MessageAttributes"]["trellis-error"]["StringValue"]
+    # The DLQ is for operators: it keeps the detail next to the code.
+    dlq_error = dead["MessageAttributes"]["trellis-error"]["StringValue"]
+    assert dlq_error.startswith("invalid_payload: ") and "ValidationError" in dlq_error
 
     # `trellis queue stats` sees it in the DLQ; `trellis queue redrive` brings it back.
     # An operator runs them, with the operator's (here the admin's) key, not the worker's.
@@ -319,3 +326,199 @@ def test_a_job_whose_message_cannot_be_sent_leaves_no_record(worker_stack: Worke
         TableName=worker_stack.settings.job_records_table_name
     )["Items"]
     assert records == []  # the record written before the send was deleted again
+
+
+def test_an_internal_job_type_is_refused_with_422_and_nothing_is_queued(
+    worker_stack: WorkerStack,
+) -> None:
+    forged = {
+        "event_name": "ObjectCreated:Post",
+        "bucket": worker_stack.settings.uploads_bucket_name,
+        "key": "uploads/someone-elses-file",
+    }
+    resp = worker_stack.http.post("/jobs", json={"type": "s3_object_created", "payload": forged})
+    assert resp.status_code == 422
+    error = resp.json()["error"]
+    assert error["code"] == "validation_error"
+    assert "internal" in error["message"]
+    assert error["request_id"] == resp.headers["x-request-id"]
+    assert error["fields"] == [{"loc": ["body", "type"], "message": "internal job type"}]
+
+    batch = worker_stack.http.post(
+        "/jobs/batch", json={"jobs": [{"type": "s3_object_created", "payload": forged}]}
+    )
+    assert batch.status_code == 202
+    assert batch.json()["results"][0]["status"] == "rejected"
+    assert batch.json()["results"][0]["error"]["code"] == "validation_error"
+    assert worker_stack.depth(worker_stack.queue_url) == (0, 0)
+
+
+def test_sleep_ms_over_the_job_time_limit_is_422(worker_stack: WorkerStack) -> None:
+    limit_ms = int(worker_stack.settings.job_max_run_s * 1000)
+    over = worker_stack.http.post(
+        "/jobs", json={"type": "process_data", "payload": {"sleep_ms": limit_ms + 1}}
+    )
+    assert over.status_code == 422
+    assert over.json()["error"]["fields"][0]["loc"] == ["body", "payload", "sleep_ms"]
+    assert str(limit_ms) in over.json()["error"]["fields"][0]["message"]
+    assert worker_stack.depth(worker_stack.queue_url) == (0, 0)
+    at_limit = worker_stack.http.post(
+        "/jobs", json={"type": "process_data", "payload": {"sleep_ms": limit_ms}}
+    )
+    assert at_limit.status_code == 202
+
+
+def test_an_id_that_cannot_be_a_job_id_is_404_without_a_lookup(worker_stack: WorkerStack) -> None:
+    worker_stack.http.post("/jobs", json={"type": "process_data", "payload": {}})
+    assert drain(worker_stack)["succeeded"] == 1
+    assert worker_stack.processed_count() == 1  # the stats item exists, keyed `stats#process_data`
+
+    for path in ("/jobs/stats%23process_data", "/jobs/a%2Fb", "/jobs/" + "x" * 200):
+        resp = worker_stack.http.get(path)
+        assert resp.status_code == 404, (path, resp.text)
+        assert resp.json()["error"]["code"] == "not_found"
+
+
+def test_a_job_claiming_an_id_with_the_key_separator_is_refused_and_touches_no_item(
+    worker_stack: WorkerStack,
+) -> None:
+    worker_stack.http.post("/jobs", json={"type": "process_data", "payload": {}})
+    drain(worker_stack)
+    forged = {
+        "job_id": "stats#process_data",
+        "type": "process_data",
+        "payload": {},
+        "enqueued_at": datetime.now(UTC).isoformat(),
+    }
+    worker_stack.sqs().send_message(QueueUrl=worker_stack.queue_url, MessageBody=json.dumps(forged))
+    assert drain(worker_stack)["failed"] == 1  # an invalid message, retried then dead-lettered
+    item = worker_stack.service.admin("dynamodb").get_item(
+        TableName=worker_stack.settings.job_records_table_name,
+        Key={"job_id": {"S": "stats#process_data"}},
+    )["Item"]
+    assert set(item) == {"job_id", "processed"}  # not turned into a job record
+
+
+def test_a_failed_jobs_error_is_a_code_and_a_safe_message_without_aws_text(
+    worker_stack: WorkerStack, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # A worker pointed at a files table its role may not read: AWS says who and what, with ARNs.
+    other = f"{worker_stack.service.project}-dev-other-files"
+    worker_stack.service.admin("dynamodb").create_table(
+        TableName=other,
+        KeySchema=[{"AttributeName": "file_id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "file_id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    settings = worker_stack.settings.model_copy(update={"files_table_name": other})
+    event = {
+        "Records": [
+            {
+                "eventSource": "aws:s3",
+                "eventName": "ObjectCreated:Post",
+                "s3": {
+                    "bucket": {"name": settings.uploads_bucket_name},
+                    "object": {"key": "uploads/f-denied", "size": 1, "sequencer": "01"},
+                },
+            }
+        ]
+    }
+    worker_stack.sqs().send_message(QueueUrl=worker_stack.queue_url, MessageBody=json.dumps(event))
+    with TestClient(build_app(settings)) as http:
+        resp = http.post("/jobs/process", params={"max_messages": 1})
+        assert resp.json()["failed"] == 1
+        (item,) = [
+            i
+            for i in worker_stack.service.admin("dynamodb").scan(
+                TableName=settings.job_records_table_name
+            )["Items"]
+            if i["job_id"]["S"].startswith("s3-")
+        ]
+        job = http.get(f"/jobs/{item['job_id']['S']}")
+
+    assert job.status_code == 200
+    assert job.json()["error"] == {
+        "code": "access_denied",
+        "message": "the service is not permitted to perform this operation",
+    }
+    text = job.text
+    for leak in ("arn:", "123456789012", "botocore", "ClientError", "AccessDeniedException"):
+        assert leak not in text, leak
+    logs = capfd.readouterr().out
+    assert "dynamodb:GetItem" in logs and other in logs  # the detail is in the log
+
+
+def test_a_send_that_cannot_succeed_is_tried_once_and_logged_once(
+    worker_stack: WorkerStack, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # The worker's own key and client configuration (standard retries, 3 attempts).
+    sqs = AwsClients(worker_stack.settings).sqs
+    calls: list[str] = []
+    sqs.meta.events.register(
+        "before-send.sqs.SendMessageBatch", lambda **kwargs: calls.append("SendMessageBatch")
+    )
+    not_granted = worker_stack.sqs().create_queue(
+        QueueName=f"{worker_stack.service.project}-dev-not-granted"
+    )["QueueUrl"]
+    capfd.readouterr()
+
+    denied = Publisher(sqs, not_granted).send_batch([OutgoingMessage("a"), OutgoingMessage("b")])
+
+    assert all(isinstance(r.error, AccessDenied) for r in denied)
+    assert len(calls) == 1
+    assert capfd.readouterr().out.count('"aws.access_denied"') == 1
+
+    worker_stack.sqs().delete_queue(QueueUrl=worker_stack.queue_url)
+    missing = Publisher(sqs, worker_stack.queue_url).send_batch([OutgoingMessage("c")])
+
+    assert isinstance(missing[0].error, DependencyUnavailable)
+    assert len(calls) == 2
+
+
+def test_an_upload_is_checked_and_recorded_at_the_version_its_event_names(
+    worker_stack: WorkerStack,
+) -> None:
+    # The event for the first upload is handled after the key was overwritten: the worker
+    # checks the version the event names, not whatever the key holds now.
+    bucket, table = (
+        worker_stack.settings.uploads_bucket_name,
+        worker_stack.settings.files_table_name,
+    )
+    s3 = worker_stack.service.admin("s3")
+    first = s3.put_object(Bucket=bucket, Key="uploads/f2", Body=b"hello", ContentType="text/plain")
+    s3.put_object(Bucket=bucket, Key="uploads/f2", Body=b"HELLO, WORLD", ContentType="text/plain")
+    worker_stack.service.admin("dynamodb").put_item(
+        TableName=table,
+        Item={
+            "file_id": {"S": "f2"},
+            "status": {"S": "pending"},
+            "content_type": {"S": "text/plain"},
+            "max_bytes": {"N": "5"},
+        },
+    )
+    event = {
+        "Records": [
+            {
+                "eventSource": "aws:s3",
+                "eventName": "ObjectCreated:Post",
+                "s3": {
+                    "bucket": {"name": bucket},
+                    "object": {
+                        "key": "uploads/f2",
+                        "size": 5,
+                        "versionId": first["VersionId"],
+                        "sequencer": "01",
+                    },
+                },
+            }
+        ]
+    }
+    worker_stack.sqs().send_message(QueueUrl=worker_stack.queue_url, MessageBody=json.dumps(event))
+
+    assert drain(worker_stack) == {"received": 1, "succeeded": 1, "failed": 0}
+    item = worker_stack.service.admin("dynamodb").get_item(
+        TableName=table, Key={"file_id": {"S": "f2"}}
+    )["Item"]
+    assert item["status"]["S"] == "ready"  # the 5 bytes allowed, not the 12 now under the key
+    assert item["checksum"]["S"] == "sha256:" + hashlib.sha256(b"hello").hexdigest()
+    assert item["version_id"]["S"] == first["VersionId"]

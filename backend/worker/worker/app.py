@@ -3,10 +3,12 @@
 Routes (behind the ``/worker`` prefix on the gateway):
 
 - ``POST /jobs`` → 202 ``{job_id, status, status_url}``; also takes the guide's
-  ``{"job_type", "data"}``. Unknown type or bad payload → 422; over SQS's
-  1 MiB limit → 413.
+  ``{"job_type", "data"}``. Unknown or internal type (``s3_object_created``)
+  or bad payload (``sleep_ms`` over the job time limit, say) → 422; over
+  SQS's 1 MiB limit → 413.
 - ``POST /jobs/batch`` (or ``/jobs:batch``) → 202 with a result per job.
-- ``GET /jobs/{job_id}`` → status, attempts, timestamps, result or error.
+- ``GET /jobs/{job_id}`` → status, attempts, timestamps, result or error (a
+  code and a safe message). An id that cannot be a job's → 404.
 - ``POST /jobs/process?max_messages=N`` drains at most N messages now, for a
   scheduled trigger on App Runner (which throttles CPU between requests).
 """
@@ -19,7 +21,7 @@ from contextlib import asynccontextmanager
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
 from pydantic import BaseModel, Field, model_validator
 
 from trellis.runtime import AwsClients, clients_for, create_app, get_logger
@@ -162,11 +164,18 @@ def submit_batch(batch: BatchIn, jobs: JobsDep) -> BatchOut:
     return BatchOut(queued=queued, rejected=len(items) - queued, results=items)
 
 
-@router.get("/jobs/{job_id}")
-def read_job(
-    job_id: Annotated[str, Field(min_length=1, max_length=128)], jobs: JobsDep
-) -> JobRecord:
-    """A job's status: queued, running, succeeded, failed or dead_lettered."""
+def _error(description: str) -> dict[str, Any]:
+    ref = {"$ref": "#/components/schemas/TrellisErrorResponse"}
+    return {"description": description, "content": {"application/json": {"schema": ref}}}
+
+
+@router.get("/jobs/{job_id}", responses={404: _error("No such job")})
+def read_job(job_id: Annotated[str, Path(description="The job's id.")], jobs: JobsDep) -> JobRecord:
+    """A job's status: queued, running, succeeded, failed or dead_lettered.
+
+    An id that cannot be a job's (``stats#process_data``, say: ``#`` separates
+    other items' keys in the same table) is a 404 without a lookup.
+    """
     return jobs.store.get(job_id)
 
 

@@ -8,4 +8,5 @@ def _run_jobs(record: SqsRecord) -> None:
     app.state.jobs.runner.process(record)
 
 
-handler = lambda_handler(app, sqs=_run_jobs)
+# A record starts only while the invocation has a whole job's time left (plus a margin).
+handler = lambda_handler(app, sqs=_run_jobs, max_record_s=app.state.jobs.settings.job_max_run_s)

@@ -4,11 +4,20 @@
   payload and counts itself in a per-type statistics item — an increment that
   commits in one transaction with the job's completion, so a redelivered
   message can never count twice.
-- ``s3_object_created``: an upload finished. The file's metadata (size,
-  SHA-256, stored content type) is recorded in the ``files`` table, after
-  checking the object against what the api allowed when it signed the upload
-  (the size and type limits of a presigned POST are enforced by S3, but not by
-  the local emulator, and a bucket can receive objects by other routes).
+- ``s3_object_created`` (internal: only the bucket notification submits it;
+  ``POST /jobs`` refuses it with 422): an upload finished. The file's
+  metadata (size, SHA-256, stored content type) is recorded in the ``files``
+  table, after checking the object against what the api allowed when it
+  signed the upload (the size and type limits of a presigned POST are
+  enforced by S3, but not by the local emulator, and a bucket can receive
+  objects by other routes). The check reads exactly the object version the
+  event names (``GetObject`` with ``VersionId``) and records that version, so
+  the api's download link serves the bytes that were checked even if the key
+  is overwritten afterwards (a leaked upload form can be used again until it
+  expires).
+
+Every job runs within the worker's job time limit (``JOB_MAX_RUN_S``); the
+``sleep_ms`` knob of ``process_data`` is bounded by it (422 when over).
 """
 
 from __future__ import annotations
@@ -19,10 +28,10 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from trellis.runtime import AwsClients, get_logger
-from trellis.runtime.jobs import JobContext, JobRegistry
+from trellis.runtime.jobs import MAX_RUN_S_CONTEXT, JobContext, JobRegistry
 from worker.settings import Settings
 
 log = get_logger("worker.jobs")
@@ -33,10 +42,21 @@ STATS_KEY = "stats#process_data"
 
 
 class ProcessData(BaseModel):
-    """Any JSON object; ``sleep_ms`` simulates work (tests and benchmarks use it)."""
+    """Any JSON object; ``sleep_ms`` simulates work (tests and benchmarks use it).
+
+    ``sleep_ms`` is at most the job time limit: a longer sleep could only time out.
+    """
 
     model_config = ConfigDict(extra="allow")
-    sleep_ms: int = Field(default=0, ge=0, le=60_000)
+    sleep_ms: int = Field(default=0, ge=0, le=900_000)
+
+    @field_validator("sleep_ms")
+    @classmethod
+    def _within_the_time_limit(cls, value: int, info: ValidationInfo) -> int:
+        limit_s = (info.context or {}).get(MAX_RUN_S_CONTEXT)
+        if limit_s is not None and value > limit_s * 1000:
+            raise ValueError(f"at most {int(limit_s * 1000)} (the job time limit)")
+        return value
 
 
 class S3ObjectCreated(BaseModel):
@@ -50,7 +70,7 @@ class S3ObjectCreated(BaseModel):
 
 def build_registry(settings: Settings, clients: AwsClients) -> JobRegistry:
     """The job types this worker runs, bound to its settings and clients."""
-    jobs = JobRegistry()
+    jobs = JobRegistry(max_run_s=settings.job_max_run_s)
 
     @jobs.job("process_data")
     def process_data(payload: ProcessData, ctx: JobContext) -> dict[str, Any]:
@@ -71,7 +91,7 @@ def build_registry(settings: Settings, clients: AwsClients) -> JobRegistry:
         )
         return {"keys": len(data), "digest": f"sha256:{digest}"}
 
-    @jobs.job("s3_object_created")
+    @jobs.job("s3_object_created", internal=True)
     def record_upload(payload: S3ObjectCreated, ctx: JobContext) -> dict[str, Any]:
         if payload.bucket != settings.uploads_bucket_name or not payload.key.startswith(
             UPLOADS_PREFIX
@@ -86,7 +106,9 @@ def build_registry(settings: Settings, clients: AwsClients) -> JobRegistry:
         if item is None or item.get("status", {}).get("S") != "pending":
             # No upload was signed for it, or it was recorded already (a duplicate event).
             return {"ignored": "no pending file", "file_id": file_id}
-        size, checksum, stored_type = _digest_object(clients, payload.bucket, payload.key)
+        size, checksum, stored_type, version_id = _digest_object(
+            clients, payload.bucket, payload.key, payload.version_id
+        )
         declared_type = item.get("content_type", {}).get("S")
         max_bytes = int(item.get("max_bytes", {}).get("N", "0")) or None
         reason = None
@@ -104,6 +126,10 @@ def build_registry(settings: Settings, clients: AwsClients) -> JobRegistry:
                 ":type": {"S": stored_type},
                 ":now": {"S": now},
             }
+            if version_id:
+                # The version that was checked: the one downloads serve, whatever the key holds later.
+                update += ", version_id = :version"
+                values[":version"] = {"S": version_id}
         else:
             update = "SET #s = :rejected, #reason = :reason, #size = :size, rejected_at = :now"
             values = {
@@ -129,23 +155,41 @@ def build_registry(settings: Settings, clients: AwsClients) -> JobRegistry:
             }
         )
         log.info(
-            "file_recorded", file_id=file_id, size=size, status="rejected" if reason else "ready"
+            "file_recorded",
+            file_id=file_id,
+            size=size,
+            version_id=version_id,
+            status="rejected" if reason else "ready",
         )
         return {"file_id": file_id, "status": "rejected" if reason else "ready", "size": size}
 
     return jobs
 
 
-def _digest_object(clients: AwsClients, bucket: str, key: str) -> tuple[int, str, str]:
-    """Size, ``sha256:<hex>`` and content type of an object, streamed (never all in memory)."""
-    response = clients.s3.get_object(Bucket=bucket, Key=key)
+def _digest_object(
+    clients: AwsClients, bucket: str, key: str, version_id: str | None
+) -> tuple[int, str, str, str | None]:
+    """Size, ``sha256:<hex>``, content type and version of an object, streamed (never all in memory).
+
+    With ``version_id`` (S3 puts it in the event of a versioned bucket) exactly that
+    version is read; without it (the local emulator's events carry none) the current
+    one, whose version the response names: either way the version returned is the
+    one hashed.
+    """
+    request: dict[str, Any] = {"Bucket": bucket, "Key": key}
+    if version_id:
+        request["VersionId"] = version_id
+    response = clients.s3.get_object(**request)
     digest = hashlib.sha256()
     size = 0
     for chunk in response["Body"].iter_chunks(1024 * 1024):
         digest.update(chunk)
         size += len(chunk)
+    read_version = response.get("VersionId")
     return (
         size,
         f"sha256:{digest.hexdigest()}",
         str(response.get("ContentType", "binary/octet-stream")),
+        # "null" is the version of an object written while versioning was off.
+        str(read_version) if read_version and read_version != "null" else None,
     )

@@ -15,13 +15,13 @@ import argparse
 import os
 import sys
 
-from trellis.cli import _build, _dev, _infra, _inspect, _queue, _scaffold
+from trellis.cli import _build, _dev, _infra, _inspect, _parameter, _queue, _scaffold
 from trellis.cli._common import UsageError
 from trellis.manifest import ManifestError, load_manifest
 
 EXIT_USAGE = 2
 
-_COMMAND_MODULES = (_dev, _inspect, _queue, _infra, _build, _scaffold)
+_COMMAND_MODULES = (_dev, _inspect, _queue, _parameter, _infra, _build, _scaffold)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -47,7 +47,11 @@ def main(argv: list[str] | None = None) -> int:
         try:
             manifest = load_manifest(args.manifest)
         except ManifestError as exc:
-            print(f"{args.manifest}: {exc}", file=sys.stderr)
+            # Errors reading the file already name it; mistakes inside it name their key.
+            message = str(exc)
+            if not message.startswith(f"{args.manifest}:"):
+                message = f"{args.manifest}: {message}"
+            print(message, file=sys.stderr)
             return EXIT_USAGE
     try:
         return int(args.run(args, manifest))

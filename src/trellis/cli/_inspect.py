@@ -1,4 +1,4 @@
-"""`trellis validate`, `trellis env`, `trellis iam show`: what the manifest derives."""
+"""`trellis validate`, `trellis env`, `trellis iam show|deploy|verify`: what the manifest derives."""
 
 from __future__ import annotations
 
@@ -32,6 +32,23 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     show.add_argument("--account-id", default="123456789012")
     show.set_defaults(run=_iam_show)
+
+    deploy = iam_sub.add_parser(
+        "deploy",
+        help="what an environment's deploy role, its boundary, the plan role and the state "
+        "bucket allow (ARNs resolved)",
+    )
+    deploy.add_argument("environment", metavar="ENV")
+    deploy.add_argument(
+        "--account",
+        "--account-id",
+        dest="account_id",
+        default="123456789012",
+        help="AWS account id to resolve ARNs for (default: %(default)s)",
+    )
+    deploy.add_argument("--partition", default="aws", help="aws, aws-us-gov, aws-cn")
+    deploy.add_argument("--json", action="store_true", help="the policy documents as JSON")
+    deploy.set_defaults(run=_iam_deploy)
 
     verify = iam_sub.add_parser(
         "verify",
@@ -89,6 +106,65 @@ def _iam_show(args: argparse.Namespace, manifest: Manifest) -> int:
     return 0
 
 
+def _iam_deploy(args: argparse.Namespace, manifest: Manifest) -> int:
+    from trellis.infra._deploy import Account, deploy_documents
+
+    if args.environment not in manifest.project.environments:
+        raise UsageError(
+            f"{args.environment}: not one of {', '.join(manifest.project.environments)}"
+        )
+    if not args.account_id.isdigit() or len(args.account_id) != 12:
+        raise UsageError(f"--account {args.account_id}: an AWS account id has 12 digits")
+    account = Account(args.account_id, args.partition, manifest.project.region)
+    docs = deploy_documents(manifest, args.environment, account)
+    if args.json:
+        print(json.dumps(docs, indent=2))
+        return 0
+    env = args.environment
+    deploy = docs["deploy_role"]
+    sections = [
+        (
+            f"{deploy['name']}: deploys {env} (GitHub environment {env}, terraform.yaml)",
+            [st for doc in deploy["policies"] for st in doc["Statement"]],
+        ),
+        (
+            f"{docs['boundary']['name']}: boundary of every role {deploy['name']} creates",
+            docs["boundary"]["policy"]["Statement"],
+        ),
+        (
+            f"{docs['plan_role']['name']}: pull-request plans "
+            f"(reads {docs['plan_role']['environment']}'s state, plans with -refresh=false)",
+            docs["plan_role"]["policy"]["Statement"],
+        ),
+        (
+            f"{docs['state_bucket']['name']}: the state bucket's policy",
+            docs["state_bucket"]["policy"]["Statement"],
+        ),
+    ]
+    for title, statements in sections:
+        print(title)
+        for st in statements:
+            _print_statement(st)
+        print()
+    return 0
+
+
+def _print_statement(st: dict[str, object]) -> None:
+    def listed(key: str) -> str:
+        value = st.get(key)
+        return ", ".join(value) if isinstance(value, list) else str(value)
+
+    actions = listed("Action") if "Action" in st else "everything but " + listed("NotAction")
+    resources = listed("Resource") if "Resource" in st else "all but " + listed("NotResource")
+    print(f"  {st['Effect']:<5}  {st['Sid']}: {actions}")
+    print(f"         on {resources}")
+    conditions = st.get("Condition")
+    if isinstance(conditions, dict):
+        for test, pairs in conditions.items():
+            for key, values in pairs.items():
+                print(f"         when {test} {key} = {', '.join(values)}")
+
+
 def _iam_verify(args: argparse.Namespace, manifest: Manifest) -> int:
     from trellis.local.verify import default_test_paths, verify
 
@@ -121,7 +197,7 @@ def _iam_verify(args: argparse.Namespace, manifest: Manifest) -> int:
         print(f"note: {svc} was denied {action} in {test} (the test passed anyway)")
     proven = sum(1 for r in report.results if r.needed_by)
     print(
-        f"\n{proven} of {len(report.results)} granted actions needed by a test "
+        f"\n{proven} of {len(report.results)} grants (action on a resource) needed by a test "
         f"({report.pytest_runs} pytest runs, {report.seconds:.1f} s)"
     )
     return 0 if report.ok else 1

@@ -68,9 +68,22 @@ _OPTIONS: dict[ResourceKind, list[tuple[str, str, dict[str, Any]]]] = {
         ),
     ],
     "parameter": [
-        ("--value", "value", {"required": True}),
-        ("--secure", "secure", {"action": "store_true", "default": None}),
+        ("--value", "value", {"help": "a plain parameter's value (a secure one takes none)"}),
+        (
+            "--secure",
+            "secure",
+            {
+                "action": "store_true",
+                "default": None,
+                "help": "SecureString: its value is set with `trellis parameter set`",
+            },
+        ),
         ("--description", "description", {}),
+        (
+            "--local-value",
+            "local_value",
+            {"help": "a secure parameter's value in `trellis dev` and tests (never deployed)"},
+        ),
     ],
     "schedule": [
         (

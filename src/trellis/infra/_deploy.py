@@ -1,21 +1,46 @@
-"""What the CI deploy role of one environment may manage: only the kinds the manifest uses.
+"""The deploy layer's policies: what each environment's deploy role, its boundary, the plan role
+and the state bucket allow, derived from the manifest.
 
-Every statement is scoped to the environment's own names (``<project>-<env>-*``,
-``<project>/<env>/*``, ...). Actions are exact names, except read-only verb
-prefixes (``Describe*``, ``Get*``, ``List*``) where the AWS provider reads many
-attributes of a resource it manages; no statement has ``*`` or ``<service>:*``.
+One environment's deploy role reaches only that environment:
 
-Resource patterns are templates: ``{p}`` partition, ``{r}`` region, ``{a}``
-account id, ``{n}`` the environment's name prefix (``acme-prod``), ``{project}``
-and ``{env}``.
+- its identity policy manages the kinds and runtimes the manifest uses, on that
+  environment's names (``<project>-<env>-*``, ``<project>/<env>/*``); resources
+  whose ARNs carry no name (REST APIs, API keys, usage plans, event source
+  mappings) are reached through the ``trellis-environment`` tag every resource
+  gets from the provider's ``default_tags`` (or the function they belong to);
+- explicit denies make sure of it: no action on another environment's names or
+  on the state bucket beyond its own prefix, and no data-plane action at all
+  (items, messages, objects, secret values, invocations), so a resource policy
+  it writes can never grant it data access;
+- roles it creates carry that environment's boundary, which allows the
+  data-plane actions of the manifest's kinds on that environment's names only
+  and explicitly denies every other environment's names and the state bucket.
+
+The plan role (pull requests) may read one environment's state and nothing else:
+plans run with ``-refresh=false``, which reads no resource.
+
+Resources and condition values are templates: ``{p}`` partition, ``{r}``
+region, ``{a}`` account id, ``{state}`` the state bucket's name. Everything
+else (project, environments, names) is resolved here, so the rendered
+``bootstrap/manifest.tf`` and ``trellis iam deploy`` show literal names.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final, Literal
 
+from trellis.iam import ACTIONS
 from trellis.manifest import Manifest
+from trellis.naming import ResourceKind
+
+#: The tag every rendered resource carries (provider ``default_tags``): the environment.
+ENV_TAG: Final = "trellis-environment"
+#: The reusable workflow that plans and applies (``job_workflow_ref`` of the deploy tokens).
+TERRAFORM_WORKFLOW: Final = ".github/workflows/terraform.yaml"
+
+Condition = tuple[str, str, tuple[str, ...]]
 
 
 @dataclass(frozen=True)
@@ -23,48 +48,140 @@ class DeployStatement:
     sid: str
     actions: tuple[str, ...]
     resources: tuple[str, ...]
-    #: ``(test, variable, values)`` conditions.
-    conditions: tuple[tuple[str, str, tuple[str, ...]], ...] = field(default=())
+    conditions: tuple[Condition, ...] = field(default=())
+    effect: Literal["Allow", "Deny"] = "Allow"
+    #: ``actions`` are a ``NotAction`` list / ``resources`` a ``NotResource`` list.
+    not_actions: bool = False
+    not_resources: bool = False
+    #: A resource policy's statement names its principals: ``"*"`` (everyone) here.
+    principal: str | None = None
 
 
-_QUEUE = (
-    DeployStatement(
+@dataclass(frozen=True)
+class Account:
+    """Where a bootstrap runs: what the templates' placeholders stand for."""
+
+    account_id: str
+    partition: str = "aws"
+    region: str = "us-east-1"
+
+    def state_bucket(self, manifest: Manifest) -> str:
+        return state_bucket_name(manifest.project.name, self.account_id)
+
+
+def state_bucket_name(project: str, account_id: str) -> str:
+    """The Terraform state bucket bootstrap/ creates."""
+    return f"{project}-tfstate-{account_id}"
+
+
+def deploy_role_name(project: str, env: str) -> str:
+    """Outside ``<project>-<env>-*`` (the names it manages): it can never edit itself."""
+    return f"{project}-deploy-{env}"
+
+
+def plan_role_name(project: str) -> str:
+    return f"{project}-plan"
+
+
+def boundary_name(project: str, env: str) -> str:
+    """The permissions boundary of every role an environment's deploy role creates."""
+    return f"{project}-boundary-{env}"
+
+
+def plan_environment(manifest: Manifest) -> str:
+    """The environment pull requests are planned against: the first one."""
+    return manifest.project.environments[0]
+
+
+# --- names of one environment -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Names:
+    """ARN patterns of everything one environment may own."""
+
+    project: str
+    env: str
+
+    @property
+    def n(self) -> str:
+        return f"{self.project}-{self.env}"
+
+    def owned(self) -> tuple[str, ...]:
+        """Every named ARN pattern of the environment, whatever the manifest uses."""
+        n, project, env = self.n, self.project, self.env
+        return (
+            f"arn:{{p}}:sqs:{{r}}:{{a}}:{n}-*",
+            f"arn:{{p}}:dynamodb:{{r}}:{{a}}:table/{n}-*",
+            f"arn:{{p}}:s3:::{n}-*",
+            f"arn:{{p}}:sns:{{r}}:{{a}}:{n}-*",
+            f"arn:{{p}}:secretsmanager:{{r}}:{{a}}:secret:{project}/{env}/*",
+            f"arn:{{p}}:ssm:{{r}}:{{a}}:parameter/{project}/{env}/*",
+            f"arn:{{p}}:scheduler:{{r}}:{{a}}:schedule/default/{n}-*",
+            f"arn:{{p}}:lambda:{{r}}:{{a}}:function:{n}-*",
+            f"arn:{{p}}:apprunner:{{r}}:{{a}}:service/{n}-*",
+            f"arn:{{p}}:apprunner:{{r}}:{{a}}:autoscalingconfiguration/{n}-*",
+            f"arn:{{p}}:ecs:{{r}}:{{a}}:service/*/{n}-*",
+            f"arn:{{p}}:logs:{{r}}:{{a}}:log-group:/aws/lambda/{n}-*",
+            f"arn:{{p}}:logs:{{r}}:{{a}}:log-group:/aws/apigateway/{n}/*",
+            f"arn:{{p}}:logs:{{r}}:{{a}}:log-group:/ecs/{n}-*",
+            f"arn:{{p}}:cloudwatch:{{r}}:{{a}}:alarm:{n}-*",
+            f"arn:{{p}}:iam::{{a}}:role/{n}-*",
+        )
+
+
+def _state_objects(project: str, env: str) -> str:
+    return f"arn:{{p}}:s3:::{{state}}/{project}/{env}/*"
+
+
+def _role_arn(name: str) -> str:
+    return f"arn:{{p}}:iam::{{a}}:role/{name}"
+
+
+# --- the deploy role's management statements, per kind and runtime --------------------------
+
+
+def _queue(x: _Names) -> Iterator[DeployStatement]:
+    yield DeployStatement(
         "ManageQueues",
         (
             "sqs:CreateQueue",
             "sqs:DeleteQueue",
             "sqs:GetQueueAttributes",
-            "sqs:GetQueueUrl",
-            "sqs:ListDeadLetterSourceQueues",
             "sqs:ListQueueTags",
             "sqs:SetQueueAttributes",
             "sqs:TagQueue",
             "sqs:UntagQueue",
         ),
-        ("arn:{p}:sqs:{r}:{a}:{n}-*",),
-    ),
-)
+        (f"arn:{{p}}:sqs:{{r}}:{{a}}:{x.n}-*",),
+    )
 
-_TABLE = (
-    DeployStatement(
+
+def _table(x: _Names) -> Iterator[DeployStatement]:
+    yield DeployStatement(
         "ManageTables",
         (
             "dynamodb:CreateTable",
             "dynamodb:DeleteTable",
-            "dynamodb:Describe*",
-            "dynamodb:List*",
+            "dynamodb:DescribeContinuousBackups",
+            "dynamodb:DescribeTable",
+            "dynamodb:DescribeTimeToLive",
+            "dynamodb:ListTagsOfResource",
             "dynamodb:TagResource",
             "dynamodb:UntagResource",
             "dynamodb:UpdateContinuousBackups",
             "dynamodb:UpdateTable",
             "dynamodb:UpdateTimeToLive",
         ),
-        ("arn:{p}:dynamodb:{r}:{a}:table/{n}-*", "arn:{p}:dynamodb:{r}:{a}:table/{n}-*/index/*"),
-    ),
-)
+        (
+            f"arn:{{p}}:dynamodb:{{r}}:{{a}}:table/{x.n}-*",
+            f"arn:{{p}}:dynamodb:{{r}}:{{a}}:table/{x.n}-*/index/*",
+        ),
+    )
 
-_BUCKET = (
-    DeployStatement(
+
+def _bucket(x: _Names) -> Iterator[DeployStatement]:
+    yield DeployStatement(
         "ManageBuckets",
         (
             "s3:CreateBucket",
@@ -76,7 +193,6 @@ _BUCKET = (
             "s3:GetLifecycleConfiguration",
             "s3:GetReplicationConfiguration",
             "s3:ListBucket",
-            "s3:ListTagsForResource",
             "s3:PutBucketCORS",
             "s3:PutBucketNotification",
             "s3:PutBucketOwnershipControls",
@@ -86,36 +202,37 @@ _BUCKET = (
             "s3:PutBucketVersioning",
             "s3:PutEncryptionConfiguration",
             "s3:PutLifecycleConfiguration",
-            "s3:TagResource",
-            "s3:UntagResource",
         ),
-        ("arn:{p}:s3:::{n}-*",),
-    ),
-)
+        (f"arn:{{p}}:s3:::{x.n}-*",),
+    )
 
-_TOPIC = (
-    DeployStatement(
+
+def _topic(x: _Names) -> Iterator[DeployStatement]:
+    yield DeployStatement(
         "ManageTopics",
         (
             "sns:CreateTopic",
             "sns:DeleteTopic",
-            "sns:GetSubscriptionAttributes",
             "sns:GetTopicAttributes",
-            "sns:ListSubscriptionsByTopic",
             "sns:ListTagsForResource",
-            "sns:SetSubscriptionAttributes",
             "sns:SetTopicAttributes",
             "sns:Subscribe",
             "sns:TagResource",
-            "sns:Unsubscribe",
             "sns:UntagResource",
         ),
-        ("arn:{p}:sns:{r}:{a}:{n}-*",),
-    ),
-)
+        (f"arn:{{p}}:sns:{{r}}:{{a}}:{x.n}-*",),
+    )
+    # Subscription calls have no resource type in IAM: "*" is the only grant there is
+    # (they manage deliveries; no message is read through them).
+    yield DeployStatement(
+        "ManageSubscriptions",
+        ("sns:GetSubscriptionAttributes", "sns:SetSubscriptionAttributes", "sns:Unsubscribe"),
+        ("*",),
+    )
 
-_SECRET = (
-    DeployStatement(
+
+def _secret(x: _Names) -> Iterator[DeployStatement]:
+    yield DeployStatement(
         "ManageSecrets",
         (
             "secretsmanager:CreateSecret",
@@ -127,30 +244,29 @@ _SECRET = (
             "secretsmanager:UntagResource",
             "secretsmanager:UpdateSecret",
         ),
-        ("arn:{p}:secretsmanager:{r}:{a}:secret:{project}/{env}/*",),
-    ),
-)
+        (f"arn:{{p}}:secretsmanager:{{r}}:{{a}}:secret:{x.project}/{x.env}/*",),
+    )
 
-_PARAMETER = (
-    DeployStatement(
+
+def _parameter(x: _Names) -> Iterator[DeployStatement]:
+    yield DeployStatement(
         "ManageParameters",
         (
             "ssm:AddTagsToResource",
             "ssm:DeleteParameter",
             "ssm:GetParameter",
-            "ssm:GetParameters",
             "ssm:ListTagsForResource",
             "ssm:PutParameter",
             "ssm:RemoveTagsFromResource",
         ),
-        ("arn:{p}:ssm:{r}:{a}:parameter/{project}/{env}/*",),
-    ),
-    # DescribeParameters has no resource type: it can only be granted on "*".
-    DeployStatement("DescribeParameters", ("ssm:DescribeParameters",), ("*",)),
-)
+        (f"arn:{{p}}:ssm:{{r}}:{{a}}:parameter/{x.project}/{x.env}/*",),
+    )
+    # DescribeParameters has no resource type: it can only be granted on "*" (metadata only).
+    yield DeployStatement("DescribeParameters", ("ssm:DescribeParameters",), ("*",))
 
-_SCHEDULE = (
-    DeployStatement(
+
+def _schedule(x: _Names) -> Iterator[DeployStatement]:
+    yield DeployStatement(
         "ManageSchedules",
         (
             "scheduler:CreateSchedule",
@@ -158,48 +274,76 @@ _SCHEDULE = (
             "scheduler:GetSchedule",
             "scheduler:UpdateSchedule",
         ),
-        ("arn:{p}:scheduler:{r}:{a}:schedule/default/{n}-*",),
-    ),
-)
+        (f"arn:{{p}}:scheduler:{{r}}:{{a}}:schedule/default/{x.n}-*",),
+    )
 
-_LAMBDA = (
-    DeployStatement(
+
+def _own_function_arn(x: _Names) -> str:
+    return f"arn:{{p}}:lambda:{{r}}:{{a}}:function:{x.n}-*"
+
+
+def _lambda(x: _Names) -> Iterator[DeployStatement]:
+    yield DeployStatement(
         "ManageFunctions",
         (
-            "lambda:AddPermission",
             "lambda:CreateFunction",
             "lambda:DeleteFunction",
-            "lambda:DeleteFunctionConcurrency",
             "lambda:GetFunction",
             "lambda:GetFunctionCodeSigningConfig",
-            "lambda:GetFunctionConfiguration",
             "lambda:GetPolicy",
             "lambda:ListTags",
             "lambda:ListVersionsByFunction",
-            "lambda:PutFunctionConcurrency",
             "lambda:RemovePermission",
             "lambda:TagResource",
             "lambda:UntagResource",
             "lambda:UpdateFunctionCode",
             "lambda:UpdateFunctionConfiguration",
         ),
-        ("arn:{p}:lambda:{r}:{a}:function:{n}-*",),
-    ),
-    DeployStatement(
+        (_own_function_arn(x),),
+    )
+    # A function's resource policy: only API Gateway may be let in (no other account, no URL).
+    yield DeployStatement(
+        "LetApiGatewayInvokeFunctions",
+        ("lambda:AddPermission",),
+        (_own_function_arn(x),),
+        (("StringEquals", "lambda:Principal", ("apigateway.amazonaws.com",)),),
+    )
+    # Event source mappings have UUID ARNs: scoped by the function they feed.
+    yield DeployStatement(
+        "CreateEventSourceMappings",
+        ("lambda:CreateEventSourceMapping",),
+        ("*",),
+        (("ArnLike", "lambda:FunctionArn", (_own_function_arn(x),)),),
+    )
+    yield DeployStatement(
         "ManageEventSourceMappings",
         (
-            "lambda:CreateEventSourceMapping",
             "lambda:DeleteEventSourceMapping",
             "lambda:GetEventSourceMapping",
             "lambda:UpdateEventSourceMapping",
         ),
-        ("*",),
-        (("StringLike", "lambda:FunctionArn", ("arn:{p}:lambda:{r}:{a}:function:{n}-*",)),),
-    ),
-)
+        (_esm_arn(),),
+        (("ArnLike", "lambda:FunctionArn", (_own_function_arn(x),)),),
+    )
+    # Tags of a mapping (default_tags): only mappings that carry this environment's tag, or
+    # new ones being created with it.
+    yield DeployStatement(
+        "TagEventSourceMappings",
+        ("lambda:ListTags", "lambda:TagResource", "lambda:UntagResource"),
+        (_esm_arn(),),
+        (
+            ("StringEqualsIfExists", f"aws:ResourceTag/{ENV_TAG}", (x.env,)),
+            ("StringEqualsIfExists", f"aws:RequestTag/{ENV_TAG}", (x.env,)),
+        ),
+    )
 
-_APPRUNNER = (
-    DeployStatement(
+
+def _esm_arn() -> str:
+    return "arn:{p}:lambda:{r}:{a}:event-source-mapping:*"
+
+
+def _apprunner(x: _Names) -> Iterator[DeployStatement]:
+    yield DeployStatement(
         "ManageAppRunnerServices",
         (
             "apprunner:CreateAutoScalingConfiguration",
@@ -208,40 +352,64 @@ _APPRUNNER = (
             "apprunner:DeleteService",
             "apprunner:DescribeAutoScalingConfiguration",
             "apprunner:DescribeService",
-            "apprunner:ListOperations",
             "apprunner:ListTagsForResource",
             "apprunner:TagResource",
             "apprunner:UntagResource",
             "apprunner:UpdateService",
         ),
         (
-            "arn:{p}:apprunner:{r}:{a}:service/{n}-*",
-            "arn:{p}:apprunner:{r}:{a}:autoscalingconfiguration/{n}-*",
+            f"arn:{{p}}:apprunner:{{r}}:{{a}}:service/{x.n}-*",
+            f"arn:{{p}}:apprunner:{{r}}:{{a}}:autoscalingconfiguration/{x.n}-*",
         ),
-    ),
-)
+    )
 
-_ECS_EXPRESS = (
-    DeployStatement(
+
+def _ecs_express(x: _Names) -> Iterator[DeployStatement]:
+    yield DeployStatement(
         "ManageEcsExpressServices",
         (
             "ecs:CreateExpressGatewayService",
             "ecs:DeleteExpressGatewayService",
             "ecs:DescribeExpressGatewayService",
             "ecs:DescribeServiceDeployments",
+            "ecs:DescribeServices",
             "ecs:ListServiceDeployments",
             "ecs:ListTagsForResource",
             "ecs:TagResource",
             "ecs:UntagResource",
             "ecs:UpdateExpressGatewayService",
         ),
-        ("arn:{p}:ecs:{r}:{a}:service/*/{n}-*", "arn:{p}:ecs:{r}:{a}:service-deployment/*/{n}-*"),
-    ),
-)
+        (
+            f"arn:{{p}}:ecs:{{r}}:{{a}}:service/*/{x.n}-*",
+            f"arn:{{p}}:ecs:{{r}}:{{a}}:service-deployment/*/{x.n}-*",
+        ),
+    )
+    # bootstrap/ makes the infrastructure role (it manages load balancers: no boundary fits it).
+    yield DeployStatement(
+        "PassEcsInfrastructureRole",
+        ("iam:PassRole",),
+        (_role_arn(f"{x.project}-ecs-infrastructure-{x.env}"),),
+        (("StringEquals", "iam:PassedToService", ("ecs.amazonaws.com",)),),
+    )
 
-_GATEWAY = (
-    DeployStatement(
-        "ManageRestApis",
+
+#: API Gateway's REST API paths whose ids are random: reached through the environment tag.
+_APIGATEWAY_COLLECTIONS: Final = ("restapis", "apikeys", "usageplans")
+
+
+def _gateway(x: _Names) -> Iterator[DeployStatement]:
+    base = "arn:{p}:apigateway:{r}::"
+    tagged = (("StringEquals", f"aws:RequestTag/{ENV_TAG}", (x.env,)),)
+    yield DeployStatement(
+        "CreateRestApis",
+        ("apigateway:POST",),
+        tuple(f"{base}/{c}" for c in _APIGATEWAY_COLLECTIONS),
+        tagged,
+    )
+    # Child resources (methods, stages, deployments, ...) are authorised with their
+    # REST API's tags.
+    yield DeployStatement(
+        "ManageOwnRestApis",
         (
             "apigateway:DELETE",
             "apigateway:GET",
@@ -249,41 +417,41 @@ _GATEWAY = (
             "apigateway:POST",
             "apigateway:PUT",
         ),
+        tuple(f"{base}/{c}/*" for c in _APIGATEWAY_COLLECTIONS),
+        (("StringEquals", f"aws:ResourceTag/{ENV_TAG}", (x.env,)),),
+    )
+    yield DeployStatement(
+        "TagOwnRestApis",
+        ("apigateway:DELETE", "apigateway:GET", "apigateway:PUT"),
+        (f"{base}/tags/*",),
         (
-            "arn:{p}:apigateway:{r}::/restapis",
-            "arn:{p}:apigateway:{r}::/restapis/*",
-            "arn:{p}:apigateway:{r}::/apikeys",
-            "arn:{p}:apigateway:{r}::/apikeys/*",
-            "arn:{p}:apigateway:{r}::/usageplans",
-            "arn:{p}:apigateway:{r}::/usageplans/*",
-            "arn:{p}:apigateway:{r}::/tags/*",
+            ("StringEqualsIfExists", f"aws:ResourceTag/{ENV_TAG}", (x.env,)),
+            ("StringEqualsIfExists", f"aws:RequestTag/{ENV_TAG}", (x.env,)),
         ),
-    ),
-)
+    )
 
-#: Always needed: logs, alarms, the alarm topic lookup and the roles of services and schedules.
-_COMMON = (
-    DeployStatement(
+
+def _common(x: _Names, manifest: Manifest) -> Iterator[DeployStatement]:
+    project, env, n = x.project, x.env, x.n
+    yield DeployStatement(
         "ManageLogGroups",
         (
-            "logs:AssociateKmsKey",
             "logs:CreateLogGroup",
             "logs:DeleteLogGroup",
-            "logs:DisassociateKmsKey",
             "logs:ListTagsForResource",
             "logs:PutRetentionPolicy",
             "logs:TagResource",
             "logs:UntagResource",
         ),
         (
-            "arn:{p}:logs:{r}:{a}:log-group:/aws/lambda/{n}-*",
-            "arn:{p}:logs:{r}:{a}:log-group:/aws/apigateway/{n}/*",
-            "arn:{p}:logs:{r}:{a}:log-group:/ecs/{n}-*",
+            f"arn:{{p}}:logs:{{r}}:{{a}}:log-group:/aws/lambda/{n}-*",
+            f"arn:{{p}}:logs:{{r}}:{{a}}:log-group:/aws/apigateway/{n}/*",
+            f"arn:{{p}}:logs:{{r}}:{{a}}:log-group:/ecs/{n}-*",
         ),
-    ),
+    )
     # DescribeLogGroups and sns:ListTopics (the alarm topic lookup) have no resource type.
-    DeployStatement("DescribeAccount", ("logs:DescribeLogGroups", "sns:ListTopics"), ("*",)),
-    DeployStatement(
+    yield DeployStatement("DescribeAccount", ("logs:DescribeLogGroups", "sns:ListTopics"), ("*",))
+    yield DeployStatement(
         "ManageAlarms",
         (
             "cloudwatch:DeleteAlarms",
@@ -293,30 +461,38 @@ _COMMON = (
             "cloudwatch:TagResource",
             "cloudwatch:UntagResource",
         ),
-        ("arn:{p}:cloudwatch:{r}:{a}:alarm:{n}-*",),
-    ),
-    DeployStatement(
-        "ReadAlarmTopic",
-        ("sns:GetTopicAttributes", "sns:ListTagsForResource"),
-        ("arn:{p}:sns:{r}:{a}:{n}-alarms",),
-    ),
-    DeployStatement(
-        "CreateRolesUnderBoundary",
+        (f"arn:{{p}}:cloudwatch:{{r}}:{{a}}:alarm:{n}-*",),
+    )
+    # Every call that writes a role's permissions or trust needs the environment's boundary
+    # on that role; roles are named <project>-<env>-*.
+    boundary = f"arn:{{p}}:iam::{{a}}:policy/{boundary_name(project, env)}"
+    yield DeployStatement(
+        "WriteRolesUnderBoundary",
         (
-            "iam:AttachRolePolicy",
             "iam:CreateRole",
+            "iam:DeleteRole",
             "iam:DeleteRolePolicy",
-            "iam:DetachRolePolicy",
             "iam:PutRolePermissionsBoundary",
             "iam:PutRolePolicy",
+            "iam:UpdateAssumeRolePolicy",
         ),
-        ("arn:{p}:iam::{a}:role/{n}-*",),
-        (("StringEquals", "iam:PermissionsBoundary", ("{boundary}",)),),
-    ),
-    DeployStatement(
-        "ManageOwnRoles",
+        (f"arn:{{p}}:iam::{{a}}:role/{n}-*",),
+        (("StringEquals", "iam:PermissionsBoundary", (boundary,)),),
+    )
+    managed = _managed_policies(manifest)
+    if managed:
+        yield DeployStatement(
+            "AttachServiceManagedPolicies",
+            ("iam:AttachRolePolicy", "iam:DetachRolePolicy"),
+            (f"arn:{{p}}:iam::{{a}}:role/{n}-*",),
+            (
+                ("StringEquals", "iam:PermissionsBoundary", (boundary,)),
+                ("ArnEquals", "iam:PolicyARN", managed),
+            ),
+        )
+    yield DeployStatement(
+        "ReadAndTagOwnRoles",
         (
-            "iam:DeleteRole",
             "iam:GetRole",
             "iam:GetRolePolicy",
             "iam:ListAttachedRolePolicies",
@@ -324,111 +500,445 @@ _COMMON = (
             "iam:ListRolePolicies",
             "iam:TagRole",
             "iam:UntagRole",
-            "iam:UpdateAssumeRolePolicy",
-            "iam:UpdateRole",
             "iam:UpdateRoleDescription",
         ),
-        ("arn:{p}:iam::{a}:role/{n}-*",),
-    ),
-    DeployStatement(
+        (f"arn:{{p}}:iam::{{a}}:role/{n}-*",),
+    )
+    yield DeployStatement(
         "PassOwnRolesToServices",
         ("iam:PassRole",),
-        ("arn:{p}:iam::{a}:role/{n}-*",),
+        (f"arn:{{p}}:iam::{{a}}:role/{n}-*",),
         (
             (
                 "StringEquals",
                 "iam:PassedToService",
-                (
-                    "apprunner.amazonaws.com",
-                    "ecs-tasks.amazonaws.com",
-                    "ecs.amazonaws.com",
-                    "lambda.amazonaws.com",
-                    "scheduler.amazonaws.com",
-                ),
+                tuple(sorted(_passed_to(manifest))),
             ),
         ),
-    ),
-)
-
-# --- auth (issue 14): the gateway's origin secret and the JWT authorizer's function -------
-
-#: A stack with routed container services keeps the gateway's origin secret
-#: (``<project>/<env>/_trellis-origin``): Terraform generates it, writes it and reads it back.
-_ORIGIN_SECRET = (
-    DeployStatement(
-        "ManageOriginSecret",
-        (
-            "secretsmanager:CreateSecret",
-            "secretsmanager:DeleteSecret",
-            "secretsmanager:DescribeSecret",
-            "secretsmanager:GetResourcePolicy",
-            "secretsmanager:GetSecretValue",
-            "secretsmanager:PutSecretValue",
-            "secretsmanager:TagResource",
-            "secretsmanager:UntagResource",
-            "secretsmanager:UpdateSecret",
-        ),
-        ("arn:{p}:secretsmanager:{r}:{a}:secret:{project}/{env}/_trellis-origin-*",),
-    ),
-    # GetRandomPassword has no resource type: it can only be granted on "*".
-    DeployStatement("GenerateOriginSecret", ("secretsmanager:GetRandomPassword",), ("*",)),
-)
-
-
-def _uses_jwt(manifest: Manifest) -> bool:
-    return any(
-        spec.route is not None and "jwt" in manifest.auth_modes(name)
-        for name, spec in manifest.services.items()
+    )
+    linked = _service_linked_roles(manifest)
+    if linked:
+        # The first App Runner or ECS service of an account creates the service's own role.
+        yield DeployStatement(
+            "CreateServiceLinkedRoles",
+            ("iam:CreateServiceLinkedRole",),
+            tuple(f"arn:{{p}}:iam::{{a}}:role/aws-service-role/{svc}/*" for svc in linked),
+            (("StringEquals", "iam:AWSServiceName", linked),),
+        )
+    # Its own state: list the prefix, read and write the state and its lock file.
+    yield DeployStatement(
+        "ListOwnState",
+        ("s3:ListBucket",),
+        ("arn:{p}:s3:::{state}",),
+        (("StringLike", "s3:prefix", (f"{project}/{env}/*", "env:/*")),),
+    )
+    yield DeployStatement(
+        "ReadWriteOwnState",
+        ("s3:DeleteObject", "s3:GetObject", "s3:PutObject"),
+        (_state_objects(project, env),),
     )
 
 
-def _has_routed_containers(manifest: Manifest) -> bool:
-    return any(s.route is not None and s.runtime != "lambda" for s in manifest.services.values())
+def _managed_policies(manifest: Manifest) -> tuple[str, ...]:
+    runtimes = {s.runtime for s in manifest.services.values()}
+    out = []
+    if "apprunner" in runtimes:
+        out.append("arn:{p}:iam::aws:policy/service-role/AWSAppRunnerServicePolicyForECRAccess")
+    if "ecs-express" in runtimes:
+        out.append("arn:{p}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")
+    return tuple(out)
+
+
+def _service_linked_roles(manifest: Manifest) -> tuple[str, ...]:
+    runtimes = {s.runtime for s in manifest.services.values()}
+    return tuple(
+        svc
+        for runtime, svc in (
+            ("apprunner", "apprunner.amazonaws.com"),
+            ("ecs-express", "ecs.amazonaws.com"),
+        )
+        if runtime in runtimes
+    )
+
+
+def _passed_to(manifest: Manifest) -> set[str]:
+    runtimes = {s.runtime for s in manifest.services.values()}
+    services = set()
+    if "lambda" in runtimes:
+        services.add("lambda.amazonaws.com")
+    if "apprunner" in runtimes:
+        services.add("apprunner.amazonaws.com")
+    if "ecs-express" in runtimes:
+        services |= {"ecs-tasks.amazonaws.com", "ecs.amazonaws.com"}
+    if manifest.schedules:
+        services.add("scheduler.amazonaws.com")
+    return services or {"lambda.amazonaws.com"}
+
+
+#: Data-plane actions: what services do with items, messages, objects, values and functions.
+#: The deploy roles never need them, so they are denied outright, whatever a resource
+#: policy (which a deploy role can write) might grant.
+DATA_ACTIONS: Final = (
+    "dynamodb:BatchGetItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:GetItem",
+    "dynamodb:GetRecords",
+    "dynamodb:PartiQLDelete",
+    "dynamodb:PartiQLInsert",
+    "dynamodb:PartiQLSelect",
+    "dynamodb:PartiQLUpdate",
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "dynamodb:Scan",
+    "dynamodb:UpdateItem",
+    "lambda:InvokeFunction",
+    "lambda:InvokeFunctionUrl",
+    "secretsmanager:GetSecretValue",
+    "sns:Publish",
+    "sqs:ChangeMessageVisibility",
+    "sqs:DeleteMessage",
+    "sqs:PurgeQueue",
+    "sqs:ReceiveMessage",
+    "sqs:SendMessage",
+)
+#: Object actions, denied everywhere but the role's own state prefix.
+OBJECT_ACTIONS: Final = (
+    "s3:DeleteObject",
+    "s3:DeleteObjectVersion",
+    "s3:GetObject",
+    "s3:GetObjectVersion",
+    "s3:PutObject",
+    "s3:PutObjectAcl",
+    "s3:RestoreObject",
+)
+
+
+def _denials(manifest: Manifest, x: _Names) -> Iterator[DeployStatement]:
+    project, env = manifest.project.name, x.env
+    yield DeployStatement("DenyDataAccess", DATA_ACTIONS, ("*",), effect="Deny")
+    yield DeployStatement(
+        "DenyObjectsButOwnState",
+        OBJECT_ACTIONS,
+        (_state_objects(project, env),),
+        effect="Deny",
+        not_resources=True,
+    )
+    others = [_Names(project, e) for e in manifest.project.environments if e != env]
+    if others:
+        yield DeployStatement(
+            "DenyOtherEnvironments",
+            ("*",),
+            tuple(arn for other in others for arn in other.owned()),
+            effect="Deny",
+        )
+    # The state bucket: nothing but its own objects (above) and listing its own prefix.
+    yield DeployStatement(
+        "DenyStateBucketSettings",
+        ("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"),
+        ("arn:{p}:s3:::{state}", "arn:{p}:s3:::{state}/*"),
+        effect="Deny",
+        not_actions=True,
+    )
 
 
 _BY_KIND: Final = {
-    "queue": _QUEUE,
-    "table": _TABLE,
-    "bucket": _BUCKET,
-    "topic": _TOPIC,
-    "secret": _SECRET,
-    "parameter": _PARAMETER,
-    "schedule": _SCHEDULE,
+    "queue": _queue,
+    "table": _table,
+    "bucket": _bucket,
+    "topic": _topic,
+    "secret": _secret,
+    "parameter": _parameter,
+    "schedule": _schedule,
 }
-_BY_RUNTIME: Final = {"lambda": _LAMBDA, "apprunner": _APPRUNNER, "ecs-express": _ECS_EXPRESS}
+_BY_RUNTIME: Final = {"lambda": _lambda, "apprunner": _apprunner, "ecs-express": _ecs_express}
 
 
-def deploy_statements(manifest: Manifest) -> list[DeployStatement]:
-    """The deploy role's statements for the kinds and runtimes ``manifest`` uses, in a fixed order."""
-    kinds = {kind for kind, _name, _spec in manifest.resources()}
-    runtimes = {spec.runtime for spec in manifest.services.values()}
-    statements: list[DeployStatement] = []
-    for kind, group in _BY_KIND.items():
-        if kind in kinds:
-            statements.extend(group)
-    if _uses_jwt(manifest):
-        # The JWT authorizer is a Lambda function ({n}-jwt_authz), whatever the services run on.
-        runtimes.add("lambda")
-    for runtime, group in _BY_RUNTIME.items():
-        if runtime in runtimes:
-            statements.extend(group)
-    if any(spec.route for spec in manifest.services.values()):
-        statements.extend(_GATEWAY)
-    if _has_routed_containers(manifest):
-        statements.extend(_ORIGIN_SECRET)
-    statements.extend(_COMMON)
-    return statements
+def _routed_containers(manifest: Manifest) -> bool:
+    """Routed container services check the gateway's origin secret (``<project>/<env>/_trellis-origin``)."""
+    return any(s.route is not None and s.runtime != "lambda" for s in manifest.services.values())
+
+
+def _jwt_routes(manifest: Manifest) -> bool:
+    """``jwt`` routes have a Lambda authorizer (``<project>-<env>-jwt_authz``)."""
+    return any(
+        s.route is not None and "jwt" in manifest.auth_modes(n)
+        for n, s in manifest.services.items()
+    )
 
 
 def used_deploy_kinds(manifest: Manifest) -> list[str]:
-    """The resource kinds and runtimes the deploy role gets management permissions for."""
-    kinds = [k for k in _BY_KIND if any(k == kind for kind, _n, _s in manifest.resources())]
-    runtimes = [
-        r
-        for r in _BY_RUNTIME
-        if any(s.runtime == r for s in manifest.services.values())
-        or (r == "lambda" and _uses_jwt(manifest))
-    ]
+    """The resource kinds and runtimes the deploy roles get management permissions for."""
+    kinds = {kind for kind, _n, _s in manifest.resources()}
+    runtimes = {s.runtime for s in manifest.services.values()}
+    # Auth (issue 14): Terraform keeps the origin secret of routed containers (written
+    # write-only, never read back) and deploys the JWT authorizer as a function.
+    if _routed_containers(manifest):
+        kinds.add("secret")
+    if _jwt_routes(manifest):
+        runtimes.add("lambda")
     gateway = ["gateway"] if any(s.route for s in manifest.services.values()) else []
-    origin = ["origin-secret"] if _has_routed_containers(manifest) else []
-    return kinds + runtimes + gateway + origin
+    return [k for k in _BY_KIND if k in kinds] + [r for r in _BY_RUNTIME if r in runtimes] + gateway
+
+
+def deploy_statements(manifest: Manifest, env: str) -> list[DeployStatement]:
+    """The identity policy of ``env``'s deploy role, in a fixed order."""
+    x = _Names(manifest.project.name, env)
+    used = used_deploy_kinds(manifest)
+    statements: list[DeployStatement] = []
+    for kind, group in _BY_KIND.items():
+        if kind in used:
+            statements.extend(group(x))
+    for runtime, rgroup in _BY_RUNTIME.items():
+        if runtime in used:
+            statements.extend(rgroup(x))
+    if "gateway" in used:
+        statements.extend(_gateway(x))
+    statements.extend(_common(x, manifest))
+    statements.extend(_denials(manifest, x))
+    return statements
+
+
+# --- the boundary of the roles an environment creates -------------------------------------------
+
+
+def _data_arns(kind: ResourceKind, x: _Names) -> tuple[str, ...]:
+    n = x.n
+    if kind == "queue":
+        return (f"arn:{{p}}:sqs:{{r}}:{{a}}:{n}-*",)
+    if kind == "table":
+        return (
+            f"arn:{{p}}:dynamodb:{{r}}:{{a}}:table/{n}-*",
+            f"arn:{{p}}:dynamodb:{{r}}:{{a}}:table/{n}-*/index/*",
+        )
+    if kind == "bucket":
+        return (f"arn:{{p}}:s3:::{n}-*", f"arn:{{p}}:s3:::{n}-*/*")
+    if kind == "topic":
+        return (f"arn:{{p}}:sns:{{r}}:{{a}}:{n}-*",)
+    if kind == "secret":
+        return (f"arn:{{p}}:secretsmanager:{{r}}:{{a}}:secret:{x.project}/{x.env}/*",)
+    if kind == "parameter":
+        return (f"arn:{{p}}:ssm:{{r}}:{{a}}:parameter/{x.project}/{x.env}/*",)
+    raise ValueError(f"no data-plane resources for kind {kind!r}")
+
+
+def boundary_statements(manifest: Manifest, env: str) -> list[DeployStatement]:
+    """The most any role of ``env`` may do: its kinds' data-plane actions on its own names."""
+    project = manifest.project.name
+    x = _Names(project, env)
+    out: list[DeployStatement] = []
+    kinds = dict.fromkeys(kind for kind, _n, _s in manifest.resources())
+    for kind in kinds:
+        actions = sorted({a for level in ACTIONS[kind].values() for a in level})
+        if not actions:
+            continue
+        sid = "Data" + "".join(p.capitalize() for p in f"{kind}s".split("_"))
+        out.append(DeployStatement(sid, tuple(actions), _data_arns(kind, x)))
+    out.append(
+        DeployStatement(
+            "OwnLogs",
+            ("logs:CreateLogStream", "logs:PutLogEvents"),
+            (
+                f"arn:{{p}}:logs:{{r}}:{{a}}:log-group:/aws/lambda/{x.n}-*",
+                f"arn:{{p}}:logs:{{r}}:{{a}}:log-group:/ecs/{x.n}-*",
+            ),
+        )
+    )
+    # X-Ray's actions have no resource type.
+    out.append(
+        DeployStatement("Traces", ("xray:PutTelemetryRecords", "xray:PutTraceSegments"), ("*",))
+    )
+    if _routed_containers(manifest) and "secret" not in kinds:
+        # Routed containers read the gateway's origin secret with their own role.
+        out.append(
+            DeployStatement(
+                "GatewayOriginSecret", ("secretsmanager:GetSecretValue",), _data_arns("secret", x)
+            )
+        )
+    runtimes = {s.runtime for s in manifest.services.values()}
+    if "lambda" in runtimes and manifest.schedules:
+        out.append(
+            DeployStatement(
+                "ScheduleInvokesFunctions", ("lambda:InvokeFunction",), (_own_function_arn(x),)
+            )
+        )
+    if runtimes - {"lambda"}:
+        # Images are built once and promoted: the repositories are the project's, not an env's.
+        out.append(
+            DeployStatement(
+                "PullImages",
+                (
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:BatchGetImage",
+                    "ecr:DescribeImages",
+                    "ecr:GetDownloadUrlForLayer",
+                ),
+                (f"arn:{{p}}:ecr:{{r}}:{{a}}:repository/{project}/*",),
+            )
+        )
+        out.append(DeployStatement("EcrLogin", ("ecr:GetAuthorizationToken",), ("*",)))
+    others = [_Names(project, e) for e in manifest.project.environments if e != env]
+    denied = tuple(arn for other in others for arn in other.owned())
+    out.append(
+        DeployStatement(
+            "DenyOtherEnvironmentsAndState",
+            ("*",),
+            (*denied, "arn:{p}:s3:::{state}", "arn:{p}:s3:::{state}/*"),
+            effect="Deny",
+        )
+    )
+    return out
+
+
+# --- the plan role and the state bucket -------------------------------------------------------
+
+
+def plan_statements(manifest: Manifest) -> list[DeployStatement]:
+    """Pull requests plan with ``-refresh=false``: one environment's state, read only."""
+    project, env = manifest.project.name, plan_environment(manifest)
+    return [
+        DeployStatement(
+            "ListPlannedState",
+            ("s3:ListBucket",),
+            ("arn:{p}:s3:::{state}",),
+            (("StringLike", "s3:prefix", (f"{project}/{env}/*", "env:/*")),),
+        ),
+        DeployStatement("ReadPlannedState", ("s3:GetObject",), (_state_objects(project, env),)),
+    ]
+
+
+def state_bucket_statements(manifest: Manifest) -> list[DeployStatement]:
+    """The state bucket's own policy: each prefix to its environment's deploy role only.
+
+    Conditions on ``aws:PrincipalArn`` (not principals) so the policy can be written
+    before the roles exist; an administrator keeps the bucket's settings, so the
+    policy itself can always be changed.
+    """
+    project = manifest.project.name
+    plan_env = plan_environment(manifest)
+    out = []
+    for env in manifest.project.environments:
+        deployer = _role_arn(deploy_role_name(project, env))
+        readers = (deployer, _role_arn(plan_role_name(project))) if env == plan_env else (deployer,)
+        out.append(
+            DeployStatement(
+                f"Write{env.capitalize()}StateOnlyAsItsDeployRole",
+                ("s3:DeleteObject", "s3:PutObject"),
+                (_state_objects(project, env),),
+                (("ArnNotEquals", "aws:PrincipalArn", (deployer,)),),
+                effect="Deny",
+                principal="*",
+            )
+        )
+        out.append(
+            DeployStatement(
+                f"Read{env.capitalize()}StateOnlyAsItsRoles",
+                ("s3:GetObject", "s3:GetObjectVersion"),
+                (_state_objects(project, env),),
+                (("ArnNotEquals", "aws:PrincipalArn", readers),),
+                effect="Deny",
+                principal="*",
+            )
+        )
+    return out
+
+
+# --- documents -------------------------------------------------------------------------------------
+
+
+def resolve(template: str, manifest: Manifest, account: Account) -> str:
+    """A template with its placeholders filled for ``account``."""
+    return (
+        template.replace("{p}", account.partition)
+        .replace("{r}", account.region)
+        .replace("{a}", account.account_id)
+        .replace("{state}", account.state_bucket(manifest))
+    )
+
+
+def policy_document(
+    statements: Sequence[DeployStatement], manifest: Manifest, account: Account
+) -> dict[str, Any]:
+    """IAM policy JSON with every placeholder resolved."""
+
+    def r(value: str) -> str:
+        return resolve(value, manifest, account)
+
+    out = []
+    for s in statements:
+        st: dict[str, Any] = {"Sid": s.sid, "Effect": s.effect}
+        if s.principal is not None:
+            st["Principal"] = s.principal
+        st["NotAction" if s.not_actions else "Action"] = sorted(s.actions)
+        st["NotResource" if s.not_resources else "Resource"] = [r(x) for x in s.resources]
+        if s.conditions:
+            condition: dict[str, dict[str, list[str]]] = {}
+            for test, key, values in s.conditions:
+                condition.setdefault(test, {})[key] = [r(v) for v in values]
+            st["Condition"] = condition
+        out.append(st)
+    return {"Version": "2012-10-17", "Statement": out}
+
+
+#: IAM's limit on a managed policy, in characters without white space.
+MANAGED_POLICY_LIMIT: Final = 6_144
+#: Managed policies a role may have attached (the default quota).
+ATTACHED_POLICY_LIMIT: Final = 10
+#: The longest values the placeholders may take, to size policies for any account.
+_WIDEST = Account(account_id="123456789012", partition="aws-us-gov", region="ap-southeast-3")
+
+
+def _size(statements: Sequence[DeployStatement], manifest: Manifest) -> int:
+    import json
+    import re
+
+    doc = policy_document(statements, manifest, _WIDEST)
+    return len(re.sub(r"\s", "", json.dumps(doc, separators=(",", ":"))))
+
+
+def deploy_policy_parts(manifest: Manifest, env: str) -> list[list[DeployStatement]]:
+    """The deploy statements of ``env`` packed into managed policies that fit IAM's limit.
+
+    One role's inline policies share 10,240 characters, which a stack of every kind
+    outgrows; managed policies hold 6,144 each and a role may have ten.
+    """
+    parts: list[list[DeployStatement]] = [[]]
+    for statement in deploy_statements(manifest, env):
+        if parts[-1] and _size([*parts[-1], statement], manifest) > MANAGED_POLICY_LIMIT:
+            parts.append([])
+        parts[-1].append(statement)
+    if len(parts) > ATTACHED_POLICY_LIMIT:
+        raise ValueError(
+            f"the {env} deploy role needs {len(parts)} managed policies, over IAM's "
+            f"{ATTACHED_POLICY_LIMIT}"
+        )
+    return parts
+
+
+def deploy_documents(manifest: Manifest, env: str, account: Account) -> dict[str, Any]:
+    """What ``trellis iam deploy`` prints: one environment's deploy role, boundary, plan role."""
+    project = manifest.project.name
+    return {
+        "environment": env,
+        "deploy_role": {
+            "name": deploy_role_name(project, env),
+            "policies": [
+                policy_document(part, manifest, account)
+                for part in deploy_policy_parts(manifest, env)
+            ],
+        },
+        "boundary": {
+            "name": boundary_name(project, env),
+            "policy": policy_document(boundary_statements(manifest, env), manifest, account),
+        },
+        "plan_role": {
+            "name": plan_role_name(project),
+            "environment": plan_environment(manifest),
+            "policy": policy_document(plan_statements(manifest), manifest, account),
+        },
+        "state_bucket": {
+            "name": account.state_bucket(manifest),
+            "policy": policy_document(state_bucket_statements(manifest), manifest, account),
+        },
+    }

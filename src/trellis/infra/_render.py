@@ -15,7 +15,18 @@ from typing import Any, Final
 
 from trellis import naming
 from trellis.iam import Arns, physical_resource_name, service_statements
-from trellis.infra._deploy import deploy_statements, used_deploy_kinds
+from trellis.infra._deploy import (
+    ENV_TAG,
+    TERRAFORM_WORKFLOW,
+    DeployStatement,
+    boundary_name,
+    boundary_statements,
+    deploy_policy_parts,
+    plan_environment,
+    plan_statements,
+    state_bucket_statements,
+    used_deploy_kinds,
+)
 from trellis.infra._hcl import Block, Expr, Tpl, attributes, document, format_texts
 from trellis.infra._hcl import value as hcl_value
 from trellis.infra.addresses import TerraformAddresses, module_name
@@ -60,9 +71,9 @@ class RenderError(ValueError):
     """The manifest asks for something the Terraform modules cannot express."""
 
 
-def boundary_policy_name(manifest: Manifest) -> str:
-    """The permissions boundary bootstrap/ creates; every role of the stack carries it."""
-    return f"{manifest.project.name}-service-boundary"
+def boundary_policy_name(manifest: Manifest, env: str = ENV) -> str:
+    """The boundary bootstrap/ creates for ``env``; every role of that environment carries it."""
+    return boundary_name(manifest.project.name, env)
 
 
 def production_environment(manifest: Manifest) -> str:
@@ -173,16 +184,6 @@ def _variables(manifest: Manifest) -> list[Block]:
                 .attr("error_message", f"Give an image for: {', '.join(containers)}.")
             )
         )
-    if "ecs-express" in runtimes:
-        blocks.append(
-            Block("variable", ["ecs_infrastructure_role_arn"])
-            .attr(
-                "description",
-                "Infrastructure role of ECS Express services (bootstrap/ output); null creates one per service.",
-            )
-            .attr("type", Expr("string"))
-            .attr("default", None)
-        )
     return blocks
 
 
@@ -210,7 +211,8 @@ def _main(manifest: Manifest) -> list[Block]:
             "tags",
             {
                 "trellis-project": project,
-                "trellis-environment": Expr("var.environment"),
+                # The deploy role reaches resources whose ARNs carry no name by this tag.
+                ENV_TAG: Expr("var.environment"),
                 "managed-by": "trellis",
             },
         ),
@@ -349,7 +351,9 @@ def _resource_module(manifest: Manifest, kind: ResourceKind, name: str) -> Block
     elif kind == "parameter":
         p = manifest.parameters[name]
         m.attr("name", Tpl(naming.parameter_name(project, ENV, name)))
-        m.attr("value", p.value).attr("secure", p.secure)
+        if p.value is not None:
+            m.attr("value", p.value)
+        m.attr("secure", p.secure)
         if p.description:
             m.attr("description", p.description)
     else:
@@ -380,14 +384,20 @@ def _policy_document(manifest: Manifest, service: str) -> Block:
         ["aws_iam_policy_document", service.replace("-", "_")],
         comment=f"Exactly the access levels services.{service}.uses declares (trellis.iam).",
     )
-    statements_hcl = [
-        Block("statement")
-        .attr("sid", s.sid)
-        .attr("actions", sorted(s.actions))
-        .attr("resources", [Tpl(r) for r in s.resources])
-        for s in service_statements(manifest, service, ENV, TF_ARNS)
-    ]
-    for st in statements_hcl:
+    for s in service_statements(manifest, service, ENV, TF_ARNS):
+        st = (
+            Block("statement")
+            .attr("sid", s.sid)
+            .attr("actions", sorted(s.actions))
+            .attr("resources", [Tpl(r) for r in s.resources])
+        )
+        for test, variable, values in s.conditions:
+            st.block(
+                Block("condition")
+                .attr("test", test)
+                .attr("variable", variable)
+                .attr("values", [Tpl(v) for v in values])
+            )
         doc.block(st)
     return doc
 
@@ -408,7 +418,12 @@ def _service(manifest: Manifest, service: str) -> list[Block]:
     else:
         m.attr("image", Expr(f'var.container_images["{service}"]'))
         m.attr("port", spec.port)
-    m.attr("environment_variables", {k: Tpl(v) for k, v in env_vars.items()})
+    # Only derived values are templates; what the manifest's `env` says is a literal
+    # (a `${...}` in it must never be evaluated by Terraform on the CI runner).
+    m.attr(
+        "environment_variables",
+        {k: v if k in spec.env else Tpl(v) for k, v in env_vars.items()},
+    )
     if has_policy:
         m.attr("policy_json", Expr(policy))
     m.attr("permissions_boundary_arn", Expr("local.permissions_boundary_arn"))
@@ -418,11 +433,7 @@ def _service(manifest: Manifest, service: str) -> list[Block]:
                 "queue_arn": Expr(f"module.{_module_label('queue', queue)}.arn"),
                 "batch_size": manifest.queues[queue].batch_size,
                 "batching_window_seconds": manifest.queues[queue].batching_window_s,
-                **(
-                    {"max_concurrency": manifest.queues[queue].max_concurrency}
-                    if manifest.queues[queue].max_concurrency
-                    else {}
-                ),
+                "max_concurrency": manifest.queues[queue].max_concurrency,
             }
             for queue, levels in manifest.uses(service, "queue")
             if "consume" in levels
@@ -433,7 +444,13 @@ def _service(manifest: Manifest, service: str) -> list[Block]:
         m.attr("alarm_actions", Expr("local.alarm_actions"))
     elif spec.runtime == "ecs-express":
         m.attr("log_retention_days", Expr("var.log_retention_days"))
-        m.attr("infrastructure_role_arn", Expr("var.ecs_infrastructure_role_arn"))
+        # bootstrap/ makes it (it manages load balancers: no service boundary fits it).
+        m.attr(
+            "infrastructure_role_arn",
+            Tpl(
+                f"arn:${{local.partition}}:iam::${{local.account_id}}:role/{manifest.project.name}-ecs-infrastructure-{ENV}"
+            ),
+        )
     consumes = [q for q, levels in manifest.uses(service, "queue") if "consume" in levels]
     if consumes and spec.runtime != "lambda":
         m.comment = f"Consumes {', '.join(consumes)} with its own loop (no event source mapping for containers)."
@@ -609,38 +626,42 @@ def _gateway(manifest: Manifest) -> list[Block]:
         )
     if containers:
         blocks.extend(_origin_secret(manifest))
-        gateway.attr(
-            "origin_secret", Expr("aws_secretsmanager_secret_version.origin.secret_string")
-        )
+        gateway.attr("origin_secret", Expr("terraform_data.origin_secret.output"))
     gateway.attr("log_retention_days", Expr("var.log_retention_days"))
     blocks.append(gateway)
     return blocks
 
 
 def _origin_secret(manifest: Manifest) -> list[Block]:
-    """The gateway's origin secret: generated once, kept in Secrets Manager, sent to containers."""
+    """The gateway's origin secret: generated once, kept in Secrets Manager, sent to containers.
+
+    Generated by Terraform itself (two ``uuid()``, 244 random bits, kept by
+    ``ignore_changes``): no data source, so a plan needs no permission, and the
+    value is written to Secrets Manager write-only, so the deploy role never reads
+    a secret value. It is in the state all the same: the integration sends it.
+    """
     name = naming.origin_secret_name(manifest.project.name, ENV)
     return [
-        Block("data", ["aws_secretsmanager_random_password", "origin"])
-        .attr("password_length", 48)
-        .attr("exclude_punctuation", True)
-        .attr("include_space", False),
         Block(
             "resource",
-            ["aws_secretsmanager_secret", "origin"],
+            ["terraform_data", "origin_secret"],
             comment="Container services refuse requests without it (X-Trellis-Origin): "
-            "their own URLs bypass the gateway's auth, throttling and logs otherwise.",
+            "their own URLs bypass the gateway's auth, throttling and logs otherwise. "
+            "Rotate: terraform apply -replace=terraform_data.origin_secret",
         )
+        .attr("input", Expr('"${replace(uuid(), "-", "")}${replace(uuid(), "-", "")}"'))
+        .block(Block("lifecycle").attr("ignore_changes", Expr("[input]"))),
+        Block("resource", ["aws_secretsmanager_secret", "origin"])
         .attr("name", Tpl(name))
         .attr("description", "Proof that a request came through the API gateway (Trellis).")
         .attr("recovery_window_in_days", 7),
         Block("resource", ["aws_secretsmanager_secret_version", "origin"])
         .attr("secret_id", Expr("aws_secretsmanager_secret.origin.id"))
-        .attr(
-            "secret_string", Expr("data.aws_secretsmanager_random_password.origin.random_password")
-        )
-        # Generated on the first apply only; rotate by replacing this resource (-replace=...).
-        .block(Block("lifecycle").attr("ignore_changes", Expr("[secret_string]"))),
+        .attr("secret_string_wo", Expr("terraform_data.origin_secret.output"))
+        .attr("secret_string_wo_version", 1)
+        .block(
+            Block("lifecycle").attr("replace_triggered_by", Expr("[terraform_data.origin_secret]"))
+        ),
     ]
 
 
@@ -720,36 +741,23 @@ def _deploy_value(template: str) -> Tpl:
         template.replace("{p}", "${local.partition}")
         .replace("{r}", "${local.region}")
         .replace("{a}", "${local.account_id}")
-        .replace("{n}", "${local.project}-${each.key}")
-        .replace("{project}", "${local.project}")
-        .replace("{env}", "${each.key}")
-        .replace("{boundary}", "${aws_iam_policy.boundary.arn}")
+        .replace("{state}", "${local.state_name}")
     )
 
 
-def _bootstrap_blocks(manifest: Manifest) -> list[Block]:
-    containers = sorted(s for s, spec in manifest.services.items() if spec.runtime != "lambda")
-    locals_ = (
-        Block("locals")
-        .attr("project", manifest.project.name)
-        .attr("region", manifest.project.region)
-        .attr("github_repository", manifest.project.github_repository)
-        .attr("boundary_policy_name", boundary_policy_name(manifest))
-        .attr("environments", list(manifest.project.environments))
-        .attr("container_services", containers)
-        .attr(
-            "uses_ecs_express", any(s.runtime == "ecs-express" for s in manifest.services.values())
+def _document(label: str, statements: list[DeployStatement], comment: str) -> Block:
+    doc = Block("data", ["aws_iam_policy_document", label], comment=comment)
+    for s in statements:
+        st = Block("statement").attr("sid", s.sid)
+        if s.effect != "Allow":
+            st.attr("effect", s.effect)
+        st.attr("not_actions" if s.not_actions else "actions", sorted(s.actions))
+        st.attr(
+            "not_resources" if s.not_resources else "resources",
+            [_deploy_value(r) for r in s.resources],
         )
-        .attr("deploy_kinds", used_deploy_kinds(manifest))
-    )
-    deploy = Block(
-        "data",
-        ["aws_iam_policy_document", "deploy"],
-        comment="What each environment's deploy role may manage: only the kinds the manifest uses.",
-    ).attr("for_each", Expr("toset(local.environments)"))
-    for s in deploy_statements(manifest):
-        st = Block("statement").attr("sid", s.sid).attr("actions", sorted(s.actions))
-        st.attr("resources", [_deploy_value(r) for r in s.resources])
+        if s.principal is not None:
+            st.block(Block("principals").attr("type", "*").attr("identifiers", [s.principal]))
         for test, variable, values in s.conditions:
             st.block(
                 Block("condition")
@@ -757,112 +765,86 @@ def _bootstrap_blocks(manifest: Manifest) -> list[Block]:
                 .attr("variable", variable)
                 .attr("values", [_deploy_value(v) for v in values])
             )
-        deploy.block(st)
-    return [locals_, deploy, _boundary(manifest)]
-
-
-def _boundary(manifest: Manifest) -> Block:
-    """The permissions boundary of every role the stack creates: data-plane actions, project-scoped."""
-    from trellis.iam import ACTIONS
-
-    doc = Block(
-        "data",
-        ["aws_iam_policy_document", "boundary"],
-        comment="The most any role of the stack may do (trellis.iam actions, project resources only).",
-    )
-    project = manifest.project.name
-    kinds = dict.fromkeys(kind for kind, _n, _s in manifest.resources())
-    for kind in kinds:
-        actions = sorted({a for level in ACTIONS[kind].values() for a in level})
-        if not actions:
-            continue
-        if kind == "secret":
-            pattern = naming.secret_name(project, "*", "*")
-            arns = [TF_ARNS.of(kind, pattern)]
-        elif kind == "parameter":
-            arns = [TF_ARNS.of(kind, naming.parameter_name(project, "*", "*"))]
-        else:
-            arns = [TF_ARNS.of(kind, f"{project}-*")]
-        if kind == "bucket":
-            arns.append(f"{arns[0]}/*")
-        if kind == "table":
-            arns.append(f"{arns[0]}/index/*")
-        sid = "Data" + "".join(p.capitalize() for p in naming.SECTIONS[kind].split("_"))
-        doc.block(
-            Block("statement")
-            .attr("sid", sid)
-            .attr("actions", actions)
-            .attr("resources", [Tpl(a) for a in arns])
-        )
-    doc.block(
-        Block("statement")
-        .attr("sid", "OwnLogs")
-        .attr("actions", ["logs:CreateLogStream", "logs:PutLogEvents"])
-        .attr(
-            "resources",
-            [Tpl("arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:*")],
-        )
-    )
-    doc.block(
-        Block("statement")
-        .attr("sid", "Traces")
-        .attr("actions", ["xray:PutTelemetryRecords", "xray:PutTraceSegments"])
-        .attr("resources", ["*"])
-    )
-    if any(s.route is not None and s.runtime != "lambda" for s in manifest.services.values()):
-        # Routed containers read the gateway's origin secret (issue 14: auth).
-        doc.block(
-            Block("statement")
-            .attr("sid", "GatewayOriginSecret")
-            .attr("actions", ["secretsmanager:GetSecretValue"])
-            .attr(
-                "resources",
-                [Tpl(TF_ARNS.of("secret", naming.secret_name(project, "*", naming.ORIGIN_SECRET)))],
-            )
-        )
-    if any(s.runtime == "lambda" for s in manifest.services.values()) and manifest.schedules:
-        doc.block(
-            Block("statement")
-            .attr("sid", "ScheduleInvokesFunctions")
-            .attr("actions", ["lambda:InvokeFunction"])
-            .attr(
-                "resources",
-                [
-                    Tpl(
-                        f"arn:${{local.partition}}:lambda:${{local.region}}:${{local.account_id}}:function:{project}-*"
-                    )
-                ],
-            )
-        )
-    if any(s.runtime != "lambda" for s in manifest.services.values()):
-        doc.block(
-            Block("statement")
-            .attr("sid", "PullImages")
-            .attr(
-                "actions",
-                [
-                    "ecr:BatchCheckLayerAvailability",
-                    "ecr:BatchGetImage",
-                    "ecr:DescribeImages",
-                    "ecr:GetDownloadUrlForLayer",
-                ],
-            )
-            .attr(
-                "resources",
-                [
-                    Tpl(
-                        f"arn:${{local.partition}}:ecr:${{local.region}}:${{local.account_id}}:repository/{project}-*"
-                    )
-                ],
-            )
-        )
-        doc.block(
-            Block("statement")
-            .attr("sid", "EcrLogin")
-            .attr("actions", ["ecr:GetAuthorizationToken"])
-            .attr("resources", ["*"])
-        )
+        doc.block(st)
     return doc
+
+
+def _deploy_refs(manifest: Manifest) -> dict[str, list[str]]:
+    """The git refs each environment deploys from: main for the first, release tags after it."""
+    envs = manifest.project.environments
+    return {env: ["refs/heads/main"] if i == 0 else ["refs/tags/v*"] for i, env in enumerate(envs)}
+
+
+def _bootstrap_blocks(manifest: Manifest) -> list[Block]:
+    containers = sorted(s for s, spec in manifest.services.items() if spec.runtime != "lambda")
+    envs = manifest.project.environments
+    parts = {env: deploy_policy_parts(manifest, env) for env in envs}
+    locals_ = (
+        Block("locals")
+        .attr("project", manifest.project.name)
+        .attr("region", manifest.project.region)
+        .attr("github_repository", manifest.project.github_repository)
+        .attr("environments", list(envs))
+        .attr("plan_environment", plan_environment(manifest))
+        .attr("terraform_workflow", TERRAFORM_WORKFLOW)
+        .attr("default_deploy_refs", _deploy_refs(manifest))
+        .attr("container_services", containers)
+        .attr(
+            "uses_ecs_express", any(s.runtime == "ecs-express" for s in manifest.services.values())
+        )
+        .attr("deploy_kinds", used_deploy_kinds(manifest))
+        .attr("boundary_names", {env: boundary_policy_name(manifest, env) for env in envs})
+        .attr(
+            "deploy_policies",
+            {
+                env: [
+                    Expr(f"data.aws_iam_policy_document.deploy_{env}_{i}.json")
+                    for i in range(1, len(parts[env]) + 1)
+                ]
+                for env in envs
+            },
+        )
+        .attr(
+            "boundary_policies",
+            {env: Expr(f"data.aws_iam_policy_document.boundary_{env}.json") for env in envs},
+        )
+        .attr("plan_policy", Expr("data.aws_iam_policy_document.plan.json"))
+        .attr("state_bucket_policy", Expr("data.aws_iam_policy_document.state_bucket.json"))
+    )
+    blocks = [locals_]
+    for env in envs:
+        for i, part in enumerate(parts[env], start=1):
+            blocks.append(
+                _document(
+                    f"deploy_{env}_{i}",
+                    part,
+                    f"What the {env} deploy role may do ({i} of {len(parts[env])}): "
+                    f"the kinds the manifest uses, {env}'s names only.",
+                )
+            )
+    for env in envs:
+        blocks.append(
+            _document(
+                f"boundary_{env}",
+                boundary_statements(manifest, env),
+                f"The most any role the {env} deploy role creates may do.",
+            )
+        )
+    blocks.append(
+        _document(
+            "plan",
+            plan_statements(manifest),
+            f"Pull requests plan {plan_environment(manifest)} with -refresh=false: its state, read only.",
+        )
+    )
+    blocks.append(
+        _document(
+            "state_bucket",
+            state_bucket_statements(manifest),
+            "Each environment's state: written only by its deploy role.",
+        )
+    )
+    return blocks
 
 
 def render(manifest: Manifest, manifest_name: str = "trellis.toml") -> dict[str, str]:

@@ -339,6 +339,7 @@ class DevStack:
                     ),
                     batch_size=spec.batch_size,
                     batching_window_s=spec.batching_window_s,
+                    max_concurrency=spec.max_concurrency,
                     log=self.log,
                 )
                 self.sources.append(source)

@@ -120,10 +120,36 @@ class Emulator:
 
     def healthy(self) -> bool:
         try:
-            with urllib.request.urlopen(f"{self.endpoint}/moto-api/data.json", timeout=1) as resp:  # noqa: S310 - loopback
-                return bool(resp.status == 200)
+            status, _ = self.moto_api("/moto-api/config", timeout_s=1)
         except (urllib.error.URLError, OSError):
             return False
+        return 200 <= status < 300
+
+    def moto_api(
+        self, path: str, *, method: str = "GET", body: bytes = b"", timeout_s: float = 10
+    ) -> tuple[int, bytes]:
+        """Call moto's own API (``/moto-api/...``) as the administrator: ``(status, body)``.
+
+        With IAM enforced the emulator serves it only to requests signed with the
+        admin key (it lists every key's secret, and can reset everything).
+        """
+        from botocore.auth import S3SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+
+        url = self.endpoint + path
+        signed = AWSRequest(method=method, url=url, data=body)
+        S3SigV4Auth(Credentials(LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY), "s3", self.region).add_auth(
+            signed
+        )
+        request = urllib.request.Request(  # noqa: S310 - loopback
+            url, data=body or None, headers=dict(signed.headers), method=method
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=timeout_s) as resp:  # noqa: S310 - loopback
+                return int(resp.status), bytes(resp.read())
+        except urllib.error.HTTPError as exc:
+            return int(exc.code), bytes(exc.read())
 
     def stop(self, timeout_s: float = 5.0) -> None:
         """Stop the server; kill it if it does not exit in ``timeout_s``."""
@@ -161,6 +187,8 @@ class Emulator:
                 connect_timeout=2,
                 read_timeout=read_timeout_s,
                 s3={"addressing_style": "path"},
+                # S3 presigns SigV2 by default; the emulator, like S3 for new buckets, takes SigV4.
+                signature_version="s3v4" if service == "s3" else None,
             ),
         )
 

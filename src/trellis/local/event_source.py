@@ -7,6 +7,12 @@ report as failed, and leave the failed ones in the queue. They come back when
 their visibility timeout expires and, after ``maxReceiveCount`` receives, the
 queue's redrive policy moves them to the DLQ. A function error or timeout
 fails the whole batch; so does a malformed ``batchItemFailures``, as on AWS.
+
+At most ``max_concurrency`` batches are in flight at once (the mapping's
+``ScalingConfig.MaximumConcurrency``), and never more than the function has
+instances (its ``concurrency``; the local Lambda host has one): a batch is
+received only when an instance can start on it, so no message waits,
+invisible, behind a busy function.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import contextlib
 import hashlib
 import random
 import time
+from asyncio import FIRST_COMPLETED
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -54,30 +61,62 @@ class SqsEventSource:
     sqs: Any
     batch_size: int = 10
     batching_window_s: float = 0.0
+    max_concurrency: int = 10
     log: Callable[[str, str], None] = field(default=lambda _name, _line: None)
     stats: EventSourceStats = field(default_factory=EventSourceStats)
     _random: random.Random = field(default_factory=random.Random)
 
+    @property
+    def concurrency(self) -> int:
+        """Batches in flight at most: the cap, or the function's instances if fewer."""
+        instances = int(getattr(self.function, "concurrency", 1))
+        return max(1, min(self.max_concurrency, instances))
+
     async def run(self, stop: asyncio.Event) -> None:
         """Poll until ``stop`` is set; back off with jitter while the queue is unreachable."""
         failures = 0
-        while not stop.is_set():
-            try:
-                messages = await self._collect(stop)
-            except Exception as exc:  # noqa: BLE001 - the emulator may be down: back off, never crash
-                self.stats.receive_errors += 1
-                failures += 1
-                delay = min(10.0, 0.2 * 2**failures) * self._random.uniform(0.5, 1.0)
-                if failures == 1 or failures % 10 == 0:
-                    self.log(
-                        self.function.name,
-                        f"event source {self.queue_name}: receive failed ({type(exc).__name__}); retrying in {delay:.1f} s",
-                    )
-                await _sleep_or_stop(stop, delay)
-                continue
-            failures = 0
-            if messages:
-                await self.deliver(messages)
+        limit = self.concurrency
+        inflight: set[asyncio.Task[None]] = set()
+        try:
+            while not stop.is_set():
+                if len(inflight) >= limit:
+                    # Wake on a finished batch, or now and then to notice `stop`.
+                    await asyncio.wait(inflight, timeout=POLL_WAIT_S, return_when=FIRST_COMPLETED)
+                    continue
+                try:
+                    messages = await self._collect(stop)
+                except Exception as exc:  # noqa: BLE001 - the emulator may be down: back off, never crash
+                    self.stats.receive_errors += 1
+                    failures += 1
+                    delay = min(10.0, 0.2 * 2**failures) * self._random.uniform(0.5, 1.0)
+                    if failures == 1 or failures % 10 == 0:
+                        self.log(
+                            self.function.name,
+                            f"event source {self.queue_name}: receive failed ({type(exc).__name__}); retrying in {delay:.1f} s",
+                        )
+                    await _sleep_or_stop(stop, delay)
+                    continue
+                failures = 0
+                if messages:
+                    task = asyncio.create_task(self._settle(messages))
+                    inflight.add(task)
+                    task.add_done_callback(inflight.discard)
+        except asyncio.CancelledError:
+            for task in inflight:
+                task.cancel()
+            raise
+        # Stopping: batches already handed to the function are settled, as before.
+        if inflight:
+            await asyncio.gather(*inflight, return_exceptions=True)
+
+    async def _settle(self, messages: list[dict[str, Any]]) -> None:
+        try:
+            await self.deliver(messages)
+        except Exception as exc:  # noqa: BLE001 - a batch task must not die unobserved
+            self.log(
+                self.function.name,
+                f"event source {self.queue_name}: settling a batch failed ({type(exc).__name__}); its records stay in the queue",
+            )
 
     async def _collect(self, stop: asyncio.Event) -> list[dict[str, Any]]:
         messages: list[dict[str, Any]] = []

@@ -11,8 +11,15 @@ one that:
 - scopes each action to its resource: queue, bucket or object (as moto
   resolves them), DynamoDB table or ``table/<t>/index/<i>`` (per table for
   batch calls, per item for transactions), topic, parameter, secret ARN;
-- authorises presigned S3 requests as the key that signed them (moto would
-  fail on the missing ``Authorization`` header), and denies anonymous ones;
+- authorises presigned S3 requests (SigV4 URLs and POST policies) as the key
+  that signed them, once their signature and expiry check out (moto checks
+  neither), and takes that path for S3 only;
+- checks a copy's source object as well as its destination;
+- honours moto's unsigned "public operations" (Cognito sign-in calls) only
+  when that operation is what gets dispatched;
+- answers anonymous calls with AWS's error in the caller's protocol before
+  moto routes them (moto sends most of them to S3), and serves moto's own API
+  (``/moto-api/``: every key's secret, resets) to the administrator only;
 - answers a denial with the error AWS sends (``AccessDeniedException`` for
   JSON APIs, ``AccessDenied`` otherwise) and a message naming the action and
   the resource;
@@ -24,19 +31,82 @@ It runs in the emulator process only (imported by ``trellis.local.emulator``).
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import io
 import json
 import threading
-from typing import Any
-from urllib.parse import parse_qs, urlparse
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, NoReturn
+from urllib.parse import parse_qs, quote, unquote, urlparse, urlsplit
 
+# moto is imported here, once: this module runs in the emulator process only, and
+# the checks below run on every request.
+from moto.core.authorization import ActionAuthenticatorMixin
+from moto.core.exceptions import JsonRESTError, _RESTError
+from moto.iam.access_control import (
+    CreateAccessKeyFailure,
+    IAMPolicy,
+    PermissionResult,
+    create_access_key,
+)
+from moto.s3.exceptions import S3AccessDeniedError, S3ClientError
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
 from trellis.iam_operations import TRANSACT_ITEM_ACTIONS, actions_for_operation
+from trellis.local import _sigv4
 
 #: The administrative user of the emulator; its key is the well-known local one.
 ADMIN_USER = "trellis-admin"
 
-_JSON_SERVICES = frozenset({"dynamodb", "sqs", "secretsmanager", "ssm", "logs", "events", "kms"})
+_JSON_SERVICES = frozenset(
+    {
+        "dynamodb",
+        "sqs",
+        "secretsmanager",
+        "ssm",
+        "logs",
+        "events",
+        "kms",
+        "cognito-identity",
+        "cognito-idp",
+    }
+)
+
+#: moto's unsigned operations (Cognito sign-up and sign-in), by target: the service
+#: that must serve them and the operation it must run. moto skipped authorisation for
+#: any request carrying such a target, whatever it then dispatched.
+_TARGET_SERVICES = {
+    "AWSCognitoIdentityService": "cognito-identity",
+    "AWSCognitoIdentityProviderService": "cognito-idp",
+}
+_PUBLIC_OPERATIONS: dict[str, tuple[str, str]] = {
+    target: (_TARGET_SERVICES[prefix], operation)
+    for target in ActionAuthenticatorMixin.PUBLIC_OPERATIONS
+    for prefix, _, operation in [target.partition(".")]
+    if prefix in _TARGET_SERVICES
+}
+#: The backends an unsigned request may reach: S3 (presigned requests, checked
+#: below) and Cognito (its public operations and keys). moto's names.
+_UNSIGNED_BACKENDS = frozenset({"s3", "cognitoidentity", "cognitoidp"})
+
+_SIGV2_MESSAGE = (
+    "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256."
+)
+_QUERY_PARAMETERS = (
+    "X-Amz-Algorithm",
+    "X-Amz-Credential",
+    "X-Amz-Signature",
+    "X-Amz-Date",
+    "X-Amz-SignedHeaders",
+    "X-Amz-Expires",
+)
+_UNSIGNED_MESSAGE = "Request is missing Authentication Token"
 
 
 class _Log:
@@ -63,7 +133,29 @@ class _Log:
 
 def install(*, account_id: str, access_key: str, secret_key: str, log_path: str | None) -> None:
     """Create the admin identity and replace moto's authorisation with ours."""
-    from moto.core.authorization import ActionAuthenticatorMixin
+    from moto.moto_api._internal.models import MotoAPIBackend
+
+    _create_admin(account_id, access_key, secret_key)
+    reset = MotoAPIBackend.reset
+
+    def reset_keeping_the_admin(self: Any) -> None:
+        # A reset empties IAM too; without its admin the emulator would refuse everyone.
+        reset(self)
+        _create_admin(account_id, access_key, secret_key)
+
+    MotoAPIBackend.reset = reset_keeping_the_admin  # type: ignore[method-assign]
+
+    log = _Log(log_path)
+
+    def authorize(self: Any, iam_request_cls: type, resource: str = "*") -> None:
+        _authorize(self, iam_request_cls, resource, log)
+
+    ActionAuthenticatorMixin._authenticate_and_authorize_action = authorize  # type: ignore[method-assign]
+    _match_like_iam()
+    _gate_requests(admin_key=access_key, admin_secret=secret_key)
+
+
+def _create_admin(account_id: str, access_key: str, secret_key: str) -> None:
     from moto.iam.models import iam_backends
 
     backend = iam_backends[account_id]["aws"]
@@ -85,14 +177,6 @@ def install(*, account_id: str, access_key: str, secret_key: str, log_path: str 
     key.access_key_id = access_key
     key.secret_access_key = secret_key
     backend.access_keys[access_key] = key
-
-    log = _Log(log_path)
-
-    def authorize(self: Any, iam_request_cls: type, resource: str = "*") -> None:
-        _authorize(self, iam_request_cls, resource, log)
-
-    ActionAuthenticatorMixin._authenticate_and_authorize_action = authorize  # type: ignore[method-assign]
-    _match_like_iam()
 
 
 def _match_like_iam() -> None:
@@ -122,34 +206,22 @@ def _match_like_iam() -> None:
 
 
 def _authorize(response: Any, iam_request_cls: type, resource: str, log: _Log) -> None:
-    from moto.core.authorization import ActionAuthenticatorMixin
-    from moto.iam.access_control import IAMPolicy, PermissionResult
-
     headers = response.headers
-    if headers.get("X-Amz-Target") in ActionAuthenticatorMixin.PUBLIC_OPERATIONS:
-        return
     operation = response._get_action()
     if isinstance(operation, list):
         operation = operation[0]
-    presigned_key = None
+    target = headers.get("X-Amz-Target")
+    # Unsigned by design, but only as what is dispatched: with `?Action=` or another
+    # service's signature, the same target used to carry any call past this check.
+    if target is not None and _PUBLIC_OPERATIONS.get(target) == (response.service_name, operation):
+        return
     if "Authorization" not in headers:
-        presigned_key = _presigned_access_key(response)
-        if presigned_key is None:
-            _deny(response, "anonymous", f"{_prefix(response, None)}:{operation}", resource)
-    if presigned_key is not None:
-        # moto does not verify presigned signatures (nor expiry); authorise the signer.
-        from moto.iam.access_control import IAMUserAccessKey
-
-        try:
-            access_key = IAMUserAccessKey(
-                account_id=response.current_account,
-                partition="aws",
-                access_key_id=presigned_key,
-                headers={},
-            )
-        except Exception:  # noqa: BLE001 - moto raises its own failure type for unknown keys
-            _deny(response, "unknown key", f"s3:{operation}", resource)
-        user_arn = access_key.arn
+        if response.service_name != "s3":
+            # The gate answers these before moto routes them; this is the backstop.
+            raise _missing_token(response.service_name)
+        access_key = _presigned_s3_key(response)
+        if access_key is None:
+            _deny(response, "anonymous", f"s3:{operation}", resource)
         prefix = "s3"
     else:
         parsed = urlparse(response.uri)
@@ -176,14 +248,12 @@ def _authorize(response: Any, iam_request_cls: type, resource: str, log: _Log) -
             message = "The request signature does not conform to AWS standards."
             if _speaks_json(headers):
                 raise _json_error("IncompleteSignatureException", message, 403) from None
-            from moto.core.exceptions import _RESTError  # the base of moto's XML errors
-
             error = _RESTError("IncompleteSignature", message)
             error.code = 403
             raise error from None
         access_key = request._access_key
-        user_arn = access_key.arn
         prefix = request._service
+    user_arn = access_key.arn
     user = user_arn.rsplit("/", 1)[-1]
     policies = [IAMPolicy(p) for p in access_key.collect_policies()]
     for action, arn in required(response, prefix, operation, resource):
@@ -214,13 +284,27 @@ def required(response: Any, prefix: str, operation: str, resource: str) -> list[
     if prefix == "s3":
         # moto already names S3 requests by their IAM action (GetObject for HEAD, PutObject
         # for multipart parts); the map covers the operation names that differ.
-        return [(a, resource) for a in actions_for_operation(prefix, operation)]
+        checks = [(a, resource) for a in actions_for_operation(prefix, operation)]
+        source = response.headers.get("x-amz-copy-source") if operation == "PutObject" else None
+        if source:
+            # CopyObject and UploadPartCopy read what they copy: AWS checks the source too.
+            checks.append(_copy_source(resource, source))
+        return checks
     if prefix == "ssm" and operation == "GetParameters":
         names = _json_body(response).get("Names") or []
         return [("ssm:GetParameters", _parameter_arn(response, str(n))) for n in names]
     if resource == "*":
         resource = _resource_from_params(response, prefix)
     return [(a, resource) for a in actions_for_operation(prefix, operation)]
+
+
+def _copy_source(resource: str, source: str) -> tuple[str, str]:
+    """The action and object ARN an ``x-amz-copy-source`` reads, parsed as moto parses it."""
+    parsed = urlparse(source)
+    path = unquote(parsed.path).lstrip("/")
+    versioned = "versionId" in parse_qs(parsed.query)
+    arn_prefix = resource.split(":::", 1)[0]
+    return ("s3:GetObjectVersion" if versioned else "s3:GetObject", f"{arn_prefix}:::{path}")
 
 
 def _parameter_arn(response: Any, name: str) -> str:
@@ -292,23 +376,197 @@ def _json_body(response: Any) -> dict[str, Any]:
     return parsed if isinstance(parsed, dict) else {}
 
 
-def _presigned_access_key(response: Any) -> str | None:
-    """The access key that signed a presigned URL or POST policy, if any."""
-    query = parse_qs(urlparse(response.uri).query)
-    credential = (query.get("X-Amz-Credential") or query.get("AWSAccessKeyId") or [None])[0]
-    if credential is None:
-        form = getattr(response, "form_data", None) or {}
-        credential = form.get("x-amz-credential") or form.get("AWSAccessKeyId")
-        if credential is None and isinstance(response.data, dict):
-            raw = response.data.get("x-amz-credential") or response.data.get("X-Amz-Credential")
-            credential = raw[0] if isinstance(raw, list) else raw
-    if not credential:
-        return None
-    return str(credential).split("/", 1)[0]
+def _presigned_s3_key(response: Any) -> Any:
+    """The access key that signed this presigned S3 request, once the signature checks out.
+
+    None when the request carries no signature at all (anonymous); an S3 error
+    when it carries one that does not hold: a bad signature, an expired URL or
+    policy, an unknown key, a malformed or SigV2 signature.
+    """
+    raw_query = urlsplit(response.uri).query
+    if "X-Amz-" in raw_query or "Signature=" in raw_query or "AWSAccessKeyId=" in raw_query:
+        pairs = _sigv4.query_pairs(raw_query)
+        query = dict(pairs)
+        if any(name in query for name in _QUERY_PARAMETERS[:3]):
+            return _verify_presigned_url(response, query, pairs)
+        if "AWSAccessKeyId" in query or "Signature" in query:
+            # S3 refuses SigV2 for every bucket created since June 2020, i.e. all of ours.
+            raise _s3_error("InvalidRequest", _SIGV2_MESSAGE)
+    if response.method == "POST":
+        form = {str(k).lower(): str(v) for k, v in (response.form_data or {}).items()}
+        if "x-amz-signature" in form or "x-amz-credential" in form or "x-amz-algorithm" in form:
+            return _verify_presigned_post(response, form)
+        if "awsaccesskeyid" in form or "signature" in form:
+            raise _s3_error("InvalidRequest", _SIGV2_MESSAGE)
+    return None
 
 
-def _prefix(response: Any, default: str | None) -> str:
-    return getattr(response, "service_name", None) or default or "unknown"
+def _verify_presigned_url(
+    response: Any, query: dict[str, str], pairs: list[tuple[str, str]]
+) -> Any:
+    missing = [name for name in _QUERY_PARAMETERS if name not in query]
+    if missing:
+        raise _query_error(
+            "Query-string authentication version 4 requires the X-Amz-Algorithm, "
+            "X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, "
+            "and X-Amz-Expires parameters."
+        )
+    if query["X-Amz-Algorithm"] != _sigv4.ALGORITHM:
+        raise _query_error('X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"')
+    scope, signed_at = _s3_scope(query["X-Amz-Credential"], query["X-Amz-Date"], _query_error)
+    expires = query["X-Amz-Expires"]
+    if not expires.isdigit():
+        raise _query_error("X-Amz-Expires should be a number")
+    if int(expires) > _sigv4.MAX_EXPIRES_S:
+        raise _query_error("X-Amz-Expires must be less than a week (in seconds) that is; 604800")
+    access_key = _access_key(response, scope.key_id, query.get("X-Amz-Security-Token"))
+    now = time.time()
+    if signed_at > now + _sigv4.MAX_SKEW_S:
+        raise _s3_error("AccessDenied", "Request is not valid yet")
+    if now > signed_at + int(expires):
+        raise _s3_error("AccessDenied", "Request has expired")
+    signed_headers = query["X-Amz-SignedHeaders"]
+    headers = response.headers
+    signed = signed_headers.split(";")
+    # Whoever holds a URL may add headers; S3 refuses the x-amz-* ones the signer did not
+    # sign (an x-amz-copy-source would turn a presigned PUT into a copy).
+    unsigned = sorted(name for name in _x_amz_header_names(headers) if name not in signed)
+    if unsigned:
+        raise _s3_error(
+            "AccessDenied",
+            "There were headers present in the request which were not signed: "
+            + ", ".join(unsigned),
+        )
+    # botocore signs the payload hash header when the request had one; a URL has no body hash.
+    payload = (
+        headers.get("X-Amz-Content-SHA256", "")
+        if "x-amz-content-sha256" in signed
+        else _sigv4.UNSIGNED_PAYLOAD
+    )
+    canonical = _sigv4.canonical_request(
+        response.method,
+        response.raw_path,
+        _sigv4.canonical_query(pairs, without="X-Amz-Signature"),
+        signed_headers,
+        headers.get,
+        payload,
+    )
+    secret = access_key.create_credentials().secret_key
+    expected = _sigv4.signature(
+        secret, scope, _sigv4.string_to_sign(query["X-Amz-Date"], scope, canonical)
+    )
+    if not _sigv4.matches(expected, query["X-Amz-Signature"]):
+        raise _s3_error("SignatureDoesNotMatch", _SIGNATURE_MESSAGE)
+    return access_key
+
+
+def _x_amz_header_names(headers: Any) -> list[str]:
+    """The request's ``x-amz-*`` header names, lower case."""
+    environ = getattr(headers, "environ", None)
+    if environ is None:
+        return [n.lower() for n, _ in headers.items() if n.lower().startswith("x-amz-")]
+    # Straight from the WSGI environ: werkzeug's header view rebuilds every name.
+    return [k[5:].lower().replace("_", "-") for k in environ if k.startswith("HTTP_X_AMZ_")]
+
+
+def _verify_presigned_post(response: Any, form: dict[str, str]) -> Any:
+    """Check a browser-style POST upload: the policy's signature, then its expiration.
+
+    The policy's conditions (key, content type, content-length-range) are not
+    evaluated; docs/iam.md says so.
+    """
+    if form.get("x-amz-algorithm") != _sigv4.ALGORITHM:
+        raise _argument_error('x-amz-algorithm only supports "AWS4-HMAC-SHA256"')
+    scope, _ = _s3_scope(
+        form.get("x-amz-credential", ""), form.get("x-amz-date", ""), _argument_error
+    )
+    policy = form.get("policy")
+    signature = form.get("x-amz-signature")
+    if not policy or not signature:
+        raise _argument_error("Bucket POST must contain the fields 'policy' and 'x-amz-signature'")
+    access_key = _access_key(response, scope.key_id, form.get("x-amz-security-token"))
+    secret = access_key.create_credentials().secret_key
+    # The string to sign of a POST policy is the policy itself, as sent (base64).
+    if not _sigv4.matches(_sigv4.signature(secret, scope, policy), signature):
+        raise _s3_error("SignatureDoesNotMatch", _SIGNATURE_MESSAGE)
+    try:
+        document = json.loads(base64.b64decode(policy, validate=True))
+        expiration = datetime.fromisoformat(str(document["expiration"]).replace("Z", "+00:00"))
+    except (binascii.Error, ValueError, TypeError, KeyError):
+        raise _s3_error(
+            "InvalidPolicyDocument", "Invalid Policy: Invalid JSON or expiration."
+        ) from None
+    if expiration.tzinfo is None:
+        expiration = expiration.replace(tzinfo=UTC)  # policies are in GMT
+    if expiration.timestamp() < time.time():
+        raise _s3_error("AccessDenied", "Invalid according to Policy: Policy expired.")
+    return access_key
+
+
+def _s3_scope(
+    credential: str, amz_date: str, error: Callable[[str], Exception]
+) -> tuple[_sigv4.Scope, float]:
+    """The credential's scope, checked against S3 and the request's date; and that date."""
+    scope = _sigv4.Scope.parse(credential)
+    if scope is None:
+        raise error(
+            "Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; "
+            'expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".'
+        )
+    if scope.service != "s3":
+        raise error(
+            f'Error parsing the X-Amz-Credential parameter; incorrect service "{scope.service}". '
+            'This endpoint belongs to "s3".'
+        )
+    signed_at = _sigv4.parse_amz_date(amz_date)
+    if signed_at is None:
+        raise error("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"")
+    if scope.date != amz_date[:8]:
+        raise error("Invalid credential date. Date is not the same as X-Amz-Date.")
+    return scope, signed_at
+
+
+def _access_key(response: Any, key_id: str, session_token: str | None) -> Any:
+    headers = {"X-Amz-Security-Token": session_token} if session_token else {}
+    try:
+        return create_access_key(
+            account_id=response.current_account,
+            partition=response.partition,
+            access_key_id=key_id,
+            headers=headers,
+        )
+    except CreateAccessKeyFailure:
+        raise _s3_error(
+            "InvalidAccessKeyId",
+            "The AWS Access Key Id you provided does not exist in our records.",
+        ) from None
+
+
+_SIGNATURE_MESSAGE = (
+    "The request signature we calculated does not match the signature you provided. "
+    "Check your key and signing method."
+)
+
+
+def _s3_error(code: str, message: str) -> S3ClientError:
+    # S3's service model gives the status: AccessDenied and SignatureDoesNotMatch 403, the rest 400.
+    return S3ClientError(code, message)
+
+
+def _query_error(message: str) -> Exception:
+    return _s3_error("AuthorizationQueryParametersError", message)
+
+
+def _argument_error(message: str) -> Exception:
+    return _s3_error("InvalidArgument", message)
+
+
+def _missing_token(service: str | None) -> Exception:
+    if service in _JSON_SERVICES:
+        return _json_error("MissingAuthenticationTokenException", _UNSIGNED_MESSAGE, 403)
+    error = _RESTError("MissingAuthenticationToken", _UNSIGNED_MESSAGE)
+    error.code = 403
+    return error
 
 
 def _speaks_json(headers: Any) -> bool:
@@ -321,8 +579,6 @@ def _speaks_json(headers: Any) -> bool:
 
 
 def _json_error(error_type: str, message: str, status: int | None) -> Exception:
-    from moto.core.exceptions import JsonRESTError
-
     error = JsonRESTError(error_type, message)
     if status:
         error.code = status
@@ -331,7 +587,7 @@ def _json_error(error_type: str, message: str, status: int | None) -> Exception:
 
 def _deny(
     response: Any, user_arn: str, action: str, resource: str, *, prefix: str | None = None
-) -> None:
+) -> NoReturn:
     """Raise the error AWS answers with when no policy allows ``action`` on ``resource``."""
     message = (
         f"User: {user_arn} is not authorized to perform: {action} on resource: {resource} "
@@ -339,14 +595,10 @@ def _deny(
     )
     prefix = prefix or action.split(":", 1)[0]
     if prefix == "s3":
-        from moto.s3.exceptions import S3AccessDeniedError
-
         s3_error = S3AccessDeniedError()
         s3_error.message = message
         raise s3_error
     if prefix in _JSON_SERVICES:
-        from moto.core.exceptions import JsonRESTError
-
         raise JsonRESTError("AccessDeniedException", message)
     from moto.core.exceptions import AccessDeniedError
 
@@ -356,3 +608,212 @@ def _deny(
         f"User: {user_arn} is not authorized to perform: {action}<", f"{message}<", 1
     )
     raise error
+
+
+# --- The gate: what is decided before moto routes a request ---------------------------------
+
+
+def _gate_requests(*, admin_key: str, admin_secret: str) -> None:
+    """Put a check in front of moto's dispatcher, for what no moto handler would refuse.
+
+    moto routes an unsigned request by guesswork (most end up in S3, whatever
+    the caller spoke), serves ``/moto-api/`` and instance metadata without any
+    check, and fails with a 500 page on a signature whose service does not match
+    its target. Each costs a few dictionary lookups on the requests that pass.
+    """
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    def dispatch(self: Any, environ: dict[str, Any], start_response: Any) -> Any:
+        refusal = _refusal_before_routing(environ, admin_key, admin_secret)
+        if refusal is None:
+            try:
+                app = self.get_application(environ)
+            except (AttributeError, IndexError, KeyError, ValueError):
+                # moto's routing trips over a target that does not fit the signed
+                # service, or a service it does not emulate.
+                refusal = _error_response(
+                    environ,
+                    400,
+                    "UnknownOperationException" if _json_caller(environ) else "InvalidAction",
+                    "The emulator cannot route this request to an API it emulates "
+                    "(check X-Amz-Target and the service named in the signature).",
+                )
+            else:
+                if "HTTP_AUTHORIZATION" in environ or app.service in _UNSIGNED_BACKENDS:
+                    return app(environ, start_response)
+                refusal = _anonymous(environ)
+        return refusal(environ, start_response)
+
+    DomainDispatcherApplication.__call__ = dispatch  # type: ignore[method-assign]
+
+
+def _refusal_before_routing(
+    environ: dict[str, Any], admin_key: str, admin_secret: str
+) -> Response | None:
+    path: str = environ.get("PATH_INFO", "")
+    # The same tests moto routes by: these never reach an AWS API handler.
+    if path.startswith("/moto-api"):
+        if _signed_by(environ, admin_key, admin_secret):
+            return None
+        return _error_response(
+            environ,
+            403,
+            "AccessDenied",
+            "The emulator's own API (/moto-api/) answers requests signed with the "
+            "administrator's key only, while IAM is enforced.",
+            shape="json",
+        )
+    if path.startswith(("/latest/meta-data/", "/latest/api/")):
+        return _error_response(
+            environ,
+            403,
+            "AccessDenied",
+            "Instance metadata is not served while IAM is enforced: each service has its own key.",
+            shape="s3",
+        )
+    if "HTTP_AUTHORIZATION" in environ:
+        return None
+    method = environ.get("REQUEST_METHOD", "GET")
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    if target is not None:
+        if target in _PUBLIC_OPERATIONS and method == "POST" and path == "/":
+            return None
+        return _anonymous(environ)
+    if environ.get("CONTENT_TYPE", "").startswith("application/x-amz-json"):
+        return _anonymous(environ)
+    query: str = environ.get("QUERY_STRING", "")
+    # What S3 itself authenticates without an Authorization header: presigned URLs
+    # and POST uploads (checked in _authorize), and CORS preflights.
+    if "X-Amz-" in query or "Signature=" in query or "AWSAccessKeyId=" in query:
+        return None
+    if method == "OPTIONS" or (
+        method == "POST" and environ.get("CONTENT_TYPE", "").startswith("multipart/form-data")
+    ):
+        return None
+    if method == "GET" and path.endswith(
+        ("/.well-known/jwks.json", "/.well-known/openid-configuration")
+    ):
+        return None  # a Cognito user pool's public keys
+    return _anonymous(environ)
+
+
+def _anonymous(environ: dict[str, Any]) -> Response:
+    """The error AWS gives an unsigned call, in the protocol the caller speaks."""
+    if _json_caller(environ):
+        return _error_response(
+            environ, 403, "MissingAuthenticationTokenException", _UNSIGNED_MESSAGE
+        )
+    content_type = environ.get("CONTENT_TYPE", "")
+    if "Action=" in environ.get("QUERY_STRING", "") or content_type.startswith(
+        "application/x-www-form-urlencoded"
+    ):
+        return _error_response(environ, 403, "MissingAuthenticationToken", _UNSIGNED_MESSAGE)
+    return _error_response(
+        environ,
+        403,
+        "AccessDenied",
+        "Access Denied: anonymous requests are refused while IAM is enforced; sign the "
+        "request, or presign it with a key that may make it.",
+        shape="s3",
+    )
+
+
+def _json_caller(environ: dict[str, Any]) -> bool:
+    return "HTTP_X_AMZ_TARGET" in environ or environ.get("CONTENT_TYPE", "").startswith(
+        "application/x-amz-json"
+    )
+
+
+def _error_response(
+    environ: dict[str, Any], status: int, code: str, message: str, *, shape: str | None = None
+) -> Response:
+    """An AWS error document: JSON for JSON protocols, S3's XML, or the query protocols' XML."""
+    request_id = str(uuid.uuid4())
+    shape = shape or ("json" if _json_caller(environ) else "query")
+    if shape == "json":
+        body = json.dumps({"__type": code, "message": message})
+        content_type = "application/x-amz-json-1.1"
+    elif shape == "s3":
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            f"<Error><Code>{code}</Code><Message>{_xml(message)}</Message>"
+            f"<RequestId>{request_id}</RequestId></Error>"
+        )
+        content_type = "application/xml"
+    else:
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code>"
+            f"<Message>{_xml(message)}</Message></Error>"
+            f"<RequestId>{request_id}</RequestId></ErrorResponse>"
+        )
+        content_type = "text/xml"
+    return Response(
+        body,
+        status=status,
+        headers={"Content-Type": content_type, "x-amzn-RequestId": request_id},
+    )
+
+
+def _xml(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _signed_by(environ: dict[str, Any], key_id: str, secret: str) -> bool:
+    """Whether the request carries a valid SigV4 Authorization header by ``key_id``.
+
+    The emulator's own API is no AWS service, so moto never checks it; this is
+    the header check, S3's way (the path is not normalised): sign with
+    ``S3SigV4Auth`` or any SigV4 signer, the paths under /moto-api/ need no encoding.
+    """
+    fields = _sigv4.authorization_fields(environ.get("HTTP_AUTHORIZATION", ""))
+    if fields is None:
+        return False
+    scope = _sigv4.Scope.parse(fields["Credential"])
+    amz_date = environ.get("HTTP_X_AMZ_DATE", "")
+    signed_at = _sigv4.parse_amz_date(amz_date)
+    if (
+        scope is None
+        or scope.key_id != key_id
+        or signed_at is None
+        or scope.date != amz_date[:8]
+        or abs(time.time() - signed_at) > _sigv4.MAX_SKEW_S
+    ):
+        return False
+    body = _read_body(environ)
+    payload = hashlib.sha256(body).hexdigest()
+    claimed = environ.get("HTTP_X_AMZ_CONTENT_SHA256")
+    if claimed is not None and claimed not in (payload, _sigv4.UNSIGNED_PAYLOAD):
+        return False
+    raw_uri = environ.get("RAW_URI") or quote(environ.get("PATH_INFO", "/"))
+    raw_path = urlsplit(raw_uri).path if "://" in raw_uri else raw_uri.split("?", 1)[0]
+
+    def header(name: str) -> str | None:
+        if name in ("content-type", "content-length"):
+            value = environ.get(name.upper().replace("-", "_"))
+        else:
+            value = environ.get("HTTP_" + name.upper().replace("-", "_"))
+        return None if value is None else str(value)
+
+    canonical = _sigv4.canonical_request(
+        environ.get("REQUEST_METHOD", "GET"),
+        raw_path,
+        _sigv4.canonical_query(_sigv4.query_pairs(environ.get("QUERY_STRING", ""))),
+        fields["SignedHeaders"],
+        header,
+        claimed or payload,
+    )
+    expected = _sigv4.signature(secret, scope, _sigv4.string_to_sign(amz_date, scope, canonical))
+    return _sigv4.matches(expected, fields["Signature"])
+
+
+def _read_body(environ: dict[str, Any]) -> bytes:
+    """The request body, left in place for the handler to read again."""
+    stream = environ["wsgi.input"]
+    if environ.get("wsgi.input_terminated"):
+        body: bytes = stream.read()
+    else:
+        length = environ.get("CONTENT_LENGTH") or "0"
+        body = stream.read(int(length)) if length.isdigit() else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body

@@ -5,9 +5,10 @@ renders the Terraform execution roles — with the emulator's ARNs, so a
 permission missing locally is missing in AWS too. The identity is an IAM user
 with an access key (the emulator has no Lambda or ECS to assume a role for it).
 
-``TRELLIS_IAM_DENY=api:dynamodb:PutItem,worker:sqs:SendMessage`` withholds
-actions from the named services' policies: ``trellis iam verify`` uses it to
-prove that a test needs each action.
+``TRELLIS_IAM_DENY=api:dynamodb:PutItem,worker:sqs:SendMessage@JobsQueue`` withholds
+actions from the named services' policies, everywhere or in one statement (its
+``Sid``, one per resource): ``trellis iam verify`` uses it to prove that a test
+needs each action on each resource.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from trellis.manifest import Manifest
 
 #: ``TRELLIS_IAM=off`` turns enforcement off for ``trellis dev`` and the test fixtures.
 IAM_ENV = "TRELLIS_IAM"
-#: Env var naming actions to withhold: ``service:prefix:Action`` entries, comma-separated.
+#: Env var naming actions to withhold: ``service:prefix:Action[@Sid]`` entries, comma-separated.
 DENY_ENV = "TRELLIS_IAM_DENY"
 
 
@@ -56,7 +57,8 @@ def local_aws_variables(
 
 
 def denied_actions(service: str, spec: str | None = None) -> frozenset[str]:
-    """Actions withheld from ``service`` by ``TRELLIS_IAM_DENY`` (or ``spec``)."""
+    """Actions withheld from ``service`` by ``TRELLIS_IAM_DENY`` (or ``spec``), lower-case:
+    ``prefix:action`` (every statement) or ``prefix:action@sid`` (one statement)."""
     spec = os.environ.get(DENY_ENV, "") if spec is None else spec
     out = set()
     for entry in filter(None, (part.strip() for part in spec.split(","))):
@@ -83,7 +85,12 @@ def local_policy(
     policy = service_policy(manifest, service, env, arns)
     statements = []
     for statement in policy["Statement"]:
-        actions = [a for a in statement["Action"] if a.lower() not in deny]
+        sid = str(statement["Sid"]).lower()
+        actions = [
+            a
+            for a in statement["Action"]
+            if a.lower() not in deny and f"{a.lower()}@{sid}" not in deny
+        ]
         if actions:
             statements.append({**statement, "Action": actions})
     return {**policy, "Statement": statements}

@@ -302,9 +302,11 @@ def _secret(physical: str, spec: Secret, sm: Any, name: str, out: LocalAddresses
 
 
 def _parameter(physical: str, spec: Parameter, ssm: Any) -> None:
+    # A secure parameter's value is never in the manifest: its local_value, or a random one.
+    value = spec.value if spec.value is not None else spec.local_value or secrets.token_urlsafe(24)
     ssm.put_parameter(
         Name=physical,
-        Value=spec.value,
+        Value=value,
         Type="SecureString" if spec.secure else "String",
         Description=spec.description,
         Overwrite=True,

@@ -4,12 +4,15 @@
    each service with its own key and derived policy (``trellis_service``), and
    must pass. The emulator records every decision (user, action, resource) and
    the fixture records which test and service each user belongs to.
-2. **Minimal**: for every action the manifest grants a service, one test that
-   used it runs again with that action withheld (``TRELLIS_IAM_DENY``). The
-   action is proven needed when that run fails *and* the emulator denied the
-   action during it (a failure for any other reason proves nothing, so the
-   next test that used the action is tried). An action no test used, or whose
-   withholding no test noticed, is reported and makes the command fail.
+2. **Minimal**: for every (action, resource) the manifest grants a service —
+   one per statement, so ``dynamodb:PutItem`` on ``files`` and on
+   ``job_records`` are two grants — one test that used it runs again with that
+   action withheld on that resource only (``TRELLIS_IAM_DENY``,
+   ``service:action@Sid``). The grant is proven needed when that run fails
+   *and* the emulator denied the action on that resource during it (a failure
+   for any other reason proves nothing, so the next test that used it is
+   tried). A grant no test used, or whose withholding no test noticed, is
+   reported and makes the command fail.
 """
 
 from __future__ import annotations
@@ -25,7 +28,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trellis.iam import Arns, service_statements
+from trellis.iam import Arns, Statement, service_statements
+from trellis.iam_eval import arn_matches
+from trellis.local.emulator import LOCAL_ACCOUNT_ID
 from trellis.local.processes import child_preexec
 from trellis.manifest import Manifest
 
@@ -35,13 +40,16 @@ MAX_CANDIDATES = 3
 
 @dataclass
 class ActionResult:
-    """What verification found for one granted action of one service."""
+    """What verification found for one granted action on one resource of one service."""
 
     service: str
     action: str
+    #: The manifest resource (``files``, ``jobs (DLQ)``) and the statement granting it.
+    resource: str = ""
+    sid: str = ""
     #: The test that failed without the action ("" if none did).
     needed_by: str = ""
-    #: Tests that used the action in the full run.
+    #: Tests that used the action on the resource in the full run.
     used_by: list[str] = field(default_factory=list)
 
     @property
@@ -68,36 +76,67 @@ class VerifyReport:
         return self.baseline_ok and all(r.needed_by for r in self.results)
 
     def table(self) -> str:
-        rows = [("SERVICE", "ACTION", "TEST THAT NEEDS IT")]
+        rows = [("SERVICE", "ACTION", "RESOURCE", "TEST THAT NEEDS IT")]
         for r in self.results:
             if r.needed_by:
-                rows.append((r.service, r.action, r.needed_by))
+                verdict = r.needed_by
             elif r.used_by:
-                rows.append(
-                    (
-                        r.service,
-                        r.action,
-                        f"NOT NEEDED: used by {len(r.used_by)} test(s), none failed without it",
-                    )
-                )
+                verdict = f"NOT NEEDED: used by {len(r.used_by)} test(s), none failed without it"
             else:
-                rows.append((r.service, r.action, "UNUSED: no test calls it"))
-        width = [max(len(row[i]) for row in rows) for i in range(2)]
+                verdict = "UNUSED: no test calls it"
+            rows.append((r.service, r.action, r.resource, verdict))
+        width = [max(len(row[i]) for row in rows) for i in range(3)]
         return "\n".join(
-            f"{row[0]:<{width[0]}}  {row[1]:<{width[1]}}  {row[2]}".rstrip() for row in rows
+            "  ".join(f"{cell:<{width[i]}}" for i, cell in enumerate(row[:3])) + f"  {row[3]}"
+            for row in rows
         )
 
 
-def granted_actions(manifest: Manifest, env: str) -> dict[str, list[str]]:
-    """Every action each service's policy grants (any resource), in policy order."""
+def granted_actions(manifest: Manifest, env: str) -> dict[str, list[tuple[str, str, str]]]:
+    """Every ``(action, resource, sid)`` each service's policy grants, in policy order."""
     arns = Arns(region=manifest.project.region, account_id="123456789012")
-    out: dict[str, list[str]] = {}
+    out: dict[str, list[tuple[str, str, str]]] = {}
     for service in manifest.services:
-        actions: dict[str, None] = {}
-        for statement in service_statements(manifest, service, env, arns):
-            actions.update(dict.fromkeys(statement.actions))
-        out[service] = list(actions)
+        out[service] = [
+            (action, statement.resource, statement.sid)
+            for statement in service_statements(manifest, service, env, arns)
+            for action in statement.actions
+        ]
     return out
+
+
+class _Grants:
+    """Which statement of a service's policy a decision used: its ARN against the patterns.
+
+    The fixture provisions each test under a fresh project name; the user's name
+    (``<project>-<env>-<service>``) says which, so the ARNs are that project's.
+    """
+
+    def __init__(self, manifest: Manifest, env: str) -> None:
+        self.manifest = manifest
+        self.env = env
+        self._cache: dict[tuple[str, str], list[Statement]] = {}
+
+    def statements(self, user: str, service: str) -> list[Statement]:
+        suffix = f"-{self.env}-{service}"
+        project = user.removesuffix(suffix) if user.endswith(suffix) else self.manifest.project.name
+        key = (project, service)
+        if key not in self._cache:
+            fresh = self.manifest.model_copy(
+                update={"project": self.manifest.project.model_copy(update={"name": project})}
+            )
+            arns = Arns(region=self.manifest.project.region, account_id=LOCAL_ACCOUNT_ID)
+            self._cache[key] = service_statements(fresh, service, self.env, arns)
+        return self._cache[key]
+
+    def sids(self, user: str, service: str, action: str, resource: str) -> list[str]:
+        """The statements granting ``action`` that cover ``resource``."""
+        return [
+            st.sid
+            for st in self.statements(user, service)
+            if any(a.lower() == action.lower() for a in st.actions)
+            and any(arn_matches(pattern, resource) for pattern in st.resources)
+        ]
 
 
 def default_test_paths(manifest: Manifest, root: Path) -> list[Path]:
@@ -242,15 +281,18 @@ def verify(
         base = _pytest(root, paths, deny=None, workdir=workdir, label="baseline")
         runs = 1
         report = VerifyReport([], baseline_ok=base.ok, baseline_output=base.output)
-        used: dict[tuple[str, str], dict[str, None]] = {}
+        grants = _Grants(manifest, env)
+        used: dict[tuple[str, str, str], dict[str, None]] = {}
         for decision in base.decisions:
-            owner = base.users.get(str(decision["user"]))
+            user = str(decision["user"])
+            owner = base.users.get(user)
             if owner is None:
                 continue
             service, test = owner
             action = str(decision["action"])
             if decision["allowed"]:
-                used.setdefault((service, action.lower()), {})[test] = None
+                for sid in grants.sids(user, service, action, str(decision["resource"])):
+                    used.setdefault((service, action.lower(), sid), {})[test] = None
             else:
                 report.denied_in_baseline.append((service, action, test))
         if not base.ok:
@@ -258,9 +300,15 @@ def verify(
             report.pytest_runs = runs
             return report
         results = [
-            ActionResult(service, action, used_by=list(used.get((service, action.lower()), {})))
+            ActionResult(
+                service,
+                action,
+                resource,
+                sid,
+                used_by=list(used.get((service, action.lower(), sid), {})),
+            )
             for service in wanted
-            for action in granted.get(service, [])
+            for action, resource, sid in granted.get(service, [])
         ]
         candidates = {
             id(r): sorted(r.used_by, key=lambda t: base.durations.get(_junit_key(t), 0.0))[
@@ -291,7 +339,7 @@ def verify(
                 json.dumps(
                     {
                         t: {
-                            "deny": f"{r.service}:{r.action}",
+                            "deny": f"{r.service}:{r.action}@{r.sid}",
                             "timeout": int(3 * base.durations.get(_junit_key(t), 10.0)) + 10,
                         }
                         for t, r in assigned.items()
@@ -316,13 +364,22 @@ def verify(
                     not d["allowed"]
                     and str(d["action"]).lower() == r.action.lower()
                     and run.users.get(str(d["user"])) == (r.service, test)
+                    and _covers(grants, str(d["user"]), r, str(d["resource"]))
                     for d in run.decisions
                 )
                 if denied and run.outcomes.get(_junit_key(test)) == "failed":
                     r.needed_by = test
         for r in results:
-            progress(f"{r.service:<10} {r.action:<32} {r.status}")
+            progress(f"{r.service:<10} {r.action:<32} {r.resource:<16} {r.status}")
         report.results = results
         report.seconds = time.perf_counter() - started
         report.pytest_runs = runs
         return report
+
+
+def _covers(grants: _Grants, user: str, result: ActionResult, resource: str) -> bool:
+    """Whether ``resource`` is one the withheld statement would have granted."""
+    for st in grants.statements(user, result.service):
+        if st.sid == result.sid:
+            return any(arn_matches(pattern, resource) for pattern in st.resources)
+    return False

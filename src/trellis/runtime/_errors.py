@@ -37,6 +37,7 @@ __all__ = [
     "Unprocessable",
     "aws_errors",
     "is_aws_error",
+    "is_transient_aws_error",
     "translate_aws_error",
 ]
 
@@ -242,6 +243,29 @@ def is_aws_error(exc: BaseException) -> bool:
     if module is None:
         return False
     return isinstance(exc, (module.ClientError, module.BotoCoreError))
+
+
+def is_transient_aws_error(exc: BaseException) -> bool:
+    """True if trying the same call again may succeed: throttling, a server-side fault, a dropped
+    connection or a timeout.
+
+    A permanent failure (access denied, a missing queue or table, a rejected
+    request) is not transient, whatever its HTTP status: retrying it only
+    repeats the call, the wait and the error log.
+    """
+    module = sys.modules.get("botocore.exceptions")
+    if module is None:
+        return False
+    if isinstance(exc, module.ClientError):
+        response: dict[str, Any] = getattr(exc, "response", None) or {}
+        code = str((response.get("Error") or {}).get("Code") or "")
+        status = int((response.get("ResponseMetadata") or {}).get("HTTPStatusCode") or 0)
+        if code in _THROTTLED or code in _SERVER_SIDE:
+            return True
+        if code in _ACCESS_DENIED or code in _MISSING_RESOURCE or code in _NOT_FOUND:
+            return False
+        return status >= 500
+    return isinstance(exc, (module.ConnectionError, module.HTTPClientError))
 
 
 def translate_aws_error(

@@ -185,7 +185,9 @@ def render_resources(manifest: Manifest, service: str) -> str:
     third = []
     if runtime != "lambda":
         third.append("from fastapi import FastAPI")
-    third.append("from trellis.runtime import AwsClients, SqsRecord")
+    secure = any(k == "parameter" and manifest.parameters[r].secure for k, r, _levels in uses)
+    runtime_names = ["AwsClients", *(["DependencyUnavailable"] if secure else []), "SqsRecord"]
+    third.append(f"from trellis.runtime import {', '.join(runtime_names)}")
     if runtime != "lambda":
         third.append("from trellis.runtime.consumer import QueueConsumer")
     if sent:
@@ -258,18 +260,42 @@ def _secret_accessor(manifest: Manifest, name: str) -> str:
     )
 
 
+#: What terraform/modules/ssm-parameter writes into a secure parameter until it is set.
+UNSET_PARAMETER_VALUE: Final = "trellis:unset"
+
+
 def _parameter_accessor(manifest: Manifest, name: str) -> str:
     field = naming.settings_field_name("parameter", name)
-    decrypt = "        WithDecryption=True,\n" if manifest.parameters[name].secure else ""
+    if not manifest.parameters[name].secure:
+        return (
+            f"\ndef {ident(name)}_parameter(\n"
+            "    settings: Settings,\n"
+            "    clients: AwsClients,\n"
+            ") -> str:\n"
+            f'    """The ``{name}`` parameter\'s value (Parameter Store)."""\n'
+            "    response = clients.ssm.get_parameter(\n"
+            f"        Name=settings.{field},\n"
+            "    )\n"
+            '    return response["Parameter"]["Value"]\n'
+        )
+    # Terraform creates a secure parameter with a placeholder; `trellis parameter set`
+    # gives it its value. Until then the service answers 503, never the placeholder.
     return (
         f"\ndef {ident(name)}_parameter(\n"
         "    settings: Settings,\n"
         "    clients: AwsClients,\n"
         ") -> str:\n"
-        f'    """The ``{name}`` parameter\'s value (Parameter Store)."""\n'
+        f'    """The ``{name}`` parameter\'s value (Parameter Store, decrypted)."""\n'
         "    response = clients.ssm.get_parameter(\n"
-        f"        Name=settings.{field},\n" + decrypt + "    )\n"
-        '    return response["Parameter"]["Value"]\n'
+        f"        Name=settings.{field},\n"
+        "        WithDecryption=True,\n"
+        "    )\n"
+        '    value: str = response["Parameter"]["Value"]\n'
+        f"    if value == {UNSET_PARAMETER_VALUE!r}:\n"
+        "        raise DependencyUnavailable(\n"
+        f'            "parameter {name} has no value yet (trellis parameter set {name} --env ...)"\n'
+        "        )\n"
+        "    return value\n"
     )
 
 
@@ -432,6 +458,31 @@ def _probe(manifest: Manifest, service: str, kind: ResourceKind, name: str, leve
                 )
                 + '    assert "Item" in stored\n'
             )
+        if level in ("get", "update"):
+            # The item exists first (the administrator writes it): get/update do not create.
+            admin_put = _call(
+                'world.admin("dynamodb").put_item', f"TableName={field}", f"Item={key}"
+            )
+            lines.insert(0, admin_put)
+        if level == "get":
+            lines.append(
+                _call("found = dynamodb.get_item", f"TableName={field}", f"Key={key}")
+                + '    assert "Item" in found\n'
+            )
+        if level == "update":
+            lines.append(
+                _call(
+                    "dynamodb.update_item",
+                    f"TableName={field}",
+                    f"Key={key}",
+                    'UpdateExpression="SET probe = :v"',
+                    'ExpressionAttributeValues={":v": {"S": "updated"}}',
+                )
+                + _call(
+                    'stored = world.admin("dynamodb").get_item', f"TableName={field}", f"Key={key}"
+                )
+                + '    assert stored["Item"]["probe"] == {"S": "updated"}\n'
+            )
         return "".join(lines)
     if kind == "bucket":
         lines = ["    s3 = AwsClients(settings).s3\n"]
@@ -462,10 +513,13 @@ def _probe(manifest: Manifest, service: str, kind: ResourceKind, name: str, leve
             f"    assert value{expected}\n"
         )
     if kind == "parameter":
-        value = manifest.parameters[name].value
+        spec = manifest.parameters[name]
+        # A secure parameter's local value is its local_value, or a random one.
+        value = spec.local_value if spec.secure else spec.value
+        expected = f" == {value!r}" if value is not None else ""
         return (
             f"    value = resources.{sid}_parameter(settings, AwsClients(settings))\n"
-            f"    assert value == {value!r}\n"
+            f"    assert value{expected}\n"
         )
     raise ScaffoldError(f"no probe for {kind} access {level!r}")  # pragma: no cover
 
@@ -474,6 +528,8 @@ _VERB = {
     "send": "sends to",
     "consume": "consumes",
     "read": "reads",
+    "get": "looks up items of",
+    "update": "updates items of",
     "write": "writes",
     "readwrite": "reads and writes",
     "publish": "publishes to",

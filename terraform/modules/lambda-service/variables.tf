@@ -125,12 +125,12 @@ variable "log_kms_key_arn" {
 }
 
 variable "sqs_event_sources" {
-  description = "SQS queues the function consumes, by name: queue_arn, batch_size (1-10000; over 10 needs a batching window), batching_window_seconds (0-300), max_concurrency (2-1000, null for no cap). Failures are reported per message (ReportBatchItemFailures)."
+  description = "SQS queues the function consumes, by name: queue_arn, batch_size (1-10000; over 10 needs a batching window), batching_window_seconds (0-300), max_concurrency (concurrent invocations for this queue, 2-1000, default 10, so one backlog cannot take the account's concurrency). Failures are reported per message (ReportBatchItemFailures)."
   type = map(object({
     queue_arn               = string
     batch_size              = optional(number, 10)
     batching_window_seconds = optional(number, 0)
-    max_concurrency         = optional(number)
+    max_concurrency         = optional(number, 10)
   }))
   default = {}
 

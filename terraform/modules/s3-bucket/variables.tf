@@ -100,3 +100,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "extra_policy_json" {
+  description = "More bucket policy statements (a policy document's JSON), merged with the TLS-only rule; every statement names its principals."
+  type        = string
+  default     = null
+}

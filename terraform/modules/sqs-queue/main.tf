@@ -1,3 +1,5 @@
+data "aws_caller_identity" "current" {}
+
 locals {
   suffix = var.fifo ? ".fifo" : ""
 }
@@ -80,6 +82,14 @@ data "aws_iam_policy_document" "this" {
         variable = "aws:SourceArn"
         values   = [statement.value.source_arn]
       }
+
+      # A bucket ARN names no account and bucket names are guessable: the
+      # notification must come from a bucket of this account.
+      condition {
+        test     = "StringEquals"
+        variable = "aws:SourceAccount"
+        values   = [data.aws_caller_identity.current.account_id]
+      }
     }
   }
 }
@@ -87,6 +97,32 @@ data "aws_iam_policy_document" "this" {
 resource "aws_sqs_queue_policy" "this" {
   queue_url = aws_sqs_queue.this.id
   policy    = data.aws_iam_policy_document.this.json
+}
+
+# The DLQ holds the same messages: the same TLS-only rule.
+data "aws_iam_policy_document" "dlq" {
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["sqs:*"]
+    resources = [aws_sqs_queue.dlq.arn]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "dlq" {
+  queue_url = aws_sqs_queue.dlq.id
+  policy    = data.aws_iam_policy_document.dlq.json
 }
 
 resource "aws_cloudwatch_metric_alarm" "oldest_message" {

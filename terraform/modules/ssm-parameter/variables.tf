@@ -3,14 +3,21 @@ variable "name" {
   type        = string
 
   validation {
-    condition     = can(regex("^/[A-Za-z0-9/_.-]{1,1010}$", var.name))
+    # RE2 caps a repeat count at 1000: the length is checked apart.
+    condition     = can(regex("^/[A-Za-z0-9/_.-]+$", var.name)) && length(var.name) <= 1011
     error_message = "A parameter name starts with '/' and has letters, digits, '/', '_', '.' or '-' (at most 1011 characters)."
   }
 }
 
 variable "value" {
-  description = "Value of the parameter (up to 4 KB in the Standard tier)."
+  description = "Value of a plain parameter (up to 4 KB in the Standard tier); null for a secure one, whose value is set out of band."
   type        = string
+  default     = null
+
+  validation {
+    condition     = (var.value == null) == var.secure
+    error_message = "A plain parameter needs a value; a secure one takes none (it would be in the state): set it with `trellis parameter set`."
+  }
 }
 
 variable "secure" {

@@ -148,3 +148,38 @@ run "secret_rejects_a_short_recovery_window" {
   }
   expect_failures = [var.recovery_window_days]
 }
+
+run "parameter_refuses_a_value_for_a_secure_parameter_and_none_for_a_plain_one" {
+  command = plan
+  module {
+    source = "./m/ssm-parameter"
+  }
+  variables {
+    name   = "/acme/dev/signing-key"
+    secure = true
+    value  = "would-be-in-the-state"
+  }
+  expect_failures = [var.value]
+}
+
+run "parameter_plain_without_value_is_refused" {
+  command = plan
+  module {
+    source = "./m/ssm-parameter"
+  }
+  variables {
+    name = "/acme/dev/flags"
+  }
+  expect_failures = [var.value]
+}
+
+run "parameter_accepts_a_plain_and_a_secure_parameter" {
+  command = plan
+  module {
+    source = "./m/ssm-parameter"
+  }
+  variables {
+    name   = "/acme/dev/signing-key"
+    secure = true
+  }
+}

@@ -88,6 +88,13 @@ def test_a_download_url_is_short_lived_and_names_the_file_safely(signer: Any) ->
     assert "filename*=UTF-8''r%C3%A9sum%C3%A9" in disposition
 
 
+def test_a_download_of_a_version_signs_that_version(signer: Any) -> None:
+    download = presign_download(signer, bucket="b", key="uploads/f1", version_id="v1/+=")
+    assert parse_qs(urlparse(download.url).query)["versionId"] == ["v1/+="]
+    latest = presign_download(signer, bucket="b", key="uploads/f1")
+    assert "versionId" not in parse_qs(urlparse(latest.url).query)
+
+
 def test_signing_without_credentials_is_access_denied(monkeypatch: pytest.MonkeyPatch) -> None:
     for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(var, raising=False)

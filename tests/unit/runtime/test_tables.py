@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -251,3 +252,72 @@ def test_transact_write_lets_throttling_through_as_throttling() -> None:
 
     with pytest.raises(Throttled):
         transact_write(FailingTransactions(error), [{"Put": {}}])  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------- exact round trips
+
+
+def test_numbers_come_back_exact_past_float_precision() -> None:
+    big = 12345678901234567890123456789012345678  # 38 digits, DynamoDB's precision
+    item = {"big": big, "price": Decimal("19.99"), "tiny": Decimal("1E-130"), "neg": -7}
+
+    back = unmarshal_item(marshal_item(item))
+
+    assert back == item
+    assert type(back["big"]) is int and type(back["neg"]) is int
+    assert back["price"] == Decimal("19.99") and type(back["price"]) is Decimal
+    assert unmarshal_item({"n": {"N": "0.30000000000000000001"}})["n"] == Decimal(
+        "0.30000000000000000001"
+    )
+    assert unmarshal_item({"n": {"N": "1E+2"}})["n"] == 100  # integral: an int, as stored
+
+
+def test_every_set_kind_round_trips_and_can_be_written_back() -> None:
+    item = {
+        "tags": {"a", "b"},
+        "scores": {1, 2, Decimal("2.5")},
+        "blobs": {b"\x00", b"\xff"},
+        "frozen": frozenset({"x"}),
+    }
+
+    stored = marshal_item(item)
+
+    assert sorted(stored["tags"]["SS"]) == ["a", "b"]
+    assert sorted(stored["scores"]["NS"]) == ["1", "2", "2.5"]
+    assert sorted(stored["blobs"]["BS"]) == [b"\x00", b"\xff"]
+    back = unmarshal_item(stored)
+    assert back == {**item, "frozen": {"x"}}
+    assert marshal_item(back) == marshal_item(item)  # what was read can be written back
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        set(),  # DynamoDB has no empty sets
+        {"a", 1},  # nor mixed ones
+        Decimal("NaN"),
+        Decimal("Infinity"),
+        float("inf"),
+        1.5,  # a float's rounding would be stored silently
+        10**38 + 1,  # 39 significant digits: more than DynamoDB holds
+        Decimal("1E-131"),  # below its smallest magnitude
+        object(),
+    ],
+    ids=repr,
+)
+def test_values_dynamodb_cannot_hold_exactly_are_refused(value: Any) -> None:
+    with pytest.raises((TypeError, ValueError)):
+        tables.marshal(value)
+
+
+def test_none_inside_lists_and_maps_is_kept_as_null() -> None:
+    stored = marshal_item({"m": {"k": None}, "l": [None], "gone": None})
+    assert stored == {"m": {"M": {"k": {"NULL": True}}}, "l": {"L": [{"NULL": True}]}}
+    assert unmarshal_item(stored) == {"m": {"k": None}, "l": [None]}
+
+
+def test_a_cursor_nested_too_deep_for_the_json_parser_is_a_400() -> None:
+    cursor = base64.urlsafe_b64encode(b"[" * 1536).decode().rstrip("=")
+    assert len(cursor) <= 2048  # what the routes accept
+    with pytest.raises(InvalidCursor):
+        CODEC.decode(cursor)

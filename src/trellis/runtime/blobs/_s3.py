@@ -99,11 +99,19 @@ def presign_download(
     key: str,
     expires_s: int = 300,
     filename: str | None = None,
+    version_id: str | None = None,
     clock: Callable[[], datetime] = _utcnow,
 ) -> PresignedDownload:
-    """A presigned GET of ``key``; with ``filename``, browsers save it under that name."""
+    """A presigned GET of ``key``; with ``filename``, browsers save it under that name.
+
+    With ``version_id`` the URL serves that version of the object and no
+    other, even after the key is overwritten: pass the version that was
+    checked. The signer then needs ``s3:GetObjectVersion`` (bucket ``read``).
+    """
     _check_expiry(expires_s)
     params: dict[str, Any] = {"Bucket": bucket, "Key": key}
+    if version_id is not None:
+        params["VersionId"] = version_id
     if filename is not None:
         params["ResponseContentDisposition"] = _attachment(filename)
     expires_at = clock() + timedelta(seconds=expires_s)

@@ -51,6 +51,9 @@ class JobClient:
     A job is recorded as ``queued`` before its message is sent, so a worker
     never meets a job the API has not recorded; if the send fails the record
     is removed and the error (503 for an outage) reaches the caller.
+
+    Internal job types are refused (422) unless ``allow_internal``: a client
+    serving a public API must not let callers forge the platform's jobs.
     """
 
     def __init__(
@@ -61,16 +64,20 @@ class JobClient:
         *,
         clock: Callable[[], datetime] = utcnow,
         new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
+        allow_internal: bool = False,
     ) -> None:
         self.registry = registry
         self.store = store
         self.publisher = publisher
         self.clock = clock
         self.new_id = new_id
+        self.allow_internal = allow_internal
 
     def envelope(self, request: JobRequest) -> JobEnvelope:
         """Validate ``request`` and wrap it; :class:`Unprocessable` / :class:`PayloadTooLarge` if it can't go."""
-        model = self.registry.validate(request.type, request.payload)
+        model = self.registry.validate(
+            request.type, request.payload, allow_internal=self.allow_internal
+        )
         envelope = JobEnvelope(
             job_id=self.new_id(),
             type=request.type,

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Final, Literal
 from urllib.parse import unquote_plus
 
 from pydantic import BaseModel, Field
 
 JobStatus = Literal["queued", "running", "succeeded", "failed", "dead_lettered"]
+
+#: What a job id may look like: letters, digits and ``_ . : -``, up to 128 characters.
+#: Never ``#``: the job records table keeps other items (``stats#process_data``) beside
+#: the jobs, and an id must not be able to name them.
+JOB_ID_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"
+_JOB_ID: Final = re.compile(JOB_ID_PATTERN)
+
+
+def is_job_id(value: str) -> bool:
+    """True if ``value`` can be a job id (see :data:`JOB_ID_PATTERN`)."""
+    return _JOB_ID.fullmatch(value) is not None
 
 
 def utcnow() -> datetime:
@@ -21,7 +33,7 @@ class JobEnvelope(BaseModel):
     """What a job message carries: id, type, payload, enqueue time and trace context."""
 
     v: Literal[1] = 1
-    job_id: str = Field(min_length=1, max_length=128)
+    job_id: str = Field(min_length=1, max_length=128, pattern=JOB_ID_PATTERN)
     type: str = Field(min_length=1, max_length=64)
     payload: dict[str, Any] = Field(default_factory=dict)
     enqueued_at: datetime
@@ -30,6 +42,19 @@ class JobEnvelope(BaseModel):
 
     def to_body(self) -> str:
         return self.model_dump_json()
+
+
+class JobError(BaseModel):
+    """Why a job's last attempt failed, as clients may see it.
+
+    ``code`` is stable (``timed_out``, ``invalid_payload``, ``access_denied``,
+    ``job_failed``, or the code of the platform error the handler raised);
+    ``message`` is safe to show: never AWS's text, an ARN or an account id.
+    The details are in the worker's log (``job_attempt_failed``).
+    """
+
+    code: str
+    message: str
 
 
 class JobRecord(BaseModel):
@@ -45,7 +70,7 @@ class JobRecord(BaseModel):
     failed_at: datetime | None = None
     dead_lettered_at: datetime | None = None
     result: dict[str, Any] | None = None
-    error: str | None = None
+    error: JobError | None = None
 
 
 class InvalidJob(ValueError):

@@ -25,7 +25,7 @@ from trellis.runtime._errors import (
     is_aws_error,
     translate_aws_error,
 )
-from trellis.runtime.jobs._model import JobEnvelope, JobRecord, utcnow
+from trellis.runtime.jobs._model import JobEnvelope, JobError, JobRecord, is_job_id, utcnow
 
 #: How long a finished job's record is kept (DynamoDB TTL), beyond the queue and DLQ retention.
 RECORD_TTL = timedelta(days=30)
@@ -55,6 +55,10 @@ def _s(value: str) -> dict[str, str]:
 
 def _n(value: int | float) -> dict[str, str]:
     return {"N": str(int(value))}
+
+
+def _error(error: JobError) -> dict[str, Any]:
+    return {"M": {"code": _s(error.code), "message": _s(error.message[:1000])}}
 
 
 class JobStore:
@@ -123,11 +127,15 @@ class JobStore:
             self.dynamodb.delete_item(TableName=self.table, Key={"job_id": _s(job_id)})
 
     def get(self, job_id: str) -> JobRecord:
+        """The job's record; :class:`NotFound` for an unknown id or one that cannot be a job's."""
+        if not is_job_id(job_id):
+            # Other items share the table (``stats#process_data``): such keys are never looked up.
+            raise NotFound("no such job")
         with aws_errors("GetItem", self.table):
             item = self.dynamodb.get_item(
                 TableName=self.table, Key={"job_id": _s(job_id)}, ConsistentRead=True
             ).get("Item")
-        if item is None:
+        if item is None or "status" not in item:
             raise NotFound(f"no job {job_id}")
         return _to_record(item)
 
@@ -224,22 +232,22 @@ class JobStore:
                 exc, operation="TransactWriteItems", resource=self.table
             ) from exc
 
-    def release(self, claim: Claim, error: str) -> None:
+    def release(self, claim: Claim, error: JobError) -> None:
         """Back to ``queued`` after a failed attempt that will be retried."""
         now_iso, _ = self._now()
         self._guarded(
             claim,
             "SET #s = :queued, #e = :error, updated_at = :now REMOVE lease_owner, lease_until",
-            {":queued": _s("queued"), ":error": _s(error[:2000]), ":now": _s(now_iso)},
+            {":queued": _s("queued"), ":error": _error(error), ":now": _s(now_iso)},
         )
 
-    def fail(self, claim: Claim, error: str) -> None:
+    def fail(self, claim: Claim, error: JobError) -> None:
         """``failed``: the last allowed attempt failed."""
         now_iso, _ = self._now()
         self._guarded(
             claim,
             "SET #s = :failed, #e = :error, failed_at = :now, updated_at = :now REMOVE lease_owner, lease_until",
-            {":failed": _s("failed"), ":error": _s(error[:2000]), ":now": _s(now_iso)},
+            {":failed": _s("failed"), ":error": _error(error), ":now": _s(now_iso)},
         )
 
     def mark_dead_lettered(self, job_id: str) -> None:
@@ -279,6 +287,15 @@ def _to_record(item: dict[str, Any]) -> JobRecord:
         return value["S"] if value else None
 
     result = text("result")
+    error = item.get("error")
+    stored_error = None
+    if error is not None:
+        fields = error.get("M")
+        if fields is not None:
+            stored_error = JobError(code=fields["code"]["S"], message=fields["message"]["S"])
+        else:
+            # Written before errors had codes, as exception text: never shown.
+            stored_error = JobError(code="job_failed", message="the job failed")
     return JobRecord(
         job_id=item["job_id"]["S"],
         type=text("type") or "",
@@ -290,5 +307,5 @@ def _to_record(item: dict[str, Any]) -> JobRecord:
         failed_at=text("failed_at"),
         dead_lettered_at=text("dead_lettered_at"),
         result=json.loads(result) if result else None,
-        error=text("error"),
+        error=stored_error,
     )

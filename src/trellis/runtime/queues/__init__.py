@@ -6,8 +6,11 @@
 
 A message over the limit raises :class:`~trellis.runtime.PayloadTooLarge`
 before any call. ``send_batch`` splits entries into calls of at most 10
-entries and 1 MiB, retries the entries SQS failed on its side (with backoff
-and jitter), and reports a result per entry instead of failing them all.
+entries and 1 MiB, retries the entries SQS failed on its side and the calls
+that were throttled or hit a transient fault (with backoff and jitter), and
+reports a result per entry instead of failing them all. A permanent failure
+(AccessDenied, a missing queue, a rejected request) is reported after one
+call: retrying it would only repeat the error.
 """
 
 from trellis.runtime.queues._publisher import (

@@ -13,6 +13,7 @@ from trellis.runtime._errors import (
     TrellisError,
     aws_errors,
     is_aws_error,
+    is_transient_aws_error,
     translate_aws_error,
 )
 
@@ -176,8 +177,8 @@ class Publisher:
             if not is_aws_error(exc):
                 raise
             error = translate_aws_error(exc, operation="SendMessageBatch", resource=self.queue_url)
-            retryable = error.status >= 500 and not final
-            if not retryable:
+            # AccessDenied and a missing queue are 5xx for our clients, but no retry fixes them.
+            if final or not is_transient_aws_error(exc):
                 for index in chunk:
                     results[index] = SendResult(index, error=error)
                 return []

@@ -3,8 +3,11 @@
 What every table-backed API gets wrong the same way, done once:
 
 - :func:`marshal` / :func:`unmarshal` convert plain Python values to and from
-  the low-level client's attribute values (``{"S": "x"}``), without loading
-  boto3's resource layer and without ``Decimal`` leaking out of reads.
+  the low-level client's attribute values (``{"S": "x"}``) without loading
+  boto3's resource layer. They read as boto3's ``TypeDeserializer`` does,
+  exactly (``int`` for integral numbers, ``Decimal`` for the others, sets of
+  strings, numbers and bytes), and whatever they read can be written back;
+  what DynamoDB cannot hold exactly (floats, NaN, 39 digits) is refused.
 - :class:`CursorCodec` turns a ``LastEvaluatedKey`` into an opaque, URL-safe
   cursor and back. A cursor is validated on the way in (shape, key names,
   types, size and, with a secret, an HMAC signature); anything else raises

@@ -7,8 +7,11 @@ import binascii
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from decimal import Context, Decimal
 from typing import TYPE_CHECKING, Any, Final
 
 from trellis.runtime._errors import BadRequest, Conflict, aws_errors
@@ -40,47 +43,112 @@ _SIG_BYTES: Final = 16
 
 # --------------------------------------------------------------------- attribute values
 
+#: DynamoDB numbers: 38 significant digits, magnitudes from 1E-130 to under 1E+126.
+_MAX_DIGITS: Final = 38
+_MIN_ADJUSTED: Final = -130
+_MAX_ADJUSTED: Final = 125
+_INTEGER_TEXT: Final = re.compile(r"-?[0-9]+")
+
+
+# Wide enough that normalising a DynamoDB number never rounds it.
+_WIDE: Final = Context(prec=_MAX_DIGITS + _MAX_ADJUSTED + 10)
+
+
+def _number(value: int | Decimal) -> str:
+    """The ``N`` text of a number DynamoDB can hold exactly; ``ValueError`` for any other."""
+    if isinstance(value, int):
+        text = str(value)
+        if len(text.lstrip("-")) <= _MAX_DIGITS:
+            return text  # the common case, without building a Decimal
+        value = Decimal(value)
+    if not value.is_finite():
+        raise ValueError(f"DynamoDB cannot store {value} (numbers are finite)")
+    digits = value.as_tuple().digits
+    if value:
+        # DynamoDB trims leading and trailing zeros before it counts digits.
+        significant = len("".join(map(str, digits)).strip("0"))
+        if significant > _MAX_DIGITS or not _MIN_ADJUSTED <= value.adjusted() <= _MAX_ADJUSTED:
+            raise ValueError(
+                f"DynamoDB cannot store {value} exactly "
+                "(38 significant digits, magnitudes 1E-130 to under 1E+126)"
+            )
+    if len(digits) > _MAX_DIGITS:
+        # Trailing zeros past 38 digits (10**40, say): the exponent form is the same number.
+        return str(value.normalize(_WIDE))
+    return str(value)
+
+
+def _from_number(text: str) -> int | Decimal:
+    """An ``N`` value exactly: ``int`` when integral, else ``Decimal`` (never a float)."""
+    if _INTEGER_TEXT.fullmatch(text):
+        return int(text)
+    number = Decimal(text)
+    if number == number.to_integral_value():
+        return int(number)
+    return number
+
+
+def _set(values: AbstractSet[Any]) -> dict[str, Any]:
+    if not values:
+        raise ValueError("DynamoDB has no empty sets (leave the attribute out)")
+    # Members sorted: equal sets marshal to equal requests, whatever their hash order.
+    if all(isinstance(v, str) for v in values):
+        return {"SS": sorted(values)}
+    if all(isinstance(v, (int, Decimal)) and not isinstance(v, bool) for v in values):
+        return {"NS": [_number(v) for v in sorted(values)]}
+    if all(isinstance(v, (bytes, bytearray, memoryview)) for v in values):
+        return {"BS": sorted(bytes(v) for v in values)}
+    raise TypeError("a DynamoDB set holds only strings, only numbers or only bytes")
+
 
 def marshal(value: Any) -> dict[str, Any]:
     """One Python value as a DynamoDB attribute value.
 
-    ``str`` → S, ``bool`` → BOOL, ``int`` → N, ``None`` → NULL, ``bytes`` → B,
-    ``list``/``tuple`` → L, ``dict`` → M. Floats are refused: DynamoDB numbers
-    are decimal, and a float's rounding would be silently stored.
+    ``str`` → S, ``bool`` → BOOL, ``int`` / ``Decimal`` → N, ``None`` → NULL,
+    ``bytes`` → B, ``list``/``tuple`` → L, ``dict`` → M, and sets of strings,
+    numbers or bytes → SS / NS / BS. What DynamoDB cannot hold exactly is
+    refused rather than rounded: floats (``TypeError``: use ``Decimal``),
+    numbers past 38 digits or outside 1E-130..1E+126, NaN and infinities,
+    and empty sets (``ValueError``).
     """
     if isinstance(value, str):
         return {"S": value}
     if isinstance(value, bool):
         return {"BOOL": value}
-    if isinstance(value, int):
-        return {"N": str(value)}
+    if isinstance(value, (int, Decimal)):
+        return {"N": _number(value)}
     if value is None:
         return {"NULL": True}
-    if isinstance(value, bytes):
-        return {"B": value}
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return {"B": bytes(value)}
+    if isinstance(value, (set, frozenset)):
+        return _set(value)
     if isinstance(value, (list, tuple)):
         return {"L": [marshal(v) for v in value]}
     if isinstance(value, Mapping):
-        return {"M": marshal_item(value)}
-    raise TypeError(f"cannot store a {type(value).__name__} in DynamoDB (use str or int)")
+        # Inside a map None is a value (NULL), as boto3 stores it; only items drop it.
+        return {"M": {str(k): marshal(v) for k, v in value.items()}}
+    hint = "use Decimal" if isinstance(value, float) else "use str, int, Decimal or bytes"
+    raise TypeError(f"cannot store a {type(value).__name__} in DynamoDB ({hint})")
 
 
 def marshal_item(item: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """A dict of plain values as a DynamoDB item (``None`` values are left out)."""
+    """A dict of plain values as a DynamoDB item (top-level ``None`` values are left out)."""
     return {str(k): marshal(v) for k, v in item.items() if v is not None}
 
 
 def unmarshal(value: Mapping[str, Any]) -> Any:
-    """One DynamoDB attribute value as a Python value (numbers: ``int``, else ``float``)."""
+    """One DynamoDB attribute value as a Python value.
+
+    Numbers come back exact: ``int`` when integral, ``Decimal`` otherwise (as
+    boto3's ``TypeDeserializer`` reads them, with ints where they fit); sets
+    as ``set``; binary as ``bytes``. :func:`marshal` writes every result back.
+    """
     ((kind, data),) = value.items()
     if kind == "S":
         return data
     if kind == "N":
-        text = str(data)
-        try:
-            return int(text)
-        except ValueError:
-            return float(text)
+        return _from_number(str(data))
     if kind == "BOOL":
         return bool(data)
     if kind == "NULL":
@@ -94,7 +162,9 @@ def unmarshal(value: Mapping[str, Any]) -> Any:
     if kind == "SS":
         return set(data)
     if kind == "NS":
-        return {unmarshal({"N": v}) for v in data}
+        return {_from_number(str(v)) for v in data}
+    if kind == "BS":
+        return {bytes(v) for v in data}
     raise ValueError(f"unsupported DynamoDB attribute type {kind!r}")
 
 
@@ -166,7 +236,8 @@ class CursorCodec:
                 raise InvalidCursor()
         try:
             version, values = json.loads(raw)
-        except (ValueError, TypeError, UnicodeDecodeError):
+        except (ValueError, TypeError, UnicodeDecodeError, RecursionError):
+            # A client controls the nesting: past the parser's depth it is a bad cursor, not a 500.
             raise InvalidCursor() from None
         carried = [(n, k) for n, k in self.key_names.items() if n not in self.fixed]
         if version != _CURSOR_VERSION or not isinstance(values, list):
