@@ -49,7 +49,7 @@ ACCESS_LEVELS: dict[ResourceKind, tuple[str, ...]] = {
 #: ``acme-tfstate-<account>``, ...): an environment so named would own them, since an
 #: environment's deploy role manages ``<project>-<env>-*``.
 RESERVED_ENVIRONMENTS: frozenset[str] = frozenset(
-    {"deploy", "plan", "boundary", "tfstate", "apigateway", "ecs"}
+    {"deploy", "plan", "boundary", "bootstrap", "tfstate", "apigateway", "ecs"}
 )
 
 #: Queue visibility must be at least this many times a consuming Lambda's timeout.

@@ -52,7 +52,7 @@ environments = ["dev"]
 
 [services.app]
 runtime = "lambda"
-uses = { items = "readwrite", media = "readwrite", key = "read" }
+uses = { items = "readwrite", media = "readwrite", drop = "write", key = "read" }
 
 [tables.items]
 hash_key = "item_id"
@@ -63,6 +63,8 @@ hash_key = "event_id"
 [buckets.media]
 
 [buckets.vault]
+
+[buckets.drop]
 
 [topics.alerts]
 
@@ -91,6 +93,8 @@ class World:
     alerts: str  # topic ARN, no grant
     other_secret: str  # secret ARN, no grant
     media_version: str  # a version of media/a.txt
+    drop: str  # write only: no s3:GetObject(Version)
+    drop_version: str  # a version of drop/a.txt
 
     @property
     def endpoint(self) -> str:
@@ -154,6 +158,8 @@ def world() -> Iterator[World]:
         version = admin_s3.put_object(Bucket=media, Key="a.txt", Body=b"hello")["VersionId"]
         admin_s3.put_object(Bucket=media, Key="other.txt", Body=b"other")
         admin_s3.put_object(Bucket=vault, Key="s.txt", Body=b"top secret")
+        drop = app.address("bucket", "drop")
+        drop_version = admin_s3.put_object(Bucket=drop, Key="a.txt", Body=b"dropped")["VersionId"]
         other_secret = app.address("secret", "other")
         emulator.client("secretsmanager").put_secret_value(
             SecretId=other_secret, SecretString="not yours"
@@ -168,6 +174,8 @@ def world() -> Iterator[World]:
             alerts=app.address("topic", "alerts"),
             other_secret=other_secret,
             media_version=version,
+            drop=drop,
+            drop_version=drop_version,
         )
     finally:
         emulator.stop()
@@ -401,11 +409,12 @@ def copy_from_a_bucket_without_read(w: World) -> httpx.Response:
 
 
 def copy_a_version_without_get_object_version(w: World) -> httpx.Response:
+    # Within a bucket the app may write (the destination passes): only the source fails.
     return w.signed(
         "PUT",
-        f"/{w.media}/copied-version.txt",
+        f"/{w.drop}/copied-version.txt",
         "s3",
-        headers={"x-amz-copy-source": f"/{w.media}/a.txt?versionId={w.media_version}"},
+        headers={"x-amz-copy-source": f"/{w.drop}/a.txt?versionId={w.drop_version}"},
     )
 
 
@@ -595,8 +604,8 @@ REFUSALS: dict[str, Refusal] = {
         403,
         "AccessDenied",
         "xml",
-        "s3:GetObjectVersion on resource: arn:aws:s3:::{media}/a.txt",
-        no_object("media", "copied-version.txt"),
+        "s3:GetObjectVersion on resource: arn:aws:s3:::{drop}/a.txt",
+        no_object("drop", "copied-version.txt"),
     ),
     "UploadPartCopy from a bucket without s3:GetObject": Refusal(
         upload_part_copy_from_a_bucket_without_read,
@@ -691,7 +700,7 @@ def test_a_request_around_the_iam_check_is_refused(world: World, case: Refusal) 
     assert (response.status_code, shape, code) == (case.status, case.shape, case.code), (
         response.text
     )
-    message = case.message.format(vault=world.vault, media=world.media)
+    message = case.message.format(vault=world.vault, media=world.media, drop=world.drop)
     assert message in response.text
     if case.unchanged is not None:
         case.unchanged(world)
