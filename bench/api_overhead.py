@@ -16,6 +16,11 @@ Starts one emulator and two copies of the example manifest's ``users`` table
   ``async def`` around sync boto3 would block the event loop, which measures a
   defect, not the framework.
 
+The api's routes need a verified caller: the Trellis app runs as a routed container
+does (it checks the gateway's origin secret on each request, then reads the caller
+from the gateway's headers), and every request to both apps carries what the gateway
+sends (the bare app ignores it). The gateway itself is not in the path.
+
 Each round sends ``--users`` create + get pairs from ``--concurrency`` client
 threads to one app, then to the other (the order alternates per round), so both
 see the same machine noise and tables of the same size. The emulator is the
@@ -186,7 +191,14 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
-def load(url: str, users: int, concurrency: int, prefix: str, samples: Samples) -> None:
+def load(
+    url: str,
+    users: int,
+    concurrency: int,
+    prefix: str,
+    samples: Samples,
+    headers: dict[str, str] | None = None,
+) -> None:
     """``users`` create + get pairs, from ``concurrency`` threads with one connection each."""
     import httpx
 
@@ -194,7 +206,7 @@ def load(url: str, users: int, concurrency: int, prefix: str, samples: Samples) 
     lock = threading.Lock()
 
     def worker(chunk: list[str]) -> None:
-        with httpx.Client(base_url=url, timeout=30) as client:
+        with httpx.Client(base_url=url, timeout=30, headers=headers) as client:
             for user_id in chunk:
                 for kind, call in (
                     (
@@ -273,6 +285,16 @@ def main() -> None:
             )
             tables[project] = addresses
         t = tables["trellis"]
+        origin = uuid.uuid4().hex
+        secret_arn = emulator.client("secretsmanager").create_secret(
+            Name="trellis/dev/_trellis-origin", SecretString=origin
+        )["ARN"]
+        gateway_headers = {
+            "x-trellis-origin": origin,
+            "x-trellis-auth": "jwt",
+            "x-trellis-principal": "bench-user",
+            "x-trellis-claims": '{"sub":"bench-user"}',
+        }
         trellis_env = {
             **base_env,
             "TRELLIS_PROJECT": "trellis",
@@ -281,6 +303,7 @@ def main() -> None:
             "USERS_TABLE_NAME": t.address("table", "users"),
             "FILES_TABLE_NAME": t.address("table", "files"),
             "UPLOADS_BUCKET_NAME": t.address("bucket", "uploads"),
+            "TRELLIS_ORIGIN_SECRET_ID": secret_arn,
         }
         bare_env = {**base_env, "USERS_TABLE_NAME": tables["bare"].address("table", "users")}
         uvicorn_flags = ["--host", "127.0.0.1", "--no-access-log", "--log-level", "warning"]
@@ -313,7 +336,14 @@ def main() -> None:
         run_id = uuid.uuid4().hex[:6]
         results = {s.name: Samples() for s in servers}
         for server in servers:
-            load(server.url, args.warmup, args.concurrency, f"warm-{run_id}", Samples())
+            load(
+                server.url,
+                args.warmup,
+                args.concurrency,
+                f"warm-{run_id}",
+                Samples(),
+                gateway_headers,
+            )
         for r in range(args.rounds):
             order = servers if r % 2 == 0 else list(reversed(servers))
             for server in order:
@@ -323,6 +353,7 @@ def main() -> None:
                     args.concurrency,
                     f"r{r}-{run_id}",
                     results[server.name],
+                    gateway_headers,
                 )
         print(report(results, args))
         failed = {name: s.errors for name, s in results.items() if s.errors}
@@ -363,7 +394,8 @@ def report(results: dict[str, Samples], args: argparse.Namespace) -> str:
         "Both apps make the same DynamoDB calls per pair (one `TransactWriteItems` of two "
         "conditional puts, one consistent `GetItem`) on tables of the same design and size; "
         "the difference is the platform: request id, JSON access log line per request, body "
-        "size limit, typed settings and error translation. The emulator serves DynamoDB one "
+        "size limit, the gateway origin check and caller parsing, typed settings and error "
+        "translation. The emulator serves DynamoDB one "
         "request at a time, so it bounds both figures.",
     ]
     return "\n".join(lines)

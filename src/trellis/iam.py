@@ -180,6 +180,19 @@ def service_statements(manifest: Manifest, service: str, env: str, arns: Arns) -
             )
         else:
             statements.append(Statement(sid, actions, (arn,), (), resource))
+    spec = manifest.services[service]
+    if spec.route is not None and spec.runtime != "lambda":
+        # A routed container checks each request for the gateway's origin secret.
+        origin = naming.origin_secret_name(manifest.project.name, env)
+        statements.append(
+            Statement(
+                "GatewayOriginSecret",
+                ("secretsmanager:GetSecretValue",),
+                (arns.of("secret", origin),),
+                (),
+                "the gateway's origin secret",
+            )
+        )
     return statements
 
 

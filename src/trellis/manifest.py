@@ -26,6 +26,13 @@ from trellis.naming import ResourceKind
 
 Runtime = Literal["lambda", "apprunner", "ecs-express"]
 KeyType = Literal["S", "N", "B"]
+#: Who may call a routed service through the gateway (see docs/manifest.md, "Auth").
+AuthMode = Literal["none", "iam", "api_key", "jwt"]
+AUTH_MODES: tuple[AuthMode, ...] = ("none", "iam", "api_key", "jwt")
+#: The one path every service answers without auth: liveness says nothing.
+HEALTH_PATH = "/health"
+#: Deepest ``route_auth`` prefix below a service's route (the gateway module's resource levels).
+MAX_ROUTE_AUTH_DEPTH = 3
 
 #: Access levels each resource kind accepts (the IAM actions live in ``trellis.iam``).
 ACCESS_LEVELS: dict[ResourceKind, tuple[str, ...]] = {
@@ -52,6 +59,9 @@ _ROUTE_RE = re.compile(r"^(/[a-z0-9][a-z0-9._-]*)+$")
 _SCHEDULE_RE = re.compile(
     r"^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\)|at\(.+\))$"
 )
+_ROUTE_AUTH_RE = re.compile(rf"^(/[a-z0-9][a-z0-9._-]*){{1,{MAX_ROUTE_AUTH_DEPTH}}}$")
+# https only, and no quote, backslash or whitespace: the value is a header or an env var too.
+_HTTPS_URL_RE = r"^https://[A-Za-z0-9.-]+(:[0-9]+)?(/[^\s'\"\\]*)?$"
 _REPO_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 
@@ -85,6 +95,61 @@ class Project(_Model):
     github_repository: str = Field(pattern=_REPO_RE.pattern)
 
 
+Audience = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=256, pattern=r"^[^\s,'\"\\]+$")]],
+    BeforeValidator(_as_list),
+]
+
+
+class JwtIssuerOverride(_Model):
+    """What one environment changes of a jwt issuer (a Cognito pool per environment, say)."""
+
+    issuer: str | None = Field(default=None, pattern=_HTTPS_URL_RE, max_length=512)
+    audience: Audience | None = Field(default=None, min_length=1)
+    jwks_url: str | None = Field(default=None, pattern=_HTTPS_URL_RE, max_length=512)
+
+
+class JwtAuth(_Model):
+    """Who issues the bearer tokens a ``jwt`` route accepts (an OIDC issuer, e.g. a Cognito pool)."""
+
+    #: The ``iss`` claim, e.g. ``https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC123``.
+    issuer: str = Field(pattern=_HTTPS_URL_RE, max_length=512)
+    #: Accepted ``aud`` (or Cognito access tokens' ``client_id``) values; a token needs one of them.
+    audience: Audience = Field(min_length=1)
+    #: Where the signing keys are; default: the issuer's OIDC discovery document.
+    jwks_url: str | None = Field(default=None, pattern=_HTTPS_URL_RE, max_length=512)
+    #: Per-environment replacements of the keys above, e.g. ``environments.dev.issuer``.
+    environments: dict[str, JwtIssuerOverride] = Field(default_factory=dict)
+
+    def for_environment(self, env: str) -> JwtAuth:
+        """This issuer as ``env`` sees it (its override applied)."""
+        override = self.environments.get(env)
+        if override is None:
+            return self
+        return self.model_copy(
+            update={
+                k: v
+                for k, v in override.model_dump(exclude_none=True).items()
+                if k in ("issuer", "audience", "jwks_url")
+            }
+        )
+
+
+class ApiKeyPlan(_Model):
+    """The usage plan of an ``api_key`` service: throttling per key, an optional daily quota."""
+
+    rate_limit: float = Field(default=10, gt=0, le=10_000)
+    burst_limit: int = Field(default=20, ge=1, le=5_000)
+    quota_per_day: int | None = Field(default=None, ge=1)
+
+
+class ProjectAuth(_Model):
+    """``[auth]``: project-wide defaults of the services' ``auth``."""
+
+    #: The issuer of every ``jwt`` service that has no ``[services.<name>.jwt]`` of its own.
+    jwt: JwtAuth | None = None
+
+
 class Service(_Model):
     runtime: Runtime
     path: str | None = None
@@ -97,6 +162,12 @@ class Service(_Model):
     #: Port a container service listens on.
     port: int = Field(default=8080, ge=1024, le=65535)
     uses: dict[str, AccessList] = Field(default_factory=dict)
+    #: Who may call the service through the gateway; required when it has a route.
+    auth: AuthMode | None = None
+    #: Other auth below some path prefixes, e.g. ``{ "/jobs/process" = "iam" }``.
+    route_auth: dict[str, AuthMode] = Field(default_factory=dict)
+    jwt: JwtAuth | None = None
+    api_key: ApiKeyPlan | None = None
     #: Extra env vars (tuning such as ``TRELLIS_AWS_READ_TIMEOUT_S``); derived ones can't be overridden.
     env: dict[str, str] = Field(default_factory=dict)
 
@@ -190,6 +261,7 @@ class Manifest(_Model):
     """A validated ``trellis.toml``."""
 
     project: Project
+    auth: ProjectAuth = Field(default_factory=ProjectAuth)
     services: dict[str, Service] = Field(default_factory=dict)
     queues: dict[str, Queue] = Field(default_factory=dict)
     tables: dict[str, Table] = Field(default_factory=dict)
@@ -228,6 +300,38 @@ class Manifest(_Model):
         for resource, levels in self.services[service].uses.items():
             if kind is None or self.kind_of(resource) == kind:
                 yield resource, levels
+
+    def auth_modes(self, service: str) -> set[AuthMode]:
+        """Every auth a service's routes use: its ``auth`` and its ``route_auth`` values."""
+        spec = self.services[service]
+        modes: set[AuthMode] = set(spec.route_auth.values())
+        if spec.auth is not None:
+            modes.add(spec.auth)
+        return modes
+
+    def jwt_config(self, service: str) -> JwtAuth | None:
+        """The issuer a service's ``jwt`` routes accept: its own, else the project's."""
+        return self.services[service].jwt or self.auth.jwt
+
+    def auth_rules(self, service: str) -> list[tuple[str, AuthMode]]:
+        """``(path prefix below the route, auth)``, longest first; ``""`` is the whole service.
+
+        ``/health`` is not in the list: it is open on every service (see :func:`auth_for`).
+        """
+        spec = self.services[service]
+        rules: list[tuple[str, AuthMode]] = list(spec.route_auth.items())
+        if spec.auth is not None:
+            rules.append(("", spec.auth))
+        return sorted(rules, key=lambda rule: len(rule[0]), reverse=True)
+
+    def auth_for(self, service: str, path: str) -> AuthMode | None:
+        """The auth of ``path`` (below the service's route, e.g. ``/jobs/1``): longest prefix wins."""
+        if path == HEALTH_PATH:
+            return "none"
+        for prefix, mode in self.auth_rules(service):
+            if path == prefix or path.startswith(prefix + "/") or prefix == "":
+                return mode
+        return None
 
     def consumers(self, queue: str) -> list[str]:
         """Services that consume ``queue``."""
@@ -357,6 +461,11 @@ def _check_rules(m: Manifest) -> Iterator[ManifestError]:
         for var in spec.env:
             yield from _check_env_var(m, service, var)
 
+    if m.auth.jwt is not None:
+        yield from _check_jwt_environments(m, m.auth.jwt, "auth.jwt")
+    for service in m.services:
+        yield from _check_auth(m, service)
+
     routes: dict[str, str] = {}
     for service, spec in m.services.items():
         if spec.route is None:
@@ -432,6 +541,58 @@ def _check_rules(m: Manifest) -> Iterator[ManifestError]:
                 )
 
 
+def _check_jwt_environments(m: Manifest, jwt: JwtAuth, key: str) -> Iterator[ManifestError]:
+    for env in jwt.environments:
+        if env not in m.project.environments:
+            yield ManifestError(
+                f"{key}.environments.{env}",
+                f"not an environment of the project ({', '.join(m.project.environments)})",
+            )
+
+
+def _check_auth(m: Manifest, service: str) -> Iterator[ManifestError]:
+    spec = m.services[service]
+    key = f"services.{service}"
+    choices = " | ".join(f'"{mode}"' for mode in AUTH_MODES)
+    if spec.route is None:
+        for field in ("auth", "route_auth", "jwt", "api_key"):
+            if field in spec.model_fields_set:
+                yield ManifestError(
+                    f"{key}.{field}", "the service has no route: only routed services take auth"
+                )
+        return
+    if spec.auth is None:
+        yield ManifestError(
+            f"{key}.auth",
+            f"a routed service says who may call it: auth = {choices} (/health stays open)",
+        )
+    for prefix in spec.route_auth:
+        pkey = f"{key}.route_auth.{prefix}"
+        if prefix == HEALTH_PATH or prefix.startswith(HEALTH_PATH + "/"):
+            yield ManifestError(pkey, f"{HEALTH_PATH} is open on every service; remove this entry")
+        elif not _ROUTE_AUTH_RE.match(prefix):
+            yield ManifestError(
+                pkey,
+                f"a path prefix below the route: 1-{MAX_ROUTE_AUTH_DEPTH} segments of lower-case "
+                "letters, digits, '.', '_' or '-', e.g. /jobs/process",
+            )
+    modes = m.auth_modes(service)
+    if spec.jwt is not None:
+        yield from _check_jwt_environments(m, spec.jwt, f"{key}.jwt")
+    if "jwt" in modes and m.jwt_config(service) is None:
+        yield ManifestError(
+            f"{key}.jwt",
+            'auth "jwt" needs an issuer and audience: add [services.'
+            f"{service}.jwt] or a project-wide [auth.jwt]",
+        )
+    if spec.jwt is not None and "jwt" not in modes:
+        yield ManifestError(f"{key}.jwt", 'only used by auth = "jwt"; remove it or use jwt')
+    if spec.api_key is not None and "api_key" not in modes:
+        yield ManifestError(
+            f"{key}.api_key", 'only used by auth = "api_key"; remove it or use api_key'
+        )
+
+
 _ENV_VAR_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _DERIVED_VARS = {
     "TRELLIS_PROJECT",
@@ -439,6 +600,7 @@ _DERIVED_VARS = {
     "TRELLIS_SERVICE",
     "TRELLIS_ROUTE",
     "TRELLIS_CONSUMES",
+    "TRELLIS_ORIGIN_SECRET_ID",
     "OTEL_SERVICE_NAME",
     "PORT",
 }

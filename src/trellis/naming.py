@@ -78,6 +78,17 @@ def secret_name(project: str, env: str, name: str) -> str:
     return f"{project}/{env}/{name}"
 
 
+#: The secret a container service checks every request for (the gateway adds it as a
+#: header): proof that the request came through the gateway. A manifest name cannot
+#: start with ``_``, so it never clashes with a declared secret.
+ORIGIN_SECRET = "_trellis-origin"  # noqa: S105 - a name, not a value
+
+
+def origin_secret_name(project: str, env: str) -> str:
+    """Secrets Manager name of the environment's gateway origin secret."""
+    return secret_name(project, env, ORIGIN_SECRET)
+
+
 def parameter_name(project: str, env: str, name: str) -> str:
     """SSM parameter name (hierarchical, with the leading slash SSM expects)."""
     return f"/{project}/{env}/{name}"

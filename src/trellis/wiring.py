@@ -15,7 +15,10 @@ from trellis.naming import ResourceKind
 
 
 class Addresses(Protocol):
-    """Resolves a resource to the value its env var carries (URL, name or ARN)."""
+    """Resolves a resource to the value its env var carries (URL, name or ARN).
+
+    ``("secret", naming.ORIGIN_SECRET)`` is the gateway's origin secret (its ARN).
+    """
 
     def address(self, kind: ResourceKind, name: str) -> str: ...
 
@@ -45,6 +48,12 @@ def service_environment(
         consumed = [queue for queue in manifest.queues if service in manifest.consumers(queue)]
         if consumed:
             variables["TRELLIS_CONSUMES"] = ",".join(consumed)
+        if spec.route:
+            # Reachable without the gateway (its own URL): it refuses requests without the
+            # gateway's origin secret, read by name with its own role.
+            variables["TRELLIS_ORIGIN_SECRET_ID"] = addresses.address(
+                "secret", naming.ORIGIN_SECRET
+            )
     variables.update(spec.env)
     # `write` grants no read-only call on a bucket, so readiness must not probe it.
     write_only = [

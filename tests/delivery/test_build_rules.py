@@ -189,6 +189,7 @@ def test_the_packaging_api_is_pinned() -> None:
     import trellis.packaging
 
     assert sorted(trellis.packaging.__all__) == [
+        "AUTHORIZER_ZIP",
         "BuildError",
         "LAMBDA_UNZIPPED_LIMIT_BYTES",
         "LAMBDA_ZIP_UPLOAD_LIMIT_BYTES",
@@ -197,6 +198,7 @@ def test_the_packaging_api_is_pinned() -> None:
         "Platform",
         "RUNTIME_PARTS",
         "UV_IMAGE",
+        "build_authorizer",
         "build_lambda",
         "check_runtime_imports",
         "python_platform",

@@ -106,12 +106,17 @@ def test_the_smoke_test_passes_against_the_local_stack(
     from trellis.testing import DevProcess
 
     with DevProcess(root / "trellis.toml") as dev:
-        code = cli(
-            ["--manifest", str(root / "trellis.toml"), "smoke", dev.base_url, "--timeout", "30"]
-        )
-    out = capsys.readouterr().out
-    assert code == 0, out
-    assert out.count("ok  ") == 4  # health and ready of api and worker
+        argv = ["--manifest", str(root / "trellis.toml"), "smoke", dev.base_url, "--timeout", "30"]
+        code = cli(argv)
+        guarded = capsys.readouterr().out
+        # With a token, /ready must really be ready, not just refused.
+        authorized = cli([*argv, "--header", f"Authorization: Bearer {dev.token()}"])
+        out = capsys.readouterr().out
+    assert code == 0, guarded
+    assert guarded.count("ok  ") == 4  # health and ready of api and worker
+    assert guarded.count("guarded by auth = jwt") == 2
+    assert authorized == 0, out
+    assert out.count("ok  ") == 4 and "guarded" not in out
 
 
 def test_the_ops_api_is_pinned() -> None:

@@ -35,7 +35,7 @@ def dev(request: pytest.FixtureRequest) -> Iterator[DevProcess]:
 
 @pytest.fixture
 def api(dev: DevProcess) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=f"{dev.base_url}/api", timeout=15) as client:
+    with httpx.Client(base_url=f"{dev.base_url}/api", timeout=15, headers=dev.bearer()) as client:
         yield client
 
 

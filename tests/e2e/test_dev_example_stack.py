@@ -21,7 +21,7 @@ def test_example_stack_serves_health_routes_jobs_and_stops_cleanly(root: Path) -
         children = descendants(dev.pid)
         assert len(children) >= 3  # emulator + one process per service
 
-        with httpx.Client(base_url=dev.base_url, timeout=10) as http:
+        with httpx.Client(base_url=dev.base_url, timeout=10, headers=dev.bearer()) as http:
             api = http.get("/api/health")
             worker = http.get("/worker/health")
             assert api.status_code == 200 and api.json()["service"] == "api"

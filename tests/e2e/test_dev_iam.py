@@ -16,7 +16,10 @@ STACK = Path(__file__).parent / "stacks" / "denied" / "trellis.toml"
 
 
 def test_a_write_to_a_table_declared_read_is_denied_with_a_clear_log_line() -> None:
-    with DevProcess(STACK) as dev, httpx.Client(base_url=f"{dev.base_url}/api", timeout=15) as api:
+    with (
+        DevProcess(STACK) as dev,
+        httpx.Client(base_url=f"{dev.base_url}/api", timeout=15, headers=dev.bearer()) as api,
+    ):
         # What `read` grants works: readiness (DescribeTable) and reads.
         assert api.get("/ready").status_code == 200
         assert api.get("/users/nobody").status_code == 404
@@ -52,6 +55,7 @@ def test_without_iam_the_same_write_succeeds() -> None:
         created = httpx.post(
             f"{dev.base_url}/api/users",
             json={"user_id": "u1", "name": "Ada", "email": "ada@example.com"},
+            headers=dev.bearer(),
             timeout=15,
         )
         assert created.status_code == 201, created.text

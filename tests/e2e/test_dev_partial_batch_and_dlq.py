@@ -80,10 +80,13 @@ def test_a_container_service_is_served_through_the_gateway_with_the_prefix_strip
         resp = httpx.get(f"{dev.base_url}/api/health", timeout=10)
         assert resp.status_code == 200
         assert resp.json() == {"status": "ok", "service": "api"}
-        ready = httpx.get(f"{dev.base_url}/api/ready", timeout=10)
+        ready = httpx.get(f"{dev.base_url}/api/ready", timeout=10, headers=dev.bearer())
         assert ready.status_code == 200, ready.text
         assert (
-            httpx.get(f"{dev.base_url}/api/nope", timeout=10).json()["error"]["code"] == "not_found"
+            httpx.get(f"{dev.base_url}/api/nope", timeout=10, headers=dev.bearer()).json()["error"][
+                "code"
+            ]
+            == "not_found"
         )
     # uvicorn itself served it: its start-up line is in the api's log
     assert any(line.startswith("api") and "Uvicorn running" in line for line in dev.lines)

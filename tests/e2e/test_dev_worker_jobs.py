@@ -43,7 +43,7 @@ def depth(sqs: Any, queue: str) -> int:
 def test_a_consumer_killed_mid_batch_loses_no_job_and_applies_each_once(root: Path) -> None:
     with DevProcess(root / "tests/e2e/stacks/containers/trellis.toml") as dev:
         sqs, ddb = emulator_clients(dev.emulator_endpoint)
-        with httpx.Client(base_url=dev.base_url, timeout=15) as http:
+        with httpx.Client(base_url=dev.base_url, timeout=15, headers=dev.bearer()) as http:
             jobs = [
                 {"type": "process_data", "payload": {"n": i, "sleep_ms": 150}} for i in range(40)
             ]
@@ -97,7 +97,7 @@ def test_a_poison_job_is_dead_lettered_after_max_receive_count_and_redrive_bring
         }
         url = sqs.get_queue_url(QueueName="fast-dev-jobs")["QueueUrl"]
         sqs.send_message(QueueUrl=url, MessageBody=json.dumps(poison))
-        with httpx.Client(base_url=dev.base_url, timeout=10) as http:
+        with httpx.Client(base_url=dev.base_url, timeout=10, headers=dev.bearer()) as http:
             wait_until(
                 lambda: http.get(f"/worker/jobs/{job_id}").json().get("status") == "dead_lettered",
                 timeout_s=40,

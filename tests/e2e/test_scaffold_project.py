@@ -83,7 +83,7 @@ def test_init_new_service_and_add_queue_pass_the_projects_own_make_test(tmp_path
     # And at once under `trellis dev`: routes through the gateway, the queue feeds the worker.
     with DevProcess(project / "trellis.toml") as dev:
         for service in ("api", "worker"):
-            resp = httpx.get(f"{dev.base_url}/{service}/hello", timeout=10)
+            resp = httpx.get(f"{dev.base_url}/{service}/hello", timeout=10, headers=dev.bearer())
             assert resp.json() == {"message": f"Hello from {service}"}
         sqs, _ = emulator_clients(dev.emulator_endpoint)
         url = sqs.get_queue_url(QueueName="shop-dev-jobs")["QueueUrl"]

@@ -59,7 +59,7 @@ def manifests(draw: st.DrawFn) -> Manifest:
         use_text = ", ".join(f'{k} = "{v}"' for k, v in uses.items())
         lines.append(
             f'[services.{service}]\nruntime = "{runtime}"\ntimeout_s = 10\n'
-            f'route = "/r{i}"\nuses = {{ {use_text} }}\n'
+            f'route = "/r{i}"\nauth = "none"\nuses = {{ {use_text} }}\n'
         )
     for name, section in sections.items():
         body = "visibility_timeout_s = 60\n" if section == "queues" else ""

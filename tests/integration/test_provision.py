@@ -27,6 +27,7 @@ environments = ["dev"]
 [services.api]
 runtime = "lambda"
 route = "/api"
+auth = "none"
 timeout_s = 5
 uses = {{ users = "readwrite", uploads = "readwrite", jobs = "send", events = "publish", token = "read", flags = "read" }}
 

@@ -24,6 +24,7 @@ environments = ["dev", "prod"]
 [services.orders]
 runtime = "lambda"
 route = "/orders"
+auth = "none"
 uses = { order_items = "readwrite", events = "send", catalog = "read" }
 
 [services.reports]

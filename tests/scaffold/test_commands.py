@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -268,3 +269,28 @@ def test_the_generated_ci_workflow_passes_actionlint_and_zizmor(project: Path) -
     for argv in ([bin_dir / "actionlint", workflow], [bin_dir / "zizmor", "--offline", workflow]):
         result = subprocess.run(argv, cwd=project, capture_output=True, text=True)
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_init_and_new_service_write_an_explicit_auth(project: Path) -> None:
+    manifest = load_manifest(project / "trellis.toml")
+    assert manifest.services["api"].auth == "jwt"
+    assert manifest.auth.jwt is not None  # a placeholder issuer, noted by init
+    assert run(project, "new", "service", "ops", "--auth", "iam") == 0
+    assert run(project, "new", "service", "feed", "--auth", "api_key") == 0
+    manifest = load_manifest(project / "trellis.toml")
+    assert (manifest.services["ops"].auth, manifest.services["feed"].auth) == ("iam", "api_key")
+    assert 'auth = "iam"' in (project / "trellis.toml").read_text()
+
+
+def test_a_jwt_service_in_a_project_without_an_issuer_gets_a_placeholder_one(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "pj"
+    plan_init(root, source=str(ROOT), auth="none").apply()
+    text = re.sub(r"\[auth\.jwt\]\n(?:[a-z]+ = .*\n)+", "", (root / "trellis.toml").read_text())
+    (root / "trellis.toml").write_text(text)
+    assert run(root, "new", "service", "web", "--runtime", "ecs-express") == 0
+    manifest = load_manifest(root / "trellis.toml")
+    assert manifest.services["web"].auth == "jwt"
+    assert manifest.services["api"].auth == "none"
+    assert manifest.auth.jwt is not None and manifest.auth.jwt.audience == ["pj"]

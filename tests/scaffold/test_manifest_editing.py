@@ -24,12 +24,14 @@ environments = ["dev", "test", "prod"]
 [services.api]
 runtime = "lambda"
 route = "/api"
+auth = "none"
 timeout_s = 15
 uses = { users = "readwrite", files = "readwrite", uploads = "readwrite", jobs = "send" }
 
 [services.worker]
 runtime = "lambda"
 route = "/worker"
+auth = "none"
 uses = { jobs = ["consume", "send"], files = "readwrite", uploads = "read" }
 
 [queues.jobs]
@@ -87,7 +89,11 @@ def test_a_new_section_goes_at_the_end_after_one_blank_line() -> None:
 
 def test_removing_what_was_added_gives_back_the_file_byte_for_byte() -> None:
     editor = ManifestEditor(EXAMPLE)
-    editor.add_table("services", "billing", {"runtime": "lambda", "route": "/billing", "uses": {}})
+    editor.add_table(
+        "services",
+        "billing",
+        {"runtime": "lambda", "route": "/billing", "auth": "none", "uses": {}},
+    )
     editor.add_table("queues", "invoices", {"visibility_timeout_s": 180})
     editor.add_table("secrets", "stripe", {"description": "API key"})
     editor.grant("billing", "invoices", "consume")

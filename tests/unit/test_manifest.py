@@ -24,12 +24,14 @@ VALID = (
 [services.api]
 runtime = "lambda"
 route = "/api"
+auth = "none"
 timeout_s = 15
 uses = { users = "readwrite", jobs = "send", uploads = ["read", "write"] }
 
 [services.worker]
 runtime = "lambda"
 route = "/worker"
+auth = "none"
 timeout_s = 30
 uses = { jobs = "consume" }
 
@@ -287,6 +289,138 @@ def test_service_env_is_handed_to_the_service() -> None:
         VALID.replace("timeout_s = 15\n", 'timeout_s = 15\nenv = { FEATURE_X = "on" }\n')
     )
     assert service_environment(m, "api", "dev", AwsAddresses(m, "dev"))["FEATURE_X"] == "on"
+
+
+# --- auth -------------------------------------------------------------------------------
+
+JWT = '\n[auth.jwt]\nissuer = "https://issuer.example.com"\naudience = ["acme-web"]\n'
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "fragment"),
+    [
+        pytest.param(
+            VALID.replace('route = "/api"\nauth = "none"\n', 'route = "/api"\n'),
+            "services.api.auth",
+            'auth = "none" | "iam" | "api_key" | "jwt"',
+            id="routed-service-without-auth",
+        ),
+        pytest.param(
+            VALID.replace('auth = "none"', 'auth = "open"', 1),
+            "services.api.auth",
+            "'open' is not one of",
+            id="unknown-auth",
+        ),
+        pytest.param(
+            VALID.replace('auth = "none"', 'auth = "jwt"', 1),
+            "services.api.jwt",
+            "needs an issuer and audience",
+            id="jwt-without-issuer",
+        ),
+        pytest.param(
+            VALID.replace('auth = "none"', 'auth = "jwt"', 1)
+            + '\n[services.api.jwt]\nissuer = "http://issuer.example.com"\naudience = "a"\n',
+            "services.api.jwt.issuer",
+            "does not match",
+            id="jwt-issuer-not-https",
+        ),
+        pytest.param(
+            VALID + JWT.replace('audience = ["acme-web"]', "audience = []"),
+            "auth.jwt.audience",
+            "at least 1 item",
+            id="jwt-without-audience",
+        ),
+        pytest.param(
+            VALID.replace('route = "/api"\nauth = "none"\n', 'auth = "none"\n'),
+            "services.api.auth",
+            "no route",
+            id="auth-without-route",
+        ),
+        pytest.param(
+            VALID.replace('auth = "none"', 'auth = "none"\nroute_auth = { "/health" = "iam" }', 1),
+            "services.api.route_auth./health",
+            "open on every service",
+            id="health-cannot-be-closed",
+        ),
+        pytest.param(
+            VALID.replace('auth = "none"', 'auth = "none"\nroute_auth = { "jobs" = "iam" }', 1),
+            "services.api.route_auth.jobs",
+            "a path prefix below the route",
+            id="route-auth-prefix-without-slash",
+        ),
+        pytest.param(
+            VALID.replace('auth = "none"', 'auth = "none"\nroute_auth = { "/a/b/c/d" = "iam" }', 1),
+            "services.api.route_auth./a/b/c/d",
+            "1-3 segments",
+            id="route-auth-too-deep",
+        ),
+        pytest.param(
+            VALID.replace('auth = "none"', 'auth = "none"\napi_key = { rate_limit = 5 }', 1),
+            "services.api.api_key",
+            'only used by auth = "api_key"',
+            id="usage-plan-without-api-key-auth",
+        ),
+        pytest.param(
+            VALID.replace('auth = "none"', 'auth = "api_key"\napi_key = { rate_limit = 0 }', 1),
+            "services.api.api_key.rate_limit",
+            "greater than 0",
+            id="usage-plan-rate-zero",
+        ),
+    ],
+)
+def test_each_auth_mistake_names_its_key(text: str, key: str, fragment: str) -> None:
+    with pytest.raises(ManifestError) as exc:
+        load_manifest_text(text)
+    assert exc.value.key == key
+    assert fragment in str(exc.value)
+
+
+def test_jwt_services_take_the_project_issuer_unless_they_have_their_own() -> None:
+    text = (
+        VALID.replace('auth = "none"', 'auth = "jwt"', 2)
+        + JWT
+        + '\n[services.worker.jwt]\nissuer = "https://other.example.com/t/"\naudience = "w"\n'
+    )
+    manifest = load_manifest_text(text)
+    api, worker = manifest.jwt_config("api"), manifest.jwt_config("worker")
+    assert api is not None and api.issuer == "https://issuer.example.com"
+    assert worker is not None and (worker.issuer, worker.audience) == (
+        "https://other.example.com/t/",
+        ["w"],
+    )
+
+
+def test_route_auth_longest_prefix_wins_and_health_is_always_open() -> None:
+    text = VALID.replace(
+        'auth = "none"',
+        'auth = "jwt"\nroute_auth = { "/jobs" = "api_key", "/jobs/process" = "iam" }',
+        1,
+    )
+    manifest = load_manifest_text(text + JWT)
+    assert manifest.auth_for("api", "/users/1") == "jwt"
+    assert manifest.auth_for("api", "/jobs") == "api_key"
+    assert manifest.auth_for("api", "/jobs/123") == "api_key"
+    assert manifest.auth_for("api", "/jobs/process") == "iam"
+    assert manifest.auth_for("api", "/jobs/processing") == "api_key"
+    assert manifest.auth_for("api", "/ready") == "jwt"
+    assert manifest.auth_for("api", "/health") == "none"
+    assert manifest.auth_modes("api") == {"jwt", "api_key", "iam"}
+
+
+def test_a_jwt_issuer_can_differ_per_environment() -> None:
+    text = (
+        VALID.replace('auth = "none"', 'auth = "jwt"', 1)
+        + JWT
+        + '[auth.jwt.environments.dev]\nissuer = "https://dev-issuer.example.com"\naudience = "dev-web"\n'
+    )
+    config = load_manifest_text(text).jwt_config("api")
+    assert config is not None
+    assert config.for_environment("dev").issuer == "https://dev-issuer.example.com"
+    assert config.for_environment("dev").audience == ["dev-web"]
+    assert config.for_environment("prod").issuer == "https://issuer.example.com"
+    with pytest.raises(ManifestError) as exc:
+        load_manifest_text(text.replace("environments.dev]", "environments.staging]"))
+    assert exc.value.key == "auth.jwt.environments.staging"
 
 
 def test_a_queue_consumer_has_a_default_maximum_concurrency() -> None:

@@ -23,6 +23,7 @@ environments = ["dev", "prod"]
 [services.api]
 runtime = "lambda"
 route = "/api"
+auth = "none"
 timeout_s = 10
 uses = { users = "read", uploads = "write", jobs = "send", events = "publish", db-password = "read", feature-flags = "read" }
 

@@ -9,7 +9,13 @@ from trellis.testing import plugin
 
 
 def test_the_export_list_is_pinned() -> None:
-    assert sorted(trellis.testing.__all__) == ["DevProcess", "ServiceEnvironment", "wait_until"]
+    assert sorted(trellis.testing.__all__) == [
+        "DevProcess",
+        "ServiceEnvironment",
+        "SigV4",
+        "dev_token",
+        "wait_until",
+    ]
 
 
 def test_the_plugin_offers_the_documented_fixtures() -> None:

@@ -13,6 +13,7 @@ from starlette.routing import Match
 
 from api.files import FilesRepository, FileStore
 from api.routes import files as files_router
+from api.routes import me as me_router
 from api.routes import users as users_router
 from api.settings import Settings, UploadPolicy
 from api.users import UsersRepository, UserStore
@@ -79,6 +80,7 @@ def build_app(
     policy = upload_policy if upload_policy is not None else UploadPolicy()
     app = create_app(settings, title="api", clients=clients, **options)
     app.state.stores = Stores(settings, clients, policy, users=users, files=files)
+    app.include_router(me_router)
     app.include_router(users_router)
     app.include_router(files_router)
     _document_upload_policy(app, policy)
@@ -116,7 +118,12 @@ def _allow_every_method_of_the_path(app: FastAPI) -> None:
     # Flattened once: FastAPI keeps included routers as nested objects.
     routes = [
         route
-        for route in [*app.router.routes, *users_router.routes, *files_router.routes]
+        for route in [
+            *app.router.routes,
+            *me_router.routes,
+            *users_router.routes,
+            *files_router.routes,
+        ]
         if getattr(route, "methods", None)
     ]
 

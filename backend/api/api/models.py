@@ -149,3 +149,11 @@ class FilePage(BaseModel):
 
     items: list[FilePublic]
     next_cursor: str | None
+
+
+class Caller(BaseModel):
+    """The verified caller: how the gateway checked them, who they are, their scopes."""
+
+    auth: Literal["jwt", "iam", "api_key"]
+    id: str = Field(description="The token's subject, the caller's IAM ARN, or the API key's id.")
+    scopes: list[str]

@@ -2,6 +2,10 @@
 
 Routes are plain ``def``: FastAPI runs them in its thread pool, so the
 blocking boto3 calls in the repositories never stall the event loop.
+
+The gateway lets only callers with a valid bearer token through (``auth =
+"jwt"``); every route here also depends on the verified caller, so the app
+refuses (401) a request that reached it some other way without one.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from api.files import FileStore
 from api.models import (
     FILE_ID_PATTERN,
     USER_ID_PATTERN,
+    Caller,
     FileCreate,
     FileCreated,
     FilePage,
@@ -25,6 +30,7 @@ from api.models import (
     UserUpdate,
 )
 from api.users import UserStore
+from trellis.runtime import PrincipalDep, get_principal
 
 
 def get_users(request: Request) -> UserStore:
@@ -59,8 +65,15 @@ _CONFLICT: dict[int | str, dict[str, Any]] = {
     409: _error("Conflict: the id or email is taken, or the version is stale")
 }
 
-users = APIRouter(prefix="/users", tags=["users"])
-files = APIRouter(prefix="/files", tags=["files"])
+_CALLER = [Depends(get_principal)]
+users = APIRouter(prefix="/users", tags=["users"], dependencies=_CALLER)
+files = APIRouter(prefix="/files", tags=["files"], dependencies=_CALLER)
+me = APIRouter(tags=["me"])
+
+
+@me.get("/me", summary="Who the gateway says is calling")
+def read_me(principal: PrincipalDep) -> Caller:
+    return Caller(auth=principal.auth, id=principal.id, scopes=sorted(principal.scopes))
 
 
 @users.post(

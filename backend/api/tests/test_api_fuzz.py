@@ -1,5 +1,10 @@
 """Schemathesis fuzzes the api under a real uvicorn, against real tables in the emulator.
 
+With auth: the api runs as a routed container service (the e2e "fast" stack), which
+refuses any request without the gateway's origin secret; schemathesis sends what the
+gateway sends after verifying a bearer token (the origin secret, the caller's
+``X-Trellis-*`` headers), so every request reaches the routes as a verified caller.
+
 Every check schemathesis has (``--checks all``: no 5xx, responses match the
 documented schemas, status codes and headers, invalid input refused, valid
 input accepted, 405s with a correct ``Allow``...) over every phase (examples,
@@ -32,10 +37,27 @@ MAX_EXAMPLES = 25
 SEED = 20261125
 
 
+#: The api as a container service behind the gateway (same resources as the example stack).
+STACK = ROOT / "tests/e2e/stacks/fast/trellis.toml"
+CLAIMS = '{"sub":"fuzz-user","scope":"users:read users:write","aud":"acme-web"}'
+
+
 @pytest.fixture
-def api_url(trellis_service: Callable[..., ServiceEnvironment]) -> Iterator[str]:
-    """The api under uvicorn on 127.0.0.1, with the example stack's resources and its own key."""
-    service = trellis_service("api", manifest=ROOT / "trellis.toml")
+def api_url(
+    trellis_service: Callable[..., ServiceEnvironment],
+) -> Iterator[tuple[str, dict[str, str]]]:
+    """The api under uvicorn on 127.0.0.1, with its resources, its own key, and what the
+    gateway adds to each request (origin secret, verified caller)."""
+    service = trellis_service("api", manifest=STACK)
+    origin = service.admin("secretsmanager").get_secret_value(
+        SecretId=service.env["TRELLIS_ORIGIN_SECRET_ID"]
+    )["SecretString"]
+    headers = {
+        "x-trellis-origin": origin,
+        "x-trellis-auth": "jwt",
+        "x-trellis-principal": "fuzz-user",
+        "x-trellis-claims": CLAIMS,
+    }
     port = free_port()
     env = {"PATH": os.environ.get("PATH", ""), **service.env, "LOG_LEVEL": "WARNING"}
     server = subprocess.Popen(
@@ -59,8 +81,10 @@ def api_url(trellis_service: Callable[..., ServiceEnvironment]) -> Iterator[str]
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_until(lambda: _ready(url, server), timeout_s=20, what="uvicorn to serve /ready")
-        yield url
+        wait_until(
+            lambda: _ready(url, server, headers), timeout_s=20, what="uvicorn to serve /ready"
+        )
+        yield url, headers
     finally:
         server.terminate()
         try:
@@ -70,19 +94,22 @@ def api_url(trellis_service: Callable[..., ServiceEnvironment]) -> Iterator[str]
             server.wait()
 
 
-def _ready(url: str, server: subprocess.Popen[str]) -> bool:
+def _ready(url: str, server: subprocess.Popen[str], headers: dict[str, str]) -> bool:
     if server.poll() is not None:
         raise AssertionError(f"uvicorn exited: {server.stderr.read() if server.stderr else ''}")
     try:
-        return httpx.get(f"{url}/ready", timeout=2).status_code == 200
+        return httpx.get(f"{url}/ready", headers=headers, timeout=2).status_code == 200
     except httpx.TransportError:
         return False
 
 
 @pytest.mark.timeout(180)
 def test_schemathesis_finds_no_server_error_and_no_schema_violation(
-    api_url: str, tmp_path: Path
+    api_url: tuple[str, dict[str, str]], tmp_path: Path
 ) -> None:
+    url, headers = api_url
+    # The api refuses the fuzzer without the gateway's headers: auth is really on.
+    assert httpx.get(f"{url}/users", timeout=5).status_code == 403
     started = time.monotonic()
     result = subprocess.run(
         [
@@ -91,7 +118,8 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
             str(HERE / "schemathesis.toml"),
             "--no-color",
             "run",
-            f"{api_url}/openapi.json",
+            f"{url}/openapi.json",
+            *[arg for name, value in headers.items() for arg in ("--header", f"{name}: {value}")],
             "--checks",
             "all",
             "--max-examples",

@@ -17,6 +17,7 @@ from api.app import build_app
 from api.files import FilesRepository
 from api.settings import UploadPolicy
 from api.users import UsersRepository
+from trellis.runtime import Principal, get_principal
 
 POLICY = UploadPolicy(max_bytes=1000, content_types=frozenset({"text/plain", "image/png"}))
 
@@ -55,10 +56,27 @@ def world() -> World:
     return World()
 
 
+CALLER = Principal("jwt", "u-test", {"sub": "u-test", "scope": "users:read"})
+
+
 @pytest.fixture
 def http(world: World) -> Iterator[TestClient]:
+    # The gateway verified the caller: here the verified caller is given directly.
+    world.app.dependency_overrides[get_principal] = lambda: CALLER
     with TestClient(world.app, raise_server_exceptions=False) as client:
         yield client
+
+
+def test_every_route_but_health_needs_a_verified_caller(world: World) -> None:
+    with TestClient(world.app, raise_server_exceptions=False) as client:
+        for method, path in (("GET", "/users"), ("POST", "/files"), ("GET", "/me")):
+            error = assert_error(client.request(method, path, json={}), 401, "unauthorized")
+            assert "authenticated caller" in error["message"]
+        assert client.get("/health").status_code == 200
+
+
+def test_me_is_the_verified_caller(http: TestClient) -> None:
+    assert http.get("/me").json() == {"auth": "jwt", "id": "u-test", "scopes": ["users:read"]}
 
 
 def user(user_id: str = "ada", email: str | None = None) -> dict[str, str]:
@@ -277,7 +295,9 @@ def test_an_unreachable_dynamodb_is_503_with_retry_after(monkeypatch: pytest.Mon
     settings = make_settings(
         aws_endpoint_url="http://127.0.0.1:1", aws_connect_timeout_s=0.2, aws_max_attempts=1
     )
-    with TestClient(build_app(settings, readiness=[])) as http:
+    app = build_app(settings, readiness=[])
+    app.dependency_overrides[get_principal] = lambda: CALLER
+    with TestClient(app) as http:
         response = http.get("/users/ada")
 
     assert_error(response, 503, "dependency_unavailable")

@@ -36,10 +36,12 @@ import json, sys
 from api.handler import handler
 
 def event(path):
+    # As API Gateway sends it after the JWT authorizer allowed the caller.
+    context = {"requestId": "r1", "stage": "dev", "authorizer": {"principalId": "u-1"}}
     return {"resource": "/{proxy+}", "path": path, "httpMethod": "GET", "headers": {},
             "multiValueHeaders": {}, "queryStringParameters": None,
             "multiValueQueryStringParameters": None, "pathParameters": None,
-            "stageVariables": None, "requestContext": {"requestId": "r1", "stage": "dev"},
+            "stageVariables": None, "requestContext": context,
             "body": None, "isBase64Encoded": False}
 
 health = handler(event("/health"), None)["statusCode"]

@@ -80,6 +80,7 @@ environments = ["dev"]
 [services.worker]
 runtime = "ecs-express"
 route = "/worker"
+auth = "none"
 uses = {{ jobs = ["consume", "send"], job_records = ["get", "write"], files = ["get", "write"], uploads = "read" }}
 
 [queues.jobs]
@@ -108,5 +109,9 @@ def worker_stack(
     monkeypatch.delenv("TRELLIS_CONSUMES")
     settings = Settings()  # from the env trellis_service set, with the worker's own key
     app = build_app(settings)
-    with TestClient(app) as http:
+    # A routed container answers only requests carrying the gateway's origin secret.
+    origin = service.admin("secretsmanager").get_secret_value(
+        SecretId=service.env["TRELLIS_ORIGIN_SECRET_ID"]
+    )["SecretString"]
+    with TestClient(app, headers={"x-trellis-origin": origin}) as http:
         yield WorkerStack(manifest_text(service.project), service, settings, app, http)

@@ -424,7 +424,9 @@ def test_a_failed_jobs_error_is_a_code_and_a_safe_message_without_aws_text(
         ]
     }
     worker_stack.sqs().send_message(QueueUrl=worker_stack.queue_url, MessageBody=json.dumps(event))
-    with TestClient(build_app(settings)) as http:
+    # The routed container answers only requests with the gateway's origin secret.
+    origin = {"x-trellis-origin": worker_stack.http.headers["x-trellis-origin"]}
+    with TestClient(build_app(settings), headers=origin) as http:
         resp = http.post("/jobs/process", params={"max_messages": 1})
         assert resp.json()["failed"] == 1
         (item,) = [

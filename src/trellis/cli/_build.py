@@ -54,6 +54,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     smoke.add_argument(
         "--health-only", action="store_true", help="skip /ready (which touches each resource)"
     )
+    smoke.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        metavar="NAME: VALUE",
+        help="send with every request (e.g. 'Authorization: Bearer ...'): then a guarded "
+        "/ready must answer 200, not just be refused",
+    )
     smoke.set_defaults(run=_smoke)
 
 
@@ -62,7 +70,19 @@ def _smoke(args: argparse.Namespace, manifest: Manifest) -> int:
 
     if not args.url.startswith(("https://", "http://")):
         raise UsageError(f"{args.url!r} is not an http(s) URL")
-    results = smoke(manifest, args.url, timeout_s=args.timeout, ready=not args.health_only)
+    headers = {}
+    for header in args.header:
+        name, sep, value = header.partition(":")
+        if not sep or not name.strip():
+            raise UsageError(f"--header {header!r}: give NAME: VALUE")
+        headers[name.strip()] = value.strip()
+    results = smoke(
+        manifest,
+        args.url,
+        timeout_s=args.timeout,
+        ready=not args.health_only,
+        headers=headers or None,
+    )
     for r in results:
         mark = "ok  " if r.ok else "FAIL"
         print(f"{mark} {r.service:<16} {r.url}  {r.detail} ({r.attempts} attempt(s))")
@@ -72,8 +92,10 @@ def _smoke(args: argparse.Namespace, manifest: Manifest) -> int:
 
 
 def _build(args: argparse.Namespace, manifest: Manifest) -> int:
+    from trellis.infra._render import jwt_authorizers
     from trellis.packaging import (
         BuildError,
+        build_authorizer,
         build_lambda,
         render_dockerfile,
         render_dockerignore,
@@ -116,5 +138,15 @@ def _build(args: argparse.Namespace, manifest: Manifest) -> int:
                 print(f"  docker build -f {shown} -t {manifest.project.name}-{name} .")
         except BuildError as exc:
             print(f"trellis build {name}: {exc}")
+            failed += 1
+    if args.all and jwt_authorizers(manifest):
+        # The jwt routes' authorizer function deploys this package (see terraform/gateway.tf).
+        try:
+            package = build_authorizer(
+                root, platform=args.platform, out_dir=out, python_version=args.python_version
+            )
+            print(f"jwt authorizer: {package.summary()}")
+        except BuildError as exc:
+            print(f"trellis build jwt authorizer: {exc}")
             failed += 1
     return 1 if failed else 0

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from trellis import naming
-from trellis.manifest import ACCESS_LEVELS, Manifest
+from trellis.manifest import ACCESS_LEVELS, AUTH_MODES, Manifest
 from trellis.naming import ResourceKind
 
 _RUNTIMES = ("lambda", "apprunner", "ecs-express")
@@ -108,6 +108,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     init.add_argument("--runtime", choices=_RUNTIMES, default="lambda")
     init.add_argument("--route", help="its gateway prefix (default: /<service>)")
     init.add_argument(
+        "--auth",
+        choices=AUTH_MODES,
+        default="jwt",
+        help="who may call it through the gateway (default: %(default)s; /health stays open)",
+    )
+    init.add_argument(
         "--trellis-source",
         metavar="PATH_OR_GIT_URL",
         help="where the project gets trellis (default: where this trellis is installed from)",
@@ -121,6 +127,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     service.add_argument("name")
     service.add_argument("--runtime", choices=_RUNTIMES, default="lambda")
     service.add_argument("--route", help="gateway path prefix (default: /<name>)")
+    service.add_argument(
+        "--auth",
+        choices=AUTH_MODES,
+        default="jwt",
+        help="who may call it through the gateway (default: %(default)s; /health stays open)",
+    )
     _dry_run(service)
     service.set_defaults(run=_new_service, needs_manifest=False)
 
@@ -213,6 +225,7 @@ def _init(args: argparse.Namespace, _manifest: Manifest | None) -> int:
             service=args.service,
             runtime=args.runtime,
             route=args.route,
+            auth=args.auth,
             source=args.trellis_source,
         )
         return _finish(f"trellis init {args.directory}", plan, args.dry_run)
@@ -225,7 +238,9 @@ def _new_service(args: argparse.Namespace, _manifest: Manifest | None) -> int:
 
     def run() -> int:
         root, name = _manifest_location(args)
-        plan = plan_new_service(Plan(root), name, args.name, runtime=args.runtime, route=args.route)
+        plan = plan_new_service(
+            Plan(root), name, args.name, runtime=args.runtime, route=args.route, auth=args.auth
+        )
         return _finish(f"trellis new service {args.name}", plan, args.dry_run)
 
     return _guard(run)

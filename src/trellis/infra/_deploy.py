@@ -657,10 +657,29 @@ _BY_KIND: Final = {
 _BY_RUNTIME: Final = {"lambda": _lambda, "apprunner": _apprunner, "ecs-express": _ecs_express}
 
 
+def _routed_containers(manifest: Manifest) -> bool:
+    """Routed container services check the gateway's origin secret (``<project>/<env>/_trellis-origin``)."""
+    return any(s.route is not None and s.runtime != "lambda" for s in manifest.services.values())
+
+
+def _jwt_routes(manifest: Manifest) -> bool:
+    """``jwt`` routes have a Lambda authorizer (``<project>-<env>-jwt_authz``)."""
+    return any(
+        s.route is not None and "jwt" in manifest.auth_modes(n)
+        for n, s in manifest.services.items()
+    )
+
+
 def used_deploy_kinds(manifest: Manifest) -> list[str]:
     """The resource kinds and runtimes the deploy roles get management permissions for."""
     kinds = {kind for kind, _n, _s in manifest.resources()}
     runtimes = {s.runtime for s in manifest.services.values()}
+    # Auth (issue 14): Terraform keeps the origin secret of routed containers (written
+    # write-only, never read back) and deploys the JWT authorizer as a function.
+    if _routed_containers(manifest):
+        kinds.add("secret")
+    if _jwt_routes(manifest):
+        runtimes.add("lambda")
     gateway = ["gateway"] if any(s.route for s in manifest.services.values()) else []
     return [k for k in _BY_KIND if k in kinds] + [r for r in _BY_RUNTIME if r in runtimes] + gateway
 
@@ -732,6 +751,13 @@ def boundary_statements(manifest: Manifest, env: str) -> list[DeployStatement]:
     out.append(
         DeployStatement("Traces", ("xray:PutTelemetryRecords", "xray:PutTraceSegments"), ("*",))
     )
+    if _routed_containers(manifest) and "secret" not in kinds:
+        # Routed containers read the gateway's origin secret with their own role.
+        out.append(
+            DeployStatement(
+                "GatewayOriginSecret", ("secretsmanager:GetSecretValue",), _data_arns("secret", x)
+            )
+        )
     runtimes = {s.runtime for s in manifest.services.values()}
     if "lambda" in runtimes and manifest.schedules:
         out.append(

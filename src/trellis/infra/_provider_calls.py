@@ -672,8 +672,10 @@ _REST_CHILDREN = (
     _c("aws_api_gateway_usage_plan", "delete", "apigateway:PATCH", _gw("/usageplans/*"), "UpdateUsagePlan", _rest_src("usage_plan.go") + ": delete first removes the API stages"),
     *_gw_tags("aws_api_gateway_usage_plan", "PUT", TAGS),
     *_gw_crud("aws_api_gateway_usage_plan_key", _gw("/usageplans/*/keys"), _gw("/usageplans/*/keys/*"), ("CreateUsagePlanKey", "GetUsagePlanKey", None, "DeleteUsagePlanKey"), _rest_src("usage_plan_key.go")),
-    # Not emitted today: a REST API authorizer (JWT-like checks need a Lambda or Cognito authorizer).
+    # The TOKEN authorizer of jwt routes (a Lambda function, trellis.authorizer).
     *_gw_crud("aws_api_gateway_authorizer", _gw("/restapis/*/authorizers"), _gw("/restapis/*/authorizers/*"), ("CreateAuthorizer", "GetAuthorizer", "UpdateAuthorizer", "DeleteAuthorizer"), _rest_src("authorizer.go")),
+    # Gateway errors (401, 403, throttling) in the platform's JSON shape: PUT creates and replaces.
+    *_gw_crud("aws_api_gateway_gateway_response", _gw("/restapis/*/gatewayresponses/*"), _gw("/restapis/*/gatewayresponses/*"), ("PutGatewayResponse", "GetGatewayResponse", "UpdateGatewayResponse", "DeleteGatewayResponse"), _rest_src("gateway_response.go"), create_method="PUT"),
 )
 
 # HTTP API (v2) with JWT authorizers: another engineer may switch the gateway to it.
@@ -740,6 +742,7 @@ NEEDS_NO_PERMISSION: Final[Mapping[str, str]] = MappingProxyType(
     {
         "data.aws_iam_policy_document": "rendered by the provider itself: no API call",
         "data.aws_partition": "derived from the provider's region: no API call",
+        "terraform_data": "Terraform's built-in resource (the gateway's origin secret): no API call",
         "data.aws_caller_identity": (
             "sts:GetCallerIdentity needs no permission and an explicit deny does not stop it "
             "(https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html, "

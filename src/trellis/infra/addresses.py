@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from trellis import naming
 from trellis.iam import Arns, physical_resource_name
 from trellis.manifest import Manifest
 from trellis.naming import ResourceKind
@@ -57,4 +58,6 @@ class TerraformAddresses:
     """
 
     def address(self, kind: ResourceKind, name: str) -> str:
+        if (kind, name) == ("secret", naming.ORIGIN_SECRET):
+            return "${aws_secretsmanager_secret.origin.arn}"
         return f"${{module.{module_name(kind, name)}.{MODULE_OUTPUT[kind]}}}"

@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qsl
 
 _TEXT_TYPES = ("text/", "application/json", "application/xml", "application/x-www-form-urlencoded")
@@ -35,8 +36,15 @@ def build_event(
     stage: str,
     source_ip: str = "127.0.0.1",
     account_id: str = "123456789012",
+    authorizer: dict[str, Any] | None = None,
+    identity: dict[str, str] | None = None,
 ) -> dict[str, object]:
-    """The proxy event API Gateway sends for ``method path`` under resource ``route/{proxy+}``."""
+    """The proxy event API Gateway sends for ``method path`` under resource ``route/{proxy+}``.
+
+    ``authorizer`` is what a Lambda authorizer returned (``principalId`` and its
+    context: ``jwt`` routes); ``identity`` adds the caller fields API Gateway sets
+    for ``iam`` (``userArn``, ``accessKey``, ...) and ``api_key`` (``apiKeyId``) routes.
+    """
     header_list = list(headers)
     single: dict[str, str] = {}
     multi: dict[str, list[str]] = {}
@@ -78,7 +86,12 @@ def build_event(
             "apiId": "local",
             "protocol": "HTTP/1.1",
             "domainName": single.get("host", "localhost"),
-            "identity": {"sourceIp": source_ip, "userAgent": single.get("user-agent", "")},
+            "identity": {
+                "sourceIp": source_ip,
+                "userAgent": single.get("user-agent", ""),
+                **(identity or {}),
+            },
+            **({"authorizer": authorizer} if authorizer is not None else {}),
         },
         "body": (body.decode() if is_text else base64.b64encode(body).decode()) if body else None,
         "isBase64Encoded": bool(body) and not is_text,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import sys
@@ -21,6 +22,17 @@ from typing import Any, TextIO
 import uvicorn
 
 from trellis import naming
+from trellis.local.auth import (
+    DevAuthState,
+    DevIssuer,
+    LocalIdentity,
+    SigV4Verifier,
+    api_keys,
+    auth_dir,
+    invoker_policy,
+    issuer_url,
+    manifest_audience,
+)
 from trellis.local.emulator import (
     LOCAL_ACCESS_KEY,
     LOCAL_ACCOUNT_ID,
@@ -29,13 +41,14 @@ from trellis.local.emulator import (
     port_in_use,
 )
 from trellis.local.event_source import POLL_WAIT_S, SqsEventSource
-from trellis.local.gateway import Gateway, Route
+from trellis.local.gateway import Gateway, GatewayAuth, Route
 from trellis.local.identities import (
     DENY_ENV,
     ServiceCredentials,
     create_service_identity,
     denied_actions,
     local_aws_variables,
+    local_policy,
 )
 from trellis.local.provision import LocalAddresses, provision
 from trellis.local.services import ContainerService, LambdaFunction
@@ -103,6 +116,9 @@ class DevStack:
     credentials: dict[str, ServiceCredentials] = field(default_factory=dict)
     #: Seconds each start-up phase took, for the "ready in" line.
     phases: dict[str, float] = field(default_factory=dict)
+    #: What the gateway checks callers with, and what `trellis token` reads.
+    gateway_auth: GatewayAuth | None = None
+    auth_state: DevAuthState | None = None
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     _server: uvicorn.Server | None = None
     _gateway: Gateway | None = None
@@ -124,6 +140,7 @@ class DevStack:
         )
         if opts.iam:
             await asyncio.to_thread(self._create_identities)
+        await asyncio.to_thread(self._prepare_auth)
         self.phases["resources"] = time.perf_counter() - started - sum(self.phases.values())
         await asyncio.gather(*(self._start_service(name) for name in self.manifest.services))
         self.phases["services"] = time.perf_counter() - started - sum(self.phases.values())
@@ -131,11 +148,14 @@ class DevStack:
         for name, spec in self.manifest.services.items():
             if spec.route is None:
                 continue
+            rules = tuple(self.manifest.auth_rules(name))
             if name in self.functions:
-                routes.append(Route(spec.route, name, function=self.functions[name]))
+                routes.append(Route(spec.route, name, function=self.functions[name], auth=rules))
             else:
-                routes.append(Route(spec.route, name, base_url=self.containers[name].base_url))
-        self._gateway = Gateway(routes, stage=opts.env, log=self.log)
+                routes.append(
+                    Route(spec.route, name, base_url=self.containers[name].base_url, auth=rules)
+                )
+        self._gateway = Gateway(routes, stage=opts.env, log=self.log, auth=self.gateway_auth)
         config = uvicorn.Config(
             self._gateway, host="127.0.0.1", port=opts.port, log_level="warning", lifespan="off"
         )
@@ -193,6 +213,72 @@ class DevStack:
             )
             if deny:
                 self.log("trellis", f"{name}: withholding {', '.join(sorted(deny))} ({DENY_ENV})")
+
+    def _prepare_auth(self) -> None:
+        """The development issuer, local API keys, SigV4 callers and the origin secret."""
+        assert self.emulator is not None
+        m, env = self.manifest, self.options.env
+        region, project = m.project.region, m.project.name
+        directory = auth_dir(self.options.root)
+        gateway = f"http://127.0.0.1:{self.options.port}"
+        issuer = DevIssuer(directory)
+        iss = issuer_url(gateway)
+        auth = GatewayAuth(issuer=issuer, issuer_url=iss)
+        for name in m.services:
+            config = m.jwt_config(name)
+            if "jwt" in m.auth_modes(name) and config is not None:
+                auth.jwt[name] = issuer.verifier(iss, config.for_environment(env).audience)
+        keyed = [s for s in m.services if "api_key" in m.auth_modes(s)]
+        keys = api_keys(directory, keyed)
+        auth.api_keys = {value: naming.physical_name(project, env, s) for s, value in keys.items()}
+        # The caller of `iam` routes: an emulator user allowed execute-api:Invoke on the stage.
+        iam = self.emulator.client("iam")
+        user = naming.physical_name(project, env, "invoker")
+        policy = invoker_policy(region, LOCAL_ACCOUNT_ID, env)
+        with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
+            iam.create_user(UserName=user)
+        iam.put_user_policy(
+            UserName=user, PolicyName="trellis-invoker", PolicyDocument=json.dumps(policy)
+        )
+        key = iam.create_access_key(UserName=user)["AccessKey"]
+        arn = f"arn:aws:iam::{LOCAL_ACCOUNT_ID}:user/{user}"
+        identities = [
+            LocalIdentity(arn, key["AccessKeyId"], key["SecretAccessKey"], (policy,)),
+            LocalIdentity(
+                f"arn:aws:iam::{LOCAL_ACCOUNT_ID}:user/trellis-admin",
+                LOCAL_ACCESS_KEY,
+                LOCAL_SECRET_KEY,
+                ({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]},),
+            ),
+        ]
+        for name, creds in self.credentials.items():
+            service_policy = local_policy(m, name, env, account_id=LOCAL_ACCOUNT_ID)
+            identities.append(
+                LocalIdentity(
+                    f"arn:aws:iam::{LOCAL_ACCOUNT_ID}:user/{creds.user}",
+                    creds.access_key_id,
+                    creds.secret_access_key,
+                    (service_policy,),
+                )
+            )
+        auth.sigv4 = SigV4Verifier(
+            identities, region=region, account_id=LOCAL_ACCOUNT_ID, stage=env
+        )
+        assert self.addresses is not None
+        auth.origin_secret = self.addresses.origin_secret
+        self.gateway_auth = auth
+        self.auth_state = DevAuthState(
+            gateway=gateway,
+            issuer=iss,
+            audience=manifest_audience(m, env),
+            api_keys=keys,
+            invoker={
+                "access_key_id": key["AccessKeyId"],
+                "secret_access_key": key["SecretAccessKey"],
+                "arn": arn,
+            },
+        )
+        self.auth_state.write(self.options.root, env)
 
     def service_key(self, name: str) -> tuple[str, str]:
         """The key a service's code (and its event source mapping) calls AWS with."""
@@ -306,11 +392,12 @@ class DevStack:
         assert self.emulator is not None and self.addresses is not None
         base = f"http://127.0.0.1:{self.options.port}"
         lines = ["", f"  Trellis dev — {self.manifest.project.name} ({self.options.env})", ""]
-        lines.append(f"  {'SERVICE':<12}{'RUNTIME':<13}{'URL':<40}USES")
+        lines.append(f"  {'SERVICE':<12}{'RUNTIME':<13}{'URL':<40}{'AUTH':<9}USES")
         for name, spec in self.manifest.services.items():
             url = f"{base}{spec.route}" if spec.route else "(no route)"
+            auth = "+".join(sorted(self.manifest.auth_modes(name))) or "-"
             uses = ", ".join(f"{r}:{'+'.join(levels)}" for r, levels in spec.uses.items())
-            lines.append(f"  {name:<12}{spec.runtime:<13}{url:<40}{uses}")
+            lines.append(f"  {name:<12}{spec.runtime:<13}{url:<40}{auth:<9}{uses}")
         lines.append("")
         lines.append(f"  {'RESOURCE':<22}{'KIND':<11}ADDRESS")
         for (kind, name), value in self.addresses.values.items():
@@ -323,11 +410,32 @@ class DevStack:
             )
         else:
             lines.append("  IAM not enforced (--no-iam): services run with the administrator's key")
+        lines.extend(self._auth_summary())
         lines.append(
             f"  emulator {self.emulator.endpoint}   gateway {base}   Ctrl-C stops everything"
         )
         lines.append("")
         return "\n".join(lines)
+
+    def _auth_summary(self) -> list[str]:
+        state = self.auth_state
+        if state is None:
+            return []
+        lines = []
+        modes = set().union(*(self.manifest.auth_modes(s) for s in self.manifest.services))
+        if "jwt" in modes:
+            lines.append(
+                f"  jwt: development issuer {state.issuer} (keys {state.issuer}/jwks.json); "
+                "a token: trellis token [--sub S] [--scope S]"
+            )
+        for service, key in state.api_keys.items():
+            lines.append(f"  api_key: {service} x-api-key {key}  (trellis token --api-key)")
+        if "iam" in modes:
+            lines.append(
+                "  iam: sign with SigV4 (execute-api) as the local invoker: "
+                'eval "$(trellis token --iam)"'
+            )
+        return lines
 
 
 class _GatewayServer(uvicorn.Server):

@@ -5,6 +5,14 @@ handler; container services get the request over HTTP with the route prefix
 stripped, as a ``{proxy}`` HTTP integration forwards it. The gateway answers
 the way API Gateway does when the backend fails: 502 for a function error,
 504 for a timeout, 413 for a payload over Lambda's 6 MB synchronous limit.
+
+It enforces each route's ``auth`` as API Gateway does (see :mod:`trellis.local.auth`):
+``api_key`` and ``iam`` refuse with 403, ``jwt`` with 401 (no, bad or expired
+token), in the platform's JSON error shape, before the service is called. A
+path no rule covers is refused (fail closed). What the check learnt reaches
+the service as on AWS: ``requestContext.authorizer``/``identity`` in a Lambda
+event, ``X-Trellis-*`` headers (set only by the gateway) for a container, along
+with the origin secret that proves the request came through the gateway.
 """
 
 from __future__ import annotations
@@ -13,13 +21,23 @@ import json
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
+from trellis.authorizer import JwtVerifier, TokenError, authorizer_context, bearer_token
 from trellis.local.apigw import HttpResponse, build_event, parse_result
+from trellis.local.auth import (
+    DISCOVERY_PATH,
+    ISSUER_PATH,
+    JWKS_PATH,
+    AuthRefused,
+    DevIssuer,
+    SigV4Verifier,
+)
 from trellis.local.services import LambdaFunction
+from trellis.manifest import HEALTH_PATH, AuthMode
 
 #: Lambda's synchronous invocation payload limit (the event carries the body).
 LAMBDA_PAYLOAD_LIMIT = 6 * 1024 * 1024
@@ -31,24 +49,76 @@ Receive = Callable[[], Any]
 Send = Callable[[dict[str, Any]], Any]
 
 
+#: Request headers only the gateway may set: a client's copies are dropped.
+TRUSTED_HEADER_PREFIX = "x-trellis-"
+ORIGIN_HEADER = "x-trellis-origin"
+
+
 @dataclass(frozen=True)
 class Route:
     prefix: str
     service: str
     function: LambdaFunction | None = None
     base_url: str | None = None
+    #: ``(path prefix below the route, auth)``, longest first; ``""`` covers the whole route.
+    auth: tuple[tuple[str, AuthMode], ...] = ()
 
     def matches(self, path: str) -> bool:
         return path == self.prefix or path.startswith(self.prefix + "/")
+
+    def auth_for(self, path: str) -> AuthMode | None:
+        """The auth of a full gateway path of this route; None when no rule covers it."""
+        rest = path[len(self.prefix) :]
+        if rest == HEALTH_PATH:
+            return "none"
+        for prefix, mode in self.auth:
+            if prefix == "" or rest == prefix or rest.startswith(prefix + "/"):
+                return mode
+        return None
+
+
+@dataclass
+class GatewayAuth:
+    """What the gateway needs to check callers (built by ``trellis dev`` from the manifest)."""
+
+    #: The development issuer whose key set the gateway serves.
+    issuer: DevIssuer | None = None
+    issuer_url: str = ""
+    #: A verifier per service with jwt routes (its audience, the development issuer).
+    jwt: dict[str, JwtVerifier] = field(default_factory=dict)
+    #: Local API key value → its id (any key of the stage opens any api_key route, as on AWS).
+    api_keys: dict[str, str] = field(default_factory=dict)
+    sigv4: SigV4Verifier | None = None
+    #: Added to every request forwarded to a container service.
+    origin_secret: str | None = None
+
+
+@dataclass(frozen=True)
+class _Caller:
+    """Who the gateway let through: the Lambda event's context and a container's headers."""
+
+    mode: AuthMode
+    principal: str = ""
+    authorizer: dict[str, Any] | None = None
+    identity: dict[str, str] = field(default_factory=dict)
+    claims: str | None = None
 
 
 class Gateway:
     """An ASGI app routing by longest prefix; serve it with uvicorn."""
 
-    def __init__(self, routes: list[Route], *, stage: str, log: Callable[[str, str], None]) -> None:
+    def __init__(
+        self,
+        routes: list[Route],
+        *,
+        stage: str,
+        log: Callable[[str, str], None],
+        auth: GatewayAuth | None = None,
+    ) -> None:
         self.routes = sorted(routes, key=lambda r: len(r.prefix), reverse=True)
         self.stage = stage
         self.log = log
+        self.auth = auth if auth is not None else GatewayAuth()
         self._http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=2.0))
 
     async def aclose(self) -> None:
@@ -77,6 +147,8 @@ class Gateway:
 
     async def _handle(self, scope: Scope, receive: Receive) -> HttpResponse:
         path: str = scope["path"]
+        if path == ISSUER_PATH or path.startswith(ISSUER_PATH + "/"):
+            return self._issuer_document(path)
         route = next((r for r in self.routes if r.matches(path)), None)
         if route is None:
             return _error(404, "not_found", f"no service serves {path}")
@@ -89,9 +161,87 @@ class Gateway:
                 f"request body is over the {limit // (1024 * 1024)} MB limit",
             )
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+        try:
+            caller = self._authenticate(route, scope, headers, body)
+        except AuthRefused as refused:
+            return _error(refused.status, refused.code, refused.message)
+        headers = [(k, v) for k, v in headers if not k.lower().startswith(TRUSTED_HEADER_PREFIX)]
         if route.function is not None:
-            return await self._invoke(route.function, route, scope, headers, body)
-        return await self._proxy(route, scope, headers, body)
+            return await self._invoke(route.function, route, scope, headers, body, caller)
+        return await self._proxy(route, scope, headers, body, caller)
+
+    def _issuer_document(self, path: str) -> HttpResponse:
+        issuer = self.auth.issuer
+        if issuer is None:
+            return _error(404, "not_found", "this gateway runs no development issuer")
+        if path == JWKS_PATH:
+            document = issuer.jwks()
+        elif path == DISCOVERY_PATH:
+            document = issuer.discovery(self.auth.issuer_url)
+        else:
+            return _error(404, "not_found", f"no document at {path}")
+        return HttpResponse(
+            200, [("content-type", "application/json")], json.dumps(document).encode()
+        )
+
+    def _authenticate(
+        self, route: Route, scope: Scope, headers: list[tuple[str, str]], body: bytes
+    ) -> _Caller:
+        """The caller of ``route``, or :class:`AuthRefused` as API Gateway would answer."""
+        mode = route.auth_for(scope["path"])
+        if mode is None:
+            # Fail closed: the manifest gives every routed path an auth, so this is a bug.
+            raise AuthRefused(403, "forbidden", "no auth rule covers this path")
+        if mode == "none":
+            return _Caller("none")
+        lowered = {k.lower(): v for k, v in headers}
+        if mode == "api_key":
+            key_id = self.auth.api_keys.get(lowered.get("x-api-key", ""))
+            if key_id is None:
+                raise AuthRefused(
+                    403, "forbidden", "Forbidden: a valid x-api-key header is required"
+                )
+            return _Caller(
+                "api_key",
+                principal=key_id,
+                identity={"apiKey": lowered["x-api-key"], "apiKeyId": key_id},
+            )
+        if mode == "jwt":
+            verifier = self.auth.jwt.get(route.service)
+            if verifier is None:
+                raise AuthRefused(401, "unauthorized", "Unauthorized: no issuer for this route")
+            try:
+                claims = verifier.verify(bearer_token(lowered.get("authorization")))
+            except TokenError as exc:
+                raise AuthRefused(401, "unauthorized", f"Unauthorized: {exc.message}") from None
+            context = authorizer_context(claims)
+            return _Caller(
+                "jwt",
+                principal=context["sub"],
+                authorizer={"principalId": context["sub"], **context, "integrationLatency": 0},
+                claims=context["claims"],
+            )
+        if self.auth.sigv4 is None:
+            raise AuthRefused(403, "forbidden", "Missing Authentication Token")
+        identity = self.auth.sigv4.verify(
+            method=scope["method"],
+            host=lowered.get("host", "localhost"),
+            path=scope["path"],
+            query_string=scope.get("query_string", b"").decode("latin-1"),
+            headers=headers,
+            body=body,
+        )
+        return _Caller(
+            "iam",
+            principal=identity.arn,
+            identity={
+                "accessKey": identity.access_key_id,
+                "accountId": self.auth.sigv4.account_id,
+                "caller": identity.user,
+                "user": identity.user,
+                "userArn": identity.arn,
+            },
+        )
 
     async def _invoke(
         self,
@@ -100,6 +250,7 @@ class Gateway:
         scope: Scope,
         headers: list[tuple[str, str]],
         body: bytes,
+        caller: _Caller,
     ) -> HttpResponse:
         client = scope.get("client") or ("127.0.0.1", 0)
         event = build_event(
@@ -111,6 +262,8 @@ class Gateway:
             route=route.prefix,
             stage=self.stage,
             source_ip=client[0],
+            authorizer=caller.authorizer,
+            identity=caller.identity,
         )
         result = await fn.invoke(event)
         if result.timed_out:
@@ -126,7 +279,12 @@ class Gateway:
         return parse_result(result.payload)
 
     async def _proxy(
-        self, route: Route, scope: Scope, headers: list[tuple[str, str]], body: bytes
+        self,
+        route: Route,
+        scope: Scope,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        caller: _Caller,
     ) -> HttpResponse:
         assert route.base_url is not None
         rest = scope["path"][len(route.prefix) :] or "/"
@@ -135,6 +293,14 @@ class Gateway:
             (k, v) for k, v in headers if k.lower() not in {"host", "content-length", "connection"}
         ]
         forwarded.append(("x-forwarded-prefix", route.prefix))
+        # What the API Gateway integration maps from $context (see the api-gateway module).
+        forwarded.append(("x-trellis-auth", caller.mode))
+        if caller.principal:
+            forwarded.append(("x-trellis-principal", caller.principal))
+        if caller.claims is not None:
+            forwarded.append(("x-trellis-claims", caller.claims))
+        if self.auth.origin_secret is not None:
+            forwarded.append((ORIGIN_HEADER, self.auth.origin_secret))
         try:
             resp = await self._http.request(
                 scope["method"],

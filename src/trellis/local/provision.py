@@ -27,10 +27,15 @@ class LocalAddresses:
     """Where each provisioned resource lives in the emulator (what env vars carry)."""
 
     values: dict[tuple[ResourceKind, str], str] = field(default_factory=dict)
+    #: The gateway's origin secret, when a routed container service checks it.
+    origin_secret: str | None = None
+    origin_secret_arn: str | None = None
     queue_arns: dict[str, str] = field(default_factory=dict)
     dlq_urls: dict[str, str] = field(default_factory=dict)
 
     def address(self, kind: ResourceKind, name: str) -> str:
+        if (kind, name) == ("secret", naming.ORIGIN_SECRET) and self.origin_secret_arn:
+            return self.origin_secret_arn
         return self.values[(kind, name)]
 
 
@@ -62,7 +67,27 @@ def provision(
         out.values[("parameter", name)] = physical_resource_name(manifest, "parameter", name, env)
     for name in manifest.schedules:
         out.values[("schedule", name)] = naming.physical_name(manifest.project.name, env, name)
+    if any(s.route is not None and s.runtime != "lambda" for s in manifest.services.values()):
+        out.origin_secret, out.origin_secret_arn = _origin_secret(
+            naming.origin_secret_name(manifest.project.name, env), clients("secretsmanager")
+        )
     return out
+
+
+def _origin_secret(physical: str, sm: Any) -> tuple[str, str]:
+    """The gateway's origin secret (Terraform generates it too) and its ARN."""
+    try:
+        # Letters and digits only, as the api-gateway module requires of it.
+        value = secrets.token_hex(32)
+        arn = sm.create_secret(
+            Name=physical,
+            Description="Proof that a request came through the gateway.",
+            SecretString=value,
+        )["ARN"]
+    except sm.exceptions.ResourceExistsException:
+        found = sm.get_secret_value(SecretId=physical)
+        value, arn = found["SecretString"], found["ARN"]
+    return str(value), str(arn)
 
 
 def _queue(

@@ -6,16 +6,21 @@ the service's name (the function runs and the gateway routes to it), then
 bucket and queue it uses, with its own role). Each check is retried until a
 deadline: a fresh deployment may answer 5xx for a few seconds.
 
+``/ready`` follows the service's ``auth``: without credentials (``headers``) a
+guarded ``/ready`` that the gateway refuses with 401 or 403 passes as "guarded"
+(the route exists and auth is enforced); with them it must answer 200.
+
 Standard library only: it runs in the deploy job with nothing but the manifest.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from trellis.manifest import Manifest
@@ -32,8 +37,10 @@ class SmokeResult:
     attempts: int
 
 
-def _get(url: str, timeout_s: float) -> tuple[int, str]:
-    request = urllib.request.Request(url, headers={"Accept": "application/json"})  # noqa: S310
+def _get(url: str, timeout_s: float, headers: Mapping[str, str] | None = None) -> tuple[int, str]:
+    request = urllib.request.Request(  # noqa: S310
+        url, headers={"Accept": "application/json", **(headers or {})}
+    )
     try:
         with urllib.request.urlopen(request, timeout=timeout_s) as response:  # noqa: S310
             return int(response.status), response.read(4096).decode("utf-8", "replace")
@@ -52,12 +59,21 @@ def _check(
     interval_s: float,
     clock: Callable[[], float],
     sleep: Callable[[float], None],
+    guarded_by: str | None = None,
 ) -> SmokeResult:
     attempts = 0
     while True:
         attempts += 1
         status, body = get(url, 10.0)
         detail = f"HTTP {status}" if status else body
+        if guarded_by is not None and status in (401, 403):
+            return SmokeResult(
+                service,
+                url,
+                True,
+                f"HTTP {status}: guarded by auth = {guarded_by} (pass --header to check readiness)",
+                attempts,
+            )
         if status == 200:
             if not expect_service:
                 return SmokeResult(service, url, True, "HTTP 200", attempts)
@@ -80,11 +96,17 @@ def smoke(
     timeout_s: float = 120.0,
     interval_s: float = 5.0,
     ready: bool = True,
-    get: Callable[[str, float], tuple[int, str]] = _get,
+    headers: Mapping[str, str] | None = None,
+    get: Callable[[str, float], tuple[int, str]] | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> list[SmokeResult]:
-    """Check every routed service of ``manifest`` behind ``base_url`` (the gateway's stage URL)."""
+    """Check every routed service of ``manifest`` behind ``base_url`` (the gateway's stage URL).
+
+    ``headers`` (``Authorization: Bearer ...``, ``x-api-key``) go with every request.
+    """
+    if get is None:
+        get = functools.partial(_get, headers=headers)
     base = base_url.rstrip("/")
     deadline = clock() + timeout_s
     results: list[SmokeResult] = []
@@ -94,7 +116,11 @@ def smoke(
         paths = [("/health", True)] + ([("/ready", False)] if ready else [])
         for path, expect_service in paths:
             url = f"{base}{spec.route.rstrip('/')}{path}"
-            result = _check(name, url, expect_service, deadline, get, interval_s, clock, sleep)
+            mode = manifest.auth_for(name, path)
+            guarded = mode if mode not in (None, "none") and not headers else None
+            result = _check(
+                name, url, expect_service, deadline, get, interval_s, clock, sleep, guarded
+            )
             results.append(result)
             if not result.ok:
                 break

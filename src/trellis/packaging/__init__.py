@@ -5,6 +5,7 @@
 CLI side only: never part of a Lambda package.
 """
 
+from trellis.packaging._authorizer import AUTHORIZER_ZIP, build_authorizer
 from trellis.packaging._docker import PYTHON_IMAGE, UV_IMAGE, render_dockerfile, render_dockerignore
 from trellis.packaging._lambda import (
     LAMBDA_UNZIPPED_LIMIT_BYTES,
@@ -22,6 +23,7 @@ from trellis.packaging._lambda import (
 from trellis.packaging._zip import write_reproducible_zip
 
 __all__ = [
+    "AUTHORIZER_ZIP",
     "LAMBDA_UNZIPPED_LIMIT_BYTES",
     "LAMBDA_ZIP_UPLOAD_LIMIT_BYTES",
     "PYTHON_IMAGE",
@@ -30,6 +32,7 @@ __all__ = [
     "BuildError",
     "LambdaPackage",
     "Platform",
+    "build_authorizer",
     "build_lambda",
     "check_runtime_imports",
     "python_platform",

@@ -27,6 +27,14 @@ if TYPE_CHECKING:
         get_clients,
         get_settings,
     )
+    from trellis.runtime._auth import (
+        OptionalPrincipalDep,
+        Principal,
+        PrincipalDep,
+        Unauthenticated,
+        get_optional_principal,
+        get_principal,
+    )
     from trellis.runtime._clients import AwsClients, clients_for
     from trellis.runtime._errors import (
         AccessDenied,
@@ -58,7 +66,10 @@ __all__ = [
     "DependencyUnavailable",
     "InternalError",
     "NotFound",
+    "OptionalPrincipalDep",
     "PayloadTooLarge",
+    "Principal",
+    "PrincipalDep",
     "ReadinessCheck",
     "ServiceSettings",
     "SettingsDep",
@@ -66,6 +77,7 @@ __all__ = [
     "SqsRecord",
     "Throttled",
     "TrellisError",
+    "Unauthenticated",
     "Unprocessable",
     "aws_errors",
     "bind_request_id",
@@ -76,6 +88,8 @@ __all__ = [
     "default_readiness_checks",
     "get_clients",
     "get_logger",
+    "get_optional_principal",
+    "get_principal",
     "get_settings",
     "lambda_handler",
     "load_settings",
@@ -94,6 +108,17 @@ _MODULE_OF: dict[str, str] = {
             "get_settings",
         ],
         "_app",
+    ),
+    **dict.fromkeys(
+        [
+            "OptionalPrincipalDep",
+            "Principal",
+            "PrincipalDep",
+            "Unauthenticated",
+            "get_optional_principal",
+            "get_principal",
+        ],
+        "_auth",
     ),
     **dict.fromkeys(["AwsClients", "clients_for"], "_clients"),
     **dict.fromkeys(

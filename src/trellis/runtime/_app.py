@@ -32,6 +32,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from trellis.runtime._auth import GatewayOriginMiddleware
 from trellis.runtime._clients import AwsClients, clients_for
 from trellis.runtime._errors import (
     DependencyUnavailable,
@@ -100,6 +101,8 @@ class TrellisErrorResponse(BaseModel):
 #: Error responses every operation can return, documented in the OpenAPI schema.
 _ERROR_DOCS: Final = {
     "400": "Bad request",
+    "401": "No verified caller (missing, bad or expired token)",
+    "403": "Caller not allowed (no API key, no or a bad signature, not through the gateway)",
     "413": "Request body too large",
     "422": "Request validation failed",
     "500": "Internal error",
@@ -330,6 +333,16 @@ class RequestContextMiddleware:
                     status=status,
                     duration_ms=duration_ms,
                 )
+
+
+def _origin_secret_reader(clients: AwsClients, secret_id: str) -> Callable[[], str]:
+    def read() -> str:
+        value = clients.secretsmanager.get_secret_value(SecretId=secret_id).get("SecretString")
+        if not value:
+            raise DependencyUnavailable("the gateway origin secret has no value")
+        return value
+
+    return read
 
 
 def _as_platform_error(exc: Exception) -> TrellisError:
@@ -577,6 +590,9 @@ def create_app(
     - Request id from ``x-request-id`` (if sane), API Gateway's request id, or
       a new one; bound to every log line and echoed in ``x-request-id``.
     - Bodies over ``settings.max_body_bytes`` get 413.
+    - With ``settings.trellis_origin_secret_id`` (routed container services), every
+      request but ``/health`` needs the gateway's origin secret, else 403; routes get
+      the caller the gateway verified through :data:`PrincipalDep`.
     - Every error is rendered as ``{"error": {"code", "message", "request_id"}}``.
 
     Also configures logging and (when an OTLP endpoint is set) tracing.
@@ -644,6 +660,10 @@ def create_app(
 
     # Added last = outermost: the request id must be bound before anything logs.
     app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    origin = settings.trellis_origin_secret_id
+    if origin:
+        # Before the body is read: a request that bypassed the gateway gets nothing.
+        app.add_middleware(GatewayOriginMiddleware, fetch=_origin_secret_reader(clients, origin))
     app.add_middleware(RequestContextMiddleware)
 
     _document_errors(app)

@@ -63,6 +63,12 @@ class ServiceSettings(BaseSettings):
     consumer_concurrency: int = Field(
         default=4, ge=1, le=64, validation_alias="TRELLIS_CONSUMER_CONCURRENCY"
     )
+    #: Name of the gateway's origin secret (routed container services): requests without it
+    #: are refused (see ``trellis.runtime._auth``). Lambda services have none: only the
+    #: gateway can invoke them.
+    trellis_origin_secret_id: str | None = Field(
+        default=None, validation_alias="TRELLIS_ORIGIN_SECRET_ID"
+    )
     max_body_bytes: int = Field(default=1_048_576, gt=0, validation_alias="TRELLIS_MAX_BODY_BYTES")
     aws_connect_timeout_s: float = Field(
         default=2.0, gt=0, validation_alias="TRELLIS_AWS_CONNECT_TIMEOUT_S"

@@ -12,7 +12,13 @@ from pathlib import Path
 from typing import Any, Final
 
 from trellis import naming
-from trellis.manifest import ACCESS_LEVELS, VISIBILITY_TO_TIMEOUT_RATIO, Manifest, Runtime
+from trellis.manifest import (
+    ACCESS_LEVELS,
+    VISIBILITY_TO_TIMEOUT_RATIO,
+    AuthMode,
+    Manifest,
+    Runtime,
+)
 from trellis.manifest import load_manifest_text as _load
 from trellis.naming import ResourceKind
 from trellis.scaffold import _code
@@ -134,6 +140,7 @@ def plan_init(
     service: str = "api",
     runtime: Runtime = "lambda",
     route: str | None = None,
+    auth: AuthMode = "jwt",
     source: str | None = None,
 ) -> Plan:
     """A new project in ``target``: manifest, Makefile, README, CI, Terraform, one service."""
@@ -167,7 +174,9 @@ def plan_init(
         plan.write(rel, render_template(name, **values))
     for rel, text in terraform_files().items():
         plan.write(rel, text)
-    plan_new_service(plan, "trellis.toml", service, runtime=runtime, route=route, first=True)
+    plan_new_service(
+        plan, "trellis.toml", service, runtime=runtime, route=route, auth=auth, first=True
+    )
     clashes = [rel for rel, text in plan.files.items() if (target / rel).exists()]
     if clashes:
         shown = ", ".join(sorted(clashes)[:5]) + (", ..." if len(clashes) > 5 else "")
@@ -183,7 +192,17 @@ def plan_init(
         plan.notes.append(
             f"project.github_repository is a placeholder (your-org/{project}): set it before deploying"
         )
+    if auth == "jwt":
+        plan.notes.append(_JWT_NOTE)
     return plan
+
+
+#: ``[auth.jwt]`` of a new project: a placeholder issuer, valid but owned by nobody.
+PLACEHOLDER_ISSUER = "https://issuer.example.com/"
+_JWT_NOTE = (
+    f"auth.jwt.issuer is a placeholder ({PLACEHOLDER_ISSUER}): set your OIDC issuer (e.g. a "
+    "Cognito user pool) before deploying; locally `uv run trellis token` prints a token"
+)
 
 
 # --- trellis new service ------------------------------------------------------------------
@@ -196,6 +215,7 @@ def plan_new_service(
     *,
     runtime: Runtime = "lambda",
     route: str | None = None,
+    auth: AuthMode = "jwt",
     first: bool = False,
 ) -> Plan:
     """Add ``name`` to the manifest and create ``backend/<name>/`` (only files not there yet).
@@ -222,8 +242,21 @@ def plan_new_service(
         if (plan.root / path).exists():
             raise ScaffoldError(f"{path} exists but services.{name} is not in {manifest_name}")
         editor.add_table(
-            "services", name, {"runtime": runtime, "path": path, "route": route, "uses": {}}
+            "services",
+            name,
+            {"runtime": runtime, "path": path, "route": route, "auth": auth, "uses": {}},
         )
+        auth_section = editor.section("auth")
+        if auth == "jwt" and (auth_section is None or "jwt" not in auth_section):
+            editor.add_table(
+                "auth",
+                "jwt",
+                {
+                    "issuer": PLACEHOLDER_ISSUER,
+                    "audience": [str(editor.section("project")["name"])],
+                },
+            )
+            plan.notes.append(_JWT_NOTE)
         manifest = _manifest(editor)
         plan.write(manifest_name, editor.text())
     path = manifest.service_path(name)

@@ -9,11 +9,14 @@ The pytest plugin (registered as ``trellis``) gives every project these fixtures
 - ``unique_name``: ``unique_name("jobs")`` → ``"jobs-1f2e3d4c"``, so tests never collide;
 - ``emulator_env``: points boto3 (and the runtime's settings) at the emulator as administrator.
 
-:class:`DevProcess` runs ``trellis dev`` as a subprocess for end-to-end tests.
+:class:`DevProcess` runs ``trellis dev`` as a subprocess for end-to-end tests, and calls
+its routes as their ``auth`` requires: ``dev.bearer()`` (a development token, also
+:func:`dev_token`), ``dev.api_key()``, ``auth=dev.invoker()`` (:class:`SigV4`).
 """
 
+from trellis.testing._auth import SigV4, dev_token
 from trellis.testing._dev_process import DevProcess
 from trellis.testing._service import ServiceEnvironment
 from trellis.testing._wait import wait_until
 
-__all__ = ["DevProcess", "ServiceEnvironment", "wait_until"]
+__all__ = ["DevProcess", "ServiceEnvironment", "SigV4", "dev_token", "wait_until"]

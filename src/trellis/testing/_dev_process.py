@@ -6,11 +6,15 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from trellis.local.emulator import free_port
 from trellis.local.processes import child_preexec
+from trellis.manifest import load_manifest
+from trellis.testing._auth import SigV4, dev_token
 
 
 class DevProcess:
@@ -102,6 +106,38 @@ class DevProcess:
 
     def output(self) -> str:
         return "\n".join(self.lines)
+
+    # --- calling the routes as their auth requires ----------------------------------------
+
+    def token(self, *, sub: str = "dev-user", scopes: Iterable[str] = (), ttl_s: int = 3600) -> str:
+        """A bearer token this stack's gateway accepts on its jwt routes."""
+        return dev_token(
+            self.manifest, gateway_url=self.base_url, sub=sub, scopes=scopes, ttl_s=ttl_s
+        )
+
+    def bearer(self, **token_options: Any) -> dict[str, str]:
+        """``{"authorization": "Bearer <token>"}`` for jwt routes (options as :meth:`token`)."""
+        return {"authorization": f"Bearer {self.token(**token_options)}"}
+
+    def _auth_state(self) -> Any:
+        from trellis.local.auth import DevAuthState
+
+        env = load_manifest(self.manifest).project.environments[0]
+        state = DevAuthState.read(self.manifest.parent, env)
+        assert state is not None, "trellis dev has not written its auth state (start() first)"
+        return state
+
+    def api_key(self, service: str | None = None) -> str:
+        """The local ``x-api-key`` of an api_key service (the first one by default)."""
+        keys: dict[str, str] = self._auth_state().api_keys
+        assert keys, 'no service of this stack uses auth = "api_key"'
+        return keys[service] if service is not None else next(iter(keys.values()))
+
+    def invoker(self) -> SigV4:
+        """httpx auth signing as the local invoker, which may call every iam route."""
+        invoker = self._auth_state().invoker
+        region = load_manifest(self.manifest).project.region
+        return SigV4(invoker["access_key_id"], invoker["secret_access_key"], region)
 
     def stop(self, timeout_s: float = 20.0) -> int:
         """SIGTERM and wait; return the exit status (kill if it hangs)."""

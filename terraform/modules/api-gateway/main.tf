@@ -1,11 +1,60 @@
 locals {
-  # Two methods per route: the prefix itself and everything below it.
+  # Resources below a route's prefix that have their own auth (route_auth, /health), with
+  # their parent: "<route>/<path>", the path relative to the prefix ("jobs/process").
+  path_nodes = { for n in flatten([
+    for k, r in var.routes : [
+      for p, spec in r.paths : merge(spec, {
+        key    = "${k}/${p}"
+        route  = k
+        path   = p
+        depth  = length(split("/", p))
+        part   = element(split("/", p), length(split("/", p)) - 1)
+        parent = length(split("/", p)) == 1 ? k : "${k}/${join("/", slice(split("/", p), 0, length(split("/", p)) - 1))}"
+      })
+    ]
+  ]) : n.key => n }
+
+  # One ANY method per resource: the prefix, everything below it ({proxy+}), each path node
+  # and, when greedy, everything below that node. Static resources win over {proxy+}.
   methods = merge(
-    { for k, r in var.routes : "${k}/prefix" => merge(r, { route = k, proxy = false }) },
-    { for k, r in var.routes : "${k}/proxy" => merge(r, { route = k, proxy = true }) },
+    { for k, r in var.routes : k => { route = k, path = "", proxy = false, auth = r.auth, jwt_authorizer = r.jwt_authorizer } },
+    { for k, r in var.routes : "${k}/{proxy+}" => { route = k, path = "", proxy = true, auth = r.auth, jwt_authorizer = r.jwt_authorizer } },
+    { for k, n in local.path_nodes : k => { route = n.route, path = n.path, proxy = false, auth = n.auth, jwt_authorizer = n.jwt_authorizer } },
+    { for k, n in local.path_nodes : "${k}/{proxy+}" => { route = n.route, path = n.path, proxy = true, auth = n.auth, jwt_authorizer = n.jwt_authorizer } if n.greedy },
   )
+
+  authorization = { none = "NONE", api_key = "NONE", iam = "AWS_IAM", jwt = "CUSTOM" }
+
+  # What a container learns about the caller: the integration sets these headers (a client's
+  # copies are replaced); the Trellis runtime trusts them only with the origin secret.
+  principal_headers = {
+    none    = {}
+    api_key = { "integration.request.header.X-Trellis-Principal" = "context.identity.apiKeyId" }
+    iam     = { "integration.request.header.X-Trellis-Principal" = "context.identity.userArn" }
+    jwt = {
+      "integration.request.header.X-Trellis-Principal" = "context.authorizer.principalId"
+      "integration.request.header.X-Trellis-Claims"    = "context.authorizer.claims"
+    }
+  }
+
   lambda_routes = { for k, r in var.routes : k => r if r.lambda_invoke_arn != null }
-  keyed_routes  = { for k, r in var.routes : k => r if r.api_key_required }
+  keyed_routes = { for k, r in var.routes : k => r if r.auth == "api_key" || anytrue([
+    for p in values(r.paths) : p.auth == "api_key"
+  ]) }
+
+  # Gateway answers in the platform's error shape: {"error": {"code", "message", "request_id"}}.
+  gateway_errors = {
+    UNAUTHORIZED                   = "unauthorized"
+    EXPIRED_TOKEN                  = "unauthorized"
+    ACCESS_DENIED                  = "forbidden"
+    MISSING_AUTHENTICATION_TOKEN   = "forbidden"
+    INVALID_API_KEY                = "forbidden"
+    INVALID_SIGNATURE              = "forbidden"
+    AUTHORIZER_FAILURE             = "internal_error"
+    AUTHORIZER_CONFIGURATION_ERROR = "internal_error"
+    THROTTLED                      = "throttled"
+    QUOTA_EXCEEDED                 = "throttled"
+  }
 }
 
 resource "aws_api_gateway_rest_api" "this" {
@@ -39,14 +88,88 @@ resource "aws_api_gateway_resource" "proxy" {
   path_part   = "{proxy+}"
 }
 
+# Path nodes, one resource block per depth (a for_each resource cannot be its own parent).
+resource "aws_api_gateway_resource" "path1" {
+  for_each = { for k, n in local.path_nodes : k => n if n.depth == 1 }
+
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_resource.prefix[each.value.parent].id
+  path_part   = each.value.part
+}
+
+resource "aws_api_gateway_resource" "path2" {
+  for_each = { for k, n in local.path_nodes : k => n if n.depth == 2 }
+
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_resource.path1[each.value.parent].id
+  path_part   = each.value.part
+}
+
+resource "aws_api_gateway_resource" "path3" {
+  for_each = { for k, n in local.path_nodes : k => n if n.depth == 3 }
+
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_resource.path2[each.value.parent].id
+  path_part   = each.value.part
+}
+
+resource "aws_api_gateway_resource" "path_proxy" {
+  for_each = { for k, n in local.path_nodes : k => n if n.greedy }
+
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id = merge(
+    { for k, r in aws_api_gateway_resource.path1 : k => r.id },
+    { for k, r in aws_api_gateway_resource.path2 : k => r.id },
+    { for k, r in aws_api_gateway_resource.path3 : k => r.id },
+  )[each.key]
+  path_part = "{proxy+}"
+}
+
+locals {
+  resource_ids = merge(
+    { for k, r in aws_api_gateway_resource.prefix : k => r.id },
+    { for k, r in aws_api_gateway_resource.proxy : "${k}/{proxy+}" => r.id },
+    { for k, r in aws_api_gateway_resource.path1 : k => r.id },
+    { for k, r in aws_api_gateway_resource.path2 : k => r.id },
+    { for k, r in aws_api_gateway_resource.path3 : k => r.id },
+    { for k, r in aws_api_gateway_resource.path_proxy : "${k}/{proxy+}" => r.id },
+  )
+}
+
+# A TOKEN authorizer per JWT issuer: a Lambda function verifying signature, iss, aud and exp.
+# A header that is not "Bearer <token>" is refused (401) without invoking it (trellis dev's
+# gateway accepts the same two spellings of the scheme).
+resource "aws_api_gateway_authorizer" "jwt" {
+  for_each = var.jwt_authorizers
+
+  name                             = "${var.name}-${each.key}"
+  rest_api_id                      = aws_api_gateway_rest_api.this.id
+  type                             = "TOKEN"
+  authorizer_uri                   = each.value.invoke_arn
+  identity_source                  = "method.request.header.Authorization"
+  identity_validation_expression   = "^(Bearer|bearer) [-0-9A-Za-z._~+/]+=*$"
+  authorizer_result_ttl_in_seconds = each.value.cache_ttl_seconds
+}
+
+resource "aws_lambda_permission" "authorizer" {
+  for_each = var.jwt_authorizers
+
+  statement_id  = "AllowApiGatewayAuthorizer"
+  action        = "lambda:InvokeFunction"
+  function_name = each.value.function_name
+  principal     = "apigateway.amazonaws.com"
+  source_arn    = "${aws_api_gateway_rest_api.this.execution_arn}/authorizers/${aws_api_gateway_authorizer.jwt[each.key].id}"
+}
+
 resource "aws_api_gateway_method" "this" {
   for_each = local.methods
 
   rest_api_id        = aws_api_gateway_rest_api.this.id
-  resource_id        = each.value.proxy ? aws_api_gateway_resource.proxy[each.value.route].id : aws_api_gateway_resource.prefix[each.value.route].id
+  resource_id        = local.resource_ids[each.key]
   http_method        = "ANY"
-  authorization      = "NONE"
-  api_key_required   = each.value.api_key_required
+  authorization      = local.authorization[each.value.auth]
+  authorizer_id      = each.value.auth == "jwt" ? aws_api_gateway_authorizer.jwt[each.value.jwt_authorizer].id : null
+  api_key_required   = each.value.auth == "api_key"
   request_parameters = each.value.proxy ? { "method.request.path.proxy" = true } : {}
 }
 
@@ -56,16 +179,32 @@ resource "aws_api_gateway_integration" "this" {
   rest_api_id             = aws_api_gateway_rest_api.this.id
   resource_id             = aws_api_gateway_method.this[each.key].resource_id
   http_method             = aws_api_gateway_method.this[each.key].http_method
-  type                    = each.value.lambda_invoke_arn != null ? "AWS_PROXY" : "HTTP_PROXY"
-  integration_http_method = each.value.lambda_invoke_arn != null ? "POST" : "ANY"
+  type                    = var.routes[each.value.route].lambda_invoke_arn != null ? "AWS_PROXY" : "HTTP_PROXY"
+  integration_http_method = var.routes[each.value.route].lambda_invoke_arn != null ? "POST" : "ANY"
   # A container gets the path below the prefix and the prefix in X-Forwarded-Prefix
   # (as from the local gateway); a Lambda function gets the whole path in its event.
-  uri = (each.value.lambda_invoke_arn != null ? each.value.lambda_invoke_arn :
-  each.value.proxy ? "${each.value.http_url}/{proxy}" : "${each.value.http_url}/")
-  request_parameters = each.value.lambda_invoke_arn != null ? {} : merge(
-    { "integration.request.header.X-Forwarded-Prefix" = "'/${each.value.path_part}'" },
+  uri = (var.routes[each.value.route].lambda_invoke_arn != null ? var.routes[each.value.route].lambda_invoke_arn :
+    each.value.proxy ? "${var.routes[each.value.route].http_url}/${each.value.path == "" ? "" : "${each.value.path}/"}{proxy}" :
+  "${var.routes[each.value.route].http_url}/${each.value.path}")
+  request_parameters = var.routes[each.value.route].lambda_invoke_arn != null ? {} : merge(
+    {
+      "integration.request.header.X-Forwarded-Prefix" = "'/${var.routes[each.value.route].path_part}'"
+      "integration.request.header.X-Trellis-Auth"     = "'${each.value.auth}'"
+    },
+    local.principal_headers[each.value.auth],
+    var.origin_secret == null ? {} : { "integration.request.header.X-Trellis-Origin" = "'${var.origin_secret}'" },
     each.value.proxy ? { "integration.request.path.proxy" = "method.request.path.proxy" } : {},
   )
+}
+
+resource "aws_api_gateway_gateway_response" "this" {
+  for_each = local.gateway_errors
+
+  rest_api_id   = aws_api_gateway_rest_api.this.id
+  response_type = each.key
+  response_templates = {
+    "application/json" = "{\"error\":{\"code\":\"${each.value}\",\"message\":$context.error.messageString,\"request_id\":\"$context.requestId\"}}"
+  }
 }
 
 resource "aws_lambda_permission" "this" {
@@ -86,6 +225,8 @@ resource "aws_api_gateway_deployment" "this" {
       var.routes,
       [for m in aws_api_gateway_method.this : m.id],
       [for i in aws_api_gateway_integration.this : i.id],
+      [for a in aws_api_gateway_authorizer.jwt : a.id],
+      [for g in aws_api_gateway_gateway_response.this : g.id],
     ]))
   }
 
@@ -93,7 +234,7 @@ resource "aws_api_gateway_deployment" "this" {
     create_before_destroy = true
   }
 
-  depends_on = [aws_api_gateway_integration.this]
+  depends_on = [aws_api_gateway_integration.this, aws_api_gateway_gateway_response.this]
 }
 
 resource "aws_cloudwatch_log_group" "access" {
@@ -166,12 +307,12 @@ resource "aws_api_gateway_usage_plan" "this" {
   }
 
   throttle_settings {
-    rate_limit  = var.throttling_rate_limit
-    burst_limit = var.throttling_burst_limit
+    rate_limit  = each.value.usage_plan == null ? var.throttling_rate_limit : each.value.usage_plan.rate_limit
+    burst_limit = each.value.usage_plan == null ? var.throttling_burst_limit : each.value.usage_plan.burst_limit
   }
 
   dynamic "quota_settings" {
-    for_each = var.usage_plan_quota_per_day == null ? [] : [var.usage_plan_quota_per_day]
+    for_each = each.value.usage_plan == null ? [] : each.value.usage_plan.quota_per_day == null ? [] : [each.value.usage_plan.quota_per_day]
     content {
       limit  = quota_settings.value
       period = "DAY"

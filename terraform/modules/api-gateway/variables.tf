@@ -9,13 +9,36 @@ variable "name" {
 }
 
 variable "routes" {
-  description = "Path prefixes by service: /<path_part> and /<path_part>/{proxy+} go to a Lambda function (lambda_function_name + lambda_invoke_arn, Lambda proxy integration) or to a container service's base URL (http_url, HTTP proxy; the path below the prefix is forwarded, the prefix goes in X-Forwarded-Prefix). api_key_required makes callers send an x-api-key of the service's usage plan."
+  description = <<-EOT
+    Path prefixes by service: /<path_part> and /<path_part>/{proxy+} go to a Lambda function
+    (lambda_function_name + lambda_invoke_arn, Lambda proxy integration) or to a container
+    service's base URL (http_url, HTTP proxy; the path below the prefix is forwarded, the prefix
+    goes in X-Forwarded-Prefix).
+    auth: who may call the route: "none", "iam" (SigV4, AWS_IAM: execute-api:Invoke), "api_key"
+    (x-api-key of a usage plan; usage_plan sets its throttling in requests per second and burst,
+    and an optional daily quota) or "jwt" (a bearer token checked by jwt_authorizer, a key of
+    var.jwt_authorizers).
+    paths: resources below the prefix with an auth of their own, keyed by their path relative to
+    the prefix ("health", "jobs/process", at most 3 segments; every parent path listed too);
+    greedy also covers everything below the path.
+  EOT
   type = map(object({
     path_part            = string
     lambda_function_name = optional(string)
     lambda_invoke_arn    = optional(string)
     http_url             = optional(string)
-    api_key_required     = optional(bool, false)
+    auth                 = optional(string, "iam")
+    jwt_authorizer       = optional(string)
+    paths = optional(map(object({
+      auth           = string
+      jwt_authorizer = optional(string)
+      greedy         = optional(bool, true)
+    })), {})
+    usage_plan = optional(object({
+      rate_limit    = number
+      burst_limit   = number
+      quota_per_day = optional(number)
+    }))
   }))
 
   validation {
@@ -31,6 +54,49 @@ variable "routes" {
   validation {
     condition     = alltrue([for r in values(var.routes) : r.http_url == null ? true : can(regex("^https://[^/]+$", r.http_url))])
     error_message = "http_url is an https:// base URL without a path or trailing slash."
+  }
+
+  validation {
+    condition = alltrue(flatten([for r in values(var.routes) : [
+      for a in concat([r.auth], [for p in values(r.paths) : p.auth]) : contains(["none", "iam", "api_key", "jwt"], a)
+    ]]))
+    error_message = "auth is one of none, iam, api_key, jwt."
+  }
+
+  validation {
+    condition = alltrue(flatten([for r in values(var.routes) : [
+      for p in keys(r.paths) : can(regex("^[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*){0,2}$", p)) && (
+        length(split("/", p)) == 1 || contains(keys(r.paths), join("/", slice(split("/", p), 0, length(split("/", p)) - 1)))
+      )
+    ]]))
+    error_message = "A path has 1-3 segments without a leading '/', and its parent path is listed too."
+  }
+}
+
+variable "jwt_authorizers" {
+  description = "Lambda TOKEN authorizers by name: function_name and invoke_arn of a function verifying bearer tokens (Trellis's JWT authorizer); cache_ttl_seconds (0-3600) caches its answer per token."
+  type = map(object({
+    function_name     = string
+    invoke_arn        = string
+    cache_ttl_seconds = optional(number, 300)
+  }))
+  default = {}
+
+  validation {
+    condition     = alltrue([for a in values(var.jwt_authorizers) : a.cache_ttl_seconds >= 0 && a.cache_ttl_seconds <= 3600])
+    error_message = "cache_ttl_seconds is 0-3600."
+  }
+}
+
+variable "origin_secret" {
+  description = "Value sent as X-Trellis-Origin to container services (their runtime refuses requests without it); null sends none. Letters and digits only: it becomes a quoted mapping value."
+  type        = string
+  default     = null
+  sensitive   = true
+
+  validation {
+    condition     = var.origin_secret == null ? true : can(regex("^[A-Za-z0-9]{32,}$", var.origin_secret))
+    error_message = "The origin secret has at least 32 letters and digits."
   }
 }
 
@@ -64,17 +130,6 @@ variable "throttling_burst_limit" {
   validation {
     condition     = var.throttling_burst_limit > 0
     error_message = "The burst limit is above 0 requests."
-  }
-}
-
-variable "usage_plan_quota_per_day" {
-  description = "Requests per day and API key of a service that requires keys; null for no quota."
-  type        = number
-  default     = null
-
-  validation {
-    condition     = var.usage_plan_quota_per_day == null ? true : var.usage_plan_quota_per_day > 0
-    error_message = "The daily quota is above 0 requests, or null."
   }
 }
 

@@ -53,6 +53,48 @@ run "gateway_rejects_a_route_with_two_targets_or_two_segments" {
   expect_failures = [var.routes]
 }
 
+run "gateway_accepts_auth_paths_and_authorizers" {
+  command = plan
+  module {
+    source = "./m/api-gateway"
+  }
+  variables {
+    name = "acme-dev"
+    routes = {
+      api = {
+        path_part = "api", lambda_function_name = "f", lambda_invoke_arn = "arn", auth = "jwt", jwt_authorizer = "default"
+        paths = {
+          health         = { auth = "none", greedy = false }
+          jobs           = { auth = "jwt", jwt_authorizer = "default" }
+          "jobs/process" = { auth = "iam" }
+        }
+      }
+      partners = { path_part = "partners", http_url = "https://p.example.com", auth = "api_key", usage_plan = { rate_limit = 5, burst_limit = 10 } }
+    }
+    jwt_authorizers = { default = { function_name = "authz", invoke_arn = "arn:authz" } }
+    origin_secret   = "abcdefghijklmnopqrstuvwxyz0123456789ABCD"
+  }
+}
+
+run "gateway_rejects_an_unknown_auth_an_orphan_path_and_a_quoted_origin_secret" {
+  command = plan
+  module {
+    source = "./m/api-gateway"
+  }
+  variables {
+    name = "acme-dev"
+    routes = {
+      api = {
+        path_part = "api", lambda_function_name = "f", lambda_invoke_arn = "arn", auth = "open"
+        paths     = { "jobs/process" = { auth = "iam" } }
+      }
+    }
+    jwt_authorizers = { default = { function_name = "authz", invoke_arn = "arn:authz", cache_ttl_seconds = 7200 } }
+    origin_secret   = "it's-short"
+  }
+  expect_failures = [var.routes, var.jwt_authorizers, var.origin_secret]
+}
+
 run "schedule_rejects_a_bad_expression_and_non_json_input" {
   command = plan
   module {

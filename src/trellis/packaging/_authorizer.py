@@ -1,0 +1,165 @@
+"""`trellis build --all` for a stack with jwt routes: the JWT authorizer's Lambda package.
+
+The authorizer (``trellis.authorizer``) is platform code, not a service: its zip
+holds ``trellis/authorizer/`` and PyJWT with its ``crypto`` extra, pinned and
+hashed from the workspace's ``uv.lock`` (PyJWT comes in with ``trellis[cli]``),
+installed as binary wheels for Lambda's platform. Nothing else of trellis, and
+no service dependency, goes in: it stays small and starts fast.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+import time
+import tomllib
+from pathlib import Path
+
+from trellis.packaging._lambda import (
+    BuildError,
+    LambdaPackage,
+    Platform,
+    _clean,
+    _copy_tree,
+    _run_uv,
+    find_uv,
+    host_platform,
+    python_platform,
+    size_warnings,
+    workspace_root,
+)
+from trellis.packaging._zip import write_reproducible_zip
+
+__all__ = ["AUTHORIZER_ZIP", "build_authorizer", "locked_closure"]
+
+#: The zip the rendered Terraform's authorizer functions deploy (``AUTHORIZER_PACKAGE``).
+AUTHORIZER_ZIP = "trellis_jwt_authorizer.zip"
+_ROOT_REQUIREMENT = "pyjwt"
+
+
+def _normal(name: str) -> str:
+    return name.lower().replace("_", "-").replace(".", "-")
+
+
+def locked_closure(lock_text: str, root: str = _ROOT_REQUIREMENT) -> set[str]:
+    """Package names ``root`` needs (with the extras it is locked with), from ``uv.lock``."""
+    packages = {_normal(p["name"]): p for p in tomllib.loads(lock_text).get("package", [])}
+    if _normal(root) not in packages:
+        raise BuildError(f"uv.lock has no {root}: add trellis[cli] (it brings PyJWT[crypto])")
+    todo, seen = [_normal(root)], set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        entry = packages.get(name, {})
+        deps = list(entry.get("dependencies", []))
+        for extra in entry.get("optional-dependencies", {}).values():
+            deps.extend(extra)
+        todo.extend(_normal(d["name"]) for d in deps)
+    return seen
+
+
+def _requirements(exported: str, wanted: set[str]) -> str:
+    """The ``name==version`` blocks (with their hash lines) of ``wanted`` packages."""
+    kept: list[str] = []
+    keep = False
+    for line in exported.splitlines():
+        if line and not line.startswith((" ", "#", "-")):
+            name = line.split("==", 1)[0].split("[", 1)[0].split(";", 1)[0].strip()
+            keep = _normal(name) in wanted
+        elif line.startswith("-"):
+            keep = False
+        if keep:
+            kept.append(line)
+    return "\n".join(kept) + "\n"
+
+
+def build_authorizer(
+    root: Path,
+    *,
+    platform: Platform = "arm64",
+    out_dir: Path | None = None,
+    python_version: str | None = None,
+) -> LambdaPackage:
+    """Build ``<out_dir>/trellis_jwt_authorizer.zip`` (``dist/`` next to the manifest)."""
+    started = time.perf_counter()
+    root = root.resolve()
+    workspace = workspace_root(root)
+    host = platform == "host"
+    if python_version is None:
+        python_version = f"{sys.version_info.major}.{sys.version_info.minor}" if host else "3.11"
+    target = host_platform() if host else python_platform(platform, python_version)
+    out = (out_dir if out_dir is not None else root / "dist").resolve()
+    wanted = locked_closure((workspace / "uv.lock").read_text(encoding="utf-8"))
+    source = Path(__file__).resolve().parents[1] / "authorizer"
+    uv = find_uv()
+    with tempfile.TemporaryDirectory(prefix="trellis-build-authorizer-") as tmp:
+        exported = Path(tmp) / "exported.txt"
+        requirements = Path(tmp) / "requirements.txt"
+        staging = Path(tmp) / "package"
+        staging.mkdir()
+        _run_uv(
+            uv,
+            [
+                "export",
+                "--all-packages",
+                "--all-extras",
+                "--no-dev",
+                "--frozen",
+                "--no-emit-workspace",
+                "--no-header",
+                "--no-annotate",
+                "--format",
+                "requirements.txt",
+                "--output-file",
+                str(exported),
+                "--quiet",
+            ],
+            cwd=workspace,
+        )
+        requirements.write_text(_requirements(exported.read_text(), wanted))
+        _run_uv(
+            uv,
+            [
+                "pip",
+                "install",
+                "--target",
+                str(staging),
+                "--python-platform",
+                target,
+                "--python-version",
+                python_version,
+                "--only-binary",
+                ":all:",
+                "--no-deps",
+                "--require-hashes",
+                "--link-mode",
+                "copy",
+                "--no-config",
+                "--quiet",
+                "--requirements",
+                str(requirements),
+            ],
+            cwd=workspace,
+        )
+        _clean(staging)
+        (staging / "trellis").mkdir(exist_ok=True)
+        (staging / "trellis" / "__init__.py").write_text("")
+        shutil.rmtree(staging / "trellis" / "authorizer", ignore_errors=True)
+        _copy_tree(source, staging / "trellis" / "authorizer")
+        zip_path = out / AUTHORIZER_ZIP
+        files, unzipped = write_reproducible_zip(staging, zip_path)
+    zip_bytes = zip_path.stat().st_size
+    return LambdaPackage(
+        service="jwt-authorizer",
+        path=zip_path,
+        platform=target,
+        python_version=python_version,
+        files=files,
+        unzipped_bytes=unzipped,
+        zip_bytes=zip_bytes,
+        seconds=time.perf_counter() - started,
+        warnings=size_warnings(unzipped, zip_bytes),
+    )
