@@ -17,15 +17,21 @@ import re
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, Final, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, cast
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BeforeValidator, Field, ValidationError, create_model
 
-from trellis import naming
-from trellis.naming import ResourceKind
+from trellis import kinds, naming
+from trellis.kinds import (
+    KINDS,
+    Kind,
+    ResourceKind,
+    Spec,
+)
+from trellis.kinds._terraform import module_name
+from trellis.runtime._kinds import RUNTIME_KINDS
 
 Runtime = Literal["lambda", "apprunner", "ecs-express"]
-KeyType = Literal["S", "N", "B"]
 #: Who may call a routed service through the gateway (see docs/manifest.md, "Auth").
 AuthMode = Literal["none", "iam", "api_key", "jwt"]
 AUTH_MODES: tuple[AuthMode, ...] = ("none", "iam", "api_key", "jwt")
@@ -34,16 +40,8 @@ HEALTH_PATH = "/health"
 #: Deepest ``route_auth`` prefix below a service's route (the gateway module's resource levels).
 MAX_ROUTE_AUTH_DEPTH = 3
 
-#: Access levels each resource kind accepts (the IAM actions live in ``trellis.iam``).
-ACCESS_LEVELS: dict[ResourceKind, tuple[str, ...]] = {
-    "queue": ("send", "consume"),
-    "table": ("read", "get", "put", "update", "delete", "write", "readwrite"),
-    "bucket": ("read", "write", "readwrite"),
-    "topic": ("publish",),
-    "secret": ("read",),
-    "parameter": ("read",),
-    "schedule": (),
-}
+#: Access levels each resource kind accepts (the registry's entries say their IAM actions).
+ACCESS_LEVELS: dict[ResourceKind, tuple[str, ...]] = {k.name: tuple(k.levels) for k in KINDS}
 
 #: Words bootstrap/ puts after ``<project>-`` in its own names (``acme-deploy-prod``,
 #: ``acme-tfstate-<account>``, ...): an environment so named would own them, since an
@@ -56,9 +54,6 @@ RESERVED_ENVIRONMENTS: frozenset[str] = frozenset(
 VISIBILITY_TO_TIMEOUT_RATIO = 6
 
 _ROUTE_RE = re.compile(r"^(/[a-z0-9][a-z0-9._-]*)+$")
-_SCHEDULE_RE = re.compile(
-    r"^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\)|at\(.+\))$"
-)
 _ROUTE_AUTH_RE = re.compile(rf"^(/[a-z0-9][a-z0-9._-]*){{1,{MAX_ROUTE_AUTH_DEPTH}}}$")
 # https only, and no quote, backslash or whitespace: the value is a header or an env var too.
 _HTTPS_URL_RE = r"^https://[A-Za-z0-9.-]+(:[0-9]+)?(/[^\s'\"\\]*)?$"
@@ -82,8 +77,8 @@ def _as_list(value: Any) -> Any:
 AccessList = Annotated[list[str], BeforeValidator(_as_list)]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+_Model = Spec
+S = TypeVar("S", bound=Spec)
 
 
 class Project(_Model):
@@ -172,110 +167,28 @@ class Service(_Model):
     env: dict[str, str] = Field(default_factory=dict)
 
 
-#: Default ``max_concurrency``: 1% of AWS's default account concurrency of 1,000.
-DEFAULT_MAX_CONCURRENCY: Final = 10
+class _Manifest(_Model):
+    """A validated ``trellis.toml``: the project, its services, and a section per resource kind.
 
-
-class Queue(_Model):
-    visibility_timeout_s: int = Field(default=30, ge=0, le=43_200)
-    max_receive_count: int = Field(default=3, ge=1, le=1000)
-    retention_s: int = Field(default=345_600, ge=60, le=1_209_600)
-    dlq_retention_s: int = Field(default=1_209_600, ge=60, le=1_209_600)
-    max_message_bytes: int = Field(default=1_048_576, ge=1024, le=1_048_576)
-    delay_s: int = Field(default=0, ge=0, le=900)
-    receive_wait_s: int = Field(default=20, ge=0, le=20)
-    fifo: bool = False
-    #: Event source mapping of a Lambda consumer.
-    batch_size: int = Field(default=10, ge=1, le=10_000)
-    batching_window_s: int = Field(default=0, ge=0, le=300)
-    #: Concurrent batches of a Lambda consumer (the event source mapping's maximum concurrency):
-    #: one queue's backlog cannot take the whole account's concurrency. AWS's range is 2-1000.
-    max_concurrency: int = Field(default=DEFAULT_MAX_CONCURRENCY, ge=2, le=1000)
-
-
-class Index(_Model):
-    hash_key: str = Field(min_length=1)
-    hash_key_type: KeyType = "S"
-    range_key: str | None = None
-    range_key_type: KeyType = "S"
-    projection: Literal["ALL", "KEYS_ONLY"] = "ALL"
-
-
-class Table(_Model):
-    hash_key: str = Field(min_length=1)
-    hash_key_type: KeyType = "S"
-    range_key: str | None = None
-    range_key_type: KeyType = "S"
-    ttl_attribute: str | None = None
-    indexes: dict[str, Index] = Field(default_factory=dict)
-    billing: Literal["on-demand", "provisioned"] = "on-demand"
-    read_capacity: int = Field(default=5, ge=1)
-    write_capacity: int = Field(default=5, ge=1)
-    point_in_time_recovery: bool = True
-    deletion_protection: bool = True
-
-
-class Notification(_Model):
-    queue: str
-    events: list[str] = Field(default_factory=lambda: ["s3:ObjectCreated:*"], min_length=1)
-    prefix: str = ""
-    suffix: str = ""
-
-
-class Bucket(_Model):
-    versioning: bool = True
-    notifications: list[Notification] = Field(default_factory=list)
-    cors_origins: list[str] = Field(default_factory=list)
-
-
-class Topic(_Model):
-    fifo: bool = False
-    subscriptions: list[str] = Field(default_factory=list)
-    raw_delivery: bool = True
-
-
-class Secret(_Model):
-    description: str = ""
-    #: Value given to the secret by ``trellis dev`` only; never rendered to Terraform.
-    local_value: str | None = None
-
-
-class Parameter(_Model):
-    #: The value of a plain parameter. A secure one has none here: it would be in the
-    #: rendered Terraform and its state; ``trellis parameter set`` writes it instead.
-    value: str | None = None
-    secure: bool = False
-    description: str = ""
-    #: Value given to a secure parameter by ``trellis dev`` only; never rendered to Terraform.
-    local_value: str | None = None
-
-
-class Schedule(_Model):
-    expression: str = Field(pattern=_SCHEDULE_RE.pattern)
-    #: A queue (receives ``payload`` as the message body) or a service.
-    target: str
-    payload: dict[str, Any] = Field(default_factory=dict)
-
-
-class Manifest(_Model):
-    """A validated ``trellis.toml``."""
+    The kind sections (``queues``, ``tables``, ...) come from the registry: each
+    :class:`~trellis.kinds.Kind` adds ``<section>: dict[str, <its model>]``. Read them
+    typed with :meth:`specs` (``manifest.specs(QUEUE)``) or as attributes
+    (``manifest.queues``).
+    """
 
     project: Project
     auth: ProjectAuth = Field(default_factory=ProjectAuth)
     services: dict[str, Service] = Field(default_factory=dict)
-    queues: dict[str, Queue] = Field(default_factory=dict)
-    tables: dict[str, Table] = Field(default_factory=dict)
-    buckets: dict[str, Bucket] = Field(default_factory=dict)
-    topics: dict[str, Topic] = Field(default_factory=dict)
-    secrets: dict[str, Secret] = Field(default_factory=dict)
-    parameters: dict[str, Parameter] = Field(default_factory=dict)
-    schedules: dict[str, Schedule] = Field(default_factory=dict)
 
-    def resources(self) -> Iterator[tuple[ResourceKind, str, BaseModel]]:
-        """Every declared resource as ``(kind, name, spec)``, in manifest order."""
-        for kind, section in naming.SECTIONS.items():
-            for name, spec in getattr(self, section).items():
-                yield kind, name, spec
+    def specs(self, kind: Kind[S]) -> dict[str, S]:
+        """The resources of one kind: ``name → spec``, in manifest order."""
+        return cast(dict[str, S], getattr(self, kind.section))
+
+    def resources(self) -> Iterator[tuple[ResourceKind, str, Spec]]:
+        """Every declared resource as ``(kind, name, spec)``, in registry then manifest order."""
+        for entry in KINDS:
+            for name, spec in self.specs(entry).items():
+                yield entry.name, name, spec
 
     def kind_of(self, name: str) -> ResourceKind | None:
         """The kind of the resource called ``name``, or None when none is declared."""
@@ -283,6 +196,13 @@ class Manifest(_Model):
             if resource == name:
                 return kind
         return None
+
+    def resource(self, name: str) -> tuple[Kind[Any], Spec]:
+        """The registry entry and spec of the declared resource ``name`` (KeyError if none)."""
+        for kind, resource, spec in self.resources():
+            if resource == name:
+                return kinds.kind(kind), spec
+        raise KeyError(name)
 
     def service_path(self, service: str) -> str:
         return self.services[service].path or f"backend/{service}"
@@ -336,6 +256,23 @@ class Manifest(_Model):
     def consumers(self, queue: str) -> list[str]:
         """Services that consume ``queue``."""
         return [s for s, spec in self.services.items() if "consume" in spec.uses.get(queue, [])]
+
+
+def _manifest_model() -> type[_Manifest]:
+    """:class:`_Manifest` with one section per registered kind, in registry order."""
+    sections: dict[str, Any] = {
+        k.section: (dict[str, k.model], Field(default_factory=dict))  # type: ignore[name-defined]
+        for k in KINDS
+    }
+    return create_model(
+        "Manifest", __base__=_Manifest, __module__=__name__, __doc__=_Manifest.__doc__, **sections
+    )
+
+
+if TYPE_CHECKING:
+    Manifest = _Manifest
+else:
+    Manifest = _manifest_model()
 
 
 def load_manifest(path: str | Path = "trellis.toml") -> Manifest:
@@ -406,8 +343,10 @@ def _check_rules(m: Manifest) -> Iterator[ManifestError]:
 
     seen: dict[str, str] = {}
     env_vars: dict[str, str] = {}
-    for kind, name, _spec in m.resources():
-        key = f"{naming.SECTIONS[kind]}.{name}"
+    labels: dict[str, str] = {}
+    for kind, name, spec in m.resources():
+        entry = kinds.kind(kind)
+        key = f"{entry.section}.{name}"
         if not naming.RESOURCE_RE.match(name):
             yield ManifestError(
                 key, "a name uses lower-case letters, digits, '-' and '_', starting with a letter"
@@ -417,11 +356,17 @@ def _check_rules(m: Manifest) -> Iterator[ManifestError]:
         if name in m.services:
             yield ManifestError(key, f"duplicate name: services.{name} is already called {name!r}")
         seen[name] = key
-        var = naming.env_var_name(kind, name)
-        if var in env_vars:
-            yield ManifestError(key, f"env var {var} would clash with {env_vars[var]}")
-        env_vars[var] = key
-        yield from _check_length(kind, key, project.name, longest_env, name, m)
+        if entry.runtime is not None:
+            var = naming.env_var_name(kind, name)
+            if var in env_vars:
+                yield ManifestError(key, f"env var {var} would clash with {env_vars[var]}")
+            env_vars[var] = key
+        # `a-b` and `a_b` would be one Terraform module (and rendered file).
+        label = module_name(kind, name)
+        if label in labels:
+            yield ManifestError(key, f"Terraform module {label} would clash with {labels[label]}")
+        labels[label] = key
+        yield from _check_length(entry, key, project.name, longest_env, name, spec)
 
     for service, spec in m.services.items():
         key = f"services.{service}"
@@ -449,7 +394,9 @@ def _check_rules(m: Manifest) -> Iterator[ManifestError]:
                 yield ManifestError(ukey, "no access level given")
             for level in levels:
                 if level not in allowed:
-                    choice = ", ".join(allowed) or "none (services do not use schedules directly)"
+                    choice = ", ".join(allowed) or (
+                        f"none (services do not use {kinds.kind(used_kind).section} directly)"
+                    )
                     yield ManifestError(
                         ukey,
                         f"access level {level!r} is not valid for a {used_kind}; use one of: {choice}",
@@ -477,7 +424,7 @@ def _check_rules(m: Manifest) -> Iterator[ManifestError]:
             )
         routes[spec.route] = service
 
-    for queue, qspec in m.queues.items():
+    for queue, qspec in m.specs(kinds.QUEUE).items():
         consumers = m.consumers(queue)
         if len(consumers) > 1:
             yield ManifestError(
@@ -502,22 +449,22 @@ def _check_rules(m: Manifest) -> Iterator[ManifestError]:
                 "a batch_size over 10 needs a batching window of at least 1 s",
             )
 
-    for bucket, bspec in m.buckets.items():
+    for bucket, bspec in m.specs(kinds.BUCKET).items():
         for i, note in enumerate(bspec.notifications):
-            if note.queue not in m.queues:
+            if note.queue not in m.specs(kinds.QUEUE):
                 yield ManifestError(
                     f"buckets.{bucket}.notifications.{i}.queue", f"unknown queue {note.queue!r}"
                 )
-    for topic, tspec in m.topics.items():
+    for topic, tspec in m.specs(kinds.TOPIC).items():
         for i, sub in enumerate(tspec.subscriptions):
-            if sub not in m.queues:
+            if sub not in m.specs(kinds.QUEUE):
                 yield ManifestError(f"topics.{topic}.subscriptions.{i}", f"unknown queue {sub!r}")
-    for name, sspec in m.schedules.items():
-        if sspec.target not in m.queues and sspec.target not in m.services:
+    for name, sspec in m.specs(kinds.SCHEDULE).items():
+        if sspec.target not in m.specs(kinds.QUEUE) and sspec.target not in m.services:
             yield ManifestError(
                 f"schedules.{name}.target", f"unknown queue or service {sspec.target!r}"
             )
-    for name, pspec in m.parameters.items():
+    for name, pspec in m.specs(kinds.PARAMETER).items():
         key = f"parameters.{name}"
         if pspec.secure and pspec.value is not None:
             yield ManifestError(
@@ -532,7 +479,7 @@ def _check_rules(m: Manifest) -> Iterator[ManifestError]:
             yield ManifestError(
                 f"{key}.local_value", "only a secure parameter has a local_value; use value"
             )
-    for table, tbl in m.tables.items():
+    for table, tbl in m.specs(kinds.TABLE).items():
         for index in tbl.indexes:
             if not re.match(r"^[A-Za-z0-9_.-]{3,255}$", index):
                 yield ManifestError(
@@ -615,7 +562,7 @@ def _check_env_var(m: Manifest, service: str, var: str) -> Iterator[ManifestErro
             key, "AWS_* and LAMBDA_* variables are set by the runtime or reserved by Lambda"
         )
     elif var in _DERIVED_VARS or var.endswith(
-        tuple(f"_{s}" for s in naming.ENV_VAR_SUFFIX.values())
+        tuple(f"_{k.env_suffix}" for k in RUNTIME_KINDS.values())
     ):
         yield ManifestError(
             key, "Trellis derives this variable from the manifest; it cannot be set by hand"
@@ -623,22 +570,13 @@ def _check_env_var(m: Manifest, service: str, var: str) -> Iterator[ManifestErro
 
 
 def _check_length(
-    kind: ResourceKind, key: str, project: str, env: str, name: str, m: Manifest
+    entry: Kind[Any], key: str, project: str, env: str, name: str, spec: Spec
 ) -> Iterator[ManifestError]:
-    if kind == "queue":
-        full = naming.queue_name(project, env, name, fifo=m.queues[name].fifo, dlq=True)
-    elif kind == "secret":
-        full = naming.secret_name(project, env, name)
-    elif kind == "parameter":
-        full = naming.parameter_name(project, env, name)
-    else:
-        full = naming.physical_name(project, env, name)
-    limit = naming.MAX_LENGTH[kind]
-    if len(full) > limit:
+    full = entry.longest_name(project, env, name, spec)
+    if len(full) > entry.max_length:
         yield ManifestError(
-            key, f"name {full!r} is {len(full)} characters, over the AWS limit of {limit}"
+            key,
+            f"name {full!r} is {len(full)} characters, over the AWS limit of {entry.max_length}",
         )
-    if kind == "bucket" and not naming.BUCKET_RE.match(full):
-        yield ManifestError(
-            key, f"S3 bucket name {full!r} may only use lower-case letters, digits, '-' and '.'"
-        )
+    for problem in entry.name_problems(full):
+        yield ManifestError(key, problem)

@@ -12,41 +12,17 @@ and the IAM policies can never disagree on what a resource is called.
 from __future__ import annotations
 
 import re
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final
 
-ResourceKind = Literal["queue", "table", "bucket", "topic", "secret", "parameter", "schedule"]
+from trellis.runtime._kinds import RUNTIME_KINDS
 
-#: The manifest section each kind lives in.
-SECTIONS: Final[dict[ResourceKind, str]] = {
-    "queue": "queues",
-    "table": "tables",
-    "bucket": "buckets",
-    "topic": "topics",
-    "secret": "secrets",
-    "parameter": "parameters",
-    "schedule": "schedules",
-}
+if TYPE_CHECKING:
+    from trellis.kinds import ResourceKind
+    from trellis.manifest import Manifest
 
-#: Suffix of the env var that carries a resource's address to a service.
-ENV_VAR_SUFFIX: Final[dict[ResourceKind, str]] = {
-    "queue": "QUEUE_URL",
-    "table": "TABLE_NAME",
-    "bucket": "BUCKET_NAME",
-    "topic": "TOPIC_ARN",
-    "secret": "SECRET_ARN",
-    "parameter": "PARAMETER_NAME",
-    "schedule": "SCHEDULE_NAME",
-}
-
-# AWS limits on the names we build (inclusive maxima).
+# AWS limits on the names of what is not a resource kind (inclusive maxima); each kind's
+# limit is in its registry entry (``trellis.kinds``).
 MAX_LENGTH: Final[dict[str, int]] = {
-    "queue": 80,  # including ".fifo"
-    "table": 255,
-    "bucket": 63,
-    "topic": 256,
-    "secret": 512,
-    "parameter": 1011,
-    "schedule": 64,
     "function": 64,  # Lambda function name
     "role": 64,  # IAM role name
     "apprunner": 40,  # App Runner service name
@@ -94,12 +70,27 @@ def parameter_name(project: str, env: str, name: str) -> str:
     return f"/{project}/{env}/{name}"
 
 
-def env_var_name(kind: ResourceKind, name: str) -> str:
-    """Env var that hands a resource's address to a service, e.g. ``USERS_TABLE_NAME``."""
-    return f"{name.upper().replace('-', '_')}_{ENV_VAR_SUFFIX[kind]}"
+def resource_name(manifest: Manifest, kind: ResourceKind, name: str, env: str) -> str:
+    """The AWS name of a manifest resource in ``env`` (its kind's rule: FIFO, paths, ...)."""
+    # Imported here: the registry's entries build their names with this module.
+    from trellis.kinds import kind as registered
+
+    entry = registered(kind)
+    return entry.physical_name(manifest.project.name, env, name, manifest.specs(entry)[name])
 
 
-def settings_field_name(kind: ResourceKind, name: str) -> str:
+def env_var_name(kind: ResourceKind | str, name: str) -> str:
+    """Env var that hands a resource's address to a service, e.g. ``USERS_TABLE_NAME``.
+
+    A kind that hands services no address (a schedule) has none: ``ValueError``.
+    """
+    runtime = RUNTIME_KINDS.get(kind)
+    if runtime is None:
+        raise ValueError(f"a {kind} hands services no address: it has no env var")
+    return f"{name.upper().replace('-', '_')}_{runtime.env_suffix}"
+
+
+def settings_field_name(kind: ResourceKind | str, name: str) -> str:
     """The typed-settings field that reads :func:`env_var_name` (its lower-case form)."""
     return env_var_name(kind, name).lower()
 

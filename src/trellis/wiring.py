@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Protocol
 
 from trellis import naming
+from trellis.kinds import QUEUE, ResourceKind
 from trellis.manifest import Manifest
-from trellis.naming import ResourceKind
 
 
 class Addresses(Protocol):
@@ -45,7 +45,7 @@ def service_environment(
         variables["AWS_REGION"] = manifest.project.region
         variables["PORT"] = str(spec.port)
         # A container polls its queues itself (Lambda gets an event source mapping instead).
-        consumed = [queue for queue in manifest.queues if service in manifest.consumers(queue)]
+        consumed = [q for q in manifest.specs(QUEUE) if service in manifest.consumers(q)]
         if consumed:
             variables["TRELLIS_CONSUMES"] = ",".join(consumed)
         if spec.route:
@@ -55,16 +55,19 @@ def service_environment(
                 "secret", naming.ORIGIN_SECRET
             )
     variables.update(spec.env)
-    # `write` grants no read-only call on a bucket, so readiness must not probe it.
-    write_only = [
-        resource
-        for resource, levels in manifest.uses(service)
-        if manifest.kind_of(resource) == "bucket" and set(levels) == {"write"}
-    ]
-    if write_only:
-        variables["TRELLIS_WRITE_ONLY_BUCKETS"] = ",".join(write_only)
+    # A grant without the action of its kind's readiness probe (`write` on a bucket: no
+    # s3:ListBucket for HeadBucket) must not be probed. Only buckets have such a level
+    # (tests/unit/test_kinds.py), hence the variable's name.
+    unprobed = []
+    for resource, levels in manifest.uses(service):
+        entry, _spec = manifest.resource(resource)
+        if entry.runtime is not None and entry.runtime.probe_action not in entry.actions(levels):
+            unprobed.append(resource)
+    if unprobed:
+        variables["TRELLIS_WRITE_ONLY_BUCKETS"] = ",".join(unprobed)
     for resource, _levels in manifest.uses(service):
-        kind = manifest.kind_of(resource)
-        assert kind is not None
-        variables[naming.env_var_name(kind, resource)] = addresses.address(kind, resource)
+        entry, _spec = manifest.resource(resource)
+        variables[naming.env_var_name(entry.name, resource)] = addresses.address(
+            entry.name, resource
+        )
     return dict(sorted(variables.items()))

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from trellis.cli import main
+from trellis.kinds import UNSET_PARAMETER_VALUE
 from trellis.local.emulator import LOCAL_ACCOUNT_ID, Emulator
 from trellis.local.provision import provision
 from trellis.manifest import load_manifest
-from trellis.scaffold._code import UNSET_PARAMETER_VALUE
 
 pytestmark = pytest.mark.integration
 

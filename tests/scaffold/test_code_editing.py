@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from trellis.scaffold import ScaffoldError
-from trellis.scaffold._code import (
+from trellis.scaffold._edits import (
     add_queue_handler,
     add_settings_field,
     consumers_header,

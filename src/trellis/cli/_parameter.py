@@ -17,6 +17,7 @@ from typing import Any
 
 from trellis import naming
 from trellis.cli._common import UsageError, environment
+from trellis.kinds import PARAMETER
 from trellis.manifest import Manifest
 
 
@@ -56,9 +57,9 @@ def _ssm(args: argparse.Namespace, manifest: Manifest) -> Any:
 
 
 def _set(args: argparse.Namespace, manifest: Manifest) -> int:
-    spec = manifest.parameters.get(args.name)
+    spec = manifest.specs(PARAMETER).get(args.name)
     if spec is None:
-        known = ", ".join(manifest.parameters) or "none"
+        known = ", ".join(manifest.specs(PARAMETER)) or "none"
         raise UsageError(f"unknown parameter {args.name!r} (parameters: {known})")
     if not spec.secure:
         raise UsageError(

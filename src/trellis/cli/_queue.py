@@ -12,6 +12,7 @@ from typing import Any
 
 from trellis import naming
 from trellis.cli._common import UsageError, environment
+from trellis.kinds import QUEUE
 from trellis.manifest import Manifest
 
 
@@ -59,12 +60,12 @@ def _clients(args: argparse.Namespace, manifest: Manifest) -> tuple[Any, Any]:
 
 
 def _urls(args: argparse.Namespace, manifest: Manifest, sqs: Any) -> tuple[str, str]:
-    if args.queue not in manifest.queues:
+    if args.queue not in manifest.specs(QUEUE):
         raise UsageError(
-            f"unknown queue {args.queue!r} (queues: {', '.join(manifest.queues) or 'none'})"
+            f"unknown queue {args.queue!r} (queues: {', '.join(manifest.specs(QUEUE)) or 'none'})"
         )
     env = environment(manifest, args.environment)
-    fifo = manifest.queues[args.queue].fifo
+    fifo = manifest.specs(QUEUE)[args.queue].fifo
     project = manifest.project.name
     main = sqs.get_queue_url(QueueName=naming.queue_name(project, env, args.queue, fifo=fifo))[
         "QueueUrl"

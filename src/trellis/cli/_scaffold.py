@@ -7,94 +7,15 @@ validates it, then writes it — or, with ``--dry-run``, prints its diff.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
-from trellis import naming
-from trellis.manifest import ACCESS_LEVELS, AUTH_MODES, Manifest
-from trellis.naming import ResourceKind
+from trellis import kinds
+from trellis.manifest import AUTH_MODES, Manifest
 
 _RUNTIMES = ("lambda", "apprunner", "ecs-express")
 _MODULES = "terraform/modules/"
-
-#: Resource options per kind: (flag, manifest key, argparse keyword arguments).
-_OPTIONS: dict[ResourceKind, list[tuple[str, str, dict[str, Any]]]] = {
-    "queue": [
-        (
-            "--visibility-timeout-s",
-            "visibility_timeout_s",
-            {"type": int, "help": "default: 6x the timeout of a Lambda consumer, at least 30"},
-        ),
-        (
-            "--max-receive-count",
-            "max_receive_count",
-            {"type": int, "help": "deliveries before the DLQ (default 3)"},
-        ),
-        (
-            "--batch-size",
-            "batch_size",
-            {"type": int, "help": "messages per Lambda batch (default 10)"},
-        ),
-        ("--delay-s", "delay_s", {"type": int}),
-        ("--fifo", "fifo", {"action": "store_true", "default": None}),
-    ],
-    "table": [
-        ("--hash-key", "hash_key", {"required": True, "help": "partition key attribute"}),
-        ("--hash-key-type", "hash_key_type", {"choices": ("S", "N", "B")}),
-        ("--range-key", "range_key", {"help": "sort key attribute"}),
-        ("--range-key-type", "range_key_type", {"choices": ("S", "N", "B")}),
-        ("--ttl-attribute", "ttl_attribute", {}),
-    ],
-    "bucket": [
-        ("--no-versioning", "versioning", {"action": "store_const", "const": False}),
-        ("--cors-origin", "cors_origins", {"action": "append", "metavar": "ORIGIN"}),
-    ],
-    "topic": [
-        ("--fifo", "fifo", {"action": "store_true", "default": None}),
-        (
-            "--subscribe",
-            "subscriptions",
-            {"action": "append", "metavar": "QUEUE", "help": "deliver to this queue"},
-        ),
-    ],
-    "secret": [
-        ("--description", "description", {}),
-        (
-            "--local-value",
-            "local_value",
-            {"help": "the value `trellis dev` and tests give it (never deployed)"},
-        ),
-    ],
-    "parameter": [
-        ("--value", "value", {"help": "a plain parameter's value (a secure one takes none)"}),
-        (
-            "--secure",
-            "secure",
-            {
-                "action": "store_true",
-                "default": None,
-                "help": "SecureString: its value is set with `trellis parameter set`",
-            },
-        ),
-        ("--description", "description", {}),
-        (
-            "--local-value",
-            "local_value",
-            {"help": "a secure parameter's value in `trellis dev` and tests (never deployed)"},
-        ),
-    ],
-    "schedule": [
-        (
-            "--expression",
-            "expression",
-            {"required": True, "help": "rate(5 minutes) | cron(...) | at(...)"},
-        ),
-        ("--target", "target", {"required": True, "help": "a queue or a service"}),
-        ("--payload", "payload", {"type": json.loads, "help": "JSON object sent to the target"}),
-    ],
-}
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -140,12 +61,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_sub = add.add_subparsers(dest="kind", required=True, metavar="KIND")
     remove = sub.add_parser("remove", help="remove a resource (refused while used, unless --force)")
     remove_sub = remove.add_subparsers(dest="kind", required=True, metavar="KIND")
-    for kind in naming.SECTIONS:
+    for entry in kinds.KINDS:
+        kind = entry.name
         parser = add_sub.add_parser(kind, help=f"add a {kind}")
         parser.add_argument("name")
-        for flag, key, kwargs in _OPTIONS[kind]:
-            parser.add_argument(flag, dest=f"opt_{key}", **kwargs)
-        for level in ACCESS_LEVELS[kind]:
+        for option in entry.cli_options:
+            parser.add_argument(option.flag, dest=f"opt_{option.key}", **option.kwargs)
+        for level in entry.levels:
             parser.add_argument(
                 f"--{level}",
                 dest=f"grant_{level}",
@@ -249,11 +171,12 @@ def _new_service(args: argparse.Namespace, _manifest: Manifest | None) -> int:
 def _add(args: argparse.Namespace, _manifest: Manifest | None) -> int:
     from trellis.scaffold import plan_add
 
-    kind: ResourceKind = args.kind
-    options = {key: getattr(args, f"opt_{key}") for _flag, key, _kw in _OPTIONS[kind]}
+    entry = kinds.kind(args.kind)
+    kind = entry.name
+    options = {o.key: getattr(args, f"opt_{o.key}") for o in entry.cli_options}
     grants = [
         (level, service)
-        for level in ACCESS_LEVELS[kind]
+        for level in entry.levels
         for service in dict.fromkeys(getattr(args, f"grant_{level}"))
     ]
 

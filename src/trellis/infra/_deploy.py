@@ -30,33 +30,34 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from dataclasses import dataclass
+from typing import Any, Final
 
-from trellis.iam import ACTIONS
+from trellis import kinds
+from trellis.kinds import Condition, DeployStatement, EnvScope
 from trellis.manifest import Manifest
-from trellis.naming import ResourceKind
 
 #: The tag every rendered resource carries (provider ``default_tags``): the environment.
 ENV_TAG: Final = "trellis-environment"
 #: The reusable workflow that plans and applies (``job_workflow_ref`` of the deploy tokens).
 TERRAFORM_WORKFLOW: Final = ".github/workflows/terraform.yaml"
 
-Condition = tuple[str, str, tuple[str, ...]]
-
-
-@dataclass(frozen=True)
-class DeployStatement:
-    sid: str
-    actions: tuple[str, ...]
-    resources: tuple[str, ...]
-    conditions: tuple[Condition, ...] = field(default=())
-    effect: Literal["Allow", "Deny"] = "Allow"
-    #: ``actions`` are a ``NotAction`` list / ``resources`` a ``NotResource`` list.
-    not_actions: bool = False
-    not_resources: bool = False
-    #: A resource policy's statement names its principals: ``"*"`` (everyone) here.
-    principal: str | None = None
+__all__ = [
+    "ENV_TAG",
+    "TERRAFORM_WORKFLOW",
+    "Account",
+    "Condition",
+    "DeployStatement",
+    "boundary_statements",
+    "deploy_documents",
+    "deploy_policy_parts",
+    "deploy_statements",
+    "plan_environment",
+    "plan_statements",
+    "policy_document",
+    "state_bucket_statements",
+    "used_deploy_kinds",
+]
 
 
 @dataclass(frozen=True)
@@ -98,28 +99,14 @@ def plan_environment(manifest: Manifest) -> str:
 # --- names of one environment -------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Names:
+class _Names(EnvScope):
     """ARN patterns of everything one environment may own."""
-
-    project: str
-    env: str
-
-    @property
-    def n(self) -> str:
-        return f"{self.project}-{self.env}"
 
     def owned(self) -> tuple[str, ...]:
         """Every named ARN pattern of the environment, whatever the manifest uses."""
-        n, project, env = self.n, self.project, self.env
+        n = self.n
         return (
-            f"arn:{{p}}:sqs:{{r}}:{{a}}:{n}-*",
-            f"arn:{{p}}:dynamodb:{{r}}:{{a}}:table/{n}-*",
-            f"arn:{{p}}:s3:::{n}-*",
-            f"arn:{{p}}:sns:{{r}}:{{a}}:{n}-*",
-            f"arn:{{p}}:secretsmanager:{{r}}:{{a}}:secret:{project}/{env}/*",
-            f"arn:{{p}}:ssm:{{r}}:{{a}}:parameter/{project}/{env}/*",
-            f"arn:{{p}}:scheduler:{{r}}:{{a}}:schedule/default/{n}-*",
+            *(arn for entry in kinds.KINDS for arn in entry.owned_arns(self)),
             f"arn:{{p}}:lambda:{{r}}:{{a}}:function:{n}-*",
             f"arn:{{p}}:apprunner:{{r}}:{{a}}:service/{n}-*",
             f"arn:{{p}}:apprunner:{{r}}:{{a}}:autoscalingconfiguration/{n}-*",
@@ -140,144 +127,7 @@ def _role_arn(name: str) -> str:
     return f"arn:{{p}}:iam::{{a}}:role/{name}"
 
 
-# --- the deploy role's management statements, per kind and runtime --------------------------
-
-
-def _queue(x: _Names) -> Iterator[DeployStatement]:
-    yield DeployStatement(
-        "ManageQueues",
-        (
-            "sqs:CreateQueue",
-            "sqs:DeleteQueue",
-            "sqs:GetQueueAttributes",
-            "sqs:ListQueueTags",
-            "sqs:SetQueueAttributes",
-            "sqs:TagQueue",
-            "sqs:UntagQueue",
-        ),
-        (f"arn:{{p}}:sqs:{{r}}:{{a}}:{x.n}-*",),
-    )
-
-
-def _table(x: _Names) -> Iterator[DeployStatement]:
-    yield DeployStatement(
-        "ManageTables",
-        (
-            "dynamodb:CreateTable",
-            "dynamodb:DeleteTable",
-            "dynamodb:DescribeContinuousBackups",
-            "dynamodb:DescribeTable",
-            "dynamodb:DescribeTimeToLive",
-            "dynamodb:ListTagsOfResource",
-            "dynamodb:TagResource",
-            "dynamodb:UntagResource",
-            "dynamodb:UpdateContinuousBackups",
-            "dynamodb:UpdateTable",
-            "dynamodb:UpdateTimeToLive",
-        ),
-        (
-            f"arn:{{p}}:dynamodb:{{r}}:{{a}}:table/{x.n}-*",
-            f"arn:{{p}}:dynamodb:{{r}}:{{a}}:table/{x.n}-*/index/*",
-        ),
-    )
-
-
-def _bucket(x: _Names) -> Iterator[DeployStatement]:
-    yield DeployStatement(
-        "ManageBuckets",
-        (
-            "s3:CreateBucket",
-            "s3:DeleteBucket",
-            "s3:DeleteBucketPolicy",
-            "s3:GetAccelerateConfiguration",
-            "s3:GetBucket*",
-            "s3:GetEncryptionConfiguration",
-            "s3:GetLifecycleConfiguration",
-            "s3:GetReplicationConfiguration",
-            "s3:ListBucket",
-            "s3:PutBucketCORS",
-            "s3:PutBucketNotification",
-            "s3:PutBucketOwnershipControls",
-            "s3:PutBucketPolicy",
-            "s3:PutBucketPublicAccessBlock",
-            "s3:PutBucketTagging",
-            "s3:PutBucketVersioning",
-            "s3:PutEncryptionConfiguration",
-            "s3:PutLifecycleConfiguration",
-        ),
-        (f"arn:{{p}}:s3:::{x.n}-*",),
-    )
-
-
-def _topic(x: _Names) -> Iterator[DeployStatement]:
-    yield DeployStatement(
-        "ManageTopics",
-        (
-            "sns:CreateTopic",
-            "sns:DeleteTopic",
-            "sns:GetTopicAttributes",
-            "sns:ListTagsForResource",
-            "sns:SetTopicAttributes",
-            "sns:Subscribe",
-            "sns:TagResource",
-            "sns:UntagResource",
-        ),
-        (f"arn:{{p}}:sns:{{r}}:{{a}}:{x.n}-*",),
-    )
-    # Subscription calls have no resource type in IAM: "*" is the only grant there is
-    # (they manage deliveries; no message is read through them).
-    yield DeployStatement(
-        "ManageSubscriptions",
-        ("sns:GetSubscriptionAttributes", "sns:SetSubscriptionAttributes", "sns:Unsubscribe"),
-        ("*",),
-    )
-
-
-def _secret(x: _Names) -> Iterator[DeployStatement]:
-    yield DeployStatement(
-        "ManageSecrets",
-        (
-            "secretsmanager:CreateSecret",
-            "secretsmanager:DeleteSecret",
-            "secretsmanager:DescribeSecret",
-            "secretsmanager:GetResourcePolicy",
-            "secretsmanager:PutSecretValue",
-            "secretsmanager:TagResource",
-            "secretsmanager:UntagResource",
-            "secretsmanager:UpdateSecret",
-        ),
-        (f"arn:{{p}}:secretsmanager:{{r}}:{{a}}:secret:{x.project}/{x.env}/*",),
-    )
-
-
-def _parameter(x: _Names) -> Iterator[DeployStatement]:
-    yield DeployStatement(
-        "ManageParameters",
-        (
-            "ssm:AddTagsToResource",
-            "ssm:DeleteParameter",
-            "ssm:GetParameter",
-            "ssm:ListTagsForResource",
-            "ssm:PutParameter",
-            "ssm:RemoveTagsFromResource",
-        ),
-        (f"arn:{{p}}:ssm:{{r}}:{{a}}:parameter/{x.project}/{x.env}/*",),
-    )
-    # DescribeParameters has no resource type: it can only be granted on "*" (metadata only).
-    yield DeployStatement("DescribeParameters", ("ssm:DescribeParameters",), ("*",))
-
-
-def _schedule(x: _Names) -> Iterator[DeployStatement]:
-    yield DeployStatement(
-        "ManageSchedules",
-        (
-            "scheduler:CreateSchedule",
-            "scheduler:DeleteSchedule",
-            "scheduler:GetSchedule",
-            "scheduler:UpdateSchedule",
-        ),
-        (f"arn:{{p}}:scheduler:{{r}}:{{a}}:schedule/default/{x.n}-*",),
-    )
+# --- the deploy role's management statements, per runtime (each kind's are in its entry) ------
 
 
 def _own_function_arn(x: _Names) -> str:
@@ -572,7 +422,7 @@ def _passed_to(manifest: Manifest) -> set[str]:
         services.add("apprunner.amazonaws.com")
     if "ecs-express" in runtimes:
         services |= {"ecs-tasks.amazonaws.com", "ecs.amazonaws.com"}
-    if manifest.schedules:
+    if manifest.specs(kinds.SCHEDULE):
         services.add("scheduler.amazonaws.com")
     return services or {"lambda.amazonaws.com"}
 
@@ -645,15 +495,6 @@ def _denials(manifest: Manifest, x: _Names) -> Iterator[DeployStatement]:
     )
 
 
-_BY_KIND: Final = {
-    "queue": _queue,
-    "table": _table,
-    "bucket": _bucket,
-    "topic": _topic,
-    "secret": _secret,
-    "parameter": _parameter,
-    "schedule": _schedule,
-}
 _BY_RUNTIME: Final = {"lambda": _lambda, "apprunner": _apprunner, "ecs-express": _ecs_express}
 
 
@@ -672,16 +513,20 @@ def _jwt_routes(manifest: Manifest) -> bool:
 
 def used_deploy_kinds(manifest: Manifest) -> list[str]:
     """The resource kinds and runtimes the deploy roles get management permissions for."""
-    kinds = {kind for kind, _n, _s in manifest.resources()}
+    used = {kind for kind, _n, _s in manifest.resources()}
     runtimes = {s.runtime for s in manifest.services.values()}
     # Auth (issue 14): Terraform keeps the origin secret of routed containers (written
     # write-only, never read back) and deploys the JWT authorizer as a function.
     if _routed_containers(manifest):
-        kinds.add("secret")
+        used.add("secret")
     if _jwt_routes(manifest):
         runtimes.add("lambda")
     gateway = ["gateway"] if any(s.route for s in manifest.services.values()) else []
-    return [k for k in _BY_KIND if k in kinds] + [r for r in _BY_RUNTIME if r in runtimes] + gateway
+    return (
+        [k.name for k in kinds.KINDS if k.name in used]
+        + [r for r in _BY_RUNTIME if r in runtimes]
+        + gateway
+    )
 
 
 def deploy_statements(manifest: Manifest, env: str) -> list[DeployStatement]:
@@ -689,9 +534,9 @@ def deploy_statements(manifest: Manifest, env: str) -> list[DeployStatement]:
     x = _Names(manifest.project.name, env)
     used = used_deploy_kinds(manifest)
     statements: list[DeployStatement] = []
-    for kind, group in _BY_KIND.items():
-        if kind in used:
-            statements.extend(group(x))
+    for entry in kinds.KINDS:
+        if entry.name in used:
+            statements.extend(entry.deploy_statements(x))
     for runtime, rgroup in _BY_RUNTIME.items():
         if runtime in used:
             statements.extend(rgroup(x))
@@ -705,38 +550,19 @@ def deploy_statements(manifest: Manifest, env: str) -> list[DeployStatement]:
 # --- the boundary of the roles an environment creates -------------------------------------------
 
 
-def _data_arns(kind: ResourceKind, x: _Names) -> tuple[str, ...]:
-    n = x.n
-    if kind == "queue":
-        return (f"arn:{{p}}:sqs:{{r}}:{{a}}:{n}-*",)
-    if kind == "table":
-        return (
-            f"arn:{{p}}:dynamodb:{{r}}:{{a}}:table/{n}-*",
-            f"arn:{{p}}:dynamodb:{{r}}:{{a}}:table/{n}-*/index/*",
-        )
-    if kind == "bucket":
-        return (f"arn:{{p}}:s3:::{n}-*", f"arn:{{p}}:s3:::{n}-*/*")
-    if kind == "topic":
-        return (f"arn:{{p}}:sns:{{r}}:{{a}}:{n}-*",)
-    if kind == "secret":
-        return (f"arn:{{p}}:secretsmanager:{{r}}:{{a}}:secret:{x.project}/{x.env}/*",)
-    if kind == "parameter":
-        return (f"arn:{{p}}:ssm:{{r}}:{{a}}:parameter/{x.project}/{x.env}/*",)
-    raise ValueError(f"no data-plane resources for kind {kind!r}")
-
-
 def boundary_statements(manifest: Manifest, env: str) -> list[DeployStatement]:
     """The most any role of ``env`` may do: its kinds' data-plane actions on its own names."""
     project = manifest.project.name
     x = _Names(project, env)
     out: list[DeployStatement] = []
-    kinds = dict.fromkeys(kind for kind, _n, _s in manifest.resources())
-    for kind in kinds:
-        actions = sorted({a for level in ACTIONS[kind].values() for a in level})
+    used = dict.fromkeys(kind for kind, _n, _s in manifest.resources())
+    for kind in used:
+        entry = kinds.kind(kind)
+        actions = entry.all_actions()
         if not actions:
             continue
         sid = "Data" + "".join(p.capitalize() for p in f"{kind}s".split("_"))
-        out.append(DeployStatement(sid, tuple(actions), _data_arns(kind, x)))
+        out.append(DeployStatement(sid, actions, entry.data_arns(x)))
     out.append(
         DeployStatement(
             "OwnLogs",
@@ -751,15 +577,17 @@ def boundary_statements(manifest: Manifest, env: str) -> list[DeployStatement]:
     out.append(
         DeployStatement("Traces", ("xray:PutTelemetryRecords", "xray:PutTraceSegments"), ("*",))
     )
-    if _routed_containers(manifest) and "secret" not in kinds:
+    if _routed_containers(manifest) and "secret" not in used:
         # Routed containers read the gateway's origin secret with their own role.
         out.append(
             DeployStatement(
-                "GatewayOriginSecret", ("secretsmanager:GetSecretValue",), _data_arns("secret", x)
+                "GatewayOriginSecret",
+                ("secretsmanager:GetSecretValue",),
+                kinds.SECRET.data_arns(x),
             )
         )
     runtimes = {s.runtime for s in manifest.services.values()}
-    if "lambda" in runtimes and manifest.schedules:
+    if "lambda" in runtimes and manifest.specs(kinds.SCHEDULE):
         out.append(
             DeployStatement(
                 "ScheduleInvokesFunctions", ("lambda:InvokeFunction",), (_own_function_arn(x),)

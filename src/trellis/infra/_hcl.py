@@ -20,22 +20,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+# The value wrappers belong to the kinds' Terraform arguments; the writer reads them.
+from trellis.kinds._terraform import Expr, Tpl
+
+__all__ = [
+    "Block",
+    "Expr",
+    "FormatterUnavailable",
+    "Tpl",
+    "attributes",
+    "block",
+    "document",
+    "fmt_check",
+    "format_texts",
+    "quiet_cli_config",
+    "value",
+]
 _IDENT_RE: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _SINGLE_INTERPOLATION_RE: Final = re.compile(r"^\$\{([^{}\"]+)\}$")
-
-
-@dataclass(frozen=True)
-class Expr:
-    """A Terraform expression, written without quotes."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class Tpl:
-    """A Terraform string template: ``${...}`` inside is an interpolation."""
-
-    text: str
 
 
 @dataclass

@@ -13,8 +13,8 @@ import json
 from collections.abc import Iterator
 from typing import Any, Final
 
-from trellis import naming
-from trellis.iam import Arns, physical_resource_name, service_statements
+from trellis import kinds, naming
+from trellis.iam import service_statements
 from trellis.infra._deploy import (
     ENV_TAG,
     TERRAFORM_WORKFLOW,
@@ -29,17 +29,12 @@ from trellis.infra._deploy import (
 )
 from trellis.infra._hcl import Block, Expr, Tpl, attributes, document, format_texts
 from trellis.infra._hcl import value as hcl_value
-from trellis.infra.addresses import TerraformAddresses, module_name
+from trellis.infra.addresses import TerraformAddresses
+from trellis.kinds import BUCKET, QUEUE, SCHEDULE, TOPIC, ResourceKind
+from trellis.kinds._terraform import ENV, TF_ARNS, module_name
 from trellis.manifest import HEALTH_PATH, ApiKeyPlan, JwtAuth, Manifest
-from trellis.naming import ResourceKind
 from trellis.wiring import service_environment
 
-#: The environment as a Terraform template, fed to the naming functions.
-ENV: Final = "${var.environment}"
-#: ARNs as Terraform templates: the same ``Arns.of`` the local IAM uses.
-TF_ARNS: Final = Arns(
-    region="${local.region}", account_id="${local.account_id}", partition="${local.partition}"
-)
 AWS_PROVIDER_VERSION: Final = ">= 6.23, < 7.0"
 TERRAFORM_VERSION: Final = ">= 1.11"
 
@@ -50,14 +45,8 @@ HEADER: Final = (
 #: The first line of every rendered file: how generate/check recognise their own files.
 MARKER: Final = "# Rendered by `trellis generate`"
 
+#: The module of each service runtime (each resource kind names its own: ``trellis.kinds``).
 MODULE_SOURCE: Final[dict[str, str]] = {
-    "queue": "./modules/sqs-queue",
-    "table": "./modules/dynamodb-table",
-    "bucket": "./modules/s3-bucket",
-    "topic": "./modules/sns-topic",
-    "secret": "./modules/secret",
-    "parameter": "./modules/ssm-parameter",
-    "schedule": "./modules/schedule",
     "lambda": "./modules/lambda-service",
     "apprunner": "./modules/apprunner-service",
     "ecs-express": "./modules/ecs-express-service",
@@ -83,9 +72,7 @@ def production_environment(manifest: Manifest) -> str:
 
 
 def _module_label(kind: str, name: str) -> str:
-    if kind == "service":
-        return f"{name.replace('-', '_')}_service"
-    return module_name(kind, name)  # type: ignore[arg-type]
+    return module_name(kind, name)
 
 
 def _physical(manifest: Manifest, name: str) -> Tpl:
@@ -219,161 +206,43 @@ def _main(manifest: Manifest) -> list[Block]:
     ]
 
 
-def _publishers(manifest: Manifest, queue: str) -> list[dict[str, Any]]:
-    """AWS services that send to ``queue``: bucket notifications and topic subscriptions."""
-    project = manifest.project.name
-    out: list[dict[str, Any]] = []
-    for bucket, spec in manifest.buckets.items():
-        if any(n.queue == queue for n in spec.notifications):
-            arn = TF_ARNS.of("bucket", physical_resource_name(manifest, "bucket", bucket, ENV))
-            out.append({"service": "s3.amazonaws.com", "source_arn": Tpl(arn)})
-    for topic, tspec in manifest.topics.items():
-        if queue in tspec.subscriptions:
-            physical = naming.physical_name(project, ENV, topic) + (".fifo" if tspec.fifo else "")
-            out.append(
-                {"service": "sns.amazonaws.com", "source_arn": Tpl(TF_ARNS.of("topic", physical))}
-            )
-    return out
-
-
-def _resource_module(manifest: Manifest, kind: ResourceKind, name: str) -> Block:
-    project = manifest.project.name
-    m = Block("module", [_module_label(kind, name)]).attr("source", MODULE_SOURCE[kind])
-    if kind == "queue":
-        q = manifest.queues[name]
-        (
-            m.attr("name", _physical(manifest, name))
-            .attr("fifo", q.fifo)
-            .attr("visibility_timeout_seconds", q.visibility_timeout_s)
-            .attr("message_retention_seconds", q.retention_s)
-            .attr("dlq_message_retention_seconds", q.dlq_retention_s)
-            .attr("max_message_size", q.max_message_bytes)
-            .attr("delay_seconds", q.delay_s)
-            .attr("receive_wait_time_seconds", q.receive_wait_s)
-            .attr("max_receive_count", q.max_receive_count)
-            .attr("publishers", _publishers(manifest, name))
-            .attr("alarm_actions", Expr("local.alarm_actions"))
-        )
-    elif kind == "table":
-        t = manifest.tables[name]
-        m.attr("name", Tpl(physical_resource_name(manifest, "table", name, ENV)))
-        m.attr("hash_key", t.hash_key).attr("hash_key_type", t.hash_key_type)
-        if t.range_key:
-            m.attr("range_key", t.range_key).attr("range_key_type", t.range_key_type)
-        if t.indexes:
-            m.attr(
-                "global_secondary_indexes",
-                {
-                    index: {
-                        "hash_key": i.hash_key,
-                        "hash_key_type": i.hash_key_type,
-                        **(
-                            {"range_key": i.range_key, "range_key_type": i.range_key_type}
-                            if i.range_key
-                            else {}
-                        ),
-                        "projection_type": i.projection,
-                    }
-                    for index, i in t.indexes.items()
-                },
-            )
-        if t.ttl_attribute:
-            m.attr("ttl_attribute", t.ttl_attribute)
-        m.attr("billing_mode", "PROVISIONED" if t.billing == "provisioned" else "PAY_PER_REQUEST")
-        if t.billing == "provisioned":
-            m.attr("read_capacity", t.read_capacity).attr("write_capacity", t.write_capacity)
-        m.attr(
-            "point_in_time_recovery",
-            True if t.point_in_time_recovery else Expr("var.production"),
-        )
-        m.attr(
-            "deletion_protection",
-            Expr("var.deletion_protection") if t.deletion_protection else False,
-        )
-    elif kind == "bucket":
-        b = manifest.buckets[name]
-        for i, note in enumerate(b.notifications):
-            if manifest.queues[note.queue].fifo:
+def _refusals(manifest: Manifest, kind: ResourceKind, name: str) -> None:
+    """What the modules cannot express (checked again here until the manifest refuses it)."""
+    if kind == "bucket":
+        for i, note in enumerate(manifest.specs(BUCKET)[name].notifications):
+            if manifest.specs(QUEUE)[note.queue].fifo:
                 raise RenderError(
                     f"buckets.{name}.notifications.{i}.queue: S3 cannot notify a FIFO queue "
                     f"({note.queue!r}); use a standard queue"
                 )
-        m.attr("name", Tpl(physical_resource_name(manifest, "bucket", name, ENV)))
-        m.attr("versioning", b.versioning)
-        if b.cors_origins:
-            m.attr("cors_allowed_origins", list(b.cors_origins))
-        if b.notifications:
-            m.attr(
-                "queue_notifications",
-                [
-                    {
-                        "queue_arn": Expr(f"module.{_module_label('queue', n.queue)}.arn"),
-                        "events": list(n.events),
-                        "prefix": n.prefix,
-                        "suffix": n.suffix,
-                    }
-                    for n in b.notifications
-                ],
-            )
-            # S3 checks the queue policy when it saves the notification.
-            m.attr(
-                "depends_on",
-                [
-                    Expr(f"module.{_module_label('queue', q)}")
-                    for q in dict.fromkeys(n.queue for n in b.notifications)
-                ],
-            )
     elif kind == "topic":
-        tp = manifest.topics[name]
+        tp = manifest.specs(TOPIC)[name]
         for i, sub in enumerate(tp.subscriptions):
-            if manifest.queues[sub].fifo != tp.fifo:
+            if manifest.specs(QUEUE)[sub].fifo != tp.fifo:
                 raise RenderError(
                     f"topics.{name}.subscriptions.{i}: a {'FIFO' if tp.fifo else 'standard'} topic "
                     f"needs {'FIFO' if tp.fifo else 'standard'} queues ({sub!r} is not)"
                 )
-        m.attr("name", _physical(manifest, name)).attr("fifo", tp.fifo)
-        if tp.subscriptions:
-            m.attr(
-                "queue_subscriptions",
-                {
-                    q: {
-                        "queue_arn": Expr(f"module.{_module_label('queue', q)}.arn"),
-                        "raw_delivery": tp.raw_delivery,
-                    }
-                    for q in tp.subscriptions
-                },
-            )
-    elif kind == "secret":
-        s = manifest.secrets[name]
-        m.attr("name", Tpl(naming.secret_name(project, ENV, name)))
-        if s.description:
-            m.attr("description", s.description)
-    elif kind == "parameter":
-        p = manifest.parameters[name]
-        m.attr("name", Tpl(naming.parameter_name(project, ENV, name)))
-        if p.value is not None:
-            m.attr("value", p.value)
-        m.attr("secure", p.secure)
-        if p.description:
-            m.attr("description", p.description)
-    else:
-        sch = manifest.schedules[name]
-        m.attr("name", _physical(manifest, name)).attr("schedule_expression", sch.expression)
-        if sch.target in manifest.queues:
-            m.attr("target_kind", "sqs")
-            m.attr("target_arn", Expr(f"module.{_module_label('queue', sch.target)}.arn"))
-            if manifest.queues[sch.target].fifo:
-                m.attr("message_group_id", name)
-        else:
-            if manifest.services[sch.target].runtime != "lambda":
+    elif kind == "schedule":
+        sch = manifest.specs(SCHEDULE)[name]
+        if sch.target not in manifest.specs(QUEUE):
+            runtime = manifest.services[sch.target].runtime
+            if runtime != "lambda":
                 raise RenderError(
                     f"schedules.{name}.target: a schedule targets a queue or a Lambda service; "
-                    f"{sch.target!r} runs on {manifest.services[sch.target].runtime}"
+                    f"{sch.target!r} runs on {runtime}"
                 )
-            m.attr("target_kind", "lambda")
-            m.attr("target_arn", Expr(f"module.{_module_label('service', sch.target)}.arn"))
-        m.attr("input", json.dumps(sch.payload, sort_keys=True, separators=(",", ":")))
-        m.attr("permissions_boundary_arn", Expr("local.permissions_boundary_arn"))
+
+
+def _resource_module(manifest: Manifest, kind: ResourceKind, name: str) -> Block:
+    """The module block of one resource: its kind's module and arguments (``trellis.kinds``)."""
+    _refusals(manifest, kind, name)
+    entry = kinds.kind(kind)
+    m = Block("module", [module_name(kind, name)]).attr(
+        "source", f"./modules/{entry.terraform_module}"
+    )
+    for argument, value in entry.terraform_arguments(manifest, name, manifest.specs(entry)[name]):
+        m.attr(argument, value)
     return m
 
 
@@ -431,9 +300,9 @@ def _service(manifest: Manifest, service: str) -> list[Block]:
         sources = {
             queue: {
                 "queue_arn": Expr(f"module.{_module_label('queue', queue)}.arn"),
-                "batch_size": manifest.queues[queue].batch_size,
-                "batching_window_seconds": manifest.queues[queue].batching_window_s,
-                "max_concurrency": manifest.queues[queue].max_concurrency,
+                "batch_size": manifest.specs(QUEUE)[queue].batch_size,
+                "batching_window_seconds": manifest.specs(QUEUE)[queue].batching_window_s,
+                "max_concurrency": manifest.specs(QUEUE)[queue].max_concurrency,
             }
             for queue, levels in manifest.uses(service, "queue")
             if "consume" in levels

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from trellis import naming
-from trellis.iam import Arns, physical_resource_name
+from trellis import kinds, naming
+from trellis.kinds import Arns, ResourceKind
+from trellis.kinds._terraform import module_name
 from trellis.manifest import Manifest
-from trellis.naming import ResourceKind
+
+__all__ = ["AwsAddresses", "TerraformAddresses", "module_name"]
 
 
 @dataclass(frozen=True)
@@ -23,30 +25,12 @@ class AwsAddresses:
     account_id: str = "123456789012"
 
     def address(self, kind: ResourceKind, name: str) -> str:
-        physical = physical_resource_name(self.manifest, kind, name, self.env)
-        region = self.manifest.project.region
-        if kind == "queue":
-            return f"https://sqs.{region}.amazonaws.com/{self.account_id}/{physical}"
-        if kind in ("topic", "secret"):
-            return Arns(region=region, account_id=self.account_id).of(kind, physical)
-        return physical
-
-
-#: The output of each kind's module that a service's env var carries.
-MODULE_OUTPUT: dict[ResourceKind, str] = {
-    "queue": "url",
-    "table": "name",
-    "bucket": "name",
-    "topic": "arn",
-    "secret": "arn",
-    "parameter": "name",
-    "schedule": "name",
-}
-
-
-def module_name(kind: ResourceKind, name: str) -> str:
-    """The Terraform module block of a manifest resource: ``jobs`` queue → ``jobs_queue``."""
-    return f"{name.replace('-', '_')}_{kind}"
+        if (kind, name) == ("secret", naming.ORIGIN_SECRET):
+            physical = naming.origin_secret_name(self.manifest.project.name, self.env)
+        else:
+            physical = naming.resource_name(self.manifest, kind, name, self.env)
+        arns = Arns(region=self.manifest.project.region, account_id=self.account_id)
+        return kinds.kind(kind).aws_address(physical, arns)
 
 
 @dataclass(frozen=True)
@@ -60,4 +44,7 @@ class TerraformAddresses:
     def address(self, kind: ResourceKind, name: str) -> str:
         if (kind, name) == ("secret", naming.ORIGIN_SECRET):
             return "${aws_secretsmanager_secret.origin.arn}"
-        return f"${{module.{module_name(kind, name)}.{MODULE_OUTPUT[kind]}}}"
+        output = kinds.kind(kind).module_output
+        if output is None:
+            raise ValueError(f"a {kind} hands services no address")
+        return f"${{module.{module_name(kind, name)}.{output}}}"

@@ -22,6 +22,7 @@ from typing import Any, TextIO
 import uvicorn
 
 from trellis import naming
+from trellis.kinds import QUEUE
 from trellis.local.auth import (
     DevAuthState,
     DevIssuer,
@@ -316,7 +317,7 @@ class DevStack:
 
     def _start_event_sources(self, stop: asyncio.Event) -> None:
         assert self.emulator is not None and self.addresses is not None
-        for queue, spec in self.manifest.queues.items():
+        for queue, spec in self.manifest.specs(QUEUE).items():
             for consumer in self.manifest.consumers(queue):
                 fn = self.functions.get(consumer)
                 if fn is None:

@@ -42,6 +42,7 @@ from trellis.runtime._errors import (
     is_aws_error,
     translate_aws_error,
 )
+from trellis.runtime._kinds import RuntimeKind, runtime_kind_of_field
 from trellis.runtime._logging import (
     bind_request_id,
     configure_logging,
@@ -453,30 +454,6 @@ class ReadinessCheck:
     timeout_s: float = 3.0
 
 
-def _probe(suffix: str, clients: AwsClients, value: str) -> Callable[[], object]:
-    if suffix == "_queue_url":
-        return lambda: clients.sqs.get_queue_attributes(QueueUrl=value, AttributeNames=["QueueArn"])
-    if suffix == "_table_name":
-        return lambda: clients.dynamodb.describe_table(TableName=value)
-    if suffix == "_bucket_name":
-        return lambda: clients.s3.head_bucket(Bucket=value)
-    if suffix == "_topic_arn":
-        return lambda: clients.sns.get_topic_attributes(TopicArn=value)
-    if suffix == "_secret_arn":
-        return lambda: clients.secretsmanager.describe_secret(SecretId=value)
-    return lambda: clients.ssm.get_parameter(Name=value)
-
-
-_PROBED_SUFFIXES: Final = (
-    "_queue_url",
-    "_table_name",
-    "_bucket_name",
-    "_topic_arn",
-    "_secret_arn",
-    "_parameter_name",
-)
-
-
 def default_readiness_checks(
     settings: ServiceSettings, clients: AwsClients
 ) -> list[ReadinessCheck]:
@@ -496,12 +473,16 @@ def default_readiness_checks(
     }
     checks: list[ReadinessCheck] = []
     for field in type(settings).model_fields:
-        suffix = next((s for s in _PROBED_SUFFIXES if field.endswith(s)), None)
+        kind = runtime_kind_of_field(field)
         value = getattr(settings, field, None)
-        if suffix is None or not isinstance(value, str) or not value or field in write_only:
+        if kind is None or not isinstance(value, str) or not value or field in write_only:
             continue
-        checks.append(ReadinessCheck(field.rsplit("_", 1)[0], _probe(suffix, clients, value)))
+        checks.append(ReadinessCheck(field.rsplit("_", 1)[0], _bind(kind, clients, value)))
     return checks
+
+
+def _bind(kind: RuntimeKind, clients: AwsClients, value: str) -> Callable[[], object]:
+    return lambda: kind.probe(clients, value)
 
 
 async def _run_check(check: ReadinessCheck) -> TrellisError | None:

@@ -11,21 +11,17 @@ import re
 from pathlib import Path
 from typing import Any, Final
 
-from trellis import naming
-from trellis.manifest import (
-    ACCESS_LEVELS,
-    VISIBILITY_TO_TIMEOUT_RATIO,
-    AuthMode,
-    Manifest,
-    Runtime,
-)
+from trellis import kinds, naming
+from trellis.kinds import BUCKET, SCHEDULE, TOPIC, ResourceKind
+from trellis.manifest import VISIBILITY_TO_TIMEOUT_RATIO, AuthMode, Manifest, Runtime
 from trellis.manifest import load_manifest_text as _load
-from trellis.naming import ResourceKind
-from trellis.scaffold import _code
+from trellis.scaffold import _edits
 from trellis.scaffold._assets import terraform_files, trellis_source
 from trellis.scaffold._format import format_python
 from trellis.scaffold._manifest_edit import ManifestEditor, toml_item
 from trellis.scaffold._plan import Plan, ScaffoldError
+from trellis.scaffold._resource_tests import render_resource_tests
+from trellis.scaffold._resources_module import RENDERED_MARKER, consumed_queues, render_resources
 from trellis.scaffold._templates import render_template
 
 #: Where ``trellis new service`` puts a service.
@@ -105,14 +101,14 @@ def _resource_tests_path(manifest: Manifest, service: str) -> str:
 def _scaffolded(plan: Plan, manifest: Manifest, service: str) -> bool:
     """Whether the service's code came from `trellis new` (it has the rendered resources.py)."""
     text = plan.current(_resources_path(manifest, service))
-    return text is not None and _code.RENDERED_MARKER in text
+    return text is not None and RENDERED_MARKER in text
 
 
 def _sync_service_code(plan: Plan, manifest: Manifest, service: str) -> None:
     """Re-render the service's resources.py and resource tests from ``manifest``."""
     resources = _resources_path(manifest, service)
-    plan.write(resources, format_python(_code.render_resources(manifest, service), resources))
-    tests = _code.render_resource_tests(manifest, service)
+    plan.write(resources, format_python(render_resources(manifest, service), resources))
+    tests = render_resource_tests(manifest, service)
     rel = _resource_tests_path(manifest, service)
     if tests is not None:
         plan.write(rel, format_python(tests, rel))
@@ -294,7 +290,7 @@ def plan_new_service(
         current = plan.current(settings_rel)
         assert current is not None
         field = naming.settings_field_name(kind, resource)
-        plan.write(settings_rel, _code.add_settings_field(current, field, settings_rel))
+        plan.write(settings_rel, _edits.add_settings_field(current, field, settings_rel))
     _sync_service_code(plan, manifest, name)
     _render_terraform(plan, manifest, manifest_name, optional=first)
     plan.next_steps = [
@@ -335,17 +331,18 @@ def plan_add(
         raise ScaffoldError(f"{root / manifest_name}: no such file (run `trellis init` first)")
     editor = ManifestEditor(text)
     before = _manifest(editor)
-    section = naming.SECTIONS[kind]
+    entry = kinds.kind(kind)
+    section = entry.section
     options = {k: v for k, v in options.items() if v is not None}
     for level, service in grants:
         if service not in before.services:
             known = ", ".join(before.services) or "none"
             raise ScaffoldError(f"--{level} {service}: no such service (services: {known})")
-        if level not in ACCESS_LEVELS[kind]:
+        if level not in entry.levels:
             raise ScaffoldError(f"--{level}: not an access level of a {kind}")
     other = before.kind_of(name)
     if other is not None and other != kind:
-        raise ScaffoldError(f"{naming.SECTIONS[other]}.{name} exists: a {other}, not a {kind}")
+        raise ScaffoldError(f"{kinds.kind(other).section}.{name} exists: a {other}, not a {kind}")
     if editor.has(section, name):
         current = editor.section(section)[name]
         for key, value in options.items():
@@ -373,11 +370,11 @@ def plan_add(
         field = naming.settings_field_name(kind, name)
         if kind == "queue" and level == "send":
             plan.next_steps.append(
-                f"{service}: resources.{_code.ident(name)}_publisher(settings, clients).send(body)"
+                f"{service}: resources.{_edits.ident(name)}_publisher(settings, clients).send(body)"
             )
         elif kind == "queue" and level == "consume":
             plan.next_steps.append(
-                f"{service}: write handle_{_code.ident(name)} in {_consumers_path(manifest, service)}"
+                f"{service}: write handle_{_edits.ident(name)} in {_consumers_path(manifest, service)}"
             )
         else:
             plan.next_steps.append(f"{service}: settings.{field} ({level})")
@@ -395,16 +392,16 @@ def _code_for_use(
             "`class Settings(ServiceSettings)` (see `trellis new service`)"
         )
     field = naming.settings_field_name(kind, name)
-    plan.write(settings_rel, _code.add_settings_field(current, field, settings_rel))
+    plan.write(settings_rel, _edits.add_settings_field(current, field, settings_rel))
     if not _scaffolded(plan, manifest, service):
         plan.notes.append(
             f"services.{service} was not created by `trellis new`: only its settings.py "
             f"gets {field}; wire the rest in its code"
         )
         return
-    if kind == "queue" and name in _code.consumed_queues(manifest, service):
+    if kind == "queue" and name in consumed_queues(manifest, service):
         rel = _consumers_path(manifest, service)
-        plan.write(rel, _code.add_queue_handler(plan.current(rel), service, name, rel))
+        plan.write(rel, _edits.add_queue_handler(plan.current(rel), service, name, rel))
     _sync_service_code(plan, manifest, service)
 
 
@@ -421,7 +418,7 @@ def plan_remove(
         raise ScaffoldError(f"{root / manifest_name}: no such file")
     editor = ManifestEditor(text)
     before = _manifest(editor)
-    section = naming.SECTIONS[kind]
+    section = kinds.kind(kind).section
     if not editor.has(section, name):
         plan.notes.append(f"no {section}.{name} in {manifest_name}")
         return plan
@@ -444,21 +441,21 @@ def plan_remove(
         settings_rel = _settings_path(manifest, service)
         current = plan.current(settings_rel)
         if current is not None:
-            plan.write(settings_rel, _code.remove_settings_field(current, field, settings_rel))
+            plan.write(settings_rel, _edits.remove_settings_field(current, field, settings_rel))
         if not _scaffolded(plan, manifest, service):
             continue
         if "consume" in levels:
             rel = _consumers_path(manifest, service)
             consumers = plan.current(rel)
             if consumers is not None:
-                new, kept = _code.remove_queue_handler(consumers, service, name, rel)
+                new, kept = _edits.remove_queue_handler(consumers, service, name, rel)
                 if new is None:
                     plan.delete(rel)
                 else:
                     plan.write(rel, new)
                 if kept:
                     plan.notes.append(
-                        f"{rel}: handle_{_code.ident(name)} was edited by hand and is kept; "
+                        f"{rel}: handle_{_edits.ident(name)} was edited by hand and is kept; "
                         "delete it when you no longer need it"
                     )
         _sync_service_code(plan, manifest, service)
@@ -475,17 +472,21 @@ def _references(m: Manifest, kind: ResourceKind, name: str) -> list[str]:
     if kind == "queue":
         out += [
             f"buckets.{b}.notifications"
-            for b, s in m.buckets.items()
+            for b, s in m.specs(BUCKET).items()
             if any(n.queue == name for n in s.notifications)
         ]
-        out += [f"topics.{t}.subscriptions" for t, s in m.topics.items() if name in s.subscriptions]
-    out += [f"schedules.{s}" for s, spec in m.schedules.items() if spec.target == name]
+        out += [
+            f"topics.{t}.subscriptions"
+            for t, s in m.specs(TOPIC).items()
+            if name in s.subscriptions
+        ]
+    out += [f"schedules.{s}" for s, spec in m.specs(SCHEDULE).items() if spec.target == name]
     return out
 
 
 def _drop_references(editor: ManifestEditor, m: Manifest, kind: ResourceKind, name: str) -> None:
     if kind == "queue":
-        for bucket, spec in m.buckets.items():
+        for bucket, spec in m.specs(BUCKET).items():
             kept = [
                 n
                 for n in editor.section("buckets")[bucket].get("notifications", [])
@@ -495,10 +496,10 @@ def _drop_references(editor: ManifestEditor, m: Manifest, kind: ResourceKind, na
                 editor.section("buckets")[bucket]["notifications"] = toml_item(
                     [dict(n) for n in kept]
                 )
-        for topic, tspec in m.topics.items():
+        for topic, tspec in m.specs(TOPIC).items():
             if name in tspec.subscriptions:
                 subs = [s for s in tspec.subscriptions if s != name]
                 editor.section("topics")[topic]["subscriptions"] = toml_item(subs)
-    for schedule, sspec in m.schedules.items():
+    for schedule, sspec in m.specs(SCHEDULE).items():
         if sspec.target == name:
             editor.remove_table("schedules", schedule)
