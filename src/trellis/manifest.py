@@ -417,6 +417,13 @@ def _check_rules(m: Manifest) -> Iterator[ManifestError]:
     for service, spec in m.services.items():
         if spec.route is None:
             continue
+        part = spec.route.strip("/")
+        if "/" in part:
+            yield ManifestError(
+                f"services.{service}.route",
+                f"the api-gateway module routes one path segment (e.g. /{part.split('/')[0]}); "
+                f"{spec.route} has several",
+            )
         if spec.route in routes:
             yield ManifestError(
                 f"services.{service}.route",
@@ -449,20 +456,35 @@ def _check_rules(m: Manifest) -> Iterator[ManifestError]:
                 "a batch_size over 10 needs a batching window of at least 1 s",
             )
 
+    queues = m.specs(kinds.QUEUE)
     for bucket, bspec in m.specs(kinds.BUCKET).items():
         for i, note in enumerate(bspec.notifications):
-            if note.queue not in m.specs(kinds.QUEUE):
+            nkey = f"buckets.{bucket}.notifications.{i}.queue"
+            if note.queue not in queues:
+                yield ManifestError(nkey, f"unknown queue {note.queue!r}")
+            elif queues[note.queue].fifo:
                 yield ManifestError(
-                    f"buckets.{bucket}.notifications.{i}.queue", f"unknown queue {note.queue!r}"
+                    nkey, f"S3 cannot notify a FIFO queue ({note.queue!r}); use a standard queue"
                 )
     for topic, tspec in m.specs(kinds.TOPIC).items():
         for i, sub in enumerate(tspec.subscriptions):
-            if sub not in m.specs(kinds.QUEUE):
-                yield ManifestError(f"topics.{topic}.subscriptions.{i}", f"unknown queue {sub!r}")
+            skey = f"topics.{topic}.subscriptions.{i}"
+            if sub not in queues:
+                yield ManifestError(skey, f"unknown queue {sub!r}")
+            elif queues[sub].fifo != tspec.fifo:
+                wanted = "FIFO" if tspec.fifo else "standard"
+                yield ManifestError(
+                    skey, f"a {wanted} topic needs {wanted} queues ({sub!r} is not)"
+                )
     for name, sspec in m.specs(kinds.SCHEDULE).items():
-        if sspec.target not in m.specs(kinds.QUEUE) and sspec.target not in m.services:
+        tkey = f"schedules.{name}.target"
+        if sspec.target not in queues and sspec.target not in m.services:
+            yield ManifestError(tkey, f"unknown queue or service {sspec.target!r}")
+        elif sspec.target in m.services and m.services[sspec.target].runtime != "lambda":
             yield ManifestError(
-                f"schedules.{name}.target", f"unknown queue or service {sspec.target!r}"
+                tkey,
+                f"a schedule targets a queue or a Lambda service; {sspec.target!r} runs on "
+                f"{m.services[sspec.target].runtime}",
             )
     for name, pspec in m.specs(kinds.PARAMETER).items():
         key = f"parameters.{name}"
@@ -538,6 +560,18 @@ def _check_auth(m: Manifest, service: str) -> Iterator[ManifestError]:
         yield ManifestError(
             f"{key}.api_key", 'only used by auth = "api_key"; remove it or use api_key'
         )
+    if "jwt" in modes:
+        # The service's own issuer gets an authorizer function of its own.
+        owner = service if spec.jwt is not None else None
+        fn = naming.authorizer_function_name(
+            m.project.name, max(m.project.environments, key=len), owner
+        )
+        if len(fn) > naming.MAX_LENGTH["function"]:
+            yield ManifestError(
+                f"{key}.jwt",
+                f"the authorizer's function name {fn!r} is over the Lambda limit of "
+                f"{naming.MAX_LENGTH['function']} characters",
+            )
 
 
 _ENV_VAR_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")

@@ -65,6 +65,13 @@ def origin_secret_name(project: str, env: str) -> str:
     return secret_name(project, env, ORIGIN_SECRET)
 
 
+def authorizer_function_name(project: str, env: str, service: str | None = None) -> str:
+    """The JWT authorizer's Lambda function: the project's, or a service's own issuer's."""
+    # "_" cannot appear in a service name: no clash with a service's function.
+    owner = "" if service is None else f"{service}-"
+    return physical_name(project, env, f"{owner}jwt_authz")
+
+
 def parameter_name(project: str, env: str, name: str) -> str:
     """SSM parameter name (hierarchical, with the leading slash SSM expects)."""
     return f"/{project}/{env}/{name}"

@@ -13,10 +13,10 @@ from tests.infra.conftest import ROOT, write_tree
 from tests.infra.hclconfig import Config, as_list
 from trellis.cli import main
 from trellis.iam import Arns, service_statements
-from trellis.infra import RenderError, drift, generate, render
+from trellis.infra import drift, generate, render
 from trellis.infra._render import MARKER
 from trellis.infra.addresses import AwsAddresses, TerraformAddresses, module_name
-from trellis.manifest import Manifest, load_manifest_text
+from trellis.manifest import Manifest, ManifestError, load_manifest_text
 from trellis.wiring import service_environment
 
 
@@ -162,13 +162,13 @@ def test_every_kind_and_runtime_renders(everything_manifest: Manifest) -> None:
 
 
 def test_a_route_of_several_segments_is_refused_with_the_key() -> None:
-    manifest = load_manifest_text(
-        '[project]\nname = "acme"\nregion = "us-east-1"\nenvironments = ["dev"]\n'
-        'github_repository = "acme/backend"\n'
-        '[services.api]\nruntime = "lambda"\nroute = "/v1/api"\nauth = "none"\n'
-    )
-    with pytest.raises(RenderError, match=r"services\.api\.route"):
-        render(manifest)
+    # Refused by the manifest itself: `validate` and `dev` refuse what `generate` cannot render.
+    with pytest.raises(ManifestError, match=r"services\.api\.route: the api-gateway module"):
+        load_manifest_text(
+            '[project]\nname = "acme"\nregion = "us-east-1"\nenvironments = ["dev"]\n'
+            'github_repository = "acme/backend"\n'
+            '[services.api]\nruntime = "lambda"\nroute = "/v1/api"\nauth = "none"\n'
+        )
 
 
 def test_iam_arns_name_exactly_what_the_modules_create(everything_manifest: Manifest) -> None:
@@ -207,15 +207,33 @@ def test_iam_arns_name_exactly_what_the_modules_create(everything_manifest: Mani
             '[queues.q]\nfifo = true\n[topics.t]\nsubscriptions = ["q"]\n',
             r"topics\.t\.subscriptions\.0: a standard topic needs standard queues",
         ),
+        (
+            '[services.web]\nruntime = "ecs-express"\n'
+            '[schedules.s]\nexpression = "rate(5 minutes)"\ntarget = "web"\n',
+            r"schedules\.s\.target: a schedule targets a queue or a Lambda service; "
+            r"'web' runs on ecs-express",
+        ),
     ],
 )
 def test_wiring_aws_does_not_support_is_refused_with_the_key(extra: str, key: str) -> None:
-    manifest = load_manifest_text(
-        '[project]\nname = "acme"\nregion = "us-east-1"\nenvironments = ["dev"]\n'
-        'github_repository = "acme/backend"\n' + extra
-    )
-    with pytest.raises(RenderError, match=key):
-        render(manifest)
+    with pytest.raises(ManifestError, match=key):
+        load_manifest_text(
+            '[project]\nname = "acme"\nregion = "us-east-1"\nenvironments = ["dev"]\n'
+            'github_repository = "acme/backend"\n' + extra
+        )
+
+
+def test_an_authorizer_name_over_the_lambda_limit_is_refused_by_the_manifest() -> None:
+    with pytest.raises(
+        ManifestError, match=r"services\.averyveryverylongname\.jwt: the authorizer"
+    ):
+        load_manifest_text(
+            '[project]\nname = "aaaaaaaaaaaaaaaaaaaaaaaa"\nregion = "us-east-1"\n'
+            'environments = ["bbbbbbbbbbbb"]\ngithub_repository = "acme/backend"\n'
+            '[services.averyveryverylongname]\nruntime = "lambda"\nroute = "/a"\nauth = "jwt"\n'
+            '[services.averyveryverylongname.jwt]\nissuer = "https://issuer.example.com/"\n'
+            'audience = "x"\n'
+        )
 
 
 def test_the_infra_package_exports_its_public_api() -> None:
@@ -224,7 +242,6 @@ def test_the_infra_package_exports_its_public_api() -> None:
     assert sorted(trellis.infra.__all__) == [
         "AwsAddresses",
         "Drift",
-        "RenderError",
         "TerraformAddresses",
         "drift",
         "generate",

@@ -14,7 +14,7 @@ from tests.infra.conftest import write_tree
 from tests.infra.hclconfig import Config, as_list
 from tests.infra.test_wiring import wiring_problems
 from trellis.infra import render
-from trellis.manifest import Manifest, load_manifest_text
+from trellis.manifest import Manifest, ManifestError, load_manifest_text
 
 # Keep Hypothesis' cache out of the work tree.
 set_hypothesis_home_dir(str(Path(tempfile.gettempdir()) / "trellis-hypothesis"))
@@ -95,3 +95,61 @@ def test_any_manifest_renders_wired_and_scoped_terraform(manifest: Manifest) -> 
                 assert call["point_in_time_recovery"] in (True, "${var.production}")
     finally:
         shutil.rmtree(tmp)
+
+
+@st.composite
+def wiring_texts(draw: st.DrawFn) -> str:
+    """Manifest texts that wire kinds together, valid or not: FIFO or standard queues named by
+    bucket notifications, topic subscriptions and schedules; routes of one or more segments;
+    services with their own jwt issuer and names near AWS's limits."""
+    project = draw(st.sampled_from(["prop", "a-rather-long-project-nam"]))
+    env = draw(st.sampled_from(["dev", "preproduction"]))
+    lines = [
+        f'[project]\nname = "{project}"\nregion = "us-east-1"\nenvironments = ["{env}"]\n'
+        'github_repository = "o/r"\n'
+    ]
+    queues = draw(st.lists(st.sampled_from(["q1", "q2", "q3"]), min_size=1, unique=True))
+    fifo = {q: draw(st.booleans()) for q in queues}
+    services = draw(
+        st.lists(st.sampled_from(["api", "web", "a-service-with-a-long-name"]), unique=True)
+    )
+    for i, service in enumerate(services):
+        runtime = draw(st.sampled_from(["lambda", "ecs-express", "apprunner"]))
+        route = draw(st.sampled_from([f"/r{i}", f"/v1/r{i}", None]))
+        lines.append(f'[services.{service}]\nruntime = "{runtime}"\ntimeout_s = 10\n')
+        if route is not None:
+            lines.append(f'route = "{route}"\nauth = "jwt"\n')
+            if draw(st.booleans()):
+                lines.append(
+                    f'[services.{service}.jwt]\nissuer = "https://i.example.com/"\naudience = "x"\n'
+                )
+    lines.append('[auth.jwt]\nissuer = "https://i.example.com/"\naudience = "x"\n')
+    for q in queues:
+        lines.append(f"[queues.{q}]\nvisibility_timeout_s = 60\nfifo = {str(fifo[q]).lower()}\n")
+    if draw(st.booleans()):
+        notified = draw(st.sampled_from(queues))
+        lines.append(f'[buckets.b]\nnotifications = [{{ queue = "{notified}" }}]\n')
+    if draw(st.booleans()):
+        subscribed = draw(st.lists(st.sampled_from(queues), min_size=1, unique=True))
+        subs = ", ".join(f'"{q}"' for q in subscribed)
+        lines.append(
+            f"[topics.t]\nfifo = {str(draw(st.booleans())).lower()}\nsubscriptions = [{subs}]\n"
+        )
+    targets = [*queues, *services]
+    if draw(st.booleans()):
+        target = draw(st.sampled_from(targets))
+        lines.append(f'[schedules.s]\nexpression = "rate(1 hour)"\ntarget = "{target}"\n')
+    return "\n".join(lines)
+
+
+@settings(
+    max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(text=wiring_texts())
+def test_every_manifest_that_validates_renders(text: str) -> None:
+    # `validate`, `dev` and `generate` refuse the same manifests: none fails only at rendering.
+    try:
+        manifest = load_manifest_text(text)
+    except ManifestError:
+        return
+    render(manifest)

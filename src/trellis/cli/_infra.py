@@ -26,14 +26,10 @@ def _root(args: argparse.Namespace) -> tuple[Path, str]:
 
 
 def _generate(args: argparse.Namespace, manifest: Manifest) -> int:
-    from trellis.infra import RenderError, generate
+    from trellis.infra import generate
 
     root, name = _root(args)
-    try:
-        changed = generate(root, manifest, name)
-    except RenderError as exc:
-        print(f"trellis generate: {exc}")
-        return 1
+    changed = generate(root, manifest, name)
     for rel in changed:
         print(f"wrote {rel}" if (root / rel).exists() else f"removed {rel}")
     if not changed:
@@ -42,14 +38,10 @@ def _generate(args: argparse.Namespace, manifest: Manifest) -> int:
 
 
 def _check(args: argparse.Namespace, manifest: Manifest) -> int:
-    from trellis.infra import RenderError, drift
+    from trellis.infra import drift
 
     root, name = _root(args)
-    try:
-        found = drift(root, manifest, name)
-    except RenderError as exc:
-        print(f"trellis check: {exc}")
-        return 1
+    found = drift(root, manifest, name)
     if not found:
         print(f"trellis check: the Terraform files match {name}")
         return 0

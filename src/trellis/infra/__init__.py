@@ -3,14 +3,13 @@
 >>> from trellis.infra import render  # {path: text} of every rendered file
 """
 
-from trellis.infra._render import RenderError, production_environment, render
+from trellis.infra._render import production_environment, render
 from trellis.infra._sync import Drift, drift, generate, rendered_files
 from trellis.infra.addresses import AwsAddresses, TerraformAddresses
 
 __all__ = [
     "AwsAddresses",
     "Drift",
-    "RenderError",
     "TerraformAddresses",
     "drift",
     "generate",

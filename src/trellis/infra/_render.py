@@ -30,7 +30,7 @@ from trellis.infra._deploy import (
 from trellis.infra._hcl import Block, Expr, Tpl, attributes, document, format_texts
 from trellis.infra._hcl import value as hcl_value
 from trellis.infra.addresses import TerraformAddresses
-from trellis.kinds import BUCKET, QUEUE, SCHEDULE, TOPIC, ResourceKind
+from trellis.kinds import QUEUE, ResourceKind
 from trellis.kinds._terraform import ENV, TF_ARNS, module_name
 from trellis.manifest import HEALTH_PATH, ApiKeyPlan, JwtAuth, Manifest
 from trellis.wiring import service_environment
@@ -52,12 +52,8 @@ MODULE_SOURCE: Final[dict[str, str]] = {
     "ecs-express": "./modules/ecs-express-service",
 }
 
-#: Per-environment settings: (log retention days, deletion protection, alarm actions, production).
+#: Environment names that mean production (see :func:`production_environment`).
 _PRODUCTION_NAMES: Final = ("prod", "production", "prd", "live")
-
-
-class RenderError(ValueError):
-    """The manifest asks for something the Terraform modules cannot express."""
 
 
 def boundary_policy_name(manifest: Manifest, env: str = ENV) -> str:
@@ -206,37 +202,8 @@ def _main(manifest: Manifest) -> list[Block]:
     ]
 
 
-def _refusals(manifest: Manifest, kind: ResourceKind, name: str) -> None:
-    """What the modules cannot express (checked again here until the manifest refuses it)."""
-    if kind == "bucket":
-        for i, note in enumerate(manifest.specs(BUCKET)[name].notifications):
-            if manifest.specs(QUEUE)[note.queue].fifo:
-                raise RenderError(
-                    f"buckets.{name}.notifications.{i}.queue: S3 cannot notify a FIFO queue "
-                    f"({note.queue!r}); use a standard queue"
-                )
-    elif kind == "topic":
-        tp = manifest.specs(TOPIC)[name]
-        for i, sub in enumerate(tp.subscriptions):
-            if manifest.specs(QUEUE)[sub].fifo != tp.fifo:
-                raise RenderError(
-                    f"topics.{name}.subscriptions.{i}: a {'FIFO' if tp.fifo else 'standard'} topic "
-                    f"needs {'FIFO' if tp.fifo else 'standard'} queues ({sub!r} is not)"
-                )
-    elif kind == "schedule":
-        sch = manifest.specs(SCHEDULE)[name]
-        if sch.target not in manifest.specs(QUEUE):
-            runtime = manifest.services[sch.target].runtime
-            if runtime != "lambda":
-                raise RenderError(
-                    f"schedules.{name}.target: a schedule targets a queue or a Lambda service; "
-                    f"{sch.target!r} runs on {runtime}"
-                )
-
-
 def _resource_module(manifest: Manifest, kind: ResourceKind, name: str) -> Block:
     """The module block of one resource: its kind's module and arguments (``trellis.kinds``)."""
-    _refusals(manifest, kind, name)
     entry = kinds.kind(kind)
     m = Block("module", [module_name(kind, name)]).attr(
         "source", f"./modules/{entry.terraform_module}"
@@ -374,22 +341,15 @@ def _authorizer_environment(manifest: Manifest, config: JwtAuth) -> dict[str, An
 
 
 def _authorizer_function_name(manifest: Manifest, key: str) -> str:
-    # "_" cannot appear in a service name: no clash with a service's function.
-    owner = "" if key == "default" else f"{key}-"
-    return naming.physical_name(manifest.project.name, ENV, f"{owner}jwt_authz")
+    return naming.authorizer_function_name(
+        manifest.project.name, ENV, None if key == "default" else key
+    )
 
 
 def _authorizer_modules(manifest: Manifest) -> list[Block]:
     blocks = []
-    longest_env = max(manifest.project.environments, key=len)
     for key, (config, services) in jwt_authorizers(manifest).items():
         name = _authorizer_function_name(manifest, key)
-        if len(name.replace(ENV, longest_env)) > naming.MAX_LENGTH["function"]:
-            raise RenderError(
-                f"services.{services[0]}.jwt: the authorizer's function name "
-                f"{name.replace(ENV, longest_env)!r} is over the Lambda limit of "
-                f"{naming.MAX_LENGTH['function']} characters"
-            )
         env = _authorizer_environment(manifest, config)
         blocks.append(
             Block(
@@ -441,12 +401,8 @@ def _gateway(manifest: Manifest) -> list[Block]:
     for service, spec in manifest.services.items():
         if spec.route is None:
             continue
+        # One segment: the manifest refuses more.
         part = spec.route.strip("/")
-        if "/" in part:
-            raise RenderError(
-                f"services.{service}.route: the api-gateway module routes one path segment "
-                f"(e.g. /{part.split('/')[0]}); {spec.route} has several"
-            )
         label = _module_label("service", service)
         if spec.runtime == "lambda":
             route: dict[str, Any] = {

@@ -43,13 +43,12 @@ def _render_terraform(
     project's dev group). Without it ``optional`` (``trellis init``) leaves the
     rendering to ``make generate``; every other command refuses.
     """
-    from trellis.infra import RenderError, rendered_files
+    from trellis.infra import rendered_files
     from trellis.infra._hcl import FormatterUnavailable
 
+    # A manifest that validates always renders (tests/infra/test_render_properties.py).
     try:
         files = rendered_files(plan.root, manifest, manifest_name)
-    except RenderError as exc:
-        raise ScaffoldError(f"cannot render the Terraform: {exc}") from None
     except FormatterUnavailable:
         if optional:
             plan.notes.append(
