@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Final, Literal
 from fastapi import Depends, Request
 
 from trellis.runtime._errors import TrellisError
+from trellis.runtime._http_errors import send_error
 from trellis.runtime._logging import current_request_id, get_logger
 
 if TYPE_CHECKING:
@@ -230,11 +231,9 @@ class GatewayOriginMiddleware:
             (v for k, v in scope.get("headers") or () if k == ORIGIN_HEADER.encode()), b""
         )
         if not presented or not await self._matches(presented):
-            from trellis.runtime._app import _send_error
-
             _log.warning(
                 "request.not_via_gateway", path=scope.get("path"), had_header=bool(presented)
             )
-            await _send_error(send, NotViaGateway(), current_request_id())
+            await send_error(send, NotViaGateway(), current_request_id())
             return
         await self.app({**scope, _VIA_GATEWAY: True}, receive, send)

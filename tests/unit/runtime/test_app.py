@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 from starlette.requests import Request
@@ -21,10 +21,12 @@ from trellis.runtime import (
     ServiceSettings,
     SettingsDep,
     Throttled,
+    add_openapi_patch,
     create_app,
     default_readiness_checks,
+    error_responses,
 )
-from trellis.runtime._app import BodySizeLimitMiddleware
+from trellis.runtime._middleware import BodySizeLimitMiddleware
 
 
 class ApiSettings(ServiceSettings):
@@ -338,6 +340,70 @@ def test_wrong_method_is_405_json_with_allow(http: TestClient) -> None:
     assert response.status_code == 405
     assert response.json()["error"]["code"] == "method_not_allowed"
     assert "GET" in response.headers["allow"]
+
+
+def test_a_405_allows_every_method_of_the_path_across_routers(
+    settings: ApiSettings, clients: AwsClients
+) -> None:
+    # Starlette names the first matching route's methods only; the path has three here.
+    items = APIRouter(prefix="/items")
+
+    @items.get("/{item_id}")
+    def read(item_id: str) -> dict[str, str]:
+        return {"id": item_id}
+
+    @items.patch("/{item_id}")
+    def change(item_id: str) -> dict[str, str]:
+        return {"id": item_id}
+
+    more = APIRouter()
+
+    @more.delete("/items/{item_id}")
+    def remove(item_id: str) -> None:
+        return None
+
+    app = create_app(settings, clients=clients, readiness=[])
+    app.include_router(items)
+    app.include_router(more)
+    with TestClient(app) as client:
+        response = client.put("/items/1")
+
+    assert response.status_code == 405
+    assert response.headers["allow"] == "DELETE, GET, PATCH"
+    assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_error_responses_document_a_routes_statuses_in_the_platform_shape(
+    settings: ApiSettings, clients: AwsClients
+) -> None:
+    app = create_app(settings, clients=clients, readiness=[])
+
+    @app.get("/things/{thing_id}", responses=error_responses(404, (409, "Taken")))
+    def thing(thing_id: str) -> dict[str, str]:
+        return {"id": thing_id}
+
+    responses = app.openapi()["paths"]["/things/{thing_id}"]["get"]["responses"]
+    ref = {"$ref": "#/components/schemas/TrellisErrorResponse"}
+    assert responses["404"]["description"] == "Not Found"
+    assert responses["409"]["description"] == "Taken"
+    assert responses["409"]["content"]["application/json"]["schema"] == ref
+
+
+def test_openapi_patches_run_once_in_order_after_the_platforms(
+    settings: ApiSettings, clients: AwsClients
+) -> None:
+    app = create_app(settings, clients=clients, readiness=[])
+    calls: list[str] = []
+
+    def first(schema: dict[str, Any]) -> None:
+        assert "TrellisErrorResponse" in schema["components"]["schemas"]
+        calls.append("first")
+
+    add_openapi_patch(app, first)
+    add_openapi_patch(app, lambda schema: calls.append("second"))
+
+    assert app.openapi() is app.openapi()
+    assert calls == ["first", "second"]
 
 
 def test_unhandled_exception_is_a_generic_500_and_logged_with_traceback(

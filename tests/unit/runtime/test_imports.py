@@ -38,6 +38,7 @@ EXPORTS = [
     "TrellisError",
     "Unauthenticated",
     "Unprocessable",
+    "add_openapi_patch",
     "aws_errors",
     "bind_request_id",
     "clients_for",
@@ -45,6 +46,7 @@ EXPORTS = [
     "configure_tracing",
     "create_app",
     "default_readiness_checks",
+    "error_responses",
     "get_clients",
     "get_logger",
     "get_optional_principal",
@@ -104,19 +106,46 @@ def test_a_lambda_module_loads_boto3_only_when_a_client_is_built() -> None:
         assert not imported(modules, package), package
 
 
-def test_runtime_source_never_imports_the_cli_local_infra_or_manifest() -> None:
-    forbidden = ("trellis.cli", "trellis.local", "trellis.infra", "trellis.manifest", "moto")
-    for path in RUNTIME_DIR.glob("*.py"):
-        tree = ast.parse(path.read_text(), filename=str(path))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom):
-                names = [node.module or ""]
-            else:
-                continue
-            for name in names:
-                assert not name.startswith(forbidden), f"{path.name} imports {name}"
+def _imports(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    names: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            names.append(node.module or "")
+    return names
+
+
+def test_runtime_source_imports_nothing_of_trellis_but_the_runtime_nor_moto() -> None:
+    # A Lambda package carries trellis/runtime/ alone (subpackages included): every other
+    # part of trellis (the manifest, the kind registry, local, infra, the CLI) stays out.
+    paths = sorted(RUNTIME_DIR.rglob("*.py"))
+    assert any(p.parent != RUNTIME_DIR for p in paths)  # the subpackages are checked too
+    for path in paths:
+        for name in _imports(path):
+            root = name.split(".")[0]
+            assert root != "moto", f"{path.relative_to(RUNTIME_DIR)} imports {name}"
+            if root == "trellis":
+                assert name.startswith("trellis.runtime"), (
+                    f"{path.relative_to(RUNTIME_DIR)} imports {name}"
+                )
+
+
+def test_the_lazy_table_and_the_type_checkers_imports_name_the_same_exports() -> None:
+    source = (RUNTIME_DIR / "__init__.py").read_text()
+    tree = ast.parse(source)
+    checked = next(
+        n for n in tree.body if isinstance(n, ast.If) and ast.unparse(n.test) == "TYPE_CHECKING"
+    )
+    seen = {
+        alias.name: node.module.rsplit(".", 1)[-1]
+        for node in checked.body
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("trellis")
+        for alias in node.names
+        if alias.asname == alias.name
+    }
+    assert seen == trellis.runtime._MODULE_OF
 
 
 def test_the_public_api_is_exactly_the_curated_export_list() -> None:
@@ -126,6 +155,10 @@ def test_the_public_api_is_exactly_the_curated_export_list() -> None:
 
 
 def test_private_modules_are_underscored() -> None:
-    public = {p.name for p in RUNTIME_DIR.glob("*.py") if not p.name.startswith("_")}
+    public = {
+        p.relative_to(RUNTIME_DIR).as_posix()
+        for p in RUNTIME_DIR.rglob("*.py")
+        if not p.name.startswith("_")
+    }
 
     assert public == set()
