@@ -19,13 +19,9 @@ from trellis.packaging import (
     check_runtime_imports,
     write_reproducible_zip,
 )
-from trellis.packaging._lambda import (
-    _clean,
-    _prune_trellis,
-    _trellis_imports,
-    member_packages,
-    split_export,
-)
+from trellis.packaging._imports import trellis_imports
+from trellis.packaging._staging import clean, prune_trellis
+from trellis.packaging._workspace import member_packages, split_export
 
 
 def _tree(base: Path, *, mtime: int, mode: int) -> Path:
@@ -75,7 +71,7 @@ def test_the_import_check_flags_cli_side_modules_only(tmp_path: Path) -> None:
 def test_the_trellis_runtime_imports_nothing_from_the_cli_side(root: Path) -> None:
     runtime = root / "src" / "trellis" / "runtime"
     for path in runtime.rglob("*.py"):
-        for line, module in _trellis_imports(ast.parse(path.read_text())):
+        for line, module in trellis_imports(ast.parse(path.read_text())):
             assert module == "trellis" or module.startswith("trellis.runtime"), (path, line)
 
 
@@ -167,7 +163,7 @@ def test_trellis_installed_from_an_index_is_cut_down_to_its_runtime(tmp_path: Pa
         path = tmp_path / "trellis" / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("")
-    _prune_trellis(tmp_path)
+    prune_trellis(tmp_path)
     left = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
     assert left == ["trellis/__init__.py", "trellis/py.typed", "trellis/runtime/_app.py"]
 
@@ -180,7 +176,7 @@ def test_records_do_not_depend_on_the_building_interpreter(tmp_path: Path) -> No
     )
     (tmp_path / "bin").mkdir()
     (tmp_path / "bin" / "idna").write_text("#!/some/python\n")
-    _clean(tmp_path)
+    clean(tmp_path)
     assert (dist_info / "RECORD").read_text() == "idna/__init__.py,sha256=abc,849\n"
     assert not (tmp_path / "bin").exists()
 

@@ -15,13 +15,39 @@ import argparse
 import os
 import sys
 
-from trellis.cli import _build, _dev, _infra, _inspect, _parameter, _queue, _scaffold
+from trellis.cli import (
+    _build,
+    _check,
+    _dev,
+    _env,
+    _generate,
+    _iam,
+    _parameter,
+    _queue,
+    _scaffold,
+    _smoke,
+    _validate,
+)
 from trellis.cli._common import UsageError
 from trellis.manifest import ManifestError, load_manifest
 
 EXIT_USAGE = 2
 
-_COMMAND_MODULES = (_dev, _inspect, _queue, _parameter, _infra, _build, _scaffold)
+#: One module per command (``init``, ``new``, ``add`` and ``remove`` share ``_scaffold``; ``dev``'s
+#: companion ``token`` is in ``_dev``), in the order ``trellis --help`` lists them.
+_COMMAND_MODULES = (
+    _dev,
+    _validate,
+    _env,
+    _iam,
+    _queue,
+    _parameter,
+    _generate,
+    _check,
+    _build,
+    _smoke,
+    _scaffold,
+)
 
 
 def _parser() -> argparse.ArgumentParser:

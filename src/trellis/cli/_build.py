@@ -1,4 +1,4 @@
-"""`trellis build`: a service's deployable artefact; `trellis smoke`: the deployed stack answers.
+"""`trellis build`: a service's deployable artefact.
 
 Lambda services: a reproducible zip at ``dist/<service>.zip`` (where the
 rendered Terraform's ``artifacts_dir`` points). Container services: their
@@ -43,56 +43,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     build.set_defaults(run=_build)
 
-    smoke = sub.add_parser(
-        "smoke",
-        help="after a deploy: GET <url><route>/health and /ready of every routed service",
-    )
-    smoke.add_argument("url", help="the gateway's URL (terraform output gateway_url)")
-    smoke.add_argument(
-        "--timeout", type=float, default=120.0, help="seconds to keep retrying (default: 120)"
-    )
-    smoke.add_argument(
-        "--health-only", action="store_true", help="skip /ready (which touches each resource)"
-    )
-    smoke.add_argument(
-        "--header",
-        action="append",
-        default=[],
-        metavar="NAME: VALUE",
-        help="send with every request (e.g. 'Authorization: Bearer ...'): then a guarded "
-        "/ready must answer 200, not just be refused",
-    )
-    smoke.set_defaults(run=_smoke)
-
-
-def _smoke(args: argparse.Namespace, manifest: Manifest) -> int:
-    from trellis.ops.smoke import smoke
-
-    if not args.url.startswith(("https://", "http://")):
-        raise UsageError(f"{args.url!r} is not an http(s) URL")
-    headers = {}
-    for header in args.header:
-        name, sep, value = header.partition(":")
-        if not sep or not name.strip():
-            raise UsageError(f"--header {header!r}: give NAME: VALUE")
-        headers[name.strip()] = value.strip()
-    results = smoke(
-        manifest,
-        args.url,
-        timeout_s=args.timeout,
-        ready=not args.health_only,
-        headers=headers or None,
-    )
-    for r in results:
-        mark = "ok  " if r.ok else "FAIL"
-        print(f"{mark} {r.service:<16} {r.url}  {r.detail} ({r.attempts} attempt(s))")
-    if not results:
-        print("trellis smoke: no service has a route; nothing to check")
-    return 0 if all(r.ok for r in results) else 1
-
 
 def _build(args: argparse.Namespace, manifest: Manifest) -> int:
-    from trellis.infra._render import jwt_authorizers
+    from trellis.infra._gateway import jwt_authorizers
     from trellis.packaging import (
         BuildError,
         build_authorizer,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
+from pathlib import Path
+
 from trellis.manifest import Manifest
 
 
@@ -25,3 +28,9 @@ def service(manifest: Manifest, name: str) -> str:
     if name not in manifest.services:
         raise UsageError(f"unknown service {name!r} (services: {', '.join(manifest.services)})")
     return name
+
+
+def manifest_location(args: argparse.Namespace) -> tuple[Path, str]:
+    """The project root (the manifest's directory) and the manifest's file name."""
+    path = Path(args.manifest)
+    return path.resolve().parent, path.name

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from trellis import kinds
+from trellis.cli._common import manifest_location
 from trellis.manifest import AUTH_MODES, Manifest
 
 _RUNTIMES = ("lambda", "apprunner", "ecs-express")
@@ -92,11 +93,6 @@ def _dry_run(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _manifest_location(args: argparse.Namespace) -> tuple[Path, str]:
-    path = Path(args.manifest)
-    return path.resolve().parent, path.name
-
-
 def _finish(title: str, plan: Any, dry_run: bool) -> int:
     changes = plan.changes()
     for note in plan.notes:
@@ -159,7 +155,7 @@ def _new_service(args: argparse.Namespace, _manifest: Manifest | None) -> int:
     from trellis.scaffold import Plan, plan_new_service
 
     def run() -> int:
-        root, name = _manifest_location(args)
+        root, name = manifest_location(args)
         plan = plan_new_service(
             Plan(root), name, args.name, runtime=args.runtime, route=args.route, auth=args.auth
         )
@@ -181,7 +177,7 @@ def _add(args: argparse.Namespace, _manifest: Manifest | None) -> int:
     ]
 
     def run() -> int:
-        root, name = _manifest_location(args)
+        root, name = manifest_location(args)
         plan = plan_add(root, name, kind, args.name, options, grants)
         return _finish(f"trellis add {kind} {args.name}", plan, args.dry_run)
 
@@ -192,7 +188,7 @@ def _remove(args: argparse.Namespace, _manifest: Manifest | None) -> int:
     from trellis.scaffold import plan_remove
 
     def run() -> int:
-        root, name = _manifest_location(args)
+        root, name = manifest_location(args)
         plan = plan_remove(root, name, args.kind, args.name, force=args.force)
         return _finish(f"trellis remove {args.kind} {args.name}", plan, args.dry_run)
 

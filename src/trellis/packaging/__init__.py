@@ -7,19 +7,17 @@ CLI side only: never part of a Lambda package.
 
 from trellis.packaging._authorizer import AUTHORIZER_ZIP, build_authorizer
 from trellis.packaging._docker import PYTHON_IMAGE, UV_IMAGE, render_dockerfile, render_dockerignore
-from trellis.packaging._lambda import (
+from trellis.packaging._errors import BuildError
+from trellis.packaging._imports import check_runtime_imports
+from trellis.packaging._lambda import LambdaPackage, build_lambda
+from trellis.packaging._platform import Platform, python_platform
+from trellis.packaging._staging import (
     LAMBDA_UNZIPPED_LIMIT_BYTES,
     LAMBDA_ZIP_UPLOAD_LIMIT_BYTES,
     RUNTIME_PARTS,
-    BuildError,
-    LambdaPackage,
-    Platform,
-    build_lambda,
-    check_runtime_imports,
-    python_platform,
     size_warnings,
-    workspace_root,
 )
+from trellis.packaging._workspace import workspace_root
 from trellis.packaging._zip import write_reproducible_zip
 
 __all__ = [

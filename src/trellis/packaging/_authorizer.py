@@ -16,19 +16,11 @@ import time
 import tomllib
 from pathlib import Path
 
-from trellis.packaging._lambda import (
-    BuildError,
-    LambdaPackage,
-    Platform,
-    _clean,
-    _copy_tree,
-    _run_uv,
-    find_uv,
-    host_platform,
-    python_platform,
-    size_warnings,
-    workspace_root,
-)
+from trellis.packaging._errors import BuildError
+from trellis.packaging._lambda import LambdaPackage
+from trellis.packaging._platform import Platform, find_uv, host_platform, python_platform, run_uv
+from trellis.packaging._staging import clean, copy_tree, size_warnings
+from trellis.packaging._workspace import workspace_root
 from trellis.packaging._zip import write_reproducible_zip
 
 __all__ = ["AUTHORIZER_ZIP", "build_authorizer", "locked_closure"]
@@ -100,7 +92,7 @@ def build_authorizer(
         requirements = Path(tmp) / "requirements.txt"
         staging = Path(tmp) / "package"
         staging.mkdir()
-        _run_uv(
+        run_uv(
             uv,
             [
                 "export",
@@ -120,7 +112,7 @@ def build_authorizer(
             cwd=workspace,
         )
         requirements.write_text(_requirements(exported.read_text(), wanted))
-        _run_uv(
+        run_uv(
             uv,
             [
                 "pip",
@@ -144,11 +136,11 @@ def build_authorizer(
             ],
             cwd=workspace,
         )
-        _clean(staging)
+        clean(staging)
         (staging / "trellis").mkdir(exist_ok=True)
         (staging / "trellis" / "__init__.py").write_text("")
         shutil.rmtree(staging / "trellis" / "authorizer", ignore_errors=True)
-        _copy_tree(source, staging / "trellis" / "authorizer")
+        copy_tree(source, staging / "trellis" / "authorizer")
         zip_path = out / AUTHORIZER_ZIP
         files, unzipped = write_reproducible_zip(staging, zip_path)
     zip_bytes = zip_path.stat().st_size

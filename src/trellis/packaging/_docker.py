@@ -16,7 +16,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from trellis.manifest import Manifest
-from trellis.packaging._lambda import BuildError, service_project, workspace_root
+from trellis.packaging._errors import BuildError
+from trellis.packaging._workspace import service_project, workspace_root
 
 __all__ = ["PYTHON_IMAGE", "UV_IMAGE", "render_dockerfile", "render_dockerignore"]
 

@@ -1,18 +1,14 @@
-"""`trellis generate` and `trellis check`: the Terraform rendered from the manifest."""
+"""`trellis check`: exit 1 while the rendered Terraform differs from what the manifest renders."""
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
+from trellis.cli._common import manifest_location
 from trellis.manifest import Manifest
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    generate = sub.add_parser(
-        "generate", help="render terraform/*.tf, environments and bootstrap/manifest.tf"
-    )
-    generate.set_defaults(run=_generate)
     check = sub.add_parser(
         "check", help="exit 1 when the rendered Terraform differs from what the manifest renders"
     )
@@ -20,27 +16,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     check.set_defaults(run=_check)
 
 
-def _root(args: argparse.Namespace) -> tuple[Path, str]:
-    manifest_path = Path(args.manifest)
-    return manifest_path.resolve().parent, manifest_path.name
-
-
-def _generate(args: argparse.Namespace, manifest: Manifest) -> int:
-    from trellis.infra import generate
-
-    root, name = _root(args)
-    changed = generate(root, manifest, name)
-    for rel in changed:
-        print(f"wrote {rel}" if (root / rel).exists() else f"removed {rel}")
-    if not changed:
-        print("trellis generate: every rendered file is up to date")
-    return 0
-
-
 def _check(args: argparse.Namespace, manifest: Manifest) -> int:
     from trellis.infra import drift
 
-    root, name = _root(args)
+    root, name = manifest_location(args)
     found = drift(root, manifest, name)
     if not found:
         print(f"trellis check: the Terraform files match {name}")

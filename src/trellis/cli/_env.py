@@ -1,0 +1,31 @@
+"""`trellis env SERVICE`: the env vars a service gets in AWS."""
+
+from __future__ import annotations
+
+import argparse
+
+from trellis.cli._common import environment, service
+from trellis.manifest import Manifest
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    env = sub.add_parser("env", help="print the env vars a service gets in AWS")
+    env.add_argument("service")
+    env.add_argument(
+        "--env", dest="environment", help="environment (default: the manifest's first)"
+    )
+    env.add_argument("--account-id", default="123456789012")
+    env.set_defaults(run=_env)
+
+
+def _env(args: argparse.Namespace, manifest: Manifest) -> int:
+    from trellis.infra.addresses import AwsAddresses
+    from trellis.wiring import service_environment
+
+    env = environment(manifest, args.environment)
+    addresses = AwsAddresses(manifest, env, args.account_id)
+    for key, value in service_environment(
+        manifest, service(manifest, args.service), env, addresses
+    ).items():
+        print(f"{key}={value}")
+    return 0

@@ -1,0 +1,224 @@
+"""The root configuration under ``terraform/``: one file per resource (its kind's module and
+arguments, from the registry), per service, the gateway, and the shared files."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from trellis import kinds
+from trellis.infra._common import (
+    AWS_PROVIDER_VERSION,
+    TERRAFORM_VERSION,
+    boundary_policy_name,
+    header,
+    module_label,
+    production_environment,
+)
+from trellis.infra._deploy import ENV_TAG
+from trellis.infra._gateway import gateway_blocks, jwt_authorizers
+from trellis.infra._hcl import Block, Expr, Tpl, attributes, document
+from trellis.infra._services import service_blocks
+from trellis.kinds import ResourceKind
+from trellis.kinds._terraform import ENV, module_name
+from trellis.manifest import Manifest
+
+
+def _versions(manifest: Manifest) -> list[Block]:
+    terraform = Block("terraform").attr("required_version", TERRAFORM_VERSION)
+    terraform.block(
+        Block("required_providers").attr(
+            "aws", {"source": "hashicorp/aws", "version": AWS_PROVIDER_VERSION}
+        )
+    )
+    terraform.block(
+        Block(
+            "backend",
+            ["s3"],
+            comment="Settings per environment: environments/<env>.backend.hcl (+ bucket=...)",
+        )
+    )
+    provider = Block("provider", ["aws"]).attr("region", Expr("var.region"))
+    provider.block(Block("default_tags").attr("tags", Expr("local.tags")))
+    return [terraform, provider]
+
+
+def _variables(manifest: Manifest) -> list[Block]:
+    envs = manifest.project.environments
+    runtimes = {s.runtime for s in manifest.services.values()}
+    blocks = [
+        Block("variable", ["environment"])
+        .attr("description", "Environment to deploy: one of the manifest's environments.")
+        .attr("type", Expr("string"))
+        .block(
+            Block("validation")
+            .attr("condition", Expr(f"contains({json.dumps(envs)}, var.environment)"))
+            .attr("error_message", f"The environment is one of: {', '.join(envs)}.")
+        ),
+        Block("variable", ["region"])
+        .attr("description", "AWS region of the stack.")
+        .attr("type", Expr("string"))
+        .attr("default", manifest.project.region),
+        Block("variable", ["production"])
+        .attr(
+            "description",
+            "Production environment: point-in-time recovery on every table, whatever the manifest says.",
+        )
+        .attr("type", Expr("bool"))
+        .attr("default", False),
+        Block("variable", ["log_retention_days"])
+        .attr("description", "Days CloudWatch keeps service and gateway logs.")
+        .attr("type", Expr("number"))
+        .attr("default", 30),
+        Block("variable", ["deletion_protection"])
+        .attr("description", "Deletion protection on tables whose manifest entry asks for it.")
+        .attr("type", Expr("bool"))
+        .attr("default", True),
+        Block("variable", ["alarm_actions_enabled"])
+        .attr(
+            "description",
+            "Send alarms to the <project>-<env>-alarms SNS topic (created by bootstrap/).",
+        )
+        .attr("type", Expr("bool"))
+        .attr("default", False),
+    ]
+    if "lambda" in runtimes or jwt_authorizers(manifest):
+        blocks.append(
+            Block("variable", ["artifacts_dir"])
+            .attr(
+                "description",
+                "Directory (relative to terraform/) holding one <service>.zip Lambda package per service.",
+            )
+            .attr("type", Expr("string"))
+            .attr("default", "../dist")
+        )
+    containers = sorted(s for s, spec in manifest.services.items() if spec.runtime != "lambda")
+    if containers:
+        blocks.append(
+            Block("variable", ["container_images"])
+            .attr("description", "ECR image URI (tag or digest) of each container service.")
+            .attr("type", Expr("map(string)"))
+            .block(
+                Block("validation")
+                .attr(
+                    "condition",
+                    Expr(
+                        f"length(setsubtract({json.dumps(containers)}, keys(var.container_images))) == 0"
+                    ),
+                )
+                .attr("error_message", f"Give an image for: {', '.join(containers)}.")
+            )
+        )
+    return blocks
+
+
+def _main(manifest: Manifest) -> list[Block]:
+    project = manifest.project.name
+    return [
+        Block("data", ["aws_caller_identity", "current"]),
+        Block("data", ["aws_partition", "current"]),
+        Block("data", ["aws_sns_topic", "alarms"])
+        .attr("count", Expr("var.alarm_actions_enabled ? 1 : 0"))
+        .attr("name", Tpl(f"{project}-{ENV}-alarms")),
+        Block("locals")
+        .attr("project", project)
+        .attr("region", Expr("var.region"))
+        .attr("account_id", Expr("data.aws_caller_identity.current.account_id"))
+        .attr("partition", Expr("data.aws_partition.current.partition"))
+        .attr("alarm_actions", Expr("[for t in data.aws_sns_topic.alarms : t.arn]"))
+        .attr(
+            "permissions_boundary_arn",
+            Tpl(
+                f"arn:${{data.aws_partition.current.partition}}:iam::${{data.aws_caller_identity.current.account_id}}:policy/{boundary_policy_name(manifest)}"
+            ),
+        )
+        .attr(
+            "tags",
+            {
+                "trellis-project": project,
+                # The deploy role reaches resources whose ARNs carry no name by this tag.
+                ENV_TAG: Expr("var.environment"),
+                "managed-by": "trellis",
+            },
+        ),
+    ]
+
+
+def _resource_module(manifest: Manifest, kind: ResourceKind, name: str) -> Block:
+    """The module block of one resource: its kind's module and arguments (``trellis.kinds``)."""
+    entry = kinds.kind(kind)
+    m = Block("module", [module_name(kind, name)]).attr(
+        "source", f"./modules/{entry.terraform_module}"
+    )
+    for argument, value in entry.terraform_arguments(manifest, name, manifest.specs(entry)[name]):
+        m.attr(argument, value)
+    return m
+
+
+def _outputs(manifest: Manifest) -> list[Block]:
+    blocks: list[Block] = []
+    if any(s.route for s in manifest.services.values()):
+        blocks.append(
+            Block("output", ["gateway_url"])
+            .attr("description", "Base URL of the API gateway; services are under /<route>/.")
+            .attr("value", Expr("module.gateway.invoke_url"))
+        )
+    blocks.append(
+        Block("output", ["service_role_arns"])
+        .attr("description", "The own role of each service.")
+        .attr(
+            "value",
+            {s: Expr(f"module.{module_label('service', s)}.role_arn") for s in manifest.services},
+        )
+    )
+    return blocks
+
+
+def _file_name(kind: str, name: str) -> str:
+    return f"terraform/{kind}_{name.replace('-', '_')}.tf"
+
+
+def _tfvars(manifest: Manifest, env: str) -> dict[str, Any]:
+    prod = env == production_environment(manifest)
+    return {
+        "environment": env,
+        "production": prod,
+        "log_retention_days": 365 if prod else 14,
+        "deletion_protection": prod,
+        "alarm_actions_enabled": prod,
+    }
+
+
+def _backend(manifest: Manifest, env: str) -> dict[str, Any]:
+    return {
+        "key": f"{manifest.project.name}/{env}/terraform.tfstate",
+        "region": manifest.project.region,
+        "encrypt": True,
+        "use_lockfile": True,
+    }
+
+
+def root_files(manifest: Manifest, manifest_name: str) -> Iterator[tuple[str, str]]:
+    head = header(manifest_name)
+    yield "terraform/versions.tf", document(head, _versions(manifest))
+    yield "terraform/variables.tf", document(head, _variables(manifest))
+    yield "terraform/main.tf", document(head, _main(manifest))
+    for kind, name, _spec in manifest.resources():
+        yield _file_name(kind, name), document(head, [_resource_module(manifest, kind, name)])
+    for service in manifest.services:
+        yield _file_name("service", service), document(head, service_blocks(manifest, service))
+    gateway = gateway_blocks(manifest)
+    if gateway:
+        yield "terraform/gateway.tf", document(head, gateway)
+    yield "terraform/outputs.tf", document(head, _outputs(manifest))
+    backend_header = (
+        head + "\nterraform init -backend-config=environments/{env}.backend.hcl "
+        "-backend-config=bucket=<state bucket from bootstrap/>"
+    )
+    for env in manifest.project.environments:
+        yield f"terraform/environments/{env}.tfvars", attributes(head, _tfvars(manifest, env))
+        yield (
+            f"terraform/environments/{env}.backend.hcl",
+            attributes(backend_header.format(env=env), _backend(manifest, env)),
+        )
