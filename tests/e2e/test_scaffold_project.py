@@ -1,6 +1,11 @@
 """Issue #7's scenario: three commands give a project with two services and a queue between
 them, whose own `make test` (ruff, mypy, `trellis check`, tests on the emulator with IAM
 enforced) passes, with no file touched by hand.
+
+The same project then gets every (kind, access level) pair of the registry through `trellis
+add` (each its own resource, so each generated probe runs under a grant of that level alone),
+consumed by a Lambda and by a container service, FIFO variants included: one `make test`
+proves every generated accessor and probe lints, type-checks and passes under IAM.
 """
 
 from __future__ import annotations
@@ -16,9 +21,48 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import ROOT, emulator_clients
+from trellis.kinds import KINDS
 from trellis.testing import DevProcess, wait_until
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(400)]
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
+
+#: The options a kind requires, for `trellis add` of one of each.
+REQUIRED = {
+    "table": ["--hash-key", "item_id"],
+    "schedule": ["--expression", "rate(1 hour)", "--target", "jobs"],
+    "parameter": ["--value", "v"],
+}
+#: Who gets each level: the Lambda `api`, except what a queue's one consumer takes.
+CONSUMERS = {"queue": ("worker", "web")}
+
+
+def every_pair(project: Path) -> list[tuple[str, str, str, str]]:
+    """Adds one resource per (kind, level) of the registry; ``(kind, level, resource, service)``."""
+    done = []
+    for entry in KINDS:
+        for level in entry.levels:
+            services = CONSUMERS.get(entry.name, ("api",)) if level == "consume" else ("api",)
+            for service in services:
+                name = f"{entry.name[:3]}-{level}-{service}"
+                trellis(
+                    project,
+                    "add",
+                    entry.name,
+                    name,
+                    *REQUIRED.get(entry.name, []),
+                    f"--{level}",
+                    service,
+                )
+                done.append((entry.name, level, name, service))
+        if not entry.levels:
+            trellis(project, "add", entry.name, f"{entry.name[:3]}-x", *REQUIRED[entry.name])
+    # FIFO variants: their accessors and probes take group and deduplication ids.
+    trellis(project, "add", "queue", "fifo-q", "--fifo", "--send", "api", "--consume", "web")
+    trellis(
+        project, "add", "topic", "fifo-t", "--fifo", "--subscribe", "fifo-q", "--publish", "api"
+    )
+    trellis(project, "add", "parameter", "signing-key", "--secure", "--read", "api")
+    return done
 
 
 def trellis(cwd: Path, *argv: str) -> str:
@@ -48,26 +92,33 @@ def test_init_new_service_and_add_queue_pass_the_projects_own_make_test(tmp_path
     trellis(project, "new", "service", "worker", "--runtime", "lambda")
     out = trellis(project, "add", "queue", "jobs", "--send", "api", "--consume", "worker")
     commands_s = time.perf_counter() - started
-    # Every single-kind table level, and a secure parameter (no value in the manifest):
-    # each gets a generated test that the project's own `make test` runs under IAM.
-    levels = [arg for level in ("get", "put", "update", "delete") for arg in (f"--{level}", "api")]
-    trellis(project, "add", "table", "things", "--hash-key", "thing_id", *levels)
-    trellis(project, "add", "parameter", "signing-key", "--secure", "--read", "api")
+    trellis(project, "new", "service", "web", "--runtime", "ecs-express")
+    pairs = every_pair(project)
+    covered = {(kind, level) for kind, level, _name, _service in pairs}
+    assert covered == {(k.name, level) for k in KINDS for level in k.levels}
     assert "Next:" in out
     generated = tree(project)
+    tests = "".join(
+        v.decode() for k, v in generated.items() if k.endswith("_resources.py") and "/tests/" in k
+    )
+    for kind, level, name, _service in pairs:
+        verb = next(k for k in KINDS if k.name == kind).verbs[level].replace(" ", "_")
+        assert f"def test_{verb}_the_{name.replace('-', '_')}_{kind}(" in tests, (kind, level)
 
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "CI")}
     env["UV"] = uv
     started = time.perf_counter()
     result = subprocess.run(
-        ["make", "test"], cwd=project, env=env, capture_output=True, text=True, timeout=360
+        ["make", "test"], cwd=project, env=env, capture_output=True, text=True, timeout=480
     )
     make_s = time.perf_counter() - started
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
     assert "trellis check: the Terraform files match trellis.toml" in result.stdout
     # The consumer's and the publisher's tests ran with the services' own IAM keys.
-    assert "passed" in result.stdout
-    assert "failed" not in result.stdout.splitlines()[-1]
+    summary = result.stdout.strip().splitlines()[-1]
+    assert "failed" not in summary and "error" not in summary, summary
+    passed = int(summary.split(" passed")[0].split()[-1])
+    assert passed >= len(pairs) + 3, summary  # every probe, and each service's own tests
 
     check = subprocess.run(
         [uv, "run", "--no-sync", "trellis", "check"],
@@ -95,6 +146,7 @@ def test_init_new_service_and_add_queue_pass_the_projects_own_make_test(tmp_path
         )
     by_hand = 0  # files the scenario edits by hand; the guide's SQS section edits or creates 7
     print(
-        f"\nscaffold scenario: 3 commands (+2 adds) in {commands_s:.1f} s, {len(generated)} files, "
-        f"{by_hand} touched by hand; generated `make test` {make_s:.1f} s"
+        f"\nscaffold scenario: 3 commands in {commands_s:.1f} s (+{len(pairs)} (kind, level) adds), "
+        f"{len(generated)} files, {by_hand} touched by hand; generated `make test` {make_s:.1f} s "
+        f"({passed} tests)"
     )

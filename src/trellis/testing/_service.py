@@ -17,6 +17,7 @@ from trellis.local.identities import (
 )
 from trellis.local.provision import LocalAddresses, provision
 from trellis.manifest import Manifest, load_manifest
+from trellis.runtime._auth import ORIGIN_HEADER
 from trellis.wiring import service_environment
 
 #: When set, each service identity a test creates is recorded here (``trellis iam verify``).
@@ -82,6 +83,18 @@ class ServiceEnvironment:
         return boto3.session.Session(
             aws_access_key_id=key, aws_secret_access_key=secret, region_name=self.emulator.region
         ).client(service_name, endpoint_url=self.emulator.endpoint, config=config)  # type: ignore[call-overload]
+
+    def gateway_headers(self) -> dict[str, str]:
+        """What the gateway adds to each request it forwards to the service.
+
+        A routed container refuses requests without the gateway's origin secret
+        (its own URL would bypass the gateway's auth otherwise): pass these headers
+        to a test client that calls its app directly. A Lambda service needs none.
+        """
+        secret = self.addresses.origin_secret
+        if secret is None or "TRELLIS_ORIGIN_SECRET_ID" not in self.env:
+            return {}
+        return {ORIGIN_HEADER: secret}
 
     def address(self, kind: Any, name: str) -> str:
         """Where a manifest resource lives (queue URL, table name, bucket name, ARN)."""

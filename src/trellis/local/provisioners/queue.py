@@ -11,11 +11,14 @@ from trellis.local.provisioners import Provisioning
 def provision(ctx: Provisioning, name: str, spec: Queue) -> None:
     sqs = ctx.clients("sqs")
     project = ctx.manifest.project.name
-    fifo_attrs = {"FifoQueue": "true", "ContentBasedDeduplication": "false"} if spec.fifo else {}
+    # As terraform/modules/sqs-queue makes them: a FIFO queue deduplicates by content
+    # (so a FIFO topic can deliver to it), its DLQ keeps what it is given.
+    fifo_attrs = {"FifoQueue": "true", "ContentBasedDeduplication": "true"} if spec.fifo else {}
+    dlq_attrs = {"FifoQueue": "true"} if spec.fifo else {}
     dlq_name = QUEUE.dlq_name(project, ctx.env, name, spec)
     dlq_url = sqs.create_queue(
         QueueName=dlq_name,
-        Attributes={"MessageRetentionPeriod": str(spec.dlq_retention_s), **fifo_attrs},
+        Attributes={"MessageRetentionPeriod": str(spec.dlq_retention_s), **dlq_attrs},
     )["QueueUrl"]
     main_name = QUEUE.physical_name(project, ctx.env, name, spec)
     main_arn = ctx.arns.of("queue", main_name)

@@ -8,7 +8,8 @@ from trellis.local.provisioners import Provisioning
 
 def provision(ctx: Provisioning, name: str, spec: Topic) -> None:
     sns = ctx.clients("sns")
-    attrs = {"FifoTopic": "true"} if spec.fifo else {}
+    # As terraform/modules/sns-topic makes it: a FIFO topic deduplicates by content.
+    attrs = {"FifoTopic": "true", "ContentBasedDeduplication": "true"} if spec.fifo else {}
     arn = sns.create_topic(Name=ctx.physical("topic", name), Attributes=attrs)["TopicArn"]
     for queue in spec.subscriptions:
         sns.subscribe(
