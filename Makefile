@@ -10,7 +10,8 @@ UV ?= $(or $(shell command -v uv 2>/dev/null),$(PYTHON) -m uv)
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
 	@mkdir -p .make && touch $@
 
-.make/synced: .make/uv pyproject.toml uv.lock backend/api/pyproject.toml backend/worker/pyproject.toml
+.make/synced: .make/uv pyproject.toml uv.lock backend/api/pyproject.toml backend/worker/pyproject.toml \
+		libs/file-records/pyproject.toml
 	$(UV) sync --locked --all-packages
 	@mkdir -p .make && touch $@
 

@@ -10,12 +10,8 @@ conditional update on the same item. Downloads are signed for that version:
 bytes posted to the key later (the upload form stays valid until it expires)
 are never served as the file.
 
-Item layout of the ``files`` table (hash key ``file_id``)::
-
-    file_id, status, key, filename, content_type, max_bytes, created_at,
-    list_pk="FILE", list_sk="<created_at>#<file_id>"      (+ the worker's fields, version_id)
-
-Listing uses the GSI ``by_created`` exactly as users do.
+The ``files`` table's item layout is :mod:`file_records` (the worker records its
+side through it too). Listing uses the GSI ``by_created`` exactly as users do.
 """
 
 from __future__ import annotations
@@ -25,6 +21,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
+import file_records
 from api.models import FileCreate
 from api.settings import UploadPolicy
 from api.users import timestamp, utcnow
@@ -36,9 +33,6 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
 
-LIST_INDEX: Final = "by_created"
-LIST_PARTITION: Final = "FILE"
-KEY_PREFIX: Final = "uploads/"
 _PUBLIC_FIELDS: Final = (
     "file_id",
     "status",
@@ -55,7 +49,7 @@ _PUBLIC_FIELDS: Final = (
 
 CURSOR = CursorCodec(
     {"file_id": "S", "list_pk": "S", "list_sk": "S"},
-    fixed={"list_pk": {"S": LIST_PARTITION}},
+    fixed={"list_pk": {"S": file_records.LIST_PARTITION}},
 )
 
 
@@ -120,20 +114,13 @@ class FilesRepository:
         """Record a pending file and sign its upload (nothing is signed for a refused one)."""
         content_type = check_upload(new, self._policy)
         file_id = self._new_id()
-        key = KEY_PREFIX + file_id
-        now = timestamp(self._clock())
-        item: dict[str, Any] = {
-            "file_id": file_id,
-            "status": "pending",
-            "key": key,
-            "filename": new.filename,
-            "content_type": content_type,
-            # The policy's upper bound; the worker rejects anything larger.
-            "max_bytes": new.size,
-            "created_at": now,
-            "list_pk": LIST_PARTITION,
-            "list_sk": f"{now}#{file_id}",
-        }
+        item = file_records.new_file(
+            file_id,
+            filename=new.filename,
+            content_type=content_type,
+            max_bytes=new.size,
+            created_at=timestamp(self._clock()),
+        )
         # Recorded before signing: the object-created event always finds its item.
         with aws_errors("PutItem", self._table):
             self._db.put_item(
@@ -144,7 +131,7 @@ class FilesRepository:
         upload = presign_post(
             self._s3,
             bucket=self._bucket,
-            key=key,
+            key=item["key"],
             content_type=content_type,
             max_bytes=new.size,
             expires_s=self._policy.upload_expiry_s,
@@ -158,7 +145,7 @@ class FilesRepository:
         if item is None:
             raise FileNotFound()
         file = public(item)
-        if item.get("status") == "ready":
+        if item.get("status") == file_records.READY:
             download = presign_download(
                 self._s3,
                 bucket=self._bucket,
@@ -177,8 +164,8 @@ class FilesRepository:
         page = query_page(
             self._db,
             table_name=self._table,
-            index_name=LIST_INDEX,
-            partition=("list_pk", LIST_PARTITION),
+            index_name=file_records.LIST_INDEX,
+            partition=("list_pk", file_records.LIST_PARTITION),
             codec=CURSOR,
             limit=limit,
             cursor=cursor,
@@ -195,7 +182,7 @@ class FilesRepository:
             with aws_errors("DeleteItem", self._table):
                 self._db.delete_item(
                     TableName=self._table,
-                    Key={"file_id": {"S": file_id}},
+                    Key=file_records.key(file_id),
                     ConditionExpression="attribute_exists(file_id)",
                 )
         except Conflict as exc:
@@ -204,7 +191,7 @@ class FilesRepository:
     def _get_item(self, file_id: str) -> dict[str, Any] | None:
         with aws_errors("GetItem", self._table):
             response = self._db.get_item(
-                TableName=self._table, Key={"file_id": {"S": file_id}}, ConsistentRead=True
+                TableName=self._table, Key=file_records.key(file_id), ConsistentRead=True
             )
         item = response.get("Item")
         return unmarshal_item(item) if item else None

@@ -1,6 +1,8 @@
-"""Lambda entry point: API Gateway events go through the same app as under uvicorn."""
+"""Lambda entry point: API Gateway events go through the same app as under uvicorn; settings
+are read once, here."""
 
-from api.main import app
-from trellis.runtime import lambda_handler
+from api.app import build_handler
+from api.settings import Settings
+from trellis.runtime import load_settings
 
-handler = lambda_handler(app)
+handler = build_handler(load_settings(Settings))

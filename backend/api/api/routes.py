@@ -10,11 +10,11 @@ refuses (401) a request that reached it some other way without one.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 
-from api.files import FileStore
+from api.deps import FilesDep, UsersDep
 from api.models import (
     FILE_ID_PATTERN,
     USER_ID_PATTERN,
@@ -29,22 +29,8 @@ from api.models import (
     UserPublic,
     UserUpdate,
 )
-from api.users import UserStore
-from trellis.runtime import PrincipalDep, get_principal
+from trellis.runtime import PrincipalDep, error_responses, get_principal
 
-
-def get_users(request: Request) -> UserStore:
-    users: UserStore = request.app.state.stores.users()
-    return users
-
-
-def get_files(request: Request) -> FileStore:
-    files: FileStore = request.app.state.stores.files()
-    return files
-
-
-UsersDep = Annotated[UserStore, Depends(get_users)]
-FilesDep = Annotated[FileStore, Depends(get_files)]
 UserIdPath = Annotated[str, Path(pattern=USER_ID_PATTERN, description="The user's id.")]
 FileIdPath = Annotated[str, Path(pattern=FILE_ID_PATTERN, description="The file's id.")]
 Limit = Annotated[int, Query(ge=1, le=100, description="Page size.")]
@@ -54,16 +40,8 @@ Cursor = Annotated[
 ]
 
 
-def _error(description: str) -> dict[str, Any]:
-    # The schema is the platform's error shape, registered by `create_app`.
-    ref = {"$ref": "#/components/schemas/TrellisErrorResponse"}
-    return {"description": description, "content": {"application/json": {"schema": ref}}}
-
-
-_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: _error("Not found")}
-_CONFLICT: dict[int | str, dict[str, Any]] = {
-    409: _error("Conflict: the id or email is taken, or the version is stale")
-}
+_NOT_FOUND = error_responses((404, "Not found"))
+_CONFLICT = error_responses((409, "Conflict: the id or email is taken, or the version is stale"))
 
 _CALLER = [Depends(get_principal)]
 users = APIRouter(prefix="/users", tags=["users"], dependencies=_CALLER)
@@ -111,7 +89,9 @@ def update_user(user_id: UserIdPath, body: UserUpdate, store: UsersDep) -> UserP
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
     summary="Delete a user and free its email",
-    responses={**_NOT_FOUND, 409: _error("The user kept changing during the delete; retry")},
+    responses=error_responses(
+        (404, "Not found"), (409, "The user kept changing during the delete; retry")
+    ),
 )
 def delete_user(user_id: UserIdPath, store: UsersDep) -> Response:
     store.delete(user_id)
@@ -152,3 +132,7 @@ def read_file(file_id: FileIdPath, store: FilesDep) -> FilePublic:
 def delete_file(file_id: FileIdPath, store: FilesDep) -> Response:
     store.delete(file_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+#: Every router of the api, in the order the app includes them.
+ROUTERS = (me, users, files)

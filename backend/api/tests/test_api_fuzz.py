@@ -24,7 +24,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from backend.api.tests.conftest import ROOT
+from backend.api.tests.helpers import ROOT
 
 from trellis.local.emulator import free_port
 from trellis.local.processes import child_preexec

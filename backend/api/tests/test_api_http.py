@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from backend.api.tests.conftest import make_settings
 from backend.api.tests.fakes import FakeDynamoDB, FakeS3, client_error
+from backend.api.tests.helpers import make_settings
 from fastapi.testclient import TestClient
 
 from api.app import build_app

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from backend.api.tests.conftest import Stack
+from backend.api.tests.helpers import Stack
 
 from api.files import FileNotFound, FilesRepository
 from api.models import FileCreate

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from backend.api.tests.conftest import Stack
+from backend.api.tests.helpers import Stack
 from fastapi.testclient import TestClient
 
 from api.app import build_app

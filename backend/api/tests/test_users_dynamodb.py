@@ -6,7 +6,7 @@ import threading
 from typing import Any
 
 import pytest
-from backend.api.tests.conftest import Stack
+from backend.api.tests.helpers import Stack
 
 from api.models import UserCreate, UserUpdate
 from api.users import (

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from worker.deps import Jobs
+
 
 def record(message_id: str, body: str) -> dict[str, Any]:
     return {
@@ -45,7 +47,8 @@ def test_the_lambda_handler_reports_only_the_failed_record(monkeypatch: pytest.M
         monkeypatch.setenv(key, value)
     module = importlib.import_module("worker.handler")
     runner = FakeRunner()
-    monkeypatch.setitem(module.app.state.jobs.__dict__, "runner", runner)
+    # The handler asks its job machinery for the runner per record: this one, here.
+    monkeypatch.setattr(Jobs, "runner", lambda _self: runner)
     event = {"Records": [record("ok-1", "{}"), record("bad", "{broken"), record("ok-2", "[]")]}
     assert module.handler(event, None) == {"batchItemFailures": [{"itemIdentifier": "bad"}]}
     assert runner.seen == ["ok-1", "bad", "ok-2"]

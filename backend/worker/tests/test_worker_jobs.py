@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from backend.worker.tests.helpers import MAX_RECEIVE_COUNT, WorkerStack
 from fastapi.testclient import TestClient
 
 from trellis.cli import main as cli
@@ -19,8 +20,6 @@ from trellis.runtime.consumer import QueueConsumer
 from trellis.runtime.queues import OutgoingMessage, Publisher
 from trellis.testing import wait_until
 from worker.app import build_app
-
-from .conftest import MAX_RECEIVE_COUNT, WorkerStack
 
 pytestmark = pytest.mark.integration
 
@@ -94,7 +93,7 @@ def test_a_batch_is_sent_in_chunks_of_ten_with_a_result_per_job(worker_stack: Wo
     assert (body["queued"], body["rejected"]) == (23, 1)
     assert body["results"][5]["status"] == "rejected"
     assert body["results"][5]["error"]["code"] == "validation_error"
-    publisher = worker_stack.app.state.jobs.client.publisher
+    publisher = worker_stack.app.state.jobs.client().publisher
     assert publisher.calls == 3  # 23 messages → 10 + 10 + 3
     wait_until(
         lambda: worker_stack.depth(worker_stack.queue_url)[0] == 23, what="23 visible messages"

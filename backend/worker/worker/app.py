@@ -16,59 +16,32 @@ Routes (behind the ``/worker`` prefix on the gateway):
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from functools import cached_property
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
+from fastapi import APIRouter, FastAPI, Path, Query
 from pydantic import BaseModel, Field, model_validator
 
-from trellis.runtime import AwsClients, clients_for, create_app, get_logger
-from trellis.runtime.consumer import QueueConsumer
-from trellis.runtime.jobs import JobClient, JobRecord, JobRegistry, JobRequest, JobRunner, JobStore
-from trellis.runtime.queues import Publisher
-from worker.jobs import build_registry
+from trellis.runtime import (
+    AwsClients,
+    SqsRecord,
+    clients_for,
+    create_app,
+    error_responses,
+    get_logger,
+    lambda_handler,
+)
+from trellis.runtime.jobs import JobRecord, JobRequest
+from worker.deps import Jobs, JobsDep
 from worker.settings import Settings
 
 log = get_logger("worker")
 
 MAX_BATCH = 100
 
-
-class Jobs:
-    """The worker's job machinery, built on first use (cold start stays small)."""
-
-    def __init__(self, settings: Settings, clients: AwsClients) -> None:
-        self.settings = settings
-        self.clients = clients
-
-    @cached_property
-    def registry(self) -> JobRegistry:
-        return build_registry(self.settings, self.clients)
-
-    @cached_property
-    def store(self) -> JobStore:
-        return JobStore(self.clients.dynamodb, self.settings.job_records_table_name)
-
-    @cached_property
-    def runner(self) -> JobRunner:
-        return JobRunner(self.registry, self.store, self.clients.sqs, self.settings.jobs_queue_url)
-
-    @cached_property
-    def client(self) -> JobClient:
-        return JobClient(
-            self.registry, self.store, Publisher(self.clients.sqs, self.settings.jobs_queue_url)
-        )
-
-    def consumer(self, concurrency: int | None = None) -> QueueConsumer:
-        return QueueConsumer(
-            self.clients.sqs,
-            self.settings.jobs_queue_url,
-            self.runner.process,
-            concurrency=concurrency or self.settings.consumer_concurrency,
-            on_extend=self.runner.extend_leases,
-        )
+#: What Lambda calls: ``handler(event, context) -> response``.
+LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
 class JobIn(BaseModel):
@@ -115,12 +88,6 @@ class ProcessOut(BaseModel):
     failed: int
 
 
-def get_jobs(request: Request) -> Jobs:
-    jobs: Jobs = request.app.state.jobs
-    return jobs
-
-
-JobsDep = Annotated[Jobs, Depends(get_jobs)]
 router = APIRouter(tags=["jobs"])
 
 
@@ -131,7 +98,7 @@ def _status_url(jobs: Jobs, job_id: str) -> str:
 @router.post("/jobs", status_code=202)
 def submit_job(job: JobIn, jobs: JobsDep) -> JobAccepted:
     """Queue one job."""
-    envelope = jobs.client.submit(JobRequest(job.type, job.payload))
+    envelope = jobs.client().submit(JobRequest(job.type, job.payload))
     return JobAccepted(job_id=envelope.job_id, status_url=_status_url(jobs, envelope.job_id))
 
 
@@ -139,7 +106,7 @@ def submit_job(job: JobIn, jobs: JobsDep) -> JobAccepted:
 @router.post("/jobs:batch", status_code=202, include_in_schema=False)
 def submit_batch(batch: BatchIn, jobs: JobsDep) -> BatchOut:
     """Queue many jobs with SendMessageBatch; each job is reported queued or rejected."""
-    outcomes = jobs.client.submit_many([JobRequest(j.type, j.payload) for j in batch.jobs])
+    outcomes = jobs.client().submit_many([JobRequest(j.type, j.payload) for j in batch.jobs])
     items = []
     for outcome in outcomes:
         if outcome.job_id is not None:
@@ -164,19 +131,14 @@ def submit_batch(batch: BatchIn, jobs: JobsDep) -> BatchOut:
     return BatchOut(queued=queued, rejected=len(items) - queued, results=items)
 
 
-def _error(description: str) -> dict[str, Any]:
-    ref = {"$ref": "#/components/schemas/TrellisErrorResponse"}
-    return {"description": description, "content": {"application/json": {"schema": ref}}}
-
-
-@router.get("/jobs/{job_id}", responses={404: _error("No such job")})
+@router.get("/jobs/{job_id}", responses=error_responses((404, "No such job")))
 def read_job(job_id: Annotated[str, Path(description="The job's id.")], jobs: JobsDep) -> JobRecord:
     """A job's status: queued, running, succeeded, failed or dead_lettered.
 
     An id that cannot be a job's (``stats#process_data``, say: ``#`` separates
     other items' keys in the same table) is a 404 without a lookup.
     """
-    return jobs.store.get(job_id)
+    return jobs.store().get(job_id)
 
 
 @router.post("/jobs/process")
@@ -191,15 +153,18 @@ def process_jobs(
 
 
 def build_app(settings: Settings, clients: AwsClients | None = None) -> FastAPI:
-    """The worker app; ``clients`` defaults to clients built from ``settings``."""
+    """The worker app; ``clients`` defaults to clients built from ``settings``.
+
+    Under an ASGI server (a container) the app also runs the jobs queue's consumer
+    loop when ``TRELLIS_CONSUMES`` names it; on Lambda the event source mapping
+    feeds :func:`build_handler` instead.
+    """
     clients = clients if clients is not None else clients_for(settings)
     jobs = Jobs(settings, clients)
-    consumes = {q for q in settings.trellis_consumes.split(",") if q}
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # Containers run their own consumer loop; on Lambda the event source mapping feeds the handler.
-        if "jobs" not in consumes:
+        if "jobs" not in settings.trellis_consumes:
             yield
             return
         stop = threading.Event()
@@ -207,15 +172,27 @@ def build_app(settings: Settings, clients: AwsClients | None = None) -> FastAPI:
             target=jobs.consumer().run, args=(stop,), name="jobs-consumer", daemon=True
         )
         thread.start()
-        log.info("consumer_started", queue="jobs")
+        log.info("consumer.started", queue="jobs")
         try:
             yield
         finally:
             stop.set()
             thread.join(30)
-            log.info("consumer_stopped", queue="jobs")
+            log.info("consumer.stopped", queue="jobs")
 
     app = create_app(settings, title="worker", clients=clients, lifespan=lifespan)
     app.state.jobs = jobs
     app.include_router(router)
     return app
+
+
+def build_handler(settings: Settings, clients: AwsClients | None = None) -> LambdaHandler:
+    """The Lambda handler: HTTP events go to the app, the jobs queue's SQS batches to its runner."""
+    app = build_app(settings, clients)
+    jobs: Jobs = app.state.jobs
+
+    def run_job(record: SqsRecord) -> None:
+        jobs.runner().process(record)
+
+    # A record starts only while the invocation has a whole job's time left (plus a margin).
+    return lambda_handler(app, sqs=run_job, max_record_s=settings.job_max_run_s)

@@ -1,12 +1,8 @@
-"""Lambda entry point: one function serves HTTP events and the jobs queue's SQS batches."""
+"""Lambda entry point: one function serves HTTP events and the jobs queue's SQS batches;
+settings are read once, here."""
 
-from trellis.runtime import SqsRecord, lambda_handler
-from worker.main import app
+from trellis.runtime import load_settings
+from worker.app import build_handler
+from worker.settings import Settings
 
-
-def _run_jobs(record: SqsRecord) -> None:
-    app.state.jobs.runner.process(record)
-
-
-# A record starts only while the invocation has a whole job's time left (plus a margin).
-handler = lambda_handler(app, sqs=_run_jobs, max_record_s=app.state.jobs.settings.job_max_run_s)
+handler = build_handler(load_settings(Settings))

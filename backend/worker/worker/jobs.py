@@ -30,13 +30,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+import file_records
 from trellis.runtime import AwsClients, get_logger
 from trellis.runtime.jobs import MAX_RUN_S_CONTEXT, JobContext, JobRegistry
 from worker.settings import Settings
 
 log = get_logger("worker.jobs")
 
-UPLOADS_PREFIX = "uploads/"
 #: The ``job_records`` item that counts processed ``process_data`` jobs.
 STATS_KEY = "stats#process_data"
 
@@ -93,82 +93,51 @@ def build_registry(settings: Settings, clients: AwsClients) -> JobRegistry:
 
     @jobs.job("s3_object_created", internal=True)
     def record_upload(payload: S3ObjectCreated, ctx: JobContext) -> dict[str, Any]:
-        if payload.bucket != settings.uploads_bucket_name or not payload.key.startswith(
-            UPLOADS_PREFIX
-        ):
+        file_id = file_records.file_id_of(payload.key)
+        if payload.bucket != settings.uploads_bucket_name or file_id is None:
             return {"ignored": "not an upload"}
-        file_id = payload.key.removeprefix(UPLOADS_PREFIX)
-        item = clients.dynamodb.get_item(
-            TableName=settings.files_table_name,
-            Key={"file_id": {"S": file_id}},
-            ConsistentRead=True,
-        ).get("Item")
-        if item is None or item.get("status", {}).get("S") != "pending":
+        table = settings.files_table_name
+        found = file_records.pending(
+            clients.dynamodb.get_item(
+                TableName=table, Key=file_records.key(file_id), ConsistentRead=True
+            ).get("Item")
+        )
+        if found is None:
             # No upload was signed for it, or it was recorded already (a duplicate event).
             return {"ignored": "no pending file", "file_id": file_id}
-        size, checksum, stored_type, version_id = _digest_object(
-            clients, payload.bucket, payload.key, payload.version_id
-        )
-        declared_type = item.get("content_type", {}).get("S")
-        max_bytes = int(item.get("max_bytes", {}).get("N", "0")) or None
+        checked = _digest_object(clients, payload.bucket, payload.key, payload.version_id)
         reason = None
-        if max_bytes is not None and size > max_bytes:
-            reason = f"object is {size} bytes, over the {max_bytes} bytes allowed"
-        elif declared_type and stored_type != declared_type:
-            reason = f"object has content type {stored_type!r}, not the declared {declared_type!r}"
+        if found.max_bytes is not None and checked.size > found.max_bytes:
+            reason = f"object is {checked.size} bytes, over the {found.max_bytes} bytes allowed"
+        elif found.content_type and checked.stored_content_type != found.content_type:
+            reason = (
+                f"object has content type {checked.stored_content_type!r}, "
+                f"not the declared {found.content_type!r}"
+            )
         now = datetime.now(UTC).isoformat()
+        # Committed with the job's completion, only while the file is still pending.
         if reason is None:
-            update = "SET #s = :ready, #size = :size, checksum = :sum, stored_content_type = :type, ready_at = :now"
-            values = {
-                ":ready": {"S": "ready"},
-                ":size": {"N": str(size)},
-                ":sum": {"S": checksum},
-                ":type": {"S": stored_type},
-                ":now": {"S": now},
-            }
-            if version_id:
-                # The version that was checked: the one downloads serve, whatever the key holds later.
-                update += ", version_id = :version"
-                values[":version"] = {"S": version_id}
+            ctx.add_write(file_records.mark_ready(table, file_id, checked, at=now))
         else:
-            update = "SET #s = :rejected, #reason = :reason, #size = :size, rejected_at = :now"
-            values = {
-                ":rejected": {"S": "rejected"},
-                ":reason": {"S": reason},
-                ":size": {"N": str(size)},
-                ":now": {"S": now},
-            }
-        ctx.add_write(
-            {
-                "Update": {
-                    "TableName": settings.files_table_name,
-                    "Key": {"file_id": {"S": file_id}},
-                    "UpdateExpression": update,
-                    "ConditionExpression": "#s = :pending",
-                    "ExpressionAttributeNames": {
-                        "#s": "status",
-                        "#size": "size",
-                        **({"#reason": "reason"} if reason else {}),
-                    },
-                    "ExpressionAttributeValues": {**values, ":pending": {"S": "pending"}},
-                }
-            }
-        )
+            ctx.add_write(
+                file_records.mark_rejected(table, file_id, reason=reason, size=checked.size, at=now)
+            )
+        status = file_records.REJECTED if reason else file_records.READY
         log.info(
-            "file_recorded",
+            "file.recorded",
             file_id=file_id,
-            size=size,
-            version_id=version_id,
-            status="rejected" if reason else "ready",
+            size=checked.size,
+            version_id=checked.version_id,
+            status=status,
         )
-        return {"file_id": file_id, "status": "rejected" if reason else "ready", "size": size}
+        return {"file_id": file_id, "status": status, "size": checked.size}
 
     return jobs
 
 
 def _digest_object(
     clients: AwsClients, bucket: str, key: str, version_id: str | None
-) -> tuple[int, str, str, str | None]:
+) -> file_records.Checked:
     """Size, ``sha256:<hex>``, content type and version of an object, streamed (never all in memory).
 
     With ``version_id`` (S3 puts it in the event of a versioned bucket) exactly that
@@ -186,10 +155,10 @@ def _digest_object(
         digest.update(chunk)
         size += len(chunk)
     read_version = response.get("VersionId")
-    return (
-        size,
-        f"sha256:{digest.hexdigest()}",
-        str(response.get("ContentType", "binary/octet-stream")),
+    return file_records.Checked(
+        size=size,
+        checksum=f"sha256:{digest.hexdigest()}",
+        stored_content_type=str(response.get("ContentType", "binary/octet-stream")),
         # "null" is the version of an object written while versioning was off.
-        str(read_version) if read_version and read_version != "null" else None,
+        version_id=str(read_version) if read_version and read_version != "null" else None,
     )

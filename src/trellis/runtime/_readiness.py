@@ -61,9 +61,7 @@ def default_readiness_checks(
     role allows no read-only call on them, so a probe could only fail.
     """
     write_only = {
-        f"{name.strip().replace('-', '_')}_bucket_name"
-        for name in settings.trellis_write_only_buckets.split(",")
-        if name.strip()
+        f"{name.replace('-', '_')}_bucket_name" for name in settings.trellis_write_only_buckets
     }
     checks: list[ReadinessCheck] = []
     for field in type(settings).model_fields:

@@ -9,12 +9,23 @@ instead of as a ``KeyError`` on the first request that happens to need it.
 from __future__ import annotations
 
 import threading
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import AliasChoices, Field, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, BeforeValidator, Field, ValidationError
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = ["ServiceSettings", "SettingsError", "load_settings"]
+
+
+def _names(value: Any) -> Any:
+    """``"jobs,tasks"`` (an env var) → ``{"jobs", "tasks"}``; a set given in code stays."""
+    if isinstance(value, str):
+        return frozenset(part.strip() for part in value.split(",") if part.strip())
+    return value
+
+
+#: Manifest names, comma-separated in their env var (``TRELLIS_CONSUMES=jobs,tasks``).
+Names = Annotated[frozenset[str], NoDecode, BeforeValidator(_names)]
 
 
 class SettingsError(RuntimeError):
@@ -45,10 +56,10 @@ class ServiceSettings(BaseSettings):
     trellis_env: str
     trellis_service: str
     trellis_route: str | None = None
-    #: Buckets (manifest names, comma-separated) the service may only write: no
-    #: read-only call (``HeadBucket`` needs ``s3:ListBucket``) is allowed on them,
-    #: so ``/ready`` does not probe them. Set from the manifest by ``wiring``.
-    trellis_write_only_buckets: str = ""
+    #: Buckets (manifest names; comma-separated in the env var) the service may only write:
+    #: no read-only call (``HeadBucket`` needs ``s3:ListBucket``) is allowed on them, so
+    #: ``/ready`` does not probe them. Set from the manifest by ``wiring``.
+    trellis_write_only_buckets: Names = frozenset()
     # Lambda sets AWS_REGION itself; AWS_DEFAULT_REGION is what CLIs and
     # containers commonly carry.
     aws_region: str = Field(
@@ -57,8 +68,8 @@ class ServiceSettings(BaseSettings):
     )
     aws_endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
-    #: Queues a container service consumes with its own loop (comma-separated names).
-    trellis_consumes: str = Field(default="", validation_alias="TRELLIS_CONSUMES")
+    #: Queues a container service consumes with its own loop (comma-separated in the env var).
+    trellis_consumes: Names = Field(default=frozenset(), validation_alias="TRELLIS_CONSUMES")
     #: Handler threads of a container's queue consumer.
     consumer_concurrency: int = Field(
         default=4, ge=1, le=64, validation_alias="TRELLIS_CONSUMER_CONCURRENCY"

@@ -151,3 +151,19 @@ def test_fields_can_be_passed_by_name_in_code() -> None:
     )
 
     assert (settings.max_body_bytes, settings.aws_region) == (10, "eu-west-1")
+
+
+def test_comma_separated_names_are_read_as_sets(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRELLIS_CONSUMES", "jobs, tasks,")
+    monkeypatch.setenv("TRELLIS_WRITE_ONLY_BUCKETS", "drop-box")
+
+    settings = load_settings(ServiceSettings, reload=True)
+
+    assert settings.trellis_consumes == {"jobs", "tasks"}
+    assert settings.trellis_write_only_buckets == {"drop-box"}
+
+
+def test_no_names_is_the_empty_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TRELLIS_CONSUMES", raising=False)
+
+    assert load_settings(ServiceSettings, reload=True).trellis_consumes == frozenset()

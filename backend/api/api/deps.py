@@ -1,0 +1,73 @@
+"""The api's dependencies: built on first use, one container per app, and the routes' aliases.
+
+``UsersDep`` and ``FilesDep`` hand a route its store. The container builds each store
+under its lock the first time a request needs it, so a cold start that serves
+``/health`` never loads boto3, and concurrent first requests share one store.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from api.files import FilesRepository, FileStore
+from api.settings import Settings, UploadPolicy
+from api.users import UsersRepository, UserStore
+from trellis.runtime import AwsClients
+
+
+class Deps:
+    """The api's stores; ``users`` / ``files`` replace the AWS ones (tests use fakes)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        clients: AwsClients,
+        policy: UploadPolicy,
+        *,
+        users: UserStore | None = None,
+        files: FileStore | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clients = clients
+        self.policy = policy
+        self._users = users
+        self._files = files
+        self._lock = threading.Lock()
+
+    def users(self) -> UserStore:
+        with self._lock:
+            if self._users is None:
+                self._users = UsersRepository(self.clients.dynamodb, self.settings.users_table_name)
+            return self._users
+
+    def files(self) -> FileStore:
+        with self._lock:
+            if self._files is None:
+                self._files = FilesRepository(
+                    self.clients.dynamodb,
+                    self.clients.s3,
+                    table_name=self.settings.files_table_name,
+                    bucket=self.settings.uploads_bucket_name,
+                    policy=self.policy,
+                )
+            return self._files
+
+
+def get_deps(request: Request) -> Deps:
+    deps: Deps = request.app.state.deps
+    return deps
+
+
+def get_users(request: Request) -> UserStore:
+    return get_deps(request).users()
+
+
+def get_files(request: Request) -> FileStore:
+    return get_deps(request).files()
+
+
+UsersDep = Annotated[UserStore, Depends(get_users)]
+FilesDep = Annotated[FileStore, Depends(get_files)]
