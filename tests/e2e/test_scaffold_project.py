@@ -140,7 +140,7 @@ def test_init_new_service_and_add_queue_pass_the_projects_own_make_test(tmp_path
         url = sqs.get_queue_url(QueueName="shop-dev-jobs")["QueueUrl"]
         sqs.send_message(QueueUrl=url, MessageBody='{"hello": "worker"}')
         wait_until(
-            lambda: any('"event": "message_received"' in line for line in dev.lines),
+            lambda: any('"event": "message.received"' in line for line in dev.lines),
             timeout_s=30,
             what="the worker's handle_jobs to log the message",
         )

@@ -161,3 +161,28 @@ def test_provisioning_twice_is_idempotent(provisioned: tuple[Manifest, Emulator,
     manifest, emu, addresses = provisioned
     again = provision(manifest, "dev", emu.client, account_id=LOCAL_ACCOUNT_ID)
     assert again.values == addresses.values  # type: ignore[attr-defined]
+
+
+def test_a_fifo_topic_delivers_to_its_fifo_queue_deduplicating_by_content(
+    trellis_emulator: Emulator, unique_name: Callable[[str], str]
+) -> None:
+    # As the sqs-queue and sns-topic modules make them: content-based deduplication on.
+    manifest = load_manifest_text(
+        f'[project]\nname = "{unique_name("f")}"\nregion = "us-east-1"\n'
+        'github_repository = "acme/backend"\nenvironments = ["dev"]\n'
+        "[queues.orders]\nfifo = true\n"
+        '[topics.events]\nfifo = true\nsubscriptions = ["orders"]\n'
+    )
+    addresses = provision(manifest, "dev", trellis_emulator.client, account_id=LOCAL_ACCOUNT_ID)
+    sns, sqs = trellis_emulator.client("sns"), trellis_emulator.client("sqs")
+    topic = addresses.address("topic", "events")
+    assert topic.endswith(".fifo")
+    for _ in range(2):
+        sns.publish(TopicArn=topic, Message="same", MessageGroupId="g")
+    url = addresses.address("queue", "orders")
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert attrs["ContentBasedDeduplication"] == "true"
+    dlq = sqs.get_queue_attributes(QueueUrl=addresses.dlq_urls["orders"], AttributeNames=["All"])
+    assert dlq["Attributes"].get("ContentBasedDeduplication", "false") == "false"
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+    assert [m["Body"] for m in got.get("Messages", [])] == ["same"]

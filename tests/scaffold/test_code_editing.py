@@ -76,7 +76,7 @@ def test_queue_handlers_are_added_once_and_removed_while_untouched() -> None:
 
 def test_a_hand_edited_handler_is_kept() -> None:
     text = add_queue_handler(None, "worker", "jobs", "consumers.py")
-    edited = text.replace('log.info("message_received"', 'print("mine")\n    log.info("x"')
+    edited = text.replace('log.info("message.received"', 'print("mine")\n    log.info("x"')
     out, kept = remove_queue_handler(edited, "worker", "jobs", "consumers.py")
     assert kept
     assert out == edited

@@ -81,7 +81,9 @@ def handler(event: dict[str, Any], _context: Any) -> dict[str, Any]:
         token = bearer_token(str(event.get("authorizationToken") or ""))
         claims = verifier().verify(token)
     except TokenError as exc:
-        print(json.dumps({"event": "token_refused", "reason": exc.message}))  # CloudWatch Logs
+        print(
+            json.dumps({"event": "authorizer.token_refused", "reason": exc.message})
+        )  # CloudWatch Logs
         raise Exception("Unauthorized") from None  # the exact text API Gateway expects
     return {
         "principalId": str(claims["sub"]),

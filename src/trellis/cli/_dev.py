@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from trellis.cli._common import environment
+from trellis.local.emulator import EMULATOR_PORT
 from trellis.manifest import Manifest
 
 
@@ -14,7 +15,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     dev = sub.add_parser("dev", help="run the whole stack locally on the embedded AWS emulator")
     dev.add_argument("--port", type=int, default=8000, help="gateway port (default: %(default)s)")
     dev.add_argument(
-        "--emulator-port", type=int, default=4566, help="AWS emulator port (default: %(default)s)"
+        "--emulator-port",
+        type=int,
+        default=EMULATOR_PORT,
+        help="AWS emulator port (default: %(default)s)",
     )
     dev.add_argument("--env", help="environment whose names to use (default: the manifest's first)")
     dev.add_argument("--color", choices=["auto", "always", "never"], default="auto")

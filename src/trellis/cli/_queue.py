@@ -13,6 +13,7 @@ from typing import Any
 from trellis import naming
 from trellis.cli._common import UsageError, environment
 from trellis.kinds import QUEUE
+from trellis.local.emulator import EMULATOR_PORT
 from trellis.manifest import Manifest
 
 
@@ -32,6 +33,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         parser.add_argument(
             "--local", action="store_true", help="the emulator of a running `trellis dev`"
         )
+        parser.add_argument(
+            "--emulator-port",
+            type=int,
+            default=EMULATOR_PORT,
+            help="with --local: the port `trellis dev --emulator-port` gave (default: %(default)s)",
+        )
         parser.add_argument("--endpoint-url", help="an AWS-compatible endpoint (default: AWS)")
     stats.set_defaults(run=_stats)
     redrive.set_defaults(run=_redrive)
@@ -40,11 +47,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def _clients(args: argparse.Namespace, manifest: Manifest) -> tuple[Any, Any]:
     import boto3
 
-    from trellis.local.emulator import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY
+    from trellis.local.emulator import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY, emulator_endpoint
 
     region = manifest.project.region
     endpoint = args.endpoint_url or (
-        "http://127.0.0.1:4566" if args.local else os.environ.get("AWS_ENDPOINT_URL")
+        emulator_endpoint(args.emulator_port) if args.local else os.environ.get("AWS_ENDPOINT_URL")
     )
     if args.local:
         session = boto3.session.Session(

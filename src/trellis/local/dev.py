@@ -35,6 +35,7 @@ from trellis.local.auth import (
     manifest_audience,
 )
 from trellis.local.emulator import (
+    EMULATOR_PORT,
     LOCAL_ACCESS_KEY,
     LOCAL_ACCOUNT_ID,
     LOCAL_SECRET_KEY,
@@ -78,7 +79,7 @@ class DevOptions:
     root: Path
     env: str
     port: int = 8000
-    emulator_port: int = 4566
+    emulator_port: int = EMULATOR_PORT
     color: bool = False
     #: Enforce IAM: each service runs with its own key carrying its derived policy.
     iam: bool = True

@@ -25,6 +25,14 @@ from trellis.local.processes import child_preexec
 LOCAL_ACCESS_KEY = "testing"
 LOCAL_SECRET_KEY = "testing"  # noqa: S105 - emulator-only placeholder
 LOCAL_ACCOUNT_ID = "123456789012"
+#: Where the emulator listens unless told otherwise (``trellis dev --emulator-port``).
+EMULATOR_HOST = "127.0.0.1"
+EMULATOR_PORT = 4566
+
+
+def emulator_endpoint(port: int = EMULATOR_PORT, host: str = EMULATOR_HOST) -> str:
+    """The emulator's URL: what ``AWS_ENDPOINT_URL`` points at."""
+    return f"http://{host}:{port}"
 
 
 class EmulatorError(RuntimeError):
@@ -53,8 +61,8 @@ class Emulator:
     >>> emu.stop()                                  # doctest: +SKIP
     """
 
-    port: int = 4566
-    host: str = "127.0.0.1"
+    port: int = EMULATOR_PORT
+    host: str = EMULATOR_HOST
     region: str = "us-east-1"
     #: Enforce IAM: every request is authorised against its caller's policies
     #: (the local key is the administrator). Off, any credentials may do anything.
@@ -66,7 +74,7 @@ class Emulator:
 
     @property
     def endpoint(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return emulator_endpoint(self.port, self.host)
 
     @property
     def running(self) -> bool:
@@ -195,8 +203,8 @@ class Emulator:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Serve the Trellis AWS emulator (moto).")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=4566)
+    parser.add_argument("--host", default=EMULATOR_HOST)
+    parser.add_argument("--port", type=int, default=EMULATOR_PORT)
     parser.add_argument("--access-log", action="store_true", help="log every request (werkzeug)")
     parser.add_argument(
         "--iam", action="store_true", help="enforce IAM (the local key is the administrator)"

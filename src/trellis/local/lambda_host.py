@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> None:
     server = _make_server(handler, args)
     print(
         json.dumps(
-            {"event": "lambda_init", "handler": args.handler, "init_duration_ms": round(init_ms, 1)}
+            {"event": "lambda.init", "handler": args.handler, "init_duration_ms": round(init_ms, 1)}
         ),
         flush=True,
     )

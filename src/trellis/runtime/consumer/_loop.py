@@ -119,7 +119,7 @@ class QueueConsumer:
                     self._backoff(stop, failures, exc)
                     continue
                 if failures:
-                    _log.info("consumer_resumed", after_errors=failures)
+                    _log.info("consumer.resumed", after_errors=failures)
                 failures = 0
                 if not messages and budget_s is not None:
                     break  # drained: nothing visible right now
@@ -152,7 +152,7 @@ class QueueConsumer:
             self._reap(inflight, done)
         self._delete(done, force=True)
         if inflight:
-            _log.warning("consumer_releasing_unfinished", count=len(inflight))
+            _log.warning("consumer.releasing_unfinished", count=len(inflight))
             for entry in inflight.values():
                 entry.future.cancel()
             self._release([entry.message for entry in inflight.values()])
@@ -183,7 +183,7 @@ class QueueConsumer:
             else:
                 self.stats.failed += 1
                 _log.warning(
-                    "message_failed",
+                    "consumer.message_failed",
                     message_id=message_id,
                     error=f"{type(error).__name__}: {error}",
                 )
@@ -206,11 +206,13 @@ class QueueConsumer:
                     raise
                 # Not deleted: the message comes back and idempotency skips the finished job.
                 self.stats.aws_errors += 1
-                _log.warning("delete_failed", count=len(batch), error=type(exc).__name__)
+                _log.warning("consumer.delete_failed", count=len(batch), error=type(exc).__name__)
                 continue
             for failed in response.get("Failed", []):
                 _log.warning(
-                    "delete_failed", message_id=batch[int(failed["Id"])][0], code=failed.get("Code")
+                    "consumer.delete_failed",
+                    message_id=batch[int(failed["Id"])][0],
+                    code=failed.get("Code"),
                 )
 
     def _extend(self, inflight: dict[str, _InFlight], visibility: int) -> None:
@@ -281,7 +283,7 @@ class QueueConsumer:
             # Says what failed (an AccessDenied names the missing action and resource).
             translate_aws_error(exc, resource=self.queue_url)
         if failures == 1 or failures % 10 == 0:
-            _log.warning("consumer_backoff", error=type(exc).__name__, retry_in_s=round(delay, 2))
+            _log.warning("consumer.backoff", error=type(exc).__name__, retry_in_s=round(delay, 2))
         stop.wait(delay)
 
     def _queue_visibility(self, stop: threading.Event, deadline: float | None) -> int:

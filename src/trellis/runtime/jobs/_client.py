@@ -96,7 +96,7 @@ class JobClient:
         except Exception:
             self._forget([envelope.job_id])
             raise
-        _log.info("job_queued", job_id=envelope.job_id, job_type=envelope.type)
+        _log.info("job.queued", job_id=envelope.job_id, job_type=envelope.type)
         return envelope
 
     def submit_many(self, requests: Sequence[JobRequest]) -> list[Submitted]:
@@ -129,7 +129,7 @@ class JobClient:
             try:
                 self.store.delete(job_id)
             except TrellisError:
-                _log.warning("job_record_orphaned", job_id=job_id)
+                _log.warning("job.record_orphaned", job_id=job_id)
 
 
 __all__ = ["JobClient", "JobRequest", "Submitted"]

@@ -50,7 +50,7 @@ class JobError(BaseModel):
     ``code`` is stable (``timed_out``, ``invalid_payload``, ``access_denied``,
     ``job_failed``, or the code of the platform error the handler raised);
     ``message`` is safe to show: never AWS's text, an ARN or an account id.
-    The details are in the worker's log (``job_attempt_failed``).
+    The details are in the worker's log (``job.attempt_failed``).
     """
 
     code: str

@@ -238,7 +238,7 @@ class JobRunner:
             envelopes = decode_message(record.body, record.message_id, _sent_at(record))
         except InvalidJob as exc:
             _log.warning(
-                "job_invalid",
+                "job.invalid",
                 message_id=record.message_id,
                 error=str(exc),
                 receive_count=record.receive_count,
@@ -247,7 +247,7 @@ class JobRunner:
                 return
             raise
         if envelopes is None:
-            _log.info("message_ignored", message_id=record.message_id, reason="s3:TestEvent")
+            _log.info("job.message_ignored", message_id=record.message_id, reason="s3:TestEvent")
             return
         failed: list[JobFailed] = []
         contended = False  # another consumer owns one of the jobs: never dead-letter its message
@@ -297,7 +297,7 @@ class JobRunner:
             envelope, lease_s=info.visibility_timeout_s, message_id=record.message_id
         )
         if claim.outcome is ClaimOutcome.DUPLICATE:
-            _log.info("job_duplicate_skipped", job_id=envelope.job_id, message_id=record.message_id)
+            _log.info("job.duplicate_skipped", job_id=envelope.job_id, message_id=record.message_id)
             return
         if claim.outcome is ClaimOutcome.BUSY:
             raise JobBusy(f"job {envelope.job_id} is being run by another consumer")
@@ -329,7 +329,7 @@ class JobRunner:
                 raise JobFailed(detail, claim, error) from exc
             self.store.complete(claim, result, ctx.writes)
             _log.info(
-                "job_succeeded",
+                "job.succeeded",
                 job_id=envelope.job_id,
                 job_type=envelope.type,
                 message_id=record.message_id,
@@ -350,7 +350,7 @@ class JobRunner:
     ) -> None:
         """Log the detail (operators only) and, unless it was the last try, release the job."""
         _log.warning(
-            "job_attempt_failed",
+            "job.attempt_failed",
             job_id=envelope.job_id,
             job_type=envelope.type,
             attempt=record.receive_count,
@@ -388,7 +388,7 @@ class JobRunner:
                 )
         except Exception as exc:  # noqa: BLE001 - the redrive policy is the fallback
             _log.error(
-                "dead_letter_failed",
+                "job.dead_letter_failed",
                 message_id=record.message_id,
                 error=f"{type(exc).__name__}: {exc}",
             )
@@ -398,9 +398,11 @@ class JobRunner:
                 self.store.mark_dead_lettered(job_id)
             except Exception as exc:  # noqa: BLE001 - the message is safe in the DLQ already
                 _log.error(
-                    "dead_letter_status_failed", job_id=job_id, error=f"{type(exc).__name__}: {exc}"
+                    "job.dead_letter_status_failed",
+                    job_id=job_id,
+                    error=f"{type(exc).__name__}: {exc}",
                 )
-        _log.error("job_dead_lettered", message_id=record.message_id, job_ids=job_ids, error=error)
+        _log.error("job.dead_lettered", message_id=record.message_id, job_ids=job_ids, error=error)
         return True
 
     def extend_leases(self, message_id: str, seconds: int) -> None:
@@ -411,7 +413,7 @@ class JobRunner:
             try:
                 self.store.extend(claim, seconds)
             except LeaseLost:
-                _log.warning("job_lease_lost", job_id=claim.job_id)
+                _log.warning("job.lease_lost", job_id=claim.job_id)
 
     def _hold(self, message_id: str, claim: Claim) -> None:
         with self._lock:
