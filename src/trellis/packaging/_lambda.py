@@ -37,10 +37,12 @@ from trellis.packaging._platform import Platform, find_uv, host_platform, python
 from trellis.packaging._staging import (
     LAMBDA_UNZIPPED_LIMIT_BYTES,
     clean,
+    compile_bytecode,
     copy_tree,
     copy_trellis_runtime,
     prune_trellis,
     size_warnings,
+    tree_bytes,
 )
 from trellis.packaging._workspace import (
     member_packages,
@@ -67,6 +69,8 @@ class LambdaPackage:
     zip_bytes: int
     seconds: float
     warnings: list[str] = field(default_factory=list)
+    #: What the compiled bytecode adds to the unzipped size (0: shipped as source only).
+    bytecode_bytes: int = 0
 
     def summary(self) -> str:
         """One line: the zip (relative to the working directory when under it), sizes, target."""
@@ -78,7 +82,12 @@ class LambdaPackage:
             f"{shown}: {self.files} files, {self.unzipped_bytes / mb:.1f} MiB unzipped "
             f"({100 * self.unzipped_bytes / LAMBDA_UNZIPPED_LIMIT_BYTES:.0f}% of Lambda's 250 MB), "
             f"{self.zip_bytes / mb:.1f} MiB zipped, {self.platform}, Python {self.python_version}, "
-            f"{self.seconds:.1f} s"
+            + (
+                f"bytecode +{self.bytecode_bytes / mb:.1f} MiB, "
+                if self.bytecode_bytes
+                else "no bytecode, "
+            )
+            + f"{self.seconds:.1f} s"
         )
 
 
@@ -187,11 +196,16 @@ def build_lambda(
                 f"services.{service}: the package leaves out the CLI side of trellis, "
                 "but run-time code imports it:\n  " + "\n  ".join(problems)
             )
+        source_bytes = tree_bytes(staging)
+        bytecode_warning = compile_bytecode(staging, python_version, uv)
+        bytecode_bytes = tree_bytes(staging) - source_bytes
         zip_path = out / f"{service}.zip"
         files, unzipped = write_reproducible_zip(staging, zip_path)
 
     zip_bytes = zip_path.stat().st_size
     warnings = size_warnings(unzipped, zip_bytes)
+    if bytecode_warning:
+        warnings.append(bytecode_warning)
     return LambdaPackage(
         service=service,
         path=zip_path,
@@ -202,4 +216,5 @@ def build_lambda(
         zip_bytes=zip_bytes,
         seconds=time.perf_counter() - started,
         warnings=warnings,
+        bytecode_bytes=bytecode_bytes,
     )

@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 __all__ = [
+    "LAMBDA_TASK_ROOT",
     "LAMBDA_UNZIPPED_LIMIT_BYTES",
     "LAMBDA_ZIP_UPLOAD_LIMIT_BYTES",
     "RUNTIME_PARTS",
     "clean",
+    "compile_bytecode",
     "copy_tree",
     "copy_trellis_runtime",
     "prune_trellis",
     "size_warnings",
+    "tree_bytes",
 ]
 
 #: Lambda's limit on a function's unzipped code and layers (250 MB).
@@ -81,6 +86,71 @@ def clean(staging: Path) -> None:
             shutil.rmtree(path)
         elif path.is_file() and path.name.endswith(_SKIP_SUFFIXES):
             path.unlink()
+
+
+#: Where Lambda puts a function's code: the path tracebacks and the bytecode name.
+LAMBDA_TASK_ROOT = "/var/task"
+
+
+def tree_bytes(root: Path) -> int:
+    return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
+
+
+def _target_python(python_version: str, uv: str) -> str | None:
+    """An interpreter of the target X.Y: this one, or one uv knows of (no download)."""
+    if python_version == f"{sys.version_info.major}.{sys.version_info.minor}":
+        return sys.executable
+    result = subprocess.run(
+        [uv, "python", "find", "--no-python-downloads", python_version],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    found = result.stdout.strip()
+    return found if result.returncode == 0 and found else None
+
+
+def compile_bytecode(staging: Path, python_version: str, uv: str) -> str | None:
+    """Compile every module of the package for the target Python; a warning when it cannot.
+
+    Lambda's ``/var/task`` is read-only: a package without ``.pyc`` compiles every module
+    it imports from source on every cold start. The bytecode records a hash of its source
+    (``unchecked-hash``: no mtimes, so two builds stay byte-identical, and the runtime does
+    not even re-hash the source) and the path the module has in Lambda.
+    """
+    python = _target_python(python_version, uv)
+    if python is None:
+        return (
+            f"no bytecode: no Python {python_version} on this machine "
+            f"(uv python install {python_version}); cold starts compile from source"
+        )
+    env = {**os.environ, "PYTHONHASHSEED": "0"}  # set and frozenset constants in a fixed order
+    result = subprocess.run(
+        [
+            python,
+            "-m",
+            "compileall",
+            "-q",
+            "-j",
+            "0",
+            "--invalidation-mode",
+            "unchecked-hash",
+            "-s",
+            str(staging),
+            "-p",
+            LAMBDA_TASK_ROOT,
+            str(staging),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+    if result.returncode != 0:
+        failed = [line for line in result.stdout.splitlines() if line.startswith("*** Error")]
+        # A module that does not compile (a Python 2 file some wheel ships) stays source only.
+        return f"{len(failed) or 'some'} module(s) did not compile to bytecode (left as source)"
+    return None
 
 
 def size_warnings(unzipped_bytes: int, zip_bytes: int) -> list[str]:
