@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Final
 
 from pydantic import Field
@@ -10,7 +10,7 @@ from pydantic import Field
 from trellis import naming
 from trellis.kinds._kind import CliOption, Grant, Kind, Snippet, Spec, Use
 from trellis.kinds._policy import DeployStatement, EnvScope, Statement
-from trellis.kinds._terraform import ENV, Tpl, module_ref
+from trellis.kinds._terraform import ENV, TF_ARNS, Tpl, module_ref
 from trellis.runtime._kinds import RUNTIME_KINDS
 
 if TYPE_CHECKING:
@@ -104,6 +104,17 @@ class BucketKind(Kind[Bucket]):
                     for q in dict.fromkeys(n.queue for n in spec.notifications)
                 ],
             )
+
+    def queue_publishers(
+        self, manifest: Manifest, queue: str, specs: Mapping[str, Bucket]
+    ) -> Iterator[dict[str, object]]:
+        for bucket, spec in specs.items():
+            if any(n.queue == queue for n in spec.notifications):
+                physical = self.physical_name(manifest.project.name, ENV, bucket, spec)
+                yield {
+                    "service": "s3.amazonaws.com",
+                    "source_arn": Tpl(TF_ARNS.of("bucket", physical)),
+                }
 
     def deploy_statements(self, scope: EnvScope) -> Iterator[DeployStatement]:
         yield DeployStatement(

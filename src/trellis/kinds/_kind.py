@@ -191,6 +191,16 @@ class Kind(Generic[S]):
         """The module block's arguments after ``source``, in order (values: ``_terraform``)."""
         raise NotImplementedError(f"{self.name}: no Terraform arguments")
 
+    def queue_publishers(
+        self, manifest: Manifest, queue: str, specs: Mapping[str, S]
+    ) -> Iterator[dict[str, object]]:
+        """The AWS services of this kind's resources (``specs``) that send to ``queue``.
+
+        Each is ``{"service": "s3.amazonaws.com", "source_arn": Tpl(...)}``: the queue's
+        module lets exactly these in with its queue policy.
+        """
+        return iter(())
+
     def deploy_statements(self, scope: EnvScope) -> Iterator[DeployStatement]:
         """What the environment's deploy role needs to create, change and delete the kind."""
         raise NotImplementedError(f"{self.name}: no deploy statements")

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from pydantic import Field
 
 from trellis import naming
-from trellis.kinds._bucket import BUCKET
 from trellis.kinds._kind import CliOption, Grant, Kind, Snippet, Spec, Use
 from trellis.kinds._policy import Arns, DeployStatement, EnvScope, Statement
-from trellis.kinds._terraform import ENV, TF_ARNS, Expr, Tpl
-from trellis.kinds._topic import TOPIC
+from trellis.kinds._terraform import ENV, Expr, Tpl
 from trellis.runtime._kinds import RUNTIME_KINDS
 
 if TYPE_CHECKING:
@@ -186,20 +184,17 @@ class QueueKind(Kind[Queue]):
         return super().probe(use, level)
 
 
-def _publishers(manifest: Manifest, queue: str) -> list[dict[str, Any]]:
-    """AWS services that send to ``queue``: bucket notifications and topic subscriptions."""
-    project = manifest.project.name
-    env = ENV
-    out: list[dict[str, Any]] = []
-    for bucket, bspec in manifest.specs(BUCKET).items():
-        if any(n.queue == queue for n in bspec.notifications):
-            arn = TF_ARNS.of("bucket", BUCKET.physical_name(project, env, bucket, bspec))
-            out.append({"service": "s3.amazonaws.com", "source_arn": Tpl(arn)})
-    for topic, tspec in manifest.specs(TOPIC).items():
-        if queue in tspec.subscriptions:
-            arn = TF_ARNS.of("topic", TOPIC.physical_name(project, env, topic, tspec))
-            out.append({"service": "sns.amazonaws.com", "source_arn": Tpl(arn)})
-    return out
+def _publishers(manifest: Manifest, queue: str) -> list[dict[str, object]]:
+    """AWS services that send to ``queue`` (bucket notifications, topic subscriptions, ...):
+    every kind says which of its resources do."""
+    # Imported here: the registry imports this module.
+    from trellis.kinds._registry import KINDS
+
+    return [
+        publisher
+        for entry in KINDS
+        for publisher in entry.queue_publishers(manifest, queue, manifest.specs(entry))
+    ]
 
 
 #: The registry entry (``trellis.kinds.QUEUE``).

@@ -1,9 +1,10 @@
 """What a kind's Terraform module arguments are made of (the HCL writer in ``trellis.infra._hcl``
 writes them).
 
-Values are Python data; two wrappers say how a string is meant:
+Values are Python data (strings, numbers, booleans, lists, dicts); a plain ``str`` is a
+literal and two wrappers say when a string means something else:
 
-- a plain ``str`` is a literal: the writer escapes quotes, backslashes and
+- a plain ``str``: the writer escapes quotes, backslashes and
   ``${``/``%{``, so a manifest value can never inject an expression;
 - :class:`Tpl` is a Terraform string template: ``"acme-${var.environment}-jobs"``;
   a template that is one interpolation (``"${module.jobs_queue.url}"``) is written

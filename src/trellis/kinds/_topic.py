@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Final
 
 from pydantic import Field
@@ -10,7 +10,7 @@ from pydantic import Field
 from trellis import naming
 from trellis.kinds._kind import CliOption, Kind, Snippet, Spec, Use
 from trellis.kinds._policy import Arns, DeployStatement, EnvScope
-from trellis.kinds._terraform import ENV, Tpl, module_ref
+from trellis.kinds._terraform import ENV, TF_ARNS, Tpl, module_ref
 from trellis.runtime._kinds import RUNTIME_KINDS
 
 if TYPE_CHECKING:
@@ -68,6 +68,17 @@ class TopicKind(Kind[Topic]):
                     for q in spec.subscriptions
                 },
             )
+
+    def queue_publishers(
+        self, manifest: Manifest, queue: str, specs: Mapping[str, Topic]
+    ) -> Iterator[dict[str, object]]:
+        for topic, spec in specs.items():
+            if queue in spec.subscriptions:
+                physical = self.physical_name(manifest.project.name, ENV, topic, spec)
+                yield {
+                    "service": "sns.amazonaws.com",
+                    "source_arn": Tpl(TF_ARNS.of("topic", physical)),
+                }
 
     def deploy_statements(self, scope: EnvScope) -> Iterator[DeployStatement]:
         yield DeployStatement(
