@@ -1,6 +1,7 @@
 """A small AWS workload against emulators, alternating rounds: what a patch set or an engine costs.
 
     uv run python bench/emulator_workload.py                     # patch set off vs on (IAM on both)
+    uv run python bench/emulator_workload.py --baseline-src ../main/src   # another checkout's emulator vs this one
     uv run python bench/emulator_workload.py --peer http://127.0.0.1:4566 --peer-name MiniStack
 
 One client thread. Per round and emulator: SQS send batch of 10 + receive 10 +
@@ -188,6 +189,8 @@ def main() -> int:
 
         if args.peer:
             targets = [ours("Trellis", "1"), Target(args.peer_name, args.peer, args.items)]
+        elif args.baseline_src:
+            targets = [ours("baseline", "1", args.baseline_src), ours("this checkout", "1")]
         else:
             targets = [ours("patch set off", "0"), ours("patch set on", "1")]
         results: dict[str, dict[int, list[float]]] = {t.label: defaultdict(list) for t in targets}

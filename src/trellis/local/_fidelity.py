@@ -51,6 +51,11 @@ def apply() -> None:
     _answer_every_request()
     _sqs()
     _dynamodb()
+    _s3()
+    _sns()
+    _events()
+    _secretsmanager()
+    _ssm()
     _applied = True
 
 
@@ -1223,3 +1228,278 @@ def _dynamodb_partiql(handler: Any, exceptions: Any) -> None:
                 )
         backend.put_item(table.name, updated, overwrite=True)
         return []
+
+
+# --- S3 -------------------------------------------------------------------------------------------
+
+_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_IP_ADDRESS = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
+_RESERVED_BUCKET_AFFIXES = (
+    ("xn--", "sthree-", "amzn-s3-demo-"),
+    ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"),
+)
+
+
+def _s3() -> None:
+    models: Any = importlib.import_module("moto.s3.models")
+    responses: Any = importlib.import_module("moto.s3.responses")
+    errors: Any = importlib.import_module("moto.s3.exceptions")
+    backend = models.S3Backend
+
+    @_patch(backend, "create_bucket")
+    def create_bucket(original: Any, self: Any, bucket_name: str, *args: Any, **kwargs: Any) -> Any:
+        """S3's naming rules; moto checked the length only (upper case, underscores, IPs passed)."""
+        if (
+            not _BUCKET_NAME.match(bucket_name)
+            or ".." in bucket_name
+            or _IP_ADDRESS.match(bucket_name)
+            or bucket_name.startswith(_RESERVED_BUCKET_AFFIXES[0])
+            or bucket_name.endswith(_RESERVED_BUCKET_AFFIXES[1])
+        ):
+            raise errors.InvalidBucketName()
+        return original(self, bucket_name, *args, **kwargs)
+
+    def check_key(key_name: str) -> None:
+        if len(key_name.encode()) > 1024:
+            raise errors.S3ClientError("KeyTooLongError", "Your key is too long")
+
+    @_patch(backend, "put_object")
+    def put_object(
+        original: Any, self: Any, bucket_name: str, key_name: str, *args: Any, **kwargs: Any
+    ) -> Any:
+        """Keys are at most 1,024 bytes of UTF-8 (KeyTooLongError); moto stored any length."""
+        check_key(key_name)
+        return original(self, bucket_name, key_name, *args, **kwargs)
+
+    @_patch(backend, "create_multipart_upload")
+    def create_multipart_upload(
+        original: Any, self: Any, bucket_name: str, key_name: str, *args: Any, **kwargs: Any
+    ) -> Any:
+        check_key(key_name)
+        return original(self, bucket_name, key_name, *args, **kwargs)
+
+    def upload_of(self: Any, bucket_name: str, multipart_id: str) -> Any:
+        upload = self.get_bucket(bucket_name).multiparts.get(multipart_id)
+        if upload is None:
+            raise errors.NoSuchUpload(upload_id=multipart_id)
+        return upload
+
+    @_patch(backend, "upload_part")
+    def upload_part(
+        original: Any, self: Any, bucket_name: str, multipart_id: str, *args: Any, **kwargs: Any
+    ) -> Any:
+        """An unknown, aborted or completed upload is NoSuchUpload (404); moto raised a KeyError (500)."""
+        upload_of(self, bucket_name, multipart_id)
+        return original(self, bucket_name, multipart_id, *args, **kwargs)
+
+    @_patch(backend, "upload_part_copy")
+    def upload_part_copy(
+        original: Any,
+        self: Any,
+        dest_bucket_name: str,
+        multipart_id: str,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        upload_of(self, dest_bucket_name, multipart_id)
+        return original(self, dest_bucket_name, multipart_id, *args, **kwargs)
+
+    @_patch(backend, "complete_multipart_upload")
+    def complete_multipart_upload(
+        original: Any, self: Any, bucket_name: str, multipart_id: str, body: Any
+    ) -> Any:
+        """NoSuchUpload as above; parts out of order are InvalidPartOrder, checked before their sizes."""
+        upload_of(self, bucket_name, multipart_id)
+        parts = list(body)
+        numbers = [int(number) for number, _ in parts]
+        if any(later <= earlier for earlier, later in itertools.pairwise(numbers)):
+            raise errors.InvalidPartOrder()
+        return original(self, bucket_name, multipart_id, iter(parts))
+
+    @_patch(backend, "delete_objects")
+    def delete_objects(
+        original: Any, self: Any, bucket_name: str, objects: list[Any], *args: Any, **kwargs: Any
+    ) -> Any:
+        """DeleteObjects takes up to 1,000 keys (MalformedXML beyond); moto took any number."""
+        if len(objects) > 1000:
+            raise errors.MalformedXML()
+        return original(self, bucket_name, objects, *args, **kwargs)
+
+    handler = responses.S3Response
+    for name in ("_key_response", "_bucket_response"):
+        _s3_never_a_crash(handler, name, errors)
+
+
+def _s3_never_a_crash(handler: Any, name: str, errors: Any) -> None:
+    """S3's handlers bypass the request net above: a crash there becomes an S3 error document."""
+    from werkzeug.exceptions import HTTPException
+
+    @_patch(handler, name)
+    def guarded(original: Any, self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return original(self, *args, **kwargs)
+        except (errors.S3ClientError, HTTPException):
+            raise
+        except Exception as exc:
+            log.warning("the emulator could not process a request", exc_info=exc)
+            raise errors.S3ClientError(
+                "InvalidRequest",
+                f"The local emulator could not process this request ({type(exc).__name__}: {exc}). "
+                "AWS may accept it; this is a limit of the emulator.",
+            ) from None
+
+
+# --- SNS ------------------------------------------------------------------------------------------
+
+_SNS_MAX_BYTES = 262_144
+
+
+def _sns() -> None:
+    responses: Any = importlib.import_module("moto.sns.responses")
+    errors: Any = importlib.import_module("moto.sns.exceptions")
+    handler = responses.SNSResponse
+    sequence = itertools.count(int(time.time() * 1000) * 10**6)
+
+    def invalid(message: str) -> Exception:
+        error: Exception = errors.SNSInvalidParameter(f"Invalid parameter: {message}")
+        return error
+
+    def check_subject(subject: Any) -> None:
+        if subject is None:
+            return
+        text = str(subject)
+        if not text or len(text) >= 100 or not text.isascii() or any(ord(c) < 32 for c in text):
+            raise invalid("Subject")
+
+    @_patch(handler, "publish")
+    def publish(original: Any, self: Any) -> Any:
+        """SNS refuses an empty message, a subject of 100 characters or more or with control
+        characters, and a FIFO topic's message without a group (InvalidParameter); moto
+        accepted the first two and answered the last with MissingParameter."""
+        if self._get_param("PhoneNumber") is None and not self._get_param("Message"):
+            raise invalid("Empty message")
+        check_subject(self._get_param("Subject"))
+        arn = str(self._get_param("TopicArn") or self._get_param("TargetArn") or "")
+        fifo = arn.endswith(".fifo")
+        if fifo and not self._get_param("MessageGroupId"):
+            raise invalid("The MessageGroupId parameter is required for FIFO topics")
+        result = original(self)
+        payload = getattr(result, "result", None)
+        if fifo and isinstance(payload, dict):
+            # A FIFO topic's Publish answers the message's sequence number; moto left it out.
+            payload.setdefault("SequenceNumber", f"{next(sequence):020d}")
+        return result
+
+    @_patch(handler, "publish_batch")
+    def publish_batch(original: Any, self: Any) -> Any:
+        """PublishBatch's checks on the batch as a whole; moto lacked the empty batch, the entry
+        ids and the total size (256 KiB for all messages together)."""
+        entries = list(self._get_param("PublishBatchRequestEntries", []) or [])
+        if not entries:
+            raise errors.SNSException(
+                "EmptyBatchRequest", "The batch request doesn't contain any entries."
+            )
+        if len(entries) > 10:
+            raise errors.TooManyEntriesInBatchRequest(
+                "The batch request contains more entries than permissible."
+            )
+        seen: set[str] = set()
+        total = 0
+        for entry in entries:
+            entry_id = str(entry.get("Id", ""))
+            if not _BATCH_ID.match(entry_id):
+                raise errors.SNSException(
+                    "InvalidBatchEntryId",
+                    "The Id of a batch entry in a batch request doesn't abide by the specification.",
+                )
+            if entry_id in seen:
+                raise errors.BatchEntryIdsNotDistinct(
+                    "Two or more batch entries in the request have the same Id."
+                )
+            seen.add(entry_id)
+            total += _message_size(str(entry.get("Message") or ""), entry.get("MessageAttributes"))
+        if total > _SNS_MAX_BYTES:
+            raise errors.SNSException(
+                "BatchRequestTooLong",
+                "The length of all the messages put together is more than the limit.",
+            )
+        result = original(self)
+        payload = getattr(result, "result", None)
+        if str(self._get_param("TopicArn") or "").endswith(".fifo") and isinstance(payload, dict):
+            for done in payload.get("Successful") or []:
+                done.setdefault("SequenceNumber", f"{next(sequence):020d}")
+        return result
+
+
+# --- EventBridge ----------------------------------------------------------------------------------
+
+
+def _events() -> None:
+    """An event delivered to a target carries ``account``, which moto's default template left out."""
+    utils: Any = importlib.import_module("moto.events.utils")
+    parser = utils.EventTemplateParser
+    parser.DEFAULT_EVENT_INPUT_TEMPLATE = (
+        '{"version": "0", "id": "<id>", "detail-type": "<detail-type>", "source": "<source>", '
+        '"account": "<account>", "time": <time>, "region": "<region>", "resources": <resources>, '
+        '"detail": <detail>}'
+    )
+
+
+# --- Secrets Manager ------------------------------------------------------------------------------
+
+
+def _secretsmanager() -> None:
+    """Secrets Manager answers every error with HTTP 400; moto answered its not-found errors with 404."""
+    errors: Any = importlib.import_module("moto.secretsmanager.exceptions")
+    base = errors.SecretsManagerClientError
+    for cls in list(vars(errors).values()):
+        if isinstance(cls, type) and issubclass(cls, base) and cls is not base:
+            _status_400(cls)
+
+
+def _status_400(cls: Any) -> None:
+    original = cls.__init__
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        self.code = 400
+
+    cls.__init__ = __init__
+
+
+# --- SSM Parameter Store --------------------------------------------------------------------------
+
+_PARAMETER_NAME = re.compile(r"^[A-Za-z0-9_.\-/]+$")
+_TIER_LIMITS = {"Standard": 4096, "Advanced": 8192, "Intelligent-Tiering": 8192}
+
+
+def _ssm() -> None:
+    models: Any = importlib.import_module("moto.ssm.models")
+    errors: Any = importlib.import_module("moto.ssm.exceptions")
+
+    @_patch(models.SimpleSystemManagerBackend, "put_parameter")
+    def put_parameter(
+        original: Any, self: Any, name: str, description: str, value: str, *args: Any, **kwargs: Any
+    ) -> Any:
+        """Parameter Store's limits on names and values; moto stored a name with spaces or of any
+        length, and a standard parameter's value beyond 4 KB."""
+        if not _PARAMETER_NAME.match(name or ""):
+            raise errors.ValidationException(
+                "Parameter name: can consist of the letters a-z and A-Z, the numbers 0-9, and the "
+                "symbols . - _ and / only."
+            )
+        arn = f"arn:aws:ssm:{self.region_name}:{self.account_id}:parameter{'' if name.startswith('/') else '/'}{name}"
+        if len(arn) > 1011:
+            raise errors.ValidationException(
+                "Parameter name: the full length of the parameter ARN can't exceed 1011 characters."
+            )
+        tier = kwargs.get("tier") if "tier" in kwargs else (args[6] if len(args) > 6 else None)
+        limit = _TIER_LIMITS.get(str(tier or "Standard"), 4096)
+        if value is not None and len(value) > limit:
+            if limit == 4096:
+                raise errors.ValidationException(
+                    "Standard tier parameters support a maximum parameter value of 4096 characters. To create "
+                    "a larger parameter value, upgrade the parameter to use the advanced-parameter tier."
+                )
+            raise errors.ValidationException(f"Parameter value can't exceed {limit} characters.")
+        return original(self, name, description, value, *args, **kwargs)
