@@ -539,7 +539,7 @@ REFUSALS: dict[str, Refusal] = {
         public_target_get_secret, 400, "AccessDeniedException", "json", "GetSecretValue"
     ),
     "public target: SNS Publish, no grant on the topic": Refusal(
-        public_target_publish, 403, "AccessDenied", "xml", "sns:Publish"
+        public_target_publish, 403, "AuthorizationError", "xml", "sns:Publish"
     ),
     "public target: ?Action=PutItem, no grant on the table": Refusal(
         public_target_put_item, 400, "UnknownOperationException", "json", "", no_item("pwn")

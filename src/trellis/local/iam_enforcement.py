@@ -619,6 +619,11 @@ def _deny(
         prefix not in _QUERY_AND_JSON or _speaks_json(response.headers)
     ):
         raise JsonRESTError("AccessDeniedException", message)
+    if prefix == "sns":
+        # SNS names a denial AuthorizationError (403), not AccessDenied.
+        denial = _RESTError("AuthorizationError", message)
+        denial.code = 403
+        raise denial
     from moto.core.exceptions import AccessDeniedError
 
     error = AccessDeniedError(user_arn=user_arn, action=action)
