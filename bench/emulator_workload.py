@@ -174,16 +174,17 @@ def main() -> int:
     parser.add_argument(
         "--no-iam", action="store_true", help="run the Trellis emulator without IAM enforcement"
     )
+    parser.add_argument(
+        "--baseline-src", help="run the baseline emulator from this src/ directory (e.g. main's)"
+    )
     args = parser.parse_args()
     with ExitStack() as stack:
         targets: list[Target] = []
 
-        def ours(label: str, fidelity: str) -> Target:
-            emulator = Emulator(
-                port=free_port(),
-                iam=not args.no_iam,
-                extra_env={"TRELLIS_EMULATOR_FIDELITY": fidelity},
-            ).start()
+        def ours(label: str, fidelity: str, src: str | None = None) -> Target:
+            # A baseline from another checkout: its src/ first on the emulator's path.
+            env = {"TRELLIS_EMULATOR_FIDELITY": fidelity, **({"PYTHONPATH": src} if src else {})}
+            emulator = Emulator(port=free_port(), iam=not args.no_iam, extra_env=env).start()
             stack.callback(emulator.stop)
             return Target(label, emulator.endpoint, args.items)
 
