@@ -92,6 +92,7 @@ class Target:
             )
         self.bucket = f"bench-{tag}"
         self.s3.create_bucket(Bucket=self.bucket)
+        self.s3.put_object(Bucket=self.bucket, Key="k1", Body=b"x" * 1024)
         self.n = 0
 
     def sqs_round(self) -> int:
@@ -201,14 +202,16 @@ def main() -> int:
                 for target in order:
                     results[target.label][row].append(rate(target.operations()[row], args.seconds))
         labels = [t.label for t in targets]
-        print(f"| operation | {' | '.join(labels)} | ratio {labels[1]} / {labels[0]} |")
+        # Against a peer: Trellis / peer (below 1, the peer is faster); else new / baseline.
+        top, bottom = (0, 1) if args.peer else (1, 0)
+        print(f"| operation | {' | '.join(labels)} | ratio {labels[top]} / {labels[bottom]} |")
         print("| --- |" + " ---: |" * (len(labels) + 1))
         for row, (what, unit) in enumerate(ROWS):
             medians = [statistics.median(results[label][row]) for label in labels]
             print(
                 f"| {what}, {unit} | "
                 + " | ".join(f"{m:,.0f}" for m in medians)
-                + f" | {medians[1] / medians[0]:.2f} |"
+                + f" | {medians[top] / medians[bottom]:.2f} |"
             )
     return 0
 
