@@ -893,3 +893,107 @@ def test_a_malformed_body_is_a_client_error(aws: Aws) -> None:
     )
     assert response.status_code == 400, response.text
     assert json.loads(response.text)["__type"].rsplit("#", 1)[-1] == "SerializationException"
+
+
+# --- Update expressions and return values ---------------------------------------------------------
+
+
+@doc(
+    GUIDE + "Expressions.UpdateExpressions.html",
+    says="SET with if_not_exists and list_append, REMOVE of an attribute, ADD to a number (adding to a "
+    "missing number starts from 0) and to a set, DELETE from a set; two actions may not touch one path.",
+)
+def test_update_expression_actions(ddb: Any, table: str) -> None:
+    pk = fresh()
+    ddb.put_item(
+        TableName=table,
+        Item={
+            **key(pk),
+            "drop": {"SS": ["a", "b"]},
+            "tags": {"SS": ["a", "b"]},
+            "gone": {"S": "x"},
+            "log": {"L": [{"S": "1"}]},
+        },
+    )
+    ddb.update_item(
+        TableName=table,
+        Key=key(pk),
+        UpdateExpression=(
+            "SET #log = list_append(#log, :more), made = if_not_exists(made, :now) "
+            "REMOVE gone ADD hits :one, tags :c DELETE #drop :a"
+        ),
+        ExpressionAttributeNames={"#log": "log", "#drop": "drop"},
+        ExpressionAttributeValues={
+            ":more": {"L": [{"S": "2"}]},
+            ":now": {"N": "7"},
+            ":one": {"N": "1"},
+            ":c": {"SS": ["c"]},
+            ":a": {"SS": ["a"]},
+        },
+    )
+    item = ddb.get_item(TableName=table, Key=key(pk))["Item"]
+    assert item["log"] == {"L": [{"S": "1"}, {"S": "2"}]}
+    assert item["made"] == {"N": "7"}
+    assert item["hits"] == {"N": "1"}
+    assert sorted(item["tags"]["SS"]) == ["a", "b", "c"]
+    assert item["drop"] == {"SS": ["b"]}
+    assert "gone" not in item
+
+
+@doc(
+    API + "API_DeleteItem.html",
+    says="ReturnValues: ALL_OLD returns the content of the old item; NONE (the default) returns nothing.",
+)
+def test_delete_item_return_values(ddb: Any, table: str) -> None:
+    pk = fresh()
+    ddb.put_item(TableName=table, Item={**key(pk), "v": {"S": "old"}})
+    deleted = ddb.delete_item(TableName=table, Key=key(pk), ReturnValues="ALL_OLD")
+    assert deleted["Attributes"] == {**key(pk), "v": {"S": "old"}}
+    again = ddb.delete_item(TableName=table, Key=key(pk), ReturnValues="ALL_OLD")
+    assert "Attributes" not in again
+
+
+@doc(
+    API + "API_Query.html",
+    says="Select COUNT returns the number of matching items rather than the matching items themselves.",
+)
+def test_a_count_query_returns_no_items(ddb: Any, table: str) -> None:
+    pk = fresh()
+    for sk in "abc":
+        ddb.put_item(TableName=table, Item=key(pk, sk))
+    counted = ddb.query(
+        TableName=table,
+        KeyConditionExpression="pk = :p",
+        ExpressionAttributeValues={":p": {"S": pk}},
+        Select="COUNT",
+    )
+    assert counted["Count"] == 3
+    assert "Items" not in counted
+
+
+@doc(
+    API + "API_Query.html",
+    says="KeyConditionExpression: sort key conditions =, <, <=, >, >=, BETWEEN and begins_with.",
+)
+def test_sort_key_conditions(ddb: Any, table: str) -> None:
+    pk = fresh()
+    for sk in ["2026-01-01", "2026-02-01", "2026-02-15", "2026-03-01"]:
+        ddb.put_item(TableName=table, Item=key(pk, sk))
+
+    def sks(condition: str, **values: str) -> list[str]:
+        found = ddb.query(
+            TableName=table,
+            KeyConditionExpression=f"pk = :p AND {condition}",
+            ExpressionAttributeValues={
+                ":p": {"S": pk},
+                **{f":{k}": {"S": v} for k, v in values.items()},
+            },
+        )["Items"]
+        return [i["sk"]["S"] for i in found]
+
+    assert sks("begins_with(sk, :m)", m="2026-02") == ["2026-02-01", "2026-02-15"]
+    assert sks("sk BETWEEN :a AND :b", a="2026-01-15", b="2026-02-15") == [
+        "2026-02-01",
+        "2026-02-15",
+    ]
+    assert sks("sk > :a", a="2026-02-15") == ["2026-03-01"]

@@ -1101,3 +1101,40 @@ def test_query_protocol_errors_are_xml(aws: Aws, sqs: Any) -> None:
     assert error is not None, response.text
     assert error.findtext("Code") == "AWS.SimpleQueueService.NonExistentQueue"
     assert error.findtext("Type") == "Sender"
+
+
+@doc(
+    API + "API_ReceiveMessage.html",
+    says="MessageAttributeNames: the name of the message attribute, or All / .* for every one; a "
+    "prefix followed by .* (for example bar.*) returns every attribute starting with the prefix.",
+)
+def test_receive_returns_the_attributes_asked_for(sqs: Any, queue: Callable[..., str]) -> None:
+    url = queue()
+    attributes = string_attrs(**{"job.type": "a", "job.id": "b", "trace": "c"})
+    sqs.send_message(QueueUrl=url, MessageBody="x", MessageAttributes=attributes)
+
+    def names(*asked: str) -> list[str]:
+        (message,) = receive_all(sqs, url, MessageAttributeNames=list(asked), VisibilityTimeout=0)
+        return sorted(message.get("MessageAttributes", {}))
+
+    assert names() == []
+    assert names("trace") == ["trace"]
+    assert names("job.*") == ["job.id", "job.type"]
+    assert names("All") == ["job.id", "job.type", "trace"]
+
+
+@doc(
+    API + "API_ReceiveMessage.html",
+    says="MessageSystemAttributeNames: SentTimestamp and ApproximateFirstReceiveTimestamp (epoch "
+    "milliseconds), ApproximateReceiveCount, SenderId.",
+)
+def test_receive_returns_system_attributes(sqs: Any, queue: Callable[..., str]) -> None:
+    url = queue()
+    before = int(time.time() * 1000)
+    sqs.send_message(QueueUrl=url, MessageBody="x")
+    (message,) = receive_all(sqs, url, MessageSystemAttributeNames=["All"])
+    attributes = message["Attributes"]
+    assert before - 5000 <= int(attributes["SentTimestamp"]) <= int(time.time() * 1000) + 5000
+    assert int(attributes["ApproximateFirstReceiveTimestamp"]) >= int(attributes["SentTimestamp"])
+    assert attributes["ApproximateReceiveCount"] == "1"
+    assert attributes["SenderId"]
