@@ -28,7 +28,7 @@ import botocore.auth
 import botocore.signers
 import httpx
 import pytest
-from botocore.auth import S3SigV4Auth, S3SigV4QueryAuth, SigV4Auth
+from botocore.auth import S3SigV4Auth, S3SigV4QueryAuth, SigV4Auth, SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
@@ -52,7 +52,11 @@ environments = ["dev"]
 
 [services.app]
 runtime = "lambda"
-uses = { items = "readwrite", media = "readwrite", drop = "write", key = "read" }
+uses = { items = "readwrite", media = "readwrite", drop = "write", key = "read", jobs = "send" }
+
+[queues.jobs]
+
+[queues.held]
 
 [tables.items]
 hash_key = "item_id"
@@ -95,6 +99,8 @@ class World:
     media_version: str  # a version of media/a.txt
     drop: str  # write only: no s3:GetObject(Version)
     drop_version: str  # a version of drop/a.txt
+    jobs: str  # queue URL, send only
+    held: str  # queue URL, no grant
 
     @property
     def endpoint(self) -> str:
@@ -176,6 +182,8 @@ def world() -> Iterator[World]:
             media_version=version,
             drop=drop,
             drop_version=drop_version,
+            jobs=app.address("queue", "jobs"),
+            held=app.address("queue", "held"),
         )
     finally:
         emulator.stop()
@@ -445,6 +453,31 @@ def moto_api_admin_key_wrong_secret(w: World) -> httpx.Response:
     return w.signed("GET", "/moto-api/data.json", "s3", credentials=(LOCAL_ACCESS_KEY, "wrong"))
 
 
+def sqs_query_get(
+    queue: str,
+    query: str,
+    *,
+    credentials: tuple[str, str] | None = None,
+    shift: timedelta = timedelta(0),
+    signature: str | None = None,
+) -> Callable[[World], httpx.Response]:
+    """A GET of SQS's query API signed in its query string (the app's key by default)."""
+
+    def send(w: World) -> httpx.Response:
+        url = f"{getattr(w, queue)}?{query}&Version=2012-11-05"
+        request = AWSRequest(method="GET", url=url)
+        with signing_clock(shift):
+            SigV4QueryAuth(
+                Credentials(*(credentials or w.key)), "sqs", "us-east-1", expires=60
+            ).add_auth(request)
+        signed = request.url
+        if signature is not None:
+            signed = re.sub(r"X-Amz-Signature=[0-9a-f]+", f"X-Amz-Signature={signature}", signed)
+        return httpx.get(signed)
+
+    return send
+
+
 def unsigned(
     path: str, body: str = "", headers: dict[str, str] | None = None, method: str = "POST"
 ) -> Callable[[World], httpx.Response]:
@@ -506,7 +539,7 @@ REFUSALS: dict[str, Refusal] = {
         public_target_get_secret, 400, "AccessDeniedException", "json", "GetSecretValue"
     ),
     "public target: SNS Publish, no grant on the topic": Refusal(
-        public_target_publish, 403, "AccessDenied", "xml", "sns:Publish"
+        public_target_publish, 403, "AuthorizationError", "xml", "sns:Publish"
     ),
     "public target: ?Action=PutItem, no grant on the table": Refusal(
         public_target_put_item, 400, "UnknownOperationException", "json", "", no_item("pwn")
@@ -589,6 +622,43 @@ REFUSALS: dict[str, Refusal] = {
         "xml",
         "AWS4-HMAC-SHA256",
         no_object("media", "forged-v2.txt"),
+    ),
+    # 2b. SQS's query API signed in the query string is re-signed in the header once checked.
+    "SQS GET signed in the query, signature of zeros": Refusal(
+        sqs_query_get("jobs", "Action=SendMessage&MessageBody=x", signature=ZERO_SIGNATURE),
+        403,
+        "SignatureDoesNotMatch",
+        "xml",
+    ),
+    "SQS GET signed in the query, expired": Refusal(
+        sqs_query_get("jobs", "Action=SendMessage&MessageBody=x", shift=timedelta(minutes=-5)),
+        403,
+        "RequestExpired",
+        "xml",
+    ),
+    "SQS GET signed in the query by a key that does not exist": Refusal(
+        sqs_query_get(
+            "jobs",
+            "Action=SendMessage&MessageBody=x",
+            credentials=("AKIAUNKNOWN0000000000", "nope"),
+        ),
+        403,
+        "InvalidClientTokenId",
+        "xml",
+    ),
+    "SQS GET signed in the query by the app, on a queue it has no grant on": Refusal(
+        sqs_query_get("held", "Action=SendMessage&MessageBody=x"),
+        403,
+        "AccessDenied",
+        "xml",
+        "sqs:SendMessage",
+    ),
+    "SQS GET signed in the query by the app, an action it has no grant for": Refusal(
+        sqs_query_get("jobs", "Action=ReceiveMessage"),
+        403,
+        "AccessDenied",
+        "xml",
+        "sqs:ReceiveMessage",
     ),
     # 3. Copies checked only the destination.
     "CopyObject from a bucket without s3:GetObject": Refusal(
@@ -798,6 +868,14 @@ def upload_part_copy_with_both_grants(w: World) -> None:
     assert w.admin_get(w.media, "parts.bin") == b"hello"
 
 
+def sqs_query_get_by_the_app(w: World) -> None:
+    response = sqs_query_get("jobs", "Action=SendMessage&MessageBody=by-get")(w)
+    assert response.status_code == 200, response.text
+    assert "<MessageId>" in response.text
+    got = w.emulator.client("sqs").receive_message(QueueUrl=w.jobs).get("Messages", [])
+    assert [m["Body"] for m in got] == ["by-get"]
+
+
 def signed_calls_of_the_app(w: World) -> None:
     ddb = boto3.session.Session(
         aws_access_key_id=w.key[0], aws_secret_access_key=w.key[1], region_name="us-east-1"
@@ -818,6 +896,7 @@ LEGITIMATE: dict[str, Callable[[World], None]] = {
     "CopyObject with s3:GetObject on the source and s3:PutObject on the target": copy_with_both_grants,
     "UploadPartCopy with both grants": upload_part_copy_with_both_grants,
     "the app's own signed DynamoDB and S3 calls": signed_calls_of_the_app,
+    "SQS GET signed in the query by the app, on its queue": sqs_query_get_by_the_app,
 }
 
 

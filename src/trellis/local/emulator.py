@@ -221,6 +221,11 @@ def main(argv: list[str] | None = None) -> None:
 
         _moto_speedups.apply()
         _keep_alive.install(server)
+    if os.environ.get("TRELLIS_EMULATOR_FIDELITY", "1") != "0":
+        # AWS's validation, semantics and shapes where moto differs (tests/conformance).
+        from trellis.local import _fidelity
+
+        _fidelity.apply()
     if not args.access_log:
         # One formatted line per AWS call, usually to /dev/null: about a tenth of the
         # emulator's time under load.

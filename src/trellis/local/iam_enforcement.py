@@ -78,6 +78,11 @@ _JSON_SERVICES = frozenset(
     }
 )
 
+#: The APIs that take a request signed in its query string (their query protocol), by signing name.
+_QUERY_APIS = frozenset({"sqs", "sns", "sts", "iam"})
+#: Services that speak the query protocol as well as JSON: the request, not the service, decides.
+_QUERY_AND_JSON = frozenset({"sqs"})
+
 #: moto's unsigned operations (Cognito sign-up and sign-in), by target: the service
 #: that must serve them and the operation it must run. moto skipped authorisation for
 #: any request carrying such a target, whatever it then dispatched.
@@ -152,7 +157,7 @@ def install(*, account_id: str, access_key: str, secret_key: str, log_path: str 
 
     ActionAuthenticatorMixin._authenticate_and_authorize_action = authorize  # type: ignore[method-assign]
     _match_like_iam()
-    _gate_requests(admin_key=access_key, admin_secret=secret_key)
+    _gate_requests(account_id=account_id, admin_key=access_key, admin_secret=secret_key)
 
 
 def _create_admin(account_id: str, access_key: str, secret_key: str) -> None:
@@ -231,7 +236,11 @@ def _authorize(response: Any, iam_request_cls: type, resource: str, log: _Log) -
                 account_id=response.current_account,
                 method=response.method,
                 path=path,
-                data=response.data,
+                # moto hands a GET's query parameters over as its data, and botocore would
+                # sign them as a form body: a GET of the query protocol never matched.
+                data=b""
+                if response.method in ("GET", "HEAD") and response.service_name != "s3"
+                else response.data,
                 body=response.raw_body,
                 headers=headers,
                 action=operation,
@@ -353,6 +362,10 @@ def _resource_from_params(response: Any, prefix: str) -> str:
         url = param("QueueUrl")
         if url:
             return f"arn:aws:sqs:{response.region}:{response.current_account}:{url.rstrip('/').rsplit('/', 1)[-1]}"
+        # Message move tasks name their source queue by ARN.
+        source = param("SourceArn")
+        if source:
+            return source
     if prefix == "ssm":
         name = param("Name")
         if name:
@@ -572,10 +585,14 @@ def _missing_token(service: str | None) -> Exception:
 def _speaks_json(headers: Any) -> bool:
     """Whether the caller reads errors as JSON (DynamoDB, SQS, SSM, ...): by content type,
     or by the service its signature names."""
-    if headers.get("Content-Type", "").startswith("application/x-amz-json"):
+    if (
+        headers.get("Content-Type", "").startswith("application/x-amz-json")
+        or "X-Amz-Target" in headers
+    ):
         return True
     scope = headers.get("Authorization", "").split("Credential=", 1)[-1].split("/")
-    return len(scope) > 3 and scope[3] in _JSON_SERVICES
+    # SQS answers the query protocol (form or query string) in XML and its JSON protocol in JSON.
+    return len(scope) > 3 and scope[3] in _JSON_SERVICES and scope[3] not in _QUERY_AND_JSON
 
 
 def _json_error(error_type: str, message: str, status: int | None) -> Exception:
@@ -598,8 +615,15 @@ def _deny(
         s3_error = S3AccessDeniedError()
         s3_error.message = message
         raise s3_error
-    if prefix in _JSON_SERVICES:
+    if prefix in _JSON_SERVICES and (
+        prefix not in _QUERY_AND_JSON or _speaks_json(response.headers)
+    ):
         raise JsonRESTError("AccessDeniedException", message)
+    if prefix == "sns":
+        # SNS names a denial AuthorizationError (403), not AccessDenied.
+        denial = _RESTError("AuthorizationError", message)
+        denial.code = 403
+        raise denial
     from moto.core.exceptions import AccessDeniedError
 
     error = AccessDeniedError(user_arn=user_arn, action=action)
@@ -613,7 +637,7 @@ def _deny(
 # --- The gate: what is decided before moto routes a request ---------------------------------
 
 
-def _gate_requests(*, admin_key: str, admin_secret: str) -> None:
+def _gate_requests(*, account_id: str, admin_key: str, admin_secret: str) -> None:
     """Put a check in front of moto's dispatcher, for what no moto handler would refuse.
 
     moto routes an unsigned request by guesswork (most end up in S3, whatever
@@ -625,6 +649,8 @@ def _gate_requests(*, admin_key: str, admin_secret: str) -> None:
 
     def dispatch(self: Any, environ: dict[str, Any], start_response: Any) -> Any:
         refusal = _refusal_before_routing(environ, admin_key, admin_secret)
+        if refusal is None and "HTTP_AUTHORIZATION" not in environ:
+            refusal = _sign_in_the_header(environ, account_id)
         if refusal is None:
             try:
                 app = self.get_application(environ)
@@ -645,6 +671,129 @@ def _gate_requests(*, admin_key: str, admin_secret: str) -> None:
         return refusal(environ, start_response)
 
     DomainDispatcherApplication.__call__ = dispatch  # type: ignore[method-assign]
+
+
+def _sign_in_the_header(environ: dict[str, Any], account_id: str) -> Response | None:
+    """Turn a request signed in its query string for an API other than S3 into a header-signed one.
+
+    The query APIs (SQS's among them) take Signature Version 4 in the query
+    string as well as in the Authorization header. moto routes a request
+    without the header to S3, whatever it was signed for. Once the query
+    signature and its expiry check out, the request is re-signed in the header
+    with the same key, and goes on exactly as if the client had signed it that
+    way (routing, moto's signature check, our authorisation, the decision log).
+    Anything else (S3's presigned URLs, unsigned requests) is left alone.
+    """
+    raw_query: str = environ.get("QUERY_STRING", "")
+    if "X-Amz-Credential" not in raw_query:
+        return None
+    pairs = _sigv4.query_pairs(raw_query)
+    query = dict(pairs)
+    scope = _sigv4.Scope.parse(query.get("X-Amz-Credential", ""))
+    if scope is None or scope.service not in _QUERY_APIS:
+        # S3 checks its own presigned URLs (in _authorize); JSON APIs take no signature in
+        # the query string, and S3 answers such a request as AWS does.
+        return None
+
+    def refuse(code: str, message: str, status: int = 403) -> Response:
+        return _error_response(environ, status, code, message)
+
+    missing = [name for name in _QUERY_PARAMETERS if name not in query]
+    if missing or query["X-Amz-Algorithm"] != _sigv4.ALGORITHM:
+        return refuse(
+            "IncompleteSignature", "The request signature does not conform to AWS standards.", 400
+        )
+    amz_date = query["X-Amz-Date"]
+    signed_at = _sigv4.parse_amz_date(amz_date)
+    expires = query["X-Amz-Expires"]
+    if signed_at is None or scope.date != amz_date[:8] or not expires.isdigit():
+        return refuse(
+            "IncompleteSignature", "The request signature does not conform to AWS standards.", 400
+        )
+    now = time.time()
+    if signed_at > now + _sigv4.MAX_SKEW_S or now > signed_at + int(expires):
+        return refuse("RequestExpired", "Request has expired.")
+    token = query.get("X-Amz-Security-Token")
+    try:
+        key = create_access_key(
+            account_id=account_id,
+            partition="aws",
+            access_key_id=scope.key_id,
+            headers={"X-Amz-Security-Token": token} if token else {},
+        )
+        secret = key.create_credentials().secret_key
+    except (CreateAccessKeyFailure, HTTPException):
+        return refuse(
+            "InvalidClientTokenId", "The security token included in the request is invalid."
+        )
+    body = _read_body(environ)
+    raw_uri = environ.get("RAW_URI") or quote(environ.get("PATH_INFO", "/"))
+    raw_path = urlsplit(raw_uri).path if "://" in raw_uri else raw_uri.split("?", 1)[0]
+
+    def header(name: str) -> str | None:
+        if name in ("content-type", "content-length"):
+            value = environ.get(name.upper().replace("-", "_"))
+        else:
+            value = environ.get("HTTP_" + name.upper().replace("-", "_"))
+        return None if value is None else str(value)
+
+    # Services other than S3 encode the (normalised) path once more; botocore signs a
+    # query-signed request's payload by its hash.
+    canonical = _sigv4.canonical_request(
+        environ.get("REQUEST_METHOD", "GET"),
+        quote(_normalised(raw_path), safe="/~"),
+        _sigv4.canonical_query(pairs, without="X-Amz-Signature"),
+        query["X-Amz-SignedHeaders"],
+        header,
+        hashlib.sha256(body).hexdigest(),
+    )
+    expected = _sigv4.signature(secret, scope, _sigv4.string_to_sign(amz_date, scope, canonical))
+    if not _sigv4.matches(expected, query["X-Amz-Signature"]):
+        return refuse("SignatureDoesNotMatch", _SIGNATURE_MESSAGE)
+
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    rest = "&".join(
+        p
+        for p in raw_query.split("&")
+        if p
+        and p.split("=", 1)[0] not in _QUERY_PARAMETERS
+        and p.split("=", 1)[0] != "X-Amz-Security-Token"
+    )
+    host = environ.get("HTTP_HOST", "localhost")
+    content_type = environ.get("CONTENT_TYPE")
+    request = AWSRequest(
+        method=environ.get("REQUEST_METHOD", "GET"),
+        url=f"http://{host}{raw_path}" + (f"?{rest}" if rest else ""),
+        data=body,
+        headers={"Content-Type": content_type} if content_type else {},
+    )
+    SigV4Auth(Credentials(scope.key_id, secret, token), scope.service, scope.region).add_auth(
+        request
+    )
+    environ["QUERY_STRING"] = rest
+    for name in ("RAW_URI", "REQUEST_URI"):
+        if name in environ:
+            environ[name] = raw_path + (f"?{rest}" if rest else "")
+    environ["HTTP_AUTHORIZATION"] = request.headers["Authorization"]
+    environ["HTTP_X_AMZ_DATE"] = request.headers["X-Amz-Date"]
+    if token:
+        environ["HTTP_X_AMZ_SECURITY_TOKEN"] = token
+    return None
+
+
+def _normalised(path: str) -> str:
+    """The path as SigV4 canonicalises it for services other than S3 (dot segments resolved)."""
+    import posixpath
+
+    if not path:
+        return "/"
+    normal = posixpath.normpath(path)
+    if path.endswith("/") and normal != "/":
+        normal += "/"
+    return normal if normal.startswith("/") else "/" + normal
 
 
 def _refusal_before_routing(
