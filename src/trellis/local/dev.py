@@ -3,6 +3,10 @@
 Start-up order: emulator → resources → services → gateway → event sources.
 Shutdown (Ctrl-C or SIGTERM) runs it backwards and reaps every child; children
 also die with this process if it is killed outright (see ``processes``).
+
+Once ready it watches each service's folder (unless ``--no-reload``): a save
+under it reloads that service alone (:meth:`DevStack.reload`), while the
+emulator, its state and every other service keep running.
 """
 
 from __future__ import annotations
@@ -51,7 +55,13 @@ from trellis.local.identities import (
     local_policy,
 )
 from trellis.local.provision import LocalAddresses, provision
-from trellis.local.services import ContainerService, LambdaFunction
+from trellis.local.services import (
+    DEFAULT_IDLE_S,
+    DEFAULT_LOCAL_INSTANCES,
+    ContainerService,
+    LambdaFunction,
+    ServiceStartError,
+)
 from trellis.manifest import Manifest
 from trellis.wiring import service_environment
 
@@ -81,6 +91,12 @@ class DevOptions:
     color: bool = False
     #: Enforce IAM: each service runs with its own key carrying its derived policy.
     iam: bool = True
+    #: Reload a service when a file under its path changes.
+    reload: bool = True
+    #: Local instances of a Lambda function at most (its reserved concurrency, if lower).
+    lambda_instances: int = DEFAULT_LOCAL_INSTANCES
+    #: Seconds an idle Lambda instance stays warm before it is retired.
+    lambda_idle_s: float = DEFAULT_IDLE_S
 
 
 class ConsoleLog:
@@ -122,6 +138,8 @@ class DevStack:
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     _server: uvicorn.Server | None = None
     _gateway: Gateway | None = None
+    _reloads: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    _reload_again: dict[str, Path] = field(default_factory=dict)
 
     async def start(self, stop: asyncio.Event) -> float:
         """Bring everything up; return seconds until every service answered ``/health``."""
@@ -152,9 +170,7 @@ class DevStack:
             if name in self.functions:
                 routes.append(Route(spec.route, name, function=self.functions[name], auth=rules))
             else:
-                routes.append(
-                    Route(spec.route, name, base_url=self.containers[name].base_url, auth=rules)
-                )
+                routes.append(Route(spec.route, name, container=self.containers[name], auth=rules))
         self._gateway = Gateway(routes, stage=opts.env, log=self.log, auth=self.gateway_auth)
         config = uvicorn.Config(
             self._gateway, host="127.0.0.1", port=opts.port, log_level="warning", lifespan="off"
@@ -189,6 +205,11 @@ class DevStack:
                 timeout_s=spec.timeout_s,
                 memory_mb=spec.memory_mb,
                 log=self.log,
+                max_instances=min(
+                    spec.reserved_concurrency or self.options.lambda_instances,
+                    self.options.lambda_instances,
+                ),
+                idle_s=self.options.lambda_idle_s,
             )
             self.functions[name] = fn
             await fn.start()
@@ -345,6 +366,73 @@ class DevStack:
                 self.sources.append(source)
                 self._tasks.append(asyncio.create_task(source.run(stop)))
 
+    def service_root(self, name: str) -> Path:
+        return (self.options.root / self.manifest.service_path(name)).resolve()
+
+    def start_reloading(self, stop: asyncio.Event) -> None:
+        """Watch every service's folder and reload the service whose files change."""
+        for fn in self.functions.values():
+            fn.prepare_reload()
+        for container in self.containers.values():
+            container.prepare_reload()
+        self._tasks.append(asyncio.create_task(self._watch(stop)))
+
+    async def _watch(self, stop: asyncio.Event) -> None:
+        from watchfiles import DefaultFilter, awatch
+
+        roots = {name: self.service_root(name) for name in self.manifest.services}
+        ignore = (*DefaultFilter.ignore_dirs, ".trellis", ".ruff_cache", "dist")
+        # A short debounce: editors write a file in one or two events, and the reload is
+        # what the developer is waiting for.
+        async for changes in awatch(
+            *sorted(set(roots.values())),
+            watch_filter=DefaultFilter(ignore_dirs=ignore),
+            stop_event=stop,
+            debounce=400,
+            step=20,
+        ):
+            touched: dict[str, Path] = {}
+            for _change, raw in sorted(changes):
+                path = Path(raw)
+                for name, root in roots.items():
+                    if path.is_relative_to(root):
+                        touched.setdefault(name, path)
+            for name, path in touched.items():
+                self.reload(name, path)
+
+    def reload(self, name: str, path: Path | None = None) -> asyncio.Task[None]:
+        """Reload one service (again after the current reload if one is running)."""
+        changed = path if path is not None else self.service_root(name)
+        running = self._reloads.get(name)
+        if running is not None and not running.done():
+            self._reload_again[name] = changed
+            return running
+        task = asyncio.create_task(self._reload(name, changed))
+        self._reloads[name] = task
+        return task
+
+    async def _reload(self, name: str, path: Path) -> None:
+        while True:
+            started = time.perf_counter()
+            service: LambdaFunction | ContainerService = (
+                self.functions[name] if name in self.functions else self.containers[name]
+            )
+            try:
+                shown = path.relative_to(self.options.root)
+            except ValueError:
+                shown = path
+            try:
+                await service.reload()
+            except ServiceStartError as exc:
+                self.log("trellis", f"{name}: reload failed: {exc}; save a fix to try again")
+            else:
+                elapsed = time.perf_counter() - started
+                self.log("trellis", f"{name}: reloaded in {elapsed:.2f} s ({shown} changed)")
+            again = self._reload_again.pop(name, None)
+            if again is None:
+                return
+            path = again
+
     async def wait_healthy(self, timeout_s: float = 20.0) -> None:
         """Every routed service answers ``GET <route>/health`` with 200 through the gateway."""
         import httpx
@@ -369,6 +457,8 @@ class DevStack:
                     await asyncio.sleep(0.05)
 
     async def stop(self) -> None:
+        for reload in self._reloads.values():
+            reload.cancel()
         if self._server is not None:
             self._server.should_exit = True
         for task in self._tasks:
@@ -411,6 +501,11 @@ class DevStack:
         else:
             lines.append("  IAM not enforced (--no-iam): services run with the administrator's key")
         lines.extend(self._auth_summary())
+        if self.options.reload:
+            lines.append(
+                "  reload: a save under a service's path restarts that service alone, "
+                "state kept (--no-reload turns it off)"
+            )
         lines.append(
             f"  emulator {self.emulator.endpoint}   gateway {base}   Ctrl-C stops everything"
         )
@@ -471,6 +566,8 @@ async def _run(manifest: Manifest, options: DevOptions, log: ConsoleLog) -> int:
         stack.phases["gateway"] = ready_s - sum(stack.phases.values())
         phases = ", ".join(f"{name} {secs:.2f}" for name, secs in stack.phases.items())
         log("trellis", f"ready in {ready_s:.2f} s ({phases})")
+        if options.reload:
+            stack.start_reloading(stop)
         await stop.wait()
         log("trellis", "stopping")
     except DevError as exc:

@@ -10,9 +10,10 @@ fails the whole batch; so does a malformed ``batchItemFailures``, as on AWS.
 
 At most ``max_concurrency`` batches are in flight at once (the mapping's
 ``ScalingConfig.MaximumConcurrency``), and never more than the function has
-instances (its ``concurrency``; the local Lambda host has one): a batch is
-received only when an instance can start on it, so no message waits,
-invisible, behind a busy function.
+instances (its ``concurrency``: its reserved concurrency or the local cap):
+a batch is received only when an instance can start on it, so no message
+waits, invisible, behind a busy function. While the function is broken (a
+save broke its import) nothing is received.
 """
 
 from __future__ import annotations
@@ -79,6 +80,11 @@ class SqsEventSource:
         inflight: set[asyncio.Task[None]] = set()
         try:
             while not stop.is_set():
+                if getattr(self.function, "broken", None) is not None:
+                    # Its code does not start (a save broke it): receiving now would only
+                    # spend the messages' receives, and push them to the DLQ. Wait for the fix.
+                    await _sleep_or_stop(stop, 0.2)
+                    continue
                 if len(inflight) >= limit:
                     # Wake on a finished batch, or now and then to notice `stop`.
                     await asyncio.wait(inflight, timeout=POLL_WAIT_S, return_when=FIRST_COMPLETED)
