@@ -139,7 +139,7 @@ class DevStack:
     _server: uvicorn.Server | None = None
     _gateway: Gateway | None = None
     _reloads: dict[str, asyncio.Task[None]] = field(default_factory=dict)
-    _reload_again: dict[str, Path] = field(default_factory=dict)
+    _reload_again: dict[str, list[Path]] = field(default_factory=dict)
 
     async def start(self, stop: asyncio.Event) -> float:
         """Bring everything up; return seconds until every service answered ``/health``."""
@@ -391,38 +391,38 @@ class DevStack:
             debounce=400,
             step=20,
         ):
-            touched: dict[str, Path] = {}
+            touched: dict[str, list[Path]] = {}
             for _change, raw in sorted(changes):
                 path = Path(raw)
                 for name, root in roots.items():
                     if path.is_relative_to(root):
-                        touched.setdefault(name, path)
-            for name, path in touched.items():
-                self.reload(name, path)
+                        touched.setdefault(name, []).append(path)
+            for name, paths in touched.items():
+                self.reload(name, paths)
 
-    def reload(self, name: str, path: Path | None = None) -> asyncio.Task[None]:
+    def reload(self, name: str, changed: list[Path] | None = None) -> asyncio.Task[None]:
         """Reload one service (again after the current reload if one is running)."""
-        changed = path if path is not None else self.service_root(name)
+        paths = changed or [self.service_root(name)]
         running = self._reloads.get(name)
         if running is not None and not running.done():
-            self._reload_again[name] = changed
+            self._reload_again.setdefault(name, []).extend(paths)
             return running
-        task = asyncio.create_task(self._reload(name, changed))
+        task = asyncio.create_task(self._reload(name, paths))
         self._reloads[name] = task
         return task
 
-    async def _reload(self, name: str, path: Path) -> None:
+    async def _reload(self, name: str, paths: list[Path]) -> None:
         while True:
             started = time.perf_counter()
             service: LambdaFunction | ContainerService = (
                 self.functions[name] if name in self.functions else self.containers[name]
             )
             try:
-                shown = path.relative_to(self.options.root)
+                shown = paths[0].relative_to(self.options.root)
             except ValueError:
-                shown = path
+                shown = paths[0]
             try:
-                await service.reload()
+                await service.reload(paths)
             except ServiceStartError as exc:
                 self.log("trellis", f"{name}: reload failed: {exc}; save a fix to try again")
             else:
@@ -431,7 +431,7 @@ class DevStack:
             again = self._reload_again.pop(name, None)
             if again is None:
                 return
-            path = again
+            paths = again
 
     async def wait_healthy(self, timeout_s: float = 20.0) -> None:
         """Every routed service answers ``GET <route>/health`` with 200 through the gateway."""

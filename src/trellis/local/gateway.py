@@ -78,7 +78,8 @@ class Route:
     def broken(self) -> str | None:
         """Why the service behind this route cannot start now, or None."""
         backend = self.function or self.container
-        return backend.broken if backend is not None else None
+        broken = getattr(backend, "broken", None)
+        return broken if isinstance(broken, str) else None
 
     def upstream(self) -> str | None:
         return self.container.base_url if self.container is not None else self.base_url

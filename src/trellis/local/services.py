@@ -26,7 +26,7 @@ import json
 import re
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -411,13 +411,16 @@ class LambdaFunction:
         finally:
             self._spare_task = None
 
-    async def reload(self) -> None:
+    async def reload(self, changed: Iterable[Path] = ()) -> None:
         """Replace every instance with one running the code on disk now.
+
+        ``changed`` are the files saved: their cached bytecode is dropped first.
 
         Busy instances finish their invocation first (they are retired when it
         ends). If the new code does not start, the function is broken until a
         later reload starts it: :attr:`broken` says why.
         """
+        forget_bytecode(changed)
         if self._spare_task is not None:
             await asyncio.shield(self._spare_task)
         spare, self._spare = self._spare, None
@@ -570,14 +573,15 @@ class ContainerService:
         finally:
             self._spare_task = None
 
-    async def reload(self) -> None:
-        """Replace the process with one running the code on disk now.
+    async def reload(self, changed: Iterable[Path] = ()) -> None:
+        """Replace the process with one running the code on disk now (``changed``: as above).
 
         As an ECS deployment does, the new process starts first and the old
         one keeps serving until the new one is healthy; then the old one
         stops. If the new code does not start, the old process stops too and
         the service is broken until a later reload starts it.
         """
+        forget_bytecode(changed)
         if self._spare_task is not None:
             await asyncio.shield(self._spare_task)
         spare, self._spare = self._spare, None
@@ -614,6 +618,22 @@ class ContainerService:
         if self._spare is not None:
             await self._spare[0].stop()
         await self.process.stop(grace_s=12.0)
+
+
+def forget_bytecode(paths: Iterable[Path]) -> None:
+    """Delete the cached bytecode of saved ``.py`` files.
+
+    Python trusts a ``.pyc`` whose recorded mtime (whole seconds) and size
+    match the source, so a save within the second of the last compile that
+    keeps the size (``1`` → ``2``) would import the old code.
+    """
+    for path in paths:
+        if path.suffix != ".py":
+            continue
+        cache = path.parent / "__pycache__"
+        for stale in cache.glob(f"{path.stem}.*.pyc"):
+            with contextlib.suppress(OSError):
+                stale.unlink()
 
 
 async def _first(*aws: Any) -> None:
