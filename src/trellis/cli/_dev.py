@@ -39,6 +39,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="local instances of each Lambda function at most, started on demand "
         "(default: 10, or the function's reserved_concurrency if lower)",
     )
+    dev.add_argument(
+        "--no-traces",
+        dest="traces",
+        action="store_false",
+        help="don't point the services' OpenTelemetry exporter at the dashboard "
+        "(the gateway's own spans are still shown)",
+    )
     dev.set_defaults(run=_dev)
 
     token = sub.add_parser(
@@ -104,6 +111,7 @@ def _dev(args: argparse.Namespace, manifest: Manifest) -> int:
         color=color,
         iam=args.iam and iam_enabled(),
         reload=args.reload,
+        traces=args.traces,
     )
     if args.lambda_instances is not None:
         if args.lambda_instances < 1:

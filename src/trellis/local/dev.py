@@ -18,7 +18,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -36,6 +36,13 @@ from trellis.local.auth import (
     invoker_policy,
     issuer_url,
     manifest_audience,
+)
+from trellis.local.dashboard import (
+    Dashboard,
+    DecisionTail,
+    DeliveryFeed,
+    DevEvents,
+    record_request,
 )
 from trellis.local.emulator import (
     LOCAL_ACCESS_KEY,
@@ -97,6 +104,8 @@ class DevOptions:
     lambda_instances: int = DEFAULT_LOCAL_INSTANCES
     #: Seconds an idle Lambda instance stays warm before it is retired.
     lambda_idle_s: float = DEFAULT_IDLE_S
+    #: Point every service's OpenTelemetry exporter at the dashboard's OTLP receiver.
+    traces: bool = True
 
 
 class ConsoleLog:
@@ -106,6 +115,8 @@ class ConsoleLog:
         self.out = out
         self.color = color
         self._colors: dict[str, str] = {}
+        #: Also told every line (the dashboard's logs page).
+        self.sinks: list[Callable[[str, str], None]] = []
 
     def __call__(self, name: str, line: str) -> None:
         label = f"{name:<9}|"
@@ -114,6 +125,8 @@ class ConsoleLog:
             label = f"\033[{code}m{label}\033[0m"
         self.out.write(f"{label} {line}\n")
         self.out.flush()
+        for sink in self.sinks:
+            sink(name, line)
 
 
 @dataclass
@@ -138,8 +151,22 @@ class DevStack:
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     _server: uvicorn.Server | None = None
     _gateway: Gateway | None = None
+    #: What the dashboard shows: requests, spans, deliveries, denials, log lines.
+    events: DevEvents = field(default_factory=DevEvents)
     _reloads: dict[str, asyncio.Task[None]] = field(default_factory=dict)
     _reload_again: dict[str, list[Path]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.log.sinks.append(self.events.log)
+
+    @property
+    def decision_log(self) -> Path:
+        """Where the emulator appends its IAM decisions (the dashboard reads the denials)."""
+        return auth_dir(self.options.root) / self.options.env / "iam-decisions.jsonl"
+
+    @property
+    def dashboard_url(self) -> str:
+        return f"http://127.0.0.1:{self.options.port}/_trellis/"
 
     async def start(self, stop: asyncio.Event) -> float:
         """Bring everything up; return seconds until every service answered ``/health``."""
@@ -147,8 +174,16 @@ class DevStack:
         opts = self.options
         if port_in_use(opts.port):
             raise DevError(f"port {opts.port} is already in use; pick another with --port")
+        iam_log = None
+        if opts.iam:
+            self.decision_log.parent.mkdir(parents=True, exist_ok=True)
+            self.decision_log.unlink(missing_ok=True)
+            iam_log = str(self.decision_log)
         self.emulator = Emulator(
-            port=opts.emulator_port, region=self.manifest.project.region, iam=opts.iam
+            port=opts.emulator_port,
+            region=self.manifest.project.region,
+            iam=opts.iam,
+            iam_log=iam_log,
         )
         await asyncio.to_thread(self.emulator.start)
         self.phases["emulator"] = time.perf_counter() - started
@@ -171,7 +206,14 @@ class DevStack:
                 routes.append(Route(spec.route, name, function=self.functions[name], auth=rules))
             else:
                 routes.append(Route(spec.route, name, container=self.containers[name], auth=rules))
-        self._gateway = Gateway(routes, stage=opts.env, log=self.log, auth=self.gateway_auth)
+        self._gateway = Gateway(
+            routes,
+            stage=opts.env,
+            log=self.log,
+            auth=self.gateway_auth,
+            console=Dashboard(self),
+            on_request=lambda record: record_request(self.events, record),
+        )
         config = uvicorn.Config(
             self._gateway, host="127.0.0.1", port=opts.port, log_level="warning", lifespan="off"
         )
@@ -182,6 +224,18 @@ class DevStack:
                 raise DevError(f"the gateway could not listen on 127.0.0.1:{opts.port}")
             await asyncio.sleep(0.02)
         self._start_event_sources(stop)
+        if opts.iam:
+            users = {creds.user: name for name, creds in self.credentials.items()}
+            tail = DecisionTail(
+                self.decision_log,
+                self.events,
+                self.manifest,
+                opts.env,
+                LOCAL_ACCOUNT_ID,
+                users=lambda: users,
+                log=self.log,
+            )
+            self._tasks.append(asyncio.create_task(tail.run(stop)))
         for container in self.containers.values():
             self._tasks.append(asyncio.create_task(container.supervise(stop)))
         return time.perf_counter() - started
@@ -317,6 +371,13 @@ class DevStack:
         cwd = str((self.options.root / self.manifest.service_path(name)).resolve())
         env.update(local_aws_variables(self.emulator.endpoint, self.service_key(name)))
         env.update({"PYTHONUNBUFFERED": "1", "PYTHONPATH": cwd})
+        if self.options.traces and "OTEL_EXPORTER_OTLP_ENDPOINT" not in env:
+            # The dashboard's receiver; a collector of the developer's own (the variable
+            # set in trellis dev's environment) wins. Containers export within half a second.
+            env["OTEL_EXPORTER_OTLP_ENDPOINT"] = (
+                f"http://127.0.0.1:{self.options.port}/_trellis/otlp"
+            )
+            env["OTEL_BSP_SCHEDULE_DELAY"] = "500"
         region = self.manifest.project.region
         if spec.runtime == "lambda":
             function_name = naming.physical_name(self.manifest.project.name, self.options.env, name)
@@ -337,6 +398,7 @@ class DevStack:
 
     def _start_event_sources(self, stop: asyncio.Event) -> None:
         assert self.emulator is not None and self.addresses is not None
+        feed = DeliveryFeed(self.events)
         for queue, spec in self.manifest.queues.items():
             for consumer in self.manifest.consumers(queue):
                 fn = self.functions.get(consumer)
@@ -362,6 +424,8 @@ class DevStack:
                     batching_window_s=spec.batching_window_s,
                     max_concurrency=spec.max_concurrency,
                     log=self.log,
+                    max_receive_count=spec.max_receive_count,
+                    observer=feed,
                 )
                 self.sources.append(source)
                 self._tasks.append(asyncio.create_task(source.run(stop)))
@@ -506,6 +570,9 @@ class DevStack:
                 "  reload: a save under a service's path restarts that service alone, "
                 "state kept (--no-reload turns it off)"
             )
+        lines.append(
+            f"  dashboard: {self.dashboard_url}  (local only: served on 127.0.0.1, no login)"
+        )
         lines.append(
             f"  emulator {self.emulator.endpoint}   gateway {base}   Ctrl-C stops everything"
         )
