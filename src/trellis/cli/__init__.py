@@ -15,13 +15,13 @@ import argparse
 import os
 import sys
 
-from trellis.cli import _build, _dev, _infra, _inspect, _parameter, _queue, _scaffold
+from trellis.cli import _build, _dev, _infra, _inspect, _invoke, _parameter, _queue, _scaffold
 from trellis.cli._common import UsageError
 from trellis.manifest import ManifestError, load_manifest
 
 EXIT_USAGE = 2
 
-_COMMAND_MODULES = (_dev, _inspect, _queue, _parameter, _infra, _build, _scaffold)
+_COMMAND_MODULES = (_dev, _inspect, _queue, _parameter, _infra, _build, _scaffold, _invoke)
 
 
 def _parser() -> argparse.ArgumentParser:

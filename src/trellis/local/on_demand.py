@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -31,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_plus
 
 from trellis import naming
+from trellis.local.dashboard._hub import Span
 from trellis.manifest import Manifest
 
 if TYPE_CHECKING:
@@ -233,15 +235,39 @@ async def _via_queue(
 ) -> EventOutcome:
     assert stack.emulator is not None and stack.addresses is not None
     url = stack.addresses.address("queue", queue)
-    request: dict[str, Any] = {"QueueUrl": url, "MessageBody": body}
+    # The event opens a trace of its own, which the queue and the consumer's spans join.
+    trace_id, span_id = secrets.token_hex(16), secrets.token_hex(8)
+    request: dict[str, Any] = {
+        "QueueUrl": url,
+        "MessageBody": body,
+        "MessageAttributes": {
+            "traceparent": {"DataType": "String", "StringValue": f"00-{trace_id}-{span_id}-01"}
+        },
+    }
     if stack.manifest.queues[queue].fifo:
         request["MessageGroupId"] = schedule or "trellis-invoke"
         request["MessageDeduplicationId"] = uuid.uuid4().hex
     sqs = stack.emulator.client("sqs")
+    started = time.time_ns()
     try:
         sent = await asyncio.to_thread(sqs.send_message, **request)
     except Exception as exc:  # noqa: BLE001 - the message says what the emulator refused
         raise EventError(f"sending to {queue} failed: {exc}") from None
+    stack.events.spans(
+        [
+            Span(
+                trace_id=trace_id,
+                span_id=span_id,
+                parent_id=None,
+                name=f"test event {event} → {queue}",
+                service="trellis",
+                start_ns=started,
+                end_ns=time.time_ns(),
+                kind="producer",
+                attributes={"messaging.message.id": str(sent["MessageId"]), "event": event},
+            )
+        ]
+    )
     result = EventOutcome(
         event=event,
         service=service,
@@ -267,17 +293,22 @@ async def _outcome(
     if service not in stack.functions or wait_s <= 0:
         return result
     deadline = time.monotonic() + wait_s
-    encoded = json.dumps(quote_plus(key, safe="/")) if key else None
+    # S3 URL-encodes the key in its events (the emulator encodes "/" too): either spelling.
+    spellings = (
+        {json.dumps(quote_plus(key, safe="/")), json.dumps(quote_plus(key))} if key else set()
+    )
     while time.monotonic() < deadline:
         delivery = None
         if result.message_id is not None:
             delivery = stack.events.delivery_of(result.message_id)
-        elif encoded is not None:
+        elif spellings:
             delivery = next(
                 (
                     d
                     for d in stack.events.jobs()
-                    if d.time >= since and d.service == service and encoded in d.body
+                    if d.time >= since
+                    and d.service == service
+                    and any(spelling in d.body for spelling in spellings)
                 ),
                 None,
             )

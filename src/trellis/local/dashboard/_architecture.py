@@ -79,12 +79,16 @@ def edges(manifest: Manifest) -> list[Edge]:
     return out
 
 
-_COLUMN_X = {"gateway": 20, "service": 250, "resource": 560}
-_BOX_W, _BOX_H, _GAP = 190, 46, 18
+_COLUMN_X = {"gateway": 20, "service": 300, "resource": 800}
+_BOX_W, _BOX_H, _GAP = 190, 46, 26
 
 
 def svg(manifest: Manifest) -> str:
-    """An SVG drawing: gateway, services, resources in three columns, edges between."""
+    """An SVG drawing: gateway, services, resources in three columns, edges between.
+
+    A label sits at the end of its edge, just before the box it points to, one
+    line per incoming edge, so that labels of edges sharing a target never overlap.
+    """
     all_nodes = nodes(manifest)
     positions: dict[str, tuple[int, int]] = {}
     rows = {"gateway": 0, "service": 0, "resource": 0}
@@ -94,8 +98,12 @@ def svg(manifest: Manifest) -> str:
         y = 20 + rows[column] * (_BOX_H + _GAP)
         rows[column] += 1
         positions[node.name] = (x, y)
-    height = 40 + max(rows.values()) * (_BOX_H + _GAP)
-    width = _COLUMN_X["resource"] + _BOX_W + 150
+    all_edges = [e for e in edges(manifest) if e.source in positions and e.target in positions]
+    incoming: dict[str, int] = {}
+    for edge in all_edges:
+        incoming[edge.target] = incoming.get(edge.target, 0) + 1
+    height = 40 + max(rows.values()) * (_BOX_H + _GAP) + 12 * max(incoming.values(), default=0)
+    width = _COLUMN_X["resource"] + _BOX_W + 330
     parts = [
         f'<svg class="arch" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         'role="img" aria-label="architecture">',
@@ -103,27 +111,31 @@ def svg(manifest: Manifest) -> str:
         'markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" '
         'fill="#667"/></marker></defs>',
     ]
-    for edge in edges(manifest):
-        if edge.source not in positions or edge.target not in positions:
-            continue
+    seen: dict[str, int] = {}
+    labels: list[str] = []
+    for edge in all_edges:
         sx, sy = positions[edge.source]
         tx, ty = positions[edge.target]
+        index = seen.get(edge.target, 0)
+        seen[edge.target] = index + 1
+        count = incoming[edge.target]
+        # Spread the arrow heads over the target's side, one slot per incoming edge.
+        y2 = ty + _BOX_H * (index + 1) / (count + 1)
         cls = f"edge edge-{edge.kind}"
         if sx == tx:
             # Two resources (a bucket notifying a queue): an arc to the right of the column.
-            x1, y1, x2, y2 = sx + _BOX_W, sy + _BOX_H / 2, tx + _BOX_W, ty + _BOX_H / 2
-            bend = x1 + 40 + abs(y2 - y1) / 6
+            x1, y1, x2 = sx + _BOX_W, sy + _BOX_H / 2, tx + _BOX_W
+            bend = x1 + 30 + abs(y2 - y1) / 5
             path = f"M {x1} {y1} C {bend} {y1}, {bend} {y2}, {x2 + 4} {y2}"
-            lx, ly = bend + 4, (y1 + y2) / 2
-            anchor = "start"
+            lx, ly, anchor = bend - 6, (y1 + y2) / 2 + 4 + index * 13, "start"
+            lx = x1 + 30 + abs(y2 - y1) / 6.5
         else:
-            x1, y1, x2, y2 = sx + _BOX_W, sy + _BOX_H / 2, tx, ty + _BOX_H / 2
+            x1, y1, x2 = sx + _BOX_W, sy + _BOX_H / 2, tx
             mid = (x1 + x2) / 2
             path = f"M {x1} {y1} C {mid} {y1}, {mid} {y2}, {x2 - 4} {y2}"
-            lx, ly = mid, (y1 + y2) / 2 - 4
-            anchor = "middle"
+            lx, ly, anchor = x2 - 12, y2 - 3, "end"
         parts.append(f'<path class="{cls}" d="{path}" marker-end="url(#arrow)"/>')
-        parts.append(
+        labels.append(
             f'<text class="edge-label" x="{lx:.0f}" y="{ly:.0f}" text-anchor="{anchor}">'
             f"{escape(edge.label)}</text>"
         )
@@ -136,5 +148,7 @@ def svg(manifest: Manifest) -> str:
             f'<text x="{x + 10}" y="{y + 36}" class="node-detail">{escape(node.detail)}</text>'
             "</g>"
         )
+    # Labels last: drawn over the edges and boxes, on their white halo.
+    parts.extend(labels)
     parts.append("</svg>")
     return "".join(parts)
