@@ -25,7 +25,11 @@ from trellis.testing import DevProcess, wait_until
 pytestmark = pytest.mark.e2e
 
 STACK = Path(__file__).parent / "stacks" / "dashboard" / "trellis.toml"
-CHROMIUM = "/usr/bin/chromium"
+#: Debian's chromium (`make browser`); TRELLIS_CHROMIUM, or a Chrome where there is one instead.
+CHROMIUM = os.environ.get("TRELLIS_CHROMIUM") or next(
+    (p for p in ("/usr/bin/chromium", "/usr/bin/google-chrome") if Path(p).exists()),
+    "/usr/bin/chromium",
+)
 SHOTS = Path(os.environ.get("TRELLIS_DASHBOARD_SHOTS", "/tmp/dashboard-shots"))
 CHROMIUM_FLAGS = [
     "--headless",

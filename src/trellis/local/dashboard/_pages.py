@@ -270,7 +270,8 @@ def waterfall(spans: list[Span]) -> str:
             for k, v in sorted(span.attributes.items())
         )
         rows.append(
-            f"<div class='span-row{' error' if span.error else ''}' data-service='{escape(span.service)}'>"
+            f"<details class='span-row{' error' if span.error else ''}' data-service='{escape(span.service)}'>"
+            "<summary>"
             f"<div class='span-label' style='padding-left:{depth * 14}px'>"
             f"<span class='dot' style='background:{color(span.service)}'></span>"
             f"<span class='span-service'>{escape(span.service)}</span> "
@@ -278,8 +279,8 @@ def waterfall(spans: list[Span]) -> str:
             f"<div class='span-track'><div class='span-bar' style='left:{left:.2f}%;"
             f"width:{width:.2f}%;background:{color(span.service)}'></div>"
             f"<span class='span-ms' style='left:{min(left + width, 92):.2f}%'>"
-            f"{span.duration_ms:.1f} ms</span></div>"
-            f"<details class='span-attrs'><summary>attributes</summary>{attrs}</details></div>"
+            f"{span.duration_ms:.1f} ms</span></div></summary>"
+            f"<div class='span-attrs'>{attrs or 'no attributes'}</div></details>"
         )
     legend = " ".join(
         f"<span class='dot' style='background:{color(s)}'></span>{escape(s)}"
