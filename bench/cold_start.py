@@ -1,6 +1,7 @@
-"""Cold-start proxy: import the api's Lambda handler in a fresh process vs bare boto3 + FastAPI + Mangum.
+"""Cold-start proxy: the api's (and the worker's) Lambda handler in a fresh process, vs bare
+boto3 + FastAPI + Mangum, all imported from the package ``trellis build`` makes.
 
-    uv run python bench/cold_start.py [--runs 15] [--mode auto|build|source]
+    uv run python bench/cold_start.py [--runs 15]
 
 Each run is a new Python process (a Lambda cold start imports the handler
 module once, in a new interpreter), timed from inside it:
@@ -12,17 +13,18 @@ module once, in a new interpreter), timed from inside it:
   ``GET /health`` (what the first request pays on top of the import);
 - **process**: wall-clock from spawn to exit, as seen by the parent.
 
-Where the code comes from (``--mode``):
+Like with like: ``trellis build api --platform host`` makes the zip, which is
+extracted and imported alone (``python -S``, ``PYTHONPATH`` = the package), as
+from Lambda's ``/var/task``. The bare skeleton imports its three libraries from
+that same package — the same files, with the same bytecode — so the ratio is
+Trellis's own cost. A third row imports the same package with its bytecode
+removed (what every cold start paid before ``trellis build`` compiled it: this
+machine sets ``PYTHONDONTWRITEBYTECODE=1``, and Lambda's ``/var/task`` is read
+only, so nothing is cached between processes). The worker's handler is timed
+the same way (import only).
 
-- ``build``: ``trellis build api --platform host --out DIR`` makes the Lambda
-  zip; it is extracted and the handler is imported from there alone
-  (``python -S``, ``PYTHONPATH`` = the package), as Lambda's ``/var/task``;
-- ``source``: the handler is imported from the source tree in this
-  environment (a stand-in until ``trellis build`` exists);
-- ``auto`` (default): ``build`` when ``trellis build --help`` succeeds, else ``source``.
-
-The baseline always imports from this environment. Runs alternate between the
-two, so both see the same machine noise; the report gives medians and the ratio.
+Runs alternate between the sides, so all see the same machine noise; the report
+gives medians and the ratios.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -108,16 +111,6 @@ BASELINE = (
 )
 
 
-def build_available() -> bool:
-    proc = subprocess.run(
-        [sys.executable, "-m", "trellis", "build", "--help"],
-        cwd=ROOT,
-        capture_output=True,
-        check=False,
-    )
-    return proc.returncode == 0
-
-
 def build_package(service: str, workdir: Path) -> Path:
     """Build the service's Lambda zip with ``trellis build`` and extract it; return the folder."""
     out = workdir / "dist"
@@ -160,46 +153,80 @@ def run_once(argv: list[str], env: dict[str, str]) -> dict[str, float]:
     return result
 
 
+WORKER = (
+    "import time, sys, json\n"
+    "t0 = time.perf_counter()\n"
+    "from worker.handler import handler\n"
+    "t1 = time.perf_counter()\n"
+    "print(json.dumps({'import_ms': (t1 - t0) * 1000, 'first_ms': (t1 - t0) * 1000,"
+    " 'status': 200, 'boto3': 'boto3' in sys.modules, 'modules': len(sys.modules)}))\n"
+)
+
+
+def without_bytecode(task: Path, target: Path) -> Path:
+    """A copy of the extracted package with every ``__pycache__`` removed."""
+    shutil.copytree(task, target, ignore=shutil.ignore_patterns("__pycache__"))
+    return target
+
+
+def worker_environment() -> dict[str, str]:
+    from trellis.infra.addresses import AwsAddresses
+    from trellis.manifest import load_manifest
+    from trellis.wiring import service_environment
+
+    manifest = load_manifest(ROOT / "trellis.toml")
+    env = manifest.project.environments[0]
+    return {
+        **service_environment(manifest, "worker", env, AwsAddresses(manifest, env)),
+        "AWS_REGION": manifest.project.region,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--runs", type=int, default=15, help="fresh processes for each side")
-    parser.add_argument("--mode", choices=("auto", "build", "source"), default="auto")
-    parser.add_argument("--service", default="api")
     args = parser.parse_args()
-
-    mode = args.mode
-    if mode == "auto":
-        mode = "build" if build_available() else "source"
 
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TRELLIS_", "OTEL_"))}
     clean.pop("PYTHONPATH", None)
+    # As on Lambda: nothing a process compiles is kept for the next one.
+    clean["PYTHONDONTWRITEBYTECODE"] = "1"
     with tempfile.TemporaryDirectory(prefix="trellis-cold-") as tmp:
-        if mode == "build":
-            task = build_package(args.service, Path(tmp))
-            trellis_argv = [sys.executable, "-S", "-c", TRELLIS]
-            trellis_env = {**clean, **ENV, "PYTHONPATH": str(task), "LAMBDA_TASK_ROOT": str(task)}
-            where = "the package `trellis build api --platform host` made, extracted; `python -S`"
-        else:
-            trellis_argv = [sys.executable, "-c", TRELLIS]
-            trellis_env = {**clean, **ENV}
-            where = "the source tree (stand-in: `trellis build` is not available here)"
-        baseline_env = {**clean, **ENV}
-        baseline_argv = [sys.executable, "-c", BASELINE]
+        api_task = build_package("api", Path(tmp) / "api")
+        api_source = without_bytecode(api_task, Path(tmp) / "api-source")
+        worker_task = build_package("worker", Path(tmp) / "worker")
+        worker_env = worker_environment()
 
-        # One of each first, unmeasured: it fills the OS page cache for both.
-        run_once(trellis_argv, trellis_env)
-        run_once(baseline_argv, baseline_env)
-        heaviest = heaviest_imports(trellis_argv, trellis_env)
-        trellis: list[dict[str, float]] = []
-        baseline: list[dict[str, float]] = []
+        def side(script: str, task: Path, env: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+            return [sys.executable, "-S", "-c", script], {
+                **clean,
+                **env,
+                "PYTHONPATH": str(task),
+                "LAMBDA_TASK_ROOT": str(task),
+            }
+
+        sides = {
+            "bare": side(BASELINE, api_task, ENV),
+            "trellis": side(TRELLIS, api_task, ENV),
+            "trellis_source": side(TRELLIS, api_source, ENV),
+            "worker": side(WORKER, worker_task, worker_env),
+        }
+        # One of each first, unmeasured: it fills the OS page cache for all.
+        for argv, env in sides.values():
+            run_once(argv, env)
+        heaviest = heaviest_imports(*sides["trellis"])
+        samples: dict[str, list[dict[str, float]]] = {name: [] for name in sides}
+        order = list(sides)
         for i in range(args.runs):
-            pair = [(trellis, trellis_argv, trellis_env), (baseline, baseline_argv, baseline_env)]
-            for samples, argv, env in pair if i % 2 == 0 else reversed(pair):
-                samples.append(run_once(argv, env))
+            for name in order if i % 2 == 0 else reversed(order):
+                samples[name].append(run_once(*sides[name]))
 
-    print(report(mode, where, args.runs, trellis, baseline, heaviest))
+    print(report(args.runs, samples, heaviest))
 
 
 def heaviest_imports(argv: list[str], env: dict[str, str], top: int = 6) -> str:
@@ -229,38 +256,39 @@ def median(samples: list[dict[str, float]], key: str) -> float:
     return statistics.median(s[key] for s in samples)
 
 
-def report(
-    mode: str,
-    where: str,
-    runs: int,
-    trellis: list[dict[str, float]],
-    baseline: list[dict[str, float]],
-    heaviest: str,
-) -> str:
+def report(runs: int, samples: dict[str, list[dict[str, float]]], heaviest: str) -> str:
     lines = [
-        f"### Cold start proxy ({runs} fresh processes each, medians; mode: **{mode}**)",
+        f"### Cold start proxy ({runs} fresh processes each, medians)",
         "",
-        f"Trellis handler imported from {where}.",
+        "Every row imports from the package `trellis build <service> --platform host` made, "
+        "extracted, with `python -S` and nothing cached between processes.",
         "",
         "| handler | import ms | import + first /health ms | process ms | modules | boto3 loaded |",
         "| --- | ---: | ---: | ---: | ---: | --- |",
     ]
-    for label, samples in (
-        ("bare boto3 + FastAPI + Mangum", baseline),
-        ("Trellis `api.handler`", trellis),
-    ):
+    rows = (
+        ("bare boto3 + FastAPI + Mangum (same package, with bytecode)", "bare"),
+        ("Trellis `api.handler` (as built: with bytecode)", "trellis"),
+        ("Trellis `api.handler`, same package without bytecode", "trellis_source"),
+        ("Trellis `worker.handler` (as built; import only)", "worker"),
+    )
+    for label, key in rows:
+        s = samples[key]
+        first = "—" if key == "worker" else f"{median(s, 'first_ms'):.0f}"
         lines.append(
-            f"| {label} | {median(samples, 'import_ms'):.0f} | {median(samples, 'first_ms'):.0f} "
-            f"| {median(samples, 'process_ms'):.0f} | {median(samples, 'modules'):.0f} "
-            f"| {'yes' if samples[0]['boto3'] else 'no'} |"
+            f"| {label} | {median(s, 'import_ms'):.0f} | {first} "
+            f"| {median(s, 'process_ms'):.0f} | {median(s, 'modules'):.0f} "
+            f"| {'yes' if s[0]['boto3'] else 'no'} |"
         )
-    statuses = {int(s["status"]) for s in trellis + baseline}
-    ratio = median(trellis, "import_ms") / median(baseline, "import_ms")
-    first = median(trellis, "first_ms") / median(baseline, "first_ms")
+    statuses = {int(s["status"]) for key in ("bare", "trellis") for s in samples[key]}
+    ratio = median(samples["trellis"], "import_ms") / median(samples["bare"], "import_ms")
+    first = median(samples["trellis"], "first_ms") / median(samples["bare"], "first_ms")
+    gain = median(samples["trellis_source"], "import_ms") / median(samples["trellis"], "import_ms")
     lines += [
         "",
-        f"Import ratio (Trellis / bare): **{ratio:.2f}x**; import + first request: "
-        f"**{first:.2f}x** (statuses: {sorted(statuses)}).",
+        f"Import ratio (Trellis / bare, both with bytecode): **{ratio:.2f}x**; import + first "
+        f"request: **{first:.2f}x** (statuses: {sorted(statuses)}). Shipping bytecode makes "
+        f"the api's import **{gain:.2f}x** faster than the same package as source.",
         "",
         "The bare skeleton is the guide's: it imports boto3 at module level. The Trellis api "
         "imports its whole app (settings, routes, models, error handling, logging) but not "
@@ -270,13 +298,6 @@ def report(
         f"Heaviest top-level imports of the Trellis handler (`-X importtime`, cumulative, one "
         f"run, each counted where it is first imported): {heaviest}.",
     ]
-    if mode == "source":
-        lines += [
-            "",
-            "Source mode imports from the development environment, which holds packages a "
-            "Lambda package does not carry (rich, for one, which structlog imports when it is "
-            "installed): read it as an upper bound of the packaged import.",
-        ]
     return "\n".join(lines)
 
 

@@ -115,13 +115,17 @@ def test_the_package_carries_the_trellis_runtime_and_leaves_the_cli_side_out(
 ) -> None:
     names = _names(host_package)
     trellis_parts = {n.split("/")[1] for n in names if n.startswith("trellis/")}
-    assert trellis_parts == {"__init__.py", "py.typed", "runtime"}
+    assert trellis_parts == {"__init__.py", "__pycache__", "py.typed", "runtime"}
     for part in EXCLUDED_TRELLIS:
         assert not any(n.startswith(f"trellis/{part}") for n in names), part
     top = {n.split("/")[0].removesuffix(".py") for n in names}
     assert not top & set(EXCLUDED_TOP_LEVEL)
     assert "api" in top and "worker" not in top
-    assert not any("__pycache__" in n or n.endswith(".pyc") for n in names)
+    # Bytecode only beside its source (never a stale .pyc of a module left out).
+    for name in names:
+        if name.endswith(".pyc"):
+            folder, _, file = name.rpartition("__pycache__/")
+            assert f"{folder}{file.split('.')[0]}.py" in names, name
     assert not any(n.startswith("bin/") or n == ".lock" for n in names)
     assert not any(n.startswith("api/tests") or n.startswith("tests/") for n in names)
 
@@ -192,3 +196,55 @@ def test_size_warnings_name_lambdas_limits() -> None:
     over = size_warnings(LAMBDA_UNZIPPED_LIMIT_BYTES + 1, 60 * 1024 * 1024)
     assert len(over) == 2
     assert "250 MB" in over[0] and "50 MB" in over[1]
+
+
+# Run in a fresh interpreter from an extracted package whose directory it cannot write:
+# every module of the handler's imports must come from the shipped bytecode.
+IMPORT_FROM_BYTECODE = r"""
+import importlib.machinery, json, sys
+sys.path.insert(0, sys.argv[1])
+compiled = []
+original = importlib.machinery.SourceFileLoader.source_to_code
+def counting(self, data, path, *args, **kwargs):
+    compiled.append(path)
+    return original(self, data, path, *args, **kwargs)
+importlib.machinery.SourceFileLoader.source_to_code = counting
+import api.handler
+from_package = [p for p in compiled if p.startswith(sys.argv[1])]
+loaded = sorted(m.__spec__.cached for m in list(sys.modules.values())
+                if getattr(m, "__spec__", None) and (m.__spec__.cached or "").startswith(sys.argv[1]))
+print(json.dumps({"compiled_from_source": from_package, "from_bytecode": len(loaded)}))
+"""
+
+
+def test_the_package_ships_bytecode_so_a_cold_start_compiles_nothing(
+    host_package: LambdaPackage, extracted: Path, manifest: Manifest
+) -> None:
+    names = set(_names(host_package))
+    tag = f"cpython-{sys.version_info.major}{sys.version_info.minor}"
+    for module in ("api/handler.py", "trellis/runtime/__init__.py", "fastapi/__init__.py"):
+        folder, _, file = module.rpartition("/")
+        assert f"{folder}/__pycache__/{file.removesuffix('.py')}.{tag}.pyc" in names, module
+    # Hash-based and unchecked: no mtime in it (reproducible), no re-hash at import.
+    pyc = extracted / "api" / "__pycache__" / f"handler.{tag}.pyc"
+    flags = int.from_bytes(pyc.read_bytes()[4:8], "little")
+    assert flags == 0b01
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", IMPORT_FROM_BYTECODE, str(extracted)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={
+            "PATH": os.environ.get("PATH", ""),
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "AWS_REGION": "us-east-1",
+            **service_environment(
+                manifest, "api", "dev", AwsAddresses(manifest, "dev", "123456789012")
+            ),
+        },
+    )
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["compiled_from_source"] == []
+    assert report["from_bytecode"] > 100  # the handler's whole import graph
+    assert "bytecode +" in host_package.summary()
+    assert host_package.bytecode_bytes > 0

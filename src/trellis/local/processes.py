@@ -18,13 +18,29 @@ import sys
 _PR_SET_PDEATHSIG = 1
 
 
+def _load_prctl() -> object | None:
+    """libc's ``prctl``, resolved once in the parent.
+
+    ``ctypes.util.find_library`` runs ``ldconfig -p`` (a subprocess, tens of
+    milliseconds): done between fork and exec it ran once per child, in a
+    forked copy of a possibly threaded parent, where only async-signal-safe
+    work belongs. Here it runs once, at import.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)  # the C library the interpreter already has
+        return libc.prctl
+    except (OSError, AttributeError):
+        name = ctypes.util.find_library("c")
+        return None if name is None else ctypes.CDLL(name, use_errno=True).prctl
+
+
+_PRCTL = _load_prctl()
+
+
 def child_preexec() -> None:
     """Runs in the child between fork and exec: own session, die when the parent dies."""
     os.setsid()
-    if not sys.platform.startswith("linux"):
-        return
-    libc_name = ctypes.util.find_library("c")
-    if libc_name is None:
-        return
-    libc = ctypes.CDLL(libc_name, use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)  # type: ignore[operator]

