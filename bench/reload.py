@@ -81,8 +81,9 @@ def main() -> None:
                     if time.monotonic() > deadline:
                         raise SystemExit(f"{name} never answered:\n{dev.output()[-3000:]}")
                     time.sleep(0.05)
-            # Let the spares (what a reload starts from) finish importing the libraries.
-            time.sleep(3)
+            # Let the spares (what a reload starts from, prepared once the stack is quiet)
+            # finish importing the libraries.
+            time.sleep(5)
             for version in range(1, args.rounds + 1):
                 for name, path in mains.items():
                     write_version(path, version)
@@ -96,8 +97,9 @@ def main() -> None:
                             )
                         time.sleep(0.01)
                     seconds[name].append(time.perf_counter() - saved)
-                    # The next save waits for the new spare, as a developer's next edit would.
-                    time.sleep(2)
+                    # A developer's next save comes seconds later; meanwhile, with the stack
+                    # quiet, trellis dev prepares the next spare.
+                    time.sleep(4)
             client.close()
             reloads = [line for line in dev.lines if re.search(r"reloaded in [\d.]+ s", line)]
         for _ in range(args.restarts):

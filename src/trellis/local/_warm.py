@@ -1,11 +1,15 @@
 """A spare service process: the libraries imported ahead, the service's own code on demand.
 
-    python -m trellis.local._warm MODULE [ARGS...]
+    python -m trellis.local._warm
 
 It imports what every Trellis service imports (boto3, FastAPI, pydantic, the
-runtime, and the OpenTelemetry SDK when an OTLP endpoint is set), then waits
-for one line on stdin. On ``go`` it runs ``python -m MODULE ARGS`` in this
-interpreter; on anything else (or end of input) it exits.
+runtime, and the OpenTelemetry SDK when an OTLP endpoint is set), at low CPU
+priority so that it never slows the services that run, then waits for one
+line on stdin: a JSON list ``[MODULE, ARG, ...]``. It then runs ``python -m
+MODULE ARGS`` in this interpreter, at normal priority again where the system
+allows it (root, or a permissive ``RLIMIT_NICE``). On end of input it exits.
+What it will run is not on its command line, so ``ps`` (and tests looking for
+a service's process) see only the processes that serve.
 
 ``trellis dev`` keeps one per service for hot reload: a save then pays only
 for importing the service's own modules (a few hundred milliseconds) instead
@@ -17,7 +21,9 @@ a spare: each of those is a real cold start.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import json
 import os
 import runpy
 import sys
@@ -75,17 +81,29 @@ def preload() -> None:
             continue
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if not args:
-        print("usage: python -m trellis.local._warm MODULE [ARGS...]", file=sys.stderr)
-        return 2
+#: How much lower the spare's CPU priority is while it imports (``nice``).
+PRELOAD_NICENESS = 10
+
+
+def main() -> int:
+    with contextlib.suppress(OSError):
+        os.nice(PRELOAD_NICENESS)
     preload()
-    if sys.stdin.readline().strip() != "go":
+    line = sys.stdin.readline()
+    if not line.strip():
         return 0
+    argv = json.loads(line)
+    if not isinstance(argv, list) or not argv or not all(isinstance(a, str) for a in argv):
+        print(
+            f"trellis.local._warm: expected a JSON list of strings, got {line!r}", file=sys.stderr
+        )
+        return 2
+    with contextlib.suppress(OSError):
+        # Back to normal priority: allowed for root or with RLIMIT_NICE, else it stays nice.
+        os.setpriority(os.PRIO_PROCESS, 0, 0)
     os.environ[WARM_ENV] = "1"
-    sys.argv = [args[0], *args[1:]]
-    runpy.run_module(args[0], run_name="__main__", alter_sys=True)
+    sys.argv = list(argv)
+    runpy.run_module(argv[0], run_name="__main__", alter_sys=True)
     return 0
 
 

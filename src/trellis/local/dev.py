@@ -435,11 +435,26 @@ class DevStack:
 
     def start_reloading(self, stop: asyncio.Event) -> None:
         """Watch every service's folder and reload the service whose files change."""
-        for fn in self.functions.values():
-            fn.prepare_reload()
-        for container in self.containers.values():
-            container.prepare_reload()
+        self._tasks.append(asyncio.create_task(self._prepare_spares(stop)))
         self._tasks.append(asyncio.create_task(self._watch(stop)))
+
+    async def _prepare_spares(self, stop: asyncio.Event, quiet_s: float = 1.5) -> None:
+        """Keep a spare process per service, started while the stack is quiet.
+
+        Quiet: no request, delivery, span or log line for ``quiet_s``. Starting a
+        spare costs an interpreter's worth of imports, which would otherwise slow
+        the first requests after start-up or after a reload.
+        """
+        while not stop.is_set():
+            version = self.events.version
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), quiet_s)
+            if stop.is_set() or self.events.version != version:
+                continue
+            for fn in self.functions.values():
+                fn.prepare_reload()
+            for container in self.containers.values():
+                container.prepare_reload()
 
     async def _watch(self, stop: asyncio.Event) -> None:
         from watchfiles import DefaultFilter, awatch
@@ -523,23 +538,31 @@ class DevStack:
     async def stop(self) -> None:
         for reload in self._reloads.values():
             reload.cancel()
-        if self._server is not None:
-            self._server.should_exit = True
-        for task in self._tasks:
-            try:
-                await asyncio.wait_for(task, 5)
-            except (TimeoutError, asyncio.CancelledError):
-                task.cancel()
-            except Exception as exc:  # noqa: BLE001 - one broken part must not stop the rest from stopping
-                self.log("trellis", f"stopping: {type(exc).__name__}: {exc}")
+        # The gateway stops last: until the services are gone it receives their traces, and
+        # an exporter whose endpoint refuses it retries for seconds at every invocation.
+        server = self._tasks[0] if self._server is not None and self._tasks else None
+        for task in [t for t in self._tasks if t is not server]:
+            await self._settle(task)
         await asyncio.gather(
             *(fn.stop() for fn in self.functions.values()),
             *(c.stop() for c in self.containers.values()),
         )
+        if self._server is not None:
+            self._server.should_exit = True
+        if server is not None:
+            await self._settle(server)
         if self._gateway is not None:
             await self._gateway.aclose()
         if self.emulator is not None:
             await asyncio.to_thread(self.emulator.stop)
+
+    async def _settle(self, task: asyncio.Task[Any]) -> None:
+        try:
+            await asyncio.wait_for(task, 5)
+        except (TimeoutError, asyncio.CancelledError):
+            task.cancel()
+        except Exception as exc:  # noqa: BLE001 - one broken part must not stop the rest from stopping
+            self.log("trellis", f"stopping: {type(exc).__name__}: {exc}")
 
     def summary(self) -> str:
         """The table printed once the stack is ready."""

@@ -92,8 +92,8 @@ class ManagedProcess:
     async def start(self) -> None:
         argv = self.argv
         if self.warm:
-            # `python -m trellis.local._warm MODULE ARGS`: argv is `python -m MODULE ARGS`.
-            argv = [argv[0], "-m", "trellis.local._warm", *argv[2:]]
+            # A spare: what it will run (argv is `python -m MODULE ARGS`) comes with `go`.
+            argv = [argv[0], "-m", "trellis.local._warm"]
         self.tail.clear()
         self._proc = await asyncio.create_subprocess_exec(
             *argv,
@@ -112,7 +112,7 @@ class ManagedProcess:
         proc = self._proc
         if proc is None or proc.stdin is None:
             raise ServiceStartError(f"service {self.name}: no spare process to start")
-        proc.stdin.write(b"go\n")
+        proc.stdin.write(json.dumps(self.argv[2:]).encode() + b"\n")
         with contextlib.suppress(ConnectionError):
             await proc.stdin.drain()
 
@@ -398,7 +398,11 @@ class LambdaFunction:
     # --- hot reload -----------------------------------------------------------------------
 
     def prepare_reload(self) -> None:
-        """Start a spare instance in the background, so that the next reload is quick."""
+        """Start a spare instance in the background, so that the next reload is quick.
+
+        ``trellis dev`` calls it when the stack is quiet: a spare importing the
+        libraries takes CPU the running services would miss.
+        """
         if self._closed or self._spare is not None or self._spare_task is not None:
             return
         self._spare_task = asyncio.create_task(self._make_spare())
@@ -439,8 +443,6 @@ class LambdaFunction:
                 self.broken = str(exc)
                 self._changed.notify_all()
             raise
-        finally:
-            self.prepare_reload()
         async with self._changed:
             self._starting -= 1
             self._reloading = False
@@ -605,8 +607,6 @@ class ContainerService:
             await old.stop(grace_s=5.0)
             self._reloaded.set()
             raise
-        finally:
-            self.prepare_reload()
         self.broken = None
         self.process, self.port = process, port
         self._reloaded.set()
