@@ -164,6 +164,7 @@ def test_the_queues_page_peeks_without_receiving_and_redrives_the_dlq_in_one_cli
     # Back in the main queue, they are received at once; the DLQ is empty until they fail
     # twice (the queue's visibility timeout is 6 s, so that takes longer than this check).
     expect()(row.locator(".n.dlq")).to_have_text("0", timeout=5_000)
+    shot(page, "queues-redriven")
 
 
 def test_an_iam_denial_shows_with_the_manifest_change_that_grants_it(
@@ -297,8 +298,8 @@ def test_invoke_a_schedule_delivers_its_payload_to_its_target_queue(dev: DevProc
 def test_invoke_s3_uploads_and_the_notification_reaches_the_worker(
     dev: DevProcess, tmp_path: Path
 ) -> None:
-    content = tmp_path / "hello.txt"
-    content.write_text("hello")
+    content = tmp_path / "hello.bin"
+    content.write_bytes(b"\x00\xffhello")  # any bytes, not only text
     key = f"uploads/{uuid.uuid4().hex}.txt"
     done = invoke(dev, "worker", "--event", "s3", "--key", key, "--file", str(content))
     assert done.returncode == 0, done.stdout + done.stderr

@@ -8,6 +8,7 @@ dashboard's "Send a test event" buttons do the same.
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import sys
 from pathlib import Path
@@ -95,9 +96,11 @@ def _invoke(args: argparse.Namespace, manifest: Manifest) -> int:
     }
     if args.file is not None:
         try:
-            request["content"] = args.file.read_text()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"--file {args.file}: {exc}") from None
+            data = args.file.read_bytes()
+        except OSError as exc:
+            raise UsageError(f"--file {args.file}: {exc.strerror}") from None
+        # Any bytes: an upload need not be text.
+        request["content_base64"] = base64.b64encode(data).decode()
     try:
         response = httpx.post(
             f"{gateway}/_trellis/api/invoke",

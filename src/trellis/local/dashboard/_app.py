@@ -11,6 +11,8 @@ without a CORS preflight this app never approves.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import dataclasses
 import json
 import time
@@ -566,7 +568,17 @@ class Dashboard:
             return _json(400, {"error": {"code": "bad_request", "message": "the body is not JSON"}})
         if not isinstance(request, dict):
             return _json(400, {"error": {"code": "bad_request", "message": "send a JSON object"}})
-        content = request.get("content")
+        content: bytes | None = None
+        if isinstance(request.get("content_base64"), str):
+            try:
+                content = base64.b64decode(request["content_base64"], validate=True)
+            except binascii.Error:
+                return _json(
+                    400,
+                    {"error": {"code": "bad_request", "message": "content_base64 is not base64"}},
+                )
+        elif isinstance(request.get("content"), str) and request["content"]:
+            content = request["content"].encode()
         outcome = await send_event(
             self.stack,
             str(request.get("service", "")),
@@ -576,7 +588,7 @@ class Dashboard:
             schedule=request.get("schedule") or None,
             bucket=request.get("bucket") or None,
             key=request.get("key") or None,
-            content=content.encode() if isinstance(content, str) and content else None,
+            content=content,
             wait_s=float(request.get("wait_s", 30)),
         )
         self.stack.log(
