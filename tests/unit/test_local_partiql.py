@@ -10,7 +10,9 @@ ITEM = {"pk": {"S": "a"}, "sk": {"N": "1"}, "n": {"N": "5"}, "m": {"M": {"x": {"
 
 
 def test_a_select_with_parameters_and_no_spaces() -> None:
-    tree = _partiql.parse('SELECT n, pk FROM "t"."i" WHERE pk=? AND sk >= 1 AND m.x[0] = \'q\'', [{"S": "a"}])
+    tree = _partiql.parse(
+        'SELECT n, pk FROM "t"."i" WHERE pk=? AND sk >= 1 AND m.x[0] = \'q\'', [{"S": "a"}]
+    )
     assert isinstance(tree, _partiql.Select)
     assert (tree.table, tree.index) == ("t", "i")
     assert _partiql.matches(tree.where, ITEM)

@@ -22,6 +22,7 @@ from trellis.cli import (
     _env,
     _generate,
     _iam,
+    _invoke,
     _parameter,
     _queue,
     _scaffold,
@@ -47,6 +48,7 @@ _COMMAND_MODULES = (
     _build,
     _smoke,
     _scaffold,
+    _invoke,
 )
 
 

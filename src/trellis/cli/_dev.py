@@ -29,6 +29,27 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="don't enforce IAM: services run with the emulator's administrator key "
         "(also TRELLIS_IAM=off)",
     )
+    dev.add_argument(
+        "--no-reload",
+        dest="reload",
+        action="store_false",
+        help="don't restart a service when a file under its path changes",
+    )
+    dev.add_argument(
+        "--lambda-instances",
+        type=int,
+        default=None,
+        metavar="N",
+        help="local instances of each Lambda function at most, started on demand "
+        "(default: 10, or the function's reserved_concurrency if lower)",
+    )
+    dev.add_argument(
+        "--no-traces",
+        dest="traces",
+        action="store_false",
+        help="don't point the services' OpenTelemetry exporter at the dashboard "
+        "(the gateway's own spans are still shown)",
+    )
     dev.set_defaults(run=_dev)
 
     token = sub.add_parser(
@@ -93,7 +114,15 @@ def _dev(args: argparse.Namespace, manifest: Manifest) -> int:
         emulator_port=args.emulator_port,
         color=color,
         iam=args.iam and iam_enabled(),
+        reload=args.reload,
+        traces=args.traces,
     )
+    if args.lambda_instances is not None:
+        if args.lambda_instances < 1:
+            from trellis.cli._common import UsageError
+
+            raise UsageError("--lambda-instances: at least 1")
+        options.lambda_instances = args.lambda_instances
     return run_dev(manifest, options)
 
 

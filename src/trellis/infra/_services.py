@@ -50,6 +50,8 @@ def service_blocks(manifest: Manifest, service: str) -> list[Block]:
         m.attr("package_file", Tpl(f"${{var.artifacts_dir}}/{service}.zip"))
         m.attr("handler", handler)
         m.attr("memory_mb", spec.memory_mb).attr("timeout_seconds", spec.timeout_s)
+        if spec.reserved_concurrency is not None:
+            m.attr("reserved_concurrency", spec.reserved_concurrency)
     else:
         m.attr("image", Expr(f'var.container_images["{service}"]'))
         m.attr("port", spec.port)

@@ -3,6 +3,10 @@
 Start-up order: emulator → resources → services → gateway → event sources.
 Shutdown (Ctrl-C or SIGTERM) runs it backwards and reaps every child; children
 also die with this process if it is killed outright (see ``processes``).
+
+Once ready it watches each service's folder (unless ``--no-reload``): a save
+under it reloads that service alone (:meth:`DevStack.reload`), while the
+emulator, its state and every other service keep running.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -33,6 +37,13 @@ from trellis.local.auth import (
     invoker_policy,
     issuer_url,
     manifest_audience,
+)
+from trellis.local.dashboard import (
+    Dashboard,
+    DecisionTail,
+    DeliveryFeed,
+    DevEvents,
+    record_request,
 )
 from trellis.local.emulator import (
     EMULATOR_PORT,
@@ -53,7 +64,13 @@ from trellis.local.identities import (
     local_policy,
 )
 from trellis.local.provision import LocalAddresses, provision
-from trellis.local.services import ContainerService, LambdaFunction
+from trellis.local.services import (
+    DEFAULT_IDLE_S,
+    DEFAULT_LOCAL_INSTANCES,
+    ContainerService,
+    LambdaFunction,
+    ServiceStartError,
+)
 from trellis.manifest import Manifest
 from trellis.wiring import service_environment
 
@@ -83,6 +100,14 @@ class DevOptions:
     color: bool = False
     #: Enforce IAM: each service runs with its own key carrying its derived policy.
     iam: bool = True
+    #: Reload a service when a file under its path changes.
+    reload: bool = True
+    #: Local instances of a Lambda function at most (its reserved concurrency, if lower).
+    lambda_instances: int = DEFAULT_LOCAL_INSTANCES
+    #: Seconds an idle Lambda instance stays warm before it is retired.
+    lambda_idle_s: float = DEFAULT_IDLE_S
+    #: Point every service's OpenTelemetry exporter at the dashboard's OTLP receiver.
+    traces: bool = True
 
 
 class ConsoleLog:
@@ -92,6 +117,8 @@ class ConsoleLog:
         self.out = out
         self.color = color
         self._colors: dict[str, str] = {}
+        #: Also told every line (the dashboard's logs page).
+        self.sinks: list[Callable[[str, str], None]] = []
 
     def __call__(self, name: str, line: str) -> None:
         label = f"{name:<9}|"
@@ -100,6 +127,8 @@ class ConsoleLog:
             label = f"\033[{code}m{label}\033[0m"
         self.out.write(f"{label} {line}\n")
         self.out.flush()
+        for sink in self.sinks:
+            sink(name, line)
 
 
 @dataclass
@@ -124,6 +153,22 @@ class DevStack:
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     _server: uvicorn.Server | None = None
     _gateway: Gateway | None = None
+    #: What the dashboard shows: requests, spans, deliveries, denials, log lines.
+    events: DevEvents = field(default_factory=DevEvents)
+    _reloads: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    _reload_again: dict[str, list[Path]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.log.sinks.append(self.events.log)
+
+    @property
+    def decision_log(self) -> Path:
+        """Where the emulator appends its IAM decisions (the dashboard reads the denials)."""
+        return auth_dir(self.options.root) / self.options.env / "iam-decisions.jsonl"
+
+    @property
+    def dashboard_url(self) -> str:
+        return f"http://127.0.0.1:{self.options.port}/_trellis/"
 
     async def start(self, stop: asyncio.Event) -> float:
         """Bring everything up; return seconds until every service answered ``/health``."""
@@ -131,8 +176,16 @@ class DevStack:
         opts = self.options
         if port_in_use(opts.port):
             raise DevError(f"port {opts.port} is already in use; pick another with --port")
+        iam_log = None
+        if opts.iam:
+            self.decision_log.parent.mkdir(parents=True, exist_ok=True)
+            self.decision_log.unlink(missing_ok=True)
+            iam_log = str(self.decision_log)
         self.emulator = Emulator(
-            port=opts.emulator_port, region=self.manifest.project.region, iam=opts.iam
+            port=opts.emulator_port,
+            region=self.manifest.project.region,
+            iam=opts.iam,
+            iam_log=iam_log,
         )
         await asyncio.to_thread(self.emulator.start)
         self.phases["emulator"] = time.perf_counter() - started
@@ -154,10 +207,15 @@ class DevStack:
             if name in self.functions:
                 routes.append(Route(spec.route, name, function=self.functions[name], auth=rules))
             else:
-                routes.append(
-                    Route(spec.route, name, base_url=self.containers[name].base_url, auth=rules)
-                )
-        self._gateway = Gateway(routes, stage=opts.env, log=self.log, auth=self.gateway_auth)
+                routes.append(Route(spec.route, name, container=self.containers[name], auth=rules))
+        self._gateway = Gateway(
+            routes,
+            stage=opts.env,
+            log=self.log,
+            auth=self.gateway_auth,
+            console=Dashboard(self),
+            on_request=lambda record: record_request(self.events, record),
+        )
         config = uvicorn.Config(
             self._gateway, host="127.0.0.1", port=opts.port, log_level="warning", lifespan="off"
         )
@@ -168,6 +226,18 @@ class DevStack:
                 raise DevError(f"the gateway could not listen on 127.0.0.1:{opts.port}")
             await asyncio.sleep(0.02)
         self._start_event_sources(stop)
+        if opts.iam:
+            users = {creds.user: name for name, creds in self.credentials.items()}
+            tail = DecisionTail(
+                self.decision_log,
+                self.events,
+                self.manifest,
+                opts.env,
+                LOCAL_ACCOUNT_ID,
+                users=lambda: users,
+                log=self.log,
+            )
+            self._tasks.append(asyncio.create_task(tail.run(stop)))
         for container in self.containers.values():
             self._tasks.append(asyncio.create_task(container.supervise(stop)))
         return time.perf_counter() - started
@@ -191,6 +261,11 @@ class DevStack:
                 timeout_s=spec.timeout_s,
                 memory_mb=spec.memory_mb,
                 log=self.log,
+                max_instances=min(
+                    spec.reserved_concurrency or self.options.lambda_instances,
+                    self.options.lambda_instances,
+                ),
+                idle_s=self.options.lambda_idle_s,
             )
             self.functions[name] = fn
             await fn.start()
@@ -298,6 +373,13 @@ class DevStack:
         cwd = str((self.options.root / self.manifest.service_path(name)).resolve())
         env.update(local_aws_variables(self.emulator.endpoint, self.service_key(name)))
         env.update({"PYTHONUNBUFFERED": "1", "PYTHONPATH": cwd})
+        if self.options.traces and "OTEL_EXPORTER_OTLP_ENDPOINT" not in env:
+            # The dashboard's receiver; a collector of the developer's own (the variable
+            # set in trellis dev's environment) wins. Containers export within half a second.
+            env["OTEL_EXPORTER_OTLP_ENDPOINT"] = (
+                f"http://127.0.0.1:{self.options.port}/_trellis/otlp"
+            )
+            env["OTEL_BSP_SCHEDULE_DELAY"] = "500"
         region = self.manifest.project.region
         if spec.runtime == "lambda":
             function_name = naming.physical_name(self.manifest.project.name, self.options.env, name)
@@ -318,6 +400,7 @@ class DevStack:
 
     def _start_event_sources(self, stop: asyncio.Event) -> None:
         assert self.emulator is not None and self.addresses is not None
+        feed = DeliveryFeed(self.events)
         for queue, spec in self.manifest.specs(QUEUE).items():
             for consumer in self.manifest.consumers(queue):
                 fn = self.functions.get(consumer)
@@ -343,9 +426,93 @@ class DevStack:
                     batching_window_s=spec.batching_window_s,
                     max_concurrency=spec.max_concurrency,
                     log=self.log,
+                    max_receive_count=spec.max_receive_count,
+                    observer=feed,
                 )
                 self.sources.append(source)
                 self._tasks.append(asyncio.create_task(source.run(stop)))
+
+    def service_root(self, name: str) -> Path:
+        return (self.options.root / self.manifest.service_path(name)).resolve()
+
+    def start_reloading(self, stop: asyncio.Event) -> None:
+        """Watch every service's folder and reload the service whose files change."""
+        self._tasks.append(asyncio.create_task(self._prepare_spares(stop)))
+        self._tasks.append(asyncio.create_task(self._watch(stop)))
+
+    async def _prepare_spares(self, stop: asyncio.Event, quiet_s: float = 1.5) -> None:
+        """Keep a spare process per service, started while the stack is quiet.
+
+        Quiet: no request, delivery, span or log line for ``quiet_s``. Starting a
+        spare costs an interpreter's worth of imports, which would otherwise slow
+        the first requests after start-up or after a reload.
+        """
+        while not stop.is_set():
+            version = self.events.version
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), quiet_s)
+            if stop.is_set() or self.events.version != version:
+                continue
+            for fn in self.functions.values():
+                fn.prepare_reload()
+            for container in self.containers.values():
+                container.prepare_reload()
+
+    async def _watch(self, stop: asyncio.Event) -> None:
+        from watchfiles import DefaultFilter, awatch
+
+        roots = {name: self.service_root(name) for name in self.manifest.services}
+        ignore = (*DefaultFilter.ignore_dirs, ".trellis", ".ruff_cache", "dist")
+        # A short debounce: editors write a file in one or two events, and the reload is
+        # what the developer is waiting for.
+        async for changes in awatch(
+            *sorted(set(roots.values())),
+            watch_filter=DefaultFilter(ignore_dirs=ignore),
+            stop_event=stop,
+            debounce=400,
+            step=20,
+        ):
+            touched: dict[str, list[Path]] = {}
+            for _change, raw in sorted(changes):
+                path = Path(raw)
+                for name, root in roots.items():
+                    if path.is_relative_to(root):
+                        touched.setdefault(name, []).append(path)
+            for name, paths in touched.items():
+                self.reload(name, paths)
+
+    def reload(self, name: str, changed: list[Path] | None = None) -> asyncio.Task[None]:
+        """Reload one service (again after the current reload if one is running)."""
+        paths = changed or [self.service_root(name)]
+        running = self._reloads.get(name)
+        if running is not None and not running.done():
+            self._reload_again.setdefault(name, []).extend(paths)
+            return running
+        task = asyncio.create_task(self._reload(name, paths))
+        self._reloads[name] = task
+        return task
+
+    async def _reload(self, name: str, paths: list[Path]) -> None:
+        while True:
+            started = time.perf_counter()
+            service: LambdaFunction | ContainerService = (
+                self.functions[name] if name in self.functions else self.containers[name]
+            )
+            try:
+                shown = paths[0].relative_to(self.options.root)
+            except ValueError:
+                shown = paths[0]
+            try:
+                await service.reload(paths)
+            except ServiceStartError as exc:
+                self.log("trellis", f"{name}: reload failed: {exc}; save a fix to try again")
+            else:
+                elapsed = time.perf_counter() - started
+                self.log("trellis", f"{name}: reloaded in {elapsed:.2f} s ({shown} changed)")
+            again = self._reload_again.pop(name, None)
+            if again is None:
+                return
+            paths = again
 
     async def wait_healthy(self, timeout_s: float = 20.0) -> None:
         """Every routed service answers ``GET <route>/health`` with 200 through the gateway."""
@@ -371,23 +538,33 @@ class DevStack:
                     await asyncio.sleep(0.05)
 
     async def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        for task in self._tasks:
-            try:
-                await asyncio.wait_for(task, 5)
-            except (TimeoutError, asyncio.CancelledError):
-                task.cancel()
-            except Exception as exc:  # noqa: BLE001 - one broken part must not stop the rest from stopping
-                self.log("trellis", f"stopping: {type(exc).__name__}: {exc}")
+        for reload in self._reloads.values():
+            reload.cancel()
+        # The gateway stops last: until the services are gone it receives their traces, and
+        # an exporter whose endpoint refuses it retries for seconds at every invocation.
+        server = self._tasks[0] if self._server is not None and self._tasks else None
+        for task in [t for t in self._tasks if t is not server]:
+            await self._settle(task)
         await asyncio.gather(
             *(fn.stop() for fn in self.functions.values()),
             *(c.stop() for c in self.containers.values()),
         )
+        if self._server is not None:
+            self._server.should_exit = True
+        if server is not None:
+            await self._settle(server)
         if self._gateway is not None:
             await self._gateway.aclose()
         if self.emulator is not None:
             await asyncio.to_thread(self.emulator.stop)
+
+    async def _settle(self, task: asyncio.Task[Any]) -> None:
+        try:
+            await asyncio.wait_for(task, 5)
+        except (TimeoutError, asyncio.CancelledError):
+            task.cancel()
+        except Exception as exc:  # noqa: BLE001 - one broken part must not stop the rest from stopping
+            self.log("trellis", f"stopping: {type(exc).__name__}: {exc}")
 
     def summary(self) -> str:
         """The table printed once the stack is ready."""
@@ -413,6 +590,14 @@ class DevStack:
         else:
             lines.append("  IAM not enforced (--no-iam): services run with the administrator's key")
         lines.extend(self._auth_summary())
+        if self.options.reload:
+            lines.append(
+                "  reload: a save under a service's path restarts that service alone, "
+                "state kept (--no-reload turns it off)"
+            )
+        lines.append(
+            f"  dashboard: {self.dashboard_url}  (local only: served on 127.0.0.1, no login)"
+        )
         lines.append(
             f"  emulator {self.emulator.endpoint}   gateway {base}   Ctrl-C stops everything"
         )
@@ -473,6 +658,8 @@ async def _run(manifest: Manifest, options: DevOptions, log: ConsoleLog) -> int:
         stack.phases["gateway"] = ready_s - sum(stack.phases.values())
         phases = ", ".join(f"{name} {secs:.2f}" for name, secs in stack.phases.items())
         log("trellis", f"ready in {ready_s:.2f} s ({phases})")
+        if options.reload:
+            stack.start_reloading(stop)
         await stop.wait()
         log("trellis", "stopping")
     except DevError as exc:

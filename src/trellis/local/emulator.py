@@ -216,6 +216,9 @@ def main(argv: list[str] | None = None) -> None:
     from moto import server
 
     _serialize_dynamodb()
+    from trellis.local import _peek
+
+    _peek.install()
     if os.environ.get("TRELLIS_EMULATOR_SPEEDUPS", "1") != "0":
         from trellis.local import _keep_alive, _moto_speedups
 

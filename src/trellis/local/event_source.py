@@ -10,9 +10,10 @@ fails the whole batch; so does a malformed ``batchItemFailures``, as on AWS.
 
 At most ``max_concurrency`` batches are in flight at once (the mapping's
 ``ScalingConfig.MaximumConcurrency``), and never more than the function has
-instances (its ``concurrency``; the local Lambda host has one): a batch is
-received only when an instance can start on it, so no message waits,
-invisible, behind a busy function.
+instances (its ``concurrency``: its reserved concurrency or the local cap):
+a batch is received only when an instance can start on it, so no message
+waits, invisible, behind a busy function. While the function is broken (a
+save broke its import) nothing is received.
 """
 
 from __future__ import annotations
@@ -37,6 +38,23 @@ class Invoker(Protocol):
     name: str
 
     async def invoke(self, event: dict[str, Any]) -> InvokeResult: ...
+
+
+class DeliveryObserver(Protocol):
+    """Told about every batch (``trellis dev``'s dashboard: jobs and traces)."""
+
+    def received(self, source: SqsEventSource, records: list[dict[str, Any]]) -> None:
+        """Before the invocation; may adjust the records' trace context."""
+
+    def settled(
+        self,
+        source: SqsEventSource,
+        records: list[dict[str, Any]],
+        result: InvokeResult,
+        failed: set[str],
+        seconds: float,
+    ) -> None:
+        """After it: ``failed`` are the ids that stay in the queue."""
 
 
 @dataclass
@@ -64,6 +82,9 @@ class SqsEventSource:
     max_concurrency: int = 10
     log: Callable[[str, str], None] = field(default=lambda _name, _line: None)
     stats: EventSourceStats = field(default_factory=EventSourceStats)
+    #: The queue's ``maxReceiveCount``: a record failing its last receive goes to the DLQ next.
+    max_receive_count: int = 0
+    observer: DeliveryObserver | None = None
     _random: random.Random = field(default_factory=random.Random)
 
     @property
@@ -79,6 +100,11 @@ class SqsEventSource:
         inflight: set[asyncio.Task[None]] = set()
         try:
             while not stop.is_set():
+                if getattr(self.function, "broken", None) is not None:
+                    # Its code does not start (a save broke it): receiving now would only
+                    # spend the messages' receives, and push them to the DLQ. Wait for the fix.
+                    await _sleep_or_stop(stop, 0.2)
+                    continue
                 if len(inflight) >= limit:
                     # Wake on a finished batch, or now and then to notice `stop`.
                     await asyncio.wait(inflight, timeout=POLL_WAIT_S, return_when=FIRST_COMPLETED)
@@ -143,8 +169,24 @@ class SqsEventSource:
         """Invoke the function with one batch and settle each record."""
         self.stats.batches += 1
         self.stats.received += len(messages)
-        event = {"Records": [sqs_record(m, self.queue_arn, self.region) for m in messages]}
-        result = await self.function.invoke(event)
+        records = [sqs_record(m, self.queue_arn, self.region) for m in messages]
+        if self.observer is not None:
+            self.observer.received(self, records)
+        started = time.perf_counter()
+        result = await self.function.invoke({"Records": records})
+        if self.observer is not None:
+            failed_ids = (
+                {m["MessageId"] for m in messages}
+                if not result.ok
+                else _failed_ids(result.payload, {m["MessageId"] for m in messages})
+            )
+            self.observer.settled(
+                self,
+                records,
+                result,
+                failed_ids if failed_ids is not None else {m["MessageId"] for m in messages},
+                time.perf_counter() - started,
+            )
         if not result.ok:
             self.stats.failed_batches += 1
             self.log(

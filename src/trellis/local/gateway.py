@@ -13,11 +13,20 @@ path no rule covers is refused (fail closed). What the check learnt reaches
 the service as on AWS: ``requestContext.authorizer``/``identity`` in a Lambda
 event, ``X-Trellis-*`` headers (set only by the gateway) for a container, along
 with the origin secret that proves the request came through the gateway.
+
+A service that is broken (its code does not import since the last save) gets
+no request: the gateway answers 502 with the start-up error in the platform's
+JSON error shape, until a save fixes it. Every request is traced: the gateway
+opens the trace (a W3C ``traceparent`` header reaches the service) and reports
+the request, with its span, to ``on_request``. Paths under ``/_trellis/``
+other than the issuer's documents go to the ``console`` app (the dashboard).
 """
 
 from __future__ import annotations
 
 import json
+import re
+import secrets
 import time
 import uuid
 from collections.abc import Callable
@@ -36,7 +45,7 @@ from trellis.local.auth import (
     DevIssuer,
     SigV4Verifier,
 )
-from trellis.local.services import LambdaFunction
+from trellis.local.services import ContainerService, LambdaFunction
 from trellis.manifest import HEALTH_PATH, AuthMode
 
 #: Lambda's synchronous invocation payload limit (the event carries the body).
@@ -60,8 +69,20 @@ class Route:
     service: str
     function: LambdaFunction | None = None
     base_url: str | None = None
+    #: A container service: its current address (``base_url`` follows it across reloads).
+    container: ContainerService | None = None
     #: ``(path prefix below the route, auth)``, longest first; ``""`` covers the whole route.
     auth: tuple[tuple[str, AuthMode], ...] = ()
+
+    @property
+    def broken(self) -> str | None:
+        """Why the service behind this route cannot start now, or None."""
+        backend = self.function or self.container
+        broken = getattr(backend, "broken", None)
+        return broken if isinstance(broken, str) else None
+
+    def upstream(self) -> str | None:
+        return self.container.base_url if self.container is not None else self.base_url
 
     def matches(self, path: str) -> bool:
         return path == self.prefix or path.startswith(self.prefix + "/")
@@ -94,6 +115,38 @@ class GatewayAuth:
 
 
 @dataclass(frozen=True)
+class RequestRecord:
+    """One request the gateway answered, with the span it opened for it."""
+
+    method: str
+    path: str
+    status: int
+    duration_ms: float
+    #: The service whose route matched; None for the gateway's own paths and unknown routes.
+    service: str | None
+    #: Wall-clock start, seconds since the epoch.
+    started: float
+    trace_id: str
+    span_id: str
+    parent_span_id: str | None = None
+    #: The caller's principal when the route's auth let it through.
+    principal: str = ""
+
+
+_TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$")
+
+
+def _trace_ids(headers: list[tuple[str, str]]) -> tuple[str, str, str | None]:
+    """(trace id, this span's id, parent span id): the caller's trace if it sent one."""
+    for key, value in headers:
+        if key.lower() == "traceparent":
+            match = _TRACEPARENT.match(value.strip().lower())
+            if match and set(match.group(1)) != {"0"}:
+                return match.group(1), secrets.token_hex(8), match.group(2)
+    return secrets.token_hex(16), secrets.token_hex(8), None
+
+
+@dataclass(frozen=True)
 class _Caller:
     """Who the gateway let through: the Lambda event's context and a container's headers."""
 
@@ -114,11 +167,15 @@ class Gateway:
         stage: str,
         log: Callable[[str, str], None],
         auth: GatewayAuth | None = None,
+        console: Callable[[Scope, Receive, Send], Any] | None = None,
+        on_request: Callable[[RequestRecord], None] | None = None,
     ) -> None:
         self.routes = sorted(routes, key=lambda r: len(r.prefix), reverse=True)
         self.stage = stage
         self.log = log
         self.auth = auth if auth is not None else GatewayAuth()
+        self.console = console
+        self.on_request = on_request
         self._http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=2.0))
 
     async def aclose(self) -> None:
@@ -132,7 +189,16 @@ class Gateway:
             return
         if scope["type"] != "http":
             return
+        path: str = scope["path"]
+        if self.console is not None and _is_console(path):
+            await self.console(scope, receive, send)
+            return
         started = time.perf_counter()
+        wall = time.time()
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+        trace_id, span_id, parent = _trace_ids(headers)
+        scope = {**scope, "trellis.trace": (trace_id, span_id)}
+        route = next((r for r in self.routes if r.matches(path)), None)
         response = await self._handle(scope, receive)
         await send(
             {
@@ -144,6 +210,21 @@ class Gateway:
         await send({"type": "http.response.body", "body": response.body})
         elapsed = (time.perf_counter() - started) * 1000
         self.log("gateway", f"{scope['method']} {scope['path']} {response.status} {elapsed:.0f}ms")
+        if self.on_request is not None:
+            self.on_request(
+                RequestRecord(
+                    method=scope["method"],
+                    path=path,
+                    status=response.status,
+                    duration_ms=elapsed,
+                    service=route.service if route is not None else None,
+                    started=wall,
+                    trace_id=trace_id,
+                    span_id=span_id,
+                    parent_span_id=parent,
+                    principal=scope.get("trellis.principal", ""),
+                )
+            )
 
     async def _handle(self, scope: Scope, receive: Receive) -> HttpResponse:
         path: str = scope["path"]
@@ -165,7 +246,23 @@ class Gateway:
             caller = self._authenticate(route, scope, headers, body)
         except AuthRefused as refused:
             return _error(refused.status, refused.code, refused.message)
-        headers = [(k, v) for k, v in headers if not k.lower().startswith(TRUSTED_HEADER_PREFIX)]
+        scope["trellis.principal"] = caller.principal
+        if route.broken is not None:
+            return _error(
+                502,
+                "service_unavailable",
+                f"{route.broken}. Its log shows the whole error; "
+                "trellis dev starts it again when you save a fix.",
+            )
+        headers = [
+            (k, v)
+            for k, v in headers
+            if not k.lower().startswith(TRUSTED_HEADER_PREFIX) and k.lower() != "traceparent"
+        ]
+        trace = scope.get("trellis.trace")
+        if trace is not None:
+            # The service's spans become children of the gateway's span.
+            headers.append(("traceparent", f"00-{trace[0]}-{trace[1]}-01"))
         if route.function is not None:
             return await self._invoke(route.function, route, scope, headers, body, caller)
         return await self._proxy(route, scope, headers, body, caller)
@@ -266,6 +363,13 @@ class Gateway:
             identity=caller.identity,
         )
         result = await fn.invoke(event)
+        if result.init_error:
+            return _error(
+                502,
+                "service_unavailable",
+                f"{result.error}. Its log shows the whole error; "
+                "trellis dev starts it again when you save a fix.",
+            )
         if result.timed_out:
             return HttpResponse(
                 504,
@@ -286,9 +390,10 @@ class Gateway:
         body: bytes,
         caller: _Caller,
     ) -> HttpResponse:
-        assert route.base_url is not None
+        upstream = route.upstream()
+        assert upstream is not None
         rest = scope["path"][len(route.prefix) :] or "/"
-        url = f"{route.base_url}{rest}"
+        url = f"{upstream}{rest}"
         forwarded = [
             (k, v) for k, v in headers if k.lower() not in {"host", "content-length", "connection"}
         ]
@@ -339,6 +444,13 @@ async def _read_body(receive: Receive, limit: int) -> bytes | None:
         chunks.append(chunk)
         if not message.get("more_body"):
             return b"".join(chunks)
+
+
+def _is_console(path: str) -> bool:
+    """Paths of the dashboard: everything under ``/_trellis`` but the issuer's documents."""
+    if path in (JWKS_PATH, DISCOVERY_PATH):
+        return False
+    return path == ISSUER_PATH or path.startswith(ISSUER_PATH + "/")
 
 
 def _error(status: int, code: str, message: str) -> HttpResponse:

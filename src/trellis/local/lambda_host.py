@@ -137,12 +137,15 @@ def main(argv: list[str] | None = None) -> None:
     handler = load_handler(args.handler)
     init_ms = (time.perf_counter() - started) * 1000
     server = _make_server(handler, args)
-    print(
-        json.dumps(
-            {"event": "lambda.init", "handler": args.handler, "init_duration_ms": round(init_ms, 1)}
-        ),
-        flush=True,
-    )
+    init: dict[str, Any] = {
+        "event": "lambda.init",
+        "handler": args.handler,
+        "init_duration_ms": round(init_ms, 1),
+    }
+    if os.environ.get("TRELLIS_WARM_SPARE"):
+        # A reload from a spare process: the libraries were imported before the clock started.
+        init["libraries_preloaded"] = True
+    print(json.dumps(init), flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

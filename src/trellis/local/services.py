@@ -1,16 +1,32 @@
 """Service processes under ``trellis dev``: Lambda functions and containers.
 
-Each service runs in its own process with its own env vars, exactly as it
-would be isolated in AWS. Output lines are prefixed with the service's name.
+Each service runs in its own process (a Lambda function in one process per
+instance) with its own env vars, exactly as it would be isolated in AWS.
+Output lines are prefixed with the service's name.
+
+A Lambda function scales as Lambda does: an invocation takes a warm idle
+instance if there is one, otherwise starts a new instance (a cold start) up to
+the function's cap, otherwise waits for one to free up; instances idle for
+longer than ``idle_s`` are retired, down to one kept warm.
+
+Both kinds reload: :meth:`LambdaFunction.reload` and
+:meth:`ContainerService.reload` replace the service's processes with ones
+running the code now on disk, started from a spare process that has the
+libraries imported already (see :mod:`trellis.local._warm`). An edit that
+breaks the start-up leaves the service *broken*: its error is kept in
+:attr:`broken` (the gateway answers 502 with it) until the next reload works.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
+import contextlib
 import json
+import re
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,22 +39,45 @@ from trellis.local.processes import child_preexec
 
 LogSink = Callable[[str, str], None]
 
+#: Lines of a process's output kept to explain why it exited.
+_TAIL_LINES = 60
+#: The last line of a Python traceback: ``SomeError: message`` (or a bare ``SomeError``).
+_EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning))(:.*)?$")
+#: Instances one Lambda function may run at once when the manifest sets no cap.
+DEFAULT_LOCAL_INSTANCES = 10
+#: Seconds an idle instance stays warm before it is retired (Lambda keeps them minutes).
+DEFAULT_IDLE_S = 300.0
+
 
 class ServiceStartError(RuntimeError):
     """A service process exited or never became healthy."""
 
 
 class ManagedProcess:
-    """A child process whose output is forwarded line by line to a log sink."""
+    """A child process whose output is forwarded line by line to a log sink.
+
+    With ``warm=True`` the child is a spare (:mod:`trellis.local._warm`): it
+    imports the libraries and waits; :meth:`go` lets it run ``argv``.
+    """
 
     def __init__(
-        self, name: str, argv: list[str], env: dict[str, str], cwd: Path, log: LogSink
+        self,
+        name: str,
+        argv: list[str],
+        env: dict[str, str],
+        cwd: Path,
+        log: LogSink,
+        *,
+        warm: bool = False,
     ) -> None:
         self.name = name
         self.argv = argv
         self.env = env
         self.cwd = cwd
         self.log = log
+        self.warm = warm
+        #: The last lines the process printed, to say why it exited.
+        self.tail: collections.deque[str] = collections.deque(maxlen=_TAIL_LINES)
         self._proc: asyncio.subprocess.Process | None = None
         self._pump: asyncio.Task[None] | None = None
 
@@ -46,12 +85,21 @@ class ManagedProcess:
     def running(self) -> bool:
         return self._proc is not None and self._proc.returncode is None
 
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
     async def start(self) -> None:
+        argv = self.argv
+        if self.warm:
+            # A spare: what it will run (argv is `python -m MODULE ARGS`) comes with `go`.
+            argv = [argv[0], "-m", "trellis.local._warm"]
+        self.tail.clear()
         self._proc = await asyncio.create_subprocess_exec(
-            *self.argv,
+            *argv,
             cwd=self.cwd,
             env=self.env,
-            stdin=asyncio.subprocess.DEVNULL,
+            stdin=asyncio.subprocess.PIPE if self.warm else asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
             preexec_fn=child_preexec,
@@ -59,10 +107,30 @@ class ManagedProcess:
         )
         self._pump = asyncio.create_task(self._forward(self._proc))
 
+    async def go(self) -> None:
+        """Let a spare run its module (it has been importing the libraries meanwhile)."""
+        proc = self._proc
+        if proc is None or proc.stdin is None:
+            raise ServiceStartError(f"service {self.name}: no spare process to start")
+        proc.stdin.write(json.dumps(self.argv[2:]).encode() + b"\n")
+        with contextlib.suppress(ConnectionError):
+            await proc.stdin.drain()
+
     async def _forward(self, proc: asyncio.subprocess.Process) -> None:
         assert proc.stdout is not None
         while line := await proc.stdout.readline():
-            self.log(self.name, line.decode(errors="replace").rstrip("\n"))
+            text = line.decode(errors="replace").rstrip("\n")
+            self.tail.append(text)
+            self.log(self.name, text)
+
+    def exit_reason(self) -> str:
+        """The exception that ended the process, from its last lines (or its exit status)."""
+        for line in reversed(self.tail):
+            match = _EXCEPTION_LINE.match(line.strip())
+            if match:
+                return line.strip()
+        status = self._proc.returncode if self._proc is not None else None
+        return f"exited with status {status}" if status is not None else "did not start"
 
     async def wait(self) -> int | None:
         """Wait for the current child to exit; its status (None if none is running)."""
@@ -77,6 +145,8 @@ class ManagedProcess:
         if proc is None:
             return
         if proc.returncode is None:
+            if proc.stdin is not None:
+                proc.stdin.close()
             proc.terminate()
             try:
                 await asyncio.wait_for(proc.wait(), grace_s)
@@ -95,18 +165,42 @@ class InvokeResult:
     payload: Any = None
     error: str | None = None
     timed_out: bool = False
+    #: The function could not start (its code does not import): nothing ran.
+    init_error: bool = False
 
     @property
     def ok(self) -> bool:
         return self.error is None
 
 
-class LambdaFunction:
-    """One warm Lambda instance of a service, invoked with events over loopback.
+class _Instance:
+    """One Lambda execution environment: a ``lambda_host`` process on its own port."""
 
-    Invocations run one at a time (one instance). One that outlives the
-    function's timeout is ended like Lambda ends it: the instance is killed and
-    the next invocation gets a fresh cold start.
+    def __init__(self, fn: LambdaFunction, generation: int, *, warm: bool) -> None:
+        self.port = free_port()
+        self.generation = generation
+        self.process = ManagedProcess(
+            fn.name, fn.argv(self.port), fn.env, fn.cwd, fn.log, warm=warm
+        )
+        self.http = httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{self.port}", timeout=fn.timeout_s + 1.0
+        )
+        self.last_used = time.monotonic()
+
+    async def stop(self) -> None:
+        await self.process.stop(grace_s=0.5)
+        await self.http.aclose()
+
+
+class LambdaFunction:
+    """The local instances of one Lambda function, invoked with events over loopback.
+
+    Each instance runs one invocation at a time, as on Lambda. An invocation
+    that outlives the function's timeout is ended like Lambda ends it: its
+    instance is killed, and a later invocation gets a fresh cold start.
+    ``max_instances`` caps the instances (the function's reserved concurrency,
+    else a local cap); ``idle_s`` retires instances unused that long, keeping
+    one warm.
     """
 
     def __init__(
@@ -120,122 +214,436 @@ class LambdaFunction:
         timeout_s: int,
         memory_mb: int,
         log: LogSink,
+        max_instances: int = 1,
+        idle_s: float = DEFAULT_IDLE_S,
     ) -> None:
         self.name = name
         self.handler = handler
+        self.function_name = function_name
+        self.env = env
+        self.cwd = cwd
         self.timeout_s = timeout_s
-        self.port = free_port()
-        argv = [
+        self.memory_mb = memory_mb
+        self.log = log
+        self.max_instances = max(1, max_instances)
+        self.idle_s = idle_s
+        #: Why the function cannot start (its code does not import); None when it can.
+        self.broken: str | None = None
+        #: Cold starts so far (the first instance, scale-outs, replacements, reloads).
+        self.cold_starts = 0
+        self._generation = 0
+        self._idle: list[_Instance] = []
+        self._busy: set[_Instance] = set()
+        self._starting = 0
+        self._changed = asyncio.Condition()
+        self._spare: _Instance | None = None
+        self._spare_task: asyncio.Task[None] | None = None
+        self._reaper: asyncio.Task[None] | None = None
+        self._reloading = False
+        self._closed = False
+
+    def argv(self, port: int) -> list[str]:
+        return [
             sys.executable,
             "-m",
             "trellis.local.lambda_host",
             "--handler",
-            handler,
+            self.handler,
             "--port",
-            str(self.port),
+            str(port),
             "--function-name",
-            function_name,
+            self.function_name,
             "--memory",
-            str(memory_mb),
+            str(self.memory_mb),
             "--timeout",
-            str(timeout_s),
+            str(self.timeout_s),
         ]
-        self.process = ManagedProcess(name, argv, env, cwd, log)
-        self._lock = asyncio.Lock()
-        self._http = httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{self.port}", timeout=timeout_s + 1.0
-        )
+
+    @property
+    def concurrency(self) -> int:
+        """Invocations that can run at once (what the event source may have in flight)."""
+        return self.max_instances
+
+    @property
+    def instances(self) -> int:
+        """Instances running now (idle, busy and starting)."""
+        return len(self._idle) + len(self._busy) + self._starting
+
+    @property
+    def busy(self) -> int:
+        return len(self._busy)
+
+    @property
+    def pids(self) -> list[int]:
+        """Process ids of the running instances (tests watch them across reloads)."""
+        return [pid for inst in [*self._idle, *self._busy] if (pid := inst.process.pid) is not None]
 
     async def start(self, timeout_s: float = 20.0) -> None:
-        await self.process.start()
-        await _wait_healthy(self.process, self._http, "/ping", timeout_s)
+        """Start the first instance (raise :class:`ServiceStartError` if it cannot start)."""
+        instance = await self._cold_start(warm=False, timeout_s=timeout_s)
+        self._idle.append(instance)
+        if self._reaper is None:
+            self._reaper = asyncio.create_task(self._retire_idle())
 
     async def stop(self) -> None:
-        await self.process.stop()
-        await self._http.aclose()
+        self._closed = True
+        for task in (self._reaper, self._spare_task):
+            if task is not None:
+                task.cancel()
+        spare, self._spare = self._spare, None
+        instances = [*self._idle, *self._busy, *([spare] if spare else [])]
+        self._idle.clear()
+        self._busy.clear()
+        await asyncio.gather(*(i.stop() for i in instances))
 
     async def invoke(self, event: dict[str, Any]) -> InvokeResult:
-        async with self._lock:
-            if not self.process.running:
-                await self._restart()
-            try:
-                resp = await self._http.post(INVOKE_PATH, content=json.dumps(event))
-            except httpx.TimeoutException:
-                self.process.log(self.name, f"Task timed out after {self.timeout_s:.2f} seconds")
-                await self._restart()
-                return InvokeResult(error="timeout", timed_out=True)
-            except httpx.TransportError as exc:
-                await self._restart()
-                return InvokeResult(error=f"runtime exited: {exc}")
-            payload = resp.json()
-            if resp.headers.get("X-Amz-Function-Error"):
-                return InvokeResult(
-                    payload=payload, error=str(payload.get("errorType", "Unhandled"))
-                )
-            return InvokeResult(payload=payload)
+        if self.broken is not None:
+            return InvokeResult(error=self.broken, init_error=True)
+        try:
+            instance = await self._acquire()
+        except ServiceStartError as exc:
+            return InvokeResult(error=str(exc), init_error=True)
+        try:
+            return await self._invoke_on(instance, event)
+        finally:
+            await self._release(instance)
 
-    async def _restart(self) -> None:
-        await self.process.stop(grace_s=0.5)
-        await self.process.start()
-        await _wait_healthy(self.process, self._http, "/ping", 20.0)
+    async def _invoke_on(self, instance: _Instance, event: dict[str, Any]) -> InvokeResult:
+        try:
+            resp = await instance.http.post(INVOKE_PATH, content=json.dumps(event))
+        except httpx.TimeoutException:
+            self.log(self.name, f"Task timed out after {self.timeout_s:.2f} seconds")
+            await instance.process.stop(grace_s=0)
+            return InvokeResult(error="timeout", timed_out=True)
+        except httpx.TransportError as exc:
+            await instance.process.stop(grace_s=0)
+            return InvokeResult(error=f"runtime exited: {exc}")
+        payload = resp.json()
+        if resp.headers.get("X-Amz-Function-Error"):
+            return InvokeResult(payload=payload, error=str(payload.get("errorType", "Unhandled")))
+        return InvokeResult(payload=payload)
+
+    async def _acquire(self) -> _Instance:
+        """A warm idle instance of the current code, else a new one, else wait for one."""
+        async with self._changed:
+            while True:
+                if self._reloading:
+                    # A save was noticed: no invocation runs the old code from here on.
+                    await self._changed.wait()
+                    continue
+                while self._idle:
+                    # The most recently used first, as Lambda reuses the warmest environment.
+                    instance = self._idle.pop()
+                    if instance.process.running and instance.generation == self._generation:
+                        self._busy.add(instance)
+                        return instance
+                    asyncio.create_task(instance.stop())  # noqa: RUF006 - stopping it needs no watching
+                if self.broken is not None:
+                    raise ServiceStartError(self.broken)
+                if self.instances < self.max_instances:
+                    self._starting += 1
+                    break
+                await self._changed.wait()
+        try:
+            instance = await self._cold_start(warm=False)
+        except ServiceStartError:
+            async with self._changed:
+                self._starting -= 1
+                self._changed.notify_all()
+            raise
+        async with self._changed:
+            self._starting -= 1
+            self._busy.add(instance)
+        return instance
+
+    async def _release(self, instance: _Instance) -> None:
+        async with self._changed:
+            self._busy.discard(instance)
+            current = instance.generation == self._generation and not self._closed
+            if current and instance.process.running:
+                instance.last_used = time.monotonic()
+                self._idle.append(instance)
+            self._changed.notify_all()
+        if not (current and instance.process.running):
+            await instance.stop()
+
+    async def _cold_start(self, *, warm: bool, timeout_s: float = 20.0) -> _Instance:
+        instance = _Instance(self, self._generation, warm=warm)
+        self.cold_starts += 1
+        await instance.process.start()
+        if warm:
+            await instance.process.go()
+        try:
+            await _wait_healthy(instance.process, instance.http, "/ping", timeout_s)
+        except ServiceStartError:
+            reason = instance.process.exit_reason()
+            await instance.stop()
+            raise ServiceStartError(f"{self.name} failed to start: {reason}") from None
+        return instance
+
+    async def _retire_idle(self) -> None:
+        while True:
+            await asyncio.sleep(max(0.05, min(self.idle_s / 4, 5.0)))
+            now = time.monotonic()
+            retired: list[_Instance] = []
+            async with self._changed:
+                # Oldest first; the most recently used instance always stays warm.
+                for instance in list(self._idle[:-1]):
+                    if now - instance.last_used > self.idle_s:
+                        self._idle.remove(instance)
+                        retired.append(instance)
+            for instance in retired:
+                await instance.stop()
+
+    # --- hot reload -----------------------------------------------------------------------
+
+    def prepare_reload(self) -> None:
+        """Start a spare instance in the background, so that the next reload is quick.
+
+        ``trellis dev`` calls it when the stack is quiet: a spare importing the
+        libraries takes CPU the running services would miss.
+        """
+        if self._closed or self._spare is not None or self._spare_task is not None:
+            return
+        self._spare_task = asyncio.create_task(self._make_spare())
+
+    async def _make_spare(self) -> None:
+        spare = _Instance(self, -1, warm=True)
+        try:
+            await spare.process.start()
+            self._spare = spare
+        finally:
+            self._spare_task = None
+
+    async def reload(self, changed: Iterable[Path] = ()) -> None:
+        """Replace every instance with one running the code on disk now.
+
+        ``changed`` are the files saved: their cached bytecode is dropped first.
+
+        Busy instances finish their invocation first (they are retired when it
+        ends). If the new code does not start, the function is broken until a
+        later reload starts it: :attr:`broken` says why.
+        """
+        forget_bytecode(changed)
+        if self._spare_task is not None:
+            await asyncio.shield(self._spare_task)
+        spare, self._spare = self._spare, None
+        async with self._changed:
+            self._generation += 1
+            old, self._idle = self._idle, []
+            self._reloading = True
+            self._starting += 1
+        await asyncio.gather(*(i.stop() for i in old))
+        try:
+            instance = await self._start_spare(spare)
+        except ServiceStartError as exc:
+            async with self._changed:
+                self._starting -= 1
+                self._reloading = False
+                self.broken = str(exc)
+                self._changed.notify_all()
+            raise
+        async with self._changed:
+            self._starting -= 1
+            self._reloading = False
+            self.broken = None
+            self._idle.append(instance)
+            self._changed.notify_all()
+
+    async def _start_spare(self, spare: _Instance | None) -> _Instance:
+        if spare is None or not spare.process.running:
+            if spare is not None:
+                await spare.stop()
+            return await self._cold_start(warm=False)
+        spare.generation = self._generation
+        self.cold_starts += 1
+        await spare.process.go()
+        try:
+            await _wait_healthy(spare.process, spare.http, "/ping", 20.0)
+        except ServiceStartError:
+            reason = spare.process.exit_reason()
+            await spare.stop()
+            raise ServiceStartError(f"{self.name} failed to start: {reason}") from None
+        return spare
 
 
 class ContainerService:
-    """A container-runtime service (App Runner, ECS Express) under uvicorn."""
+    """A container-runtime service (App Runner, ECS Express) under uvicorn: one task."""
 
     def __init__(
         self, name: str, *, app: str, env: dict[str, str], cwd: Path, log: LogSink
     ) -> None:
         self.name = name
-        self.port = free_port()
-        env = {**env, "PORT": str(self.port)}
+        self.app = app
+        self.env = env
+        self.cwd = cwd
+        self.log = log
+        #: Why the service cannot start (its code does not import); None when it can.
+        self.broken: str | None = None
+        self.process, self.port = self._new_process(warm=False)
+        self._spare: tuple[ManagedProcess, int] | None = None
+        self._spare_task: asyncio.Task[None] | None = None
+        self._reloaded = asyncio.Event()
+
+    @property
+    def base_url(self) -> str:
+        """Where the current process listens (it changes when the service reloads)."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def _new_process(self, *, warm: bool) -> tuple[ManagedProcess, int]:
+        port = free_port()
         argv = [
             sys.executable,
             "-m",
             "uvicorn",
-            app,
+            self.app,
             "--host",
             "127.0.0.1",
             "--port",
-            str(self.port),
+            str(port),
             "--no-access-log",
             "--timeout-graceful-shutdown",
             "10",
         ]
-        self.process = ManagedProcess(name, argv, env, cwd, log)
-        self.base_url = f"http://127.0.0.1:{self.port}"
+        env = {**self.env, "PORT": str(port)}
+        return ManagedProcess(self.name, argv, env, self.cwd, self.log, warm=warm), port
 
     async def start(self, timeout_s: float = 20.0) -> None:
         await self.process.start()
-        async with httpx.AsyncClient(base_url=self.base_url, timeout=2.0) as client:
-            await _wait_healthy(self.process, client, "/health", timeout_s)
+        await self._wait(self.process, self.port, timeout_s)
+
+    async def _wait(self, process: ManagedProcess, port: int, timeout_s: float) -> None:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=2.0) as client:
+            try:
+                await _wait_healthy(process, client, "/health", timeout_s)
+            except ServiceStartError:
+                if process.running:
+                    raise
+                raise ServiceStartError(
+                    f"{self.name} failed to start: {process.exit_reason()}"
+                ) from None
 
     async def supervise(self, stop: asyncio.Event, restart_delay_s: float = 1.0) -> None:
-        """Start the container again when it dies, as ECS and App Runner replace a failed task."""
+        """Start the container again when it dies, as ECS and App Runner replace a failed task.
+
+        A process replaced by a reload is not restarted; while the code is
+        broken, the next reload (not a timer) starts it again.
+        """
         while not stop.is_set():
-            exited = asyncio.ensure_future(self.process.wait())
+            process = self.process
+            exited = asyncio.ensure_future(process.wait())
             stopping = asyncio.ensure_future(stop.wait())
-            await asyncio.wait({exited, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            reloaded = asyncio.ensure_future(self._reloaded.wait())
+            await asyncio.wait({exited, stopping, reloaded}, return_when=asyncio.FIRST_COMPLETED)
             stopping.cancel()
-            if stop.is_set() or not exited.done():
+            reloaded.cancel()
+            if stop.is_set():
                 exited.cancel()
                 return
+            if self._reloaded.is_set():
+                self._reloaded.clear()
+                exited.cancel()
+                continue
             status = exited.result()
-            if status is None:
-                return
-            self.process.log(
+            if process is not self.process or self.broken is not None or status is None:
+                # Replaced, or broken until the next save: wait for the reload.
+                await _first(stop.wait(), self._reloaded.wait())
+                continue
+            self.log(
                 self.name, f"exited with status {status}; restarting in {restart_delay_s:.0f} s"
             )
-            await asyncio.sleep(restart_delay_s)
+            await _first(stop.wait(), asyncio.sleep(restart_delay_s))
             if stop.is_set():
                 return
+            self.process, self.port = self._new_process(warm=False)
             try:
                 await self.start()
             except ServiceStartError as exc:
-                self.process.log(self.name, f"restart failed: {exc}")
+                self.log(self.name, f"restart failed: {exc}")
+
+    def prepare_reload(self) -> None:
+        """Start a spare process in the background, so that the next reload is quick."""
+        if self._spare is not None or self._spare_task is not None:
+            return
+        self._spare_task = asyncio.create_task(self._make_spare())
+
+    async def _make_spare(self) -> None:
+        process, port = self._new_process(warm=True)
+        try:
+            await process.start()
+            self._spare = (process, port)
+        finally:
+            self._spare_task = None
+
+    async def reload(self, changed: Iterable[Path] = ()) -> None:
+        """Replace the process with one running the code on disk now (``changed``: as above).
+
+        As an ECS deployment does, the new process starts first and the old
+        one keeps serving until the new one is healthy; then the old one
+        stops. If the new code does not start, the old process stops too and
+        the service is broken until a later reload starts it.
+        """
+        forget_bytecode(changed)
+        if self._spare_task is not None:
+            await asyncio.shield(self._spare_task)
+        spare, self._spare = self._spare, None
+        old = self.process
+        if spare is not None and spare[0].running:
+            process, port = spare
+        else:
+            if spare is not None:
+                await spare[0].stop()
+            process, port = self._new_process(warm=False)
+        try:
+            if process.warm:
+                await process.go()
+            else:
+                await process.start()
+            await self._wait(process, port, 20.0)
+        except ServiceStartError as exc:
+            self.broken = str(exc)
+            self.process, self.port = process, port
+            await process.stop(grace_s=1.0)
+            await old.stop(grace_s=5.0)
+            self._reloaded.set()
+            raise
+        self.broken = None
+        self.process, self.port = process, port
+        self._reloaded.set()
+        await old.stop(grace_s=10.0)
 
     async def stop(self) -> None:
+        if self._spare_task is not None:
+            self._spare_task.cancel()
+        if self._spare is not None:
+            await self._spare[0].stop()
         await self.process.stop(grace_s=12.0)
+
+
+def forget_bytecode(paths: Iterable[Path]) -> None:
+    """Delete the cached bytecode of saved ``.py`` files.
+
+    Python trusts a ``.pyc`` whose recorded mtime (whole seconds) and size
+    match the source, so a save within the second of the last compile that
+    keeps the size (``1`` → ``2``) would import the old code.
+    """
+    for path in paths:
+        if path.suffix != ".py":
+            continue
+        cache = path.parent / "__pycache__"
+        for stale in cache.glob(f"{path.stem}.*.pyc"):
+            with contextlib.suppress(OSError):
+                stale.unlink()
+
+
+async def _first(*aws: Any) -> None:
+    """Wait until the first of ``aws`` completes; cancel the others."""
+    tasks = [asyncio.ensure_future(a) for a in aws]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
 
 
 async def _wait_healthy(
@@ -252,5 +660,5 @@ async def _wait_healthy(
                 return
         except httpx.TransportError:
             pass
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.02)
     raise ServiceStartError(f"service {process.name} was not healthy within {timeout_s:.0f} s")

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from trellis.runtime._logging import bind_request_id, get_logger
-from trellis.runtime._tracing import flush_traces
+from trellis.runtime._tracing import consumer_span, flush_traces
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -216,7 +216,12 @@ def process_sqs_batch(
             deadline = time.monotonic() + left_s
         started += 1
         source_arn = str(raw.get("eventSourceARN") or "")
-        with structlog.contextvars.bound_contextvars(message_id=message_id):
+        with (
+            structlog.contextvars.bound_contextvars(message_id=message_id),
+            consumer_span(
+                source_arn.rsplit(":", 1)[-1], message_id, raw.get("messageAttributes") or {}
+            ),
+        ):
             try:
                 consume(SqsRecord.from_event(raw, deadline=deadline))
             except Exception as exc:  # noqa: BLE001 - one bad record must not fail the batch

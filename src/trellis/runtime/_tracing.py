@@ -10,11 +10,24 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from trellis.runtime._logging import get_logger
 
-__all__ = ["configure_tracing", "flush_traces", "instrument_app", "tracing_enabled"]
+__all__ = [
+    "TRACE_ATTRIBUTE",
+    "configure_tracing",
+    "consumer_span",
+    "flush_traces",
+    "instrument_app",
+    "trace_carrier",
+    "tracing_enabled",
+]
+
+#: The SQS message attribute that carries the sender's trace context (W3C ``traceparent``).
+TRACE_ATTRIBUTE = "traceparent"
 
 _ENDPOINT_VARS = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
 
@@ -89,3 +102,57 @@ def flush_traces(timeout_ms: int = 2000) -> None:
     """Export buffered spans now; a frozen Lambda sandbox would otherwise sit on them."""
     if _provider is not None:
         _provider.force_flush(timeout_ms)
+
+
+def trace_carrier() -> dict[str, str]:
+    """The current trace context as ``{"traceparent": ...}``; empty when not tracing.
+
+    A publisher adds it to a message's attributes, so the consumer's spans
+    join the trace of the request that queued the message.
+    """
+    if _provider is None:
+        return {}
+    from opentelemetry import propagate
+
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return {TRACE_ATTRIBUTE: carrier[TRACE_ATTRIBUTE]} if TRACE_ATTRIBUTE in carrier else {}
+
+
+def _attribute_value(attributes: dict[str, Any], name: str) -> str | None:
+    value = attributes.get(name)
+    if not isinstance(value, dict):
+        return None
+    # Lambda's SQS records spell it stringValue; ReceiveMessage results, StringValue.
+    found = value.get("stringValue") or value.get("StringValue")
+    return str(found) if found else None
+
+
+@contextmanager
+def consumer_span(
+    queue: str, message_id: str, message_attributes: dict[str, Any]
+) -> Iterator[None]:
+    """A span around handling one message, in the trace of the request that sent it.
+
+    Does nothing (and imports nothing) when tracing is off.
+    """
+    if _provider is None:
+        yield
+        return
+    from opentelemetry import propagate, trace
+
+    parent = _attribute_value(message_attributes, TRACE_ATTRIBUTE)
+    context = propagate.extract({TRACE_ATTRIBUTE: parent}) if parent else None
+    tracer = trace.get_tracer("trellis.runtime", tracer_provider=_provider)
+    with tracer.start_as_current_span(
+        f"{queue or 'sqs'} process",
+        context=context,
+        kind=trace.SpanKind.CONSUMER,
+        attributes={
+            "messaging.system": "aws_sqs",
+            "messaging.destination.name": queue,
+            "messaging.message.id": message_id,
+            "messaging.operation.type": "process",
+        },
+    ):
+        yield

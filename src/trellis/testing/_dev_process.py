@@ -31,6 +31,7 @@ class DevProcess:
         env: dict[str, str] | None = None,
         iam: bool = True,
         ready_timeout_s: float = 30.0,
+        args: Iterable[str] = (),
     ) -> None:
         self.manifest = Path(manifest).resolve()
         self.port = free_port()
@@ -39,6 +40,8 @@ class DevProcess:
         self.extra_env = env or {}
         #: IAM enforcement (``trellis dev``'s default); False passes ``--no-iam``.
         self.iam = iam
+        #: More ``trellis dev`` options, e.g. ``["--no-reload"]``.
+        self.args = list(args)
         self.lines: list[str] = []
         self.ready_s: float | None = None
         self._proc: subprocess.Popen[str] | None = None
@@ -74,6 +77,7 @@ class DevProcess:
             "--color",
             "never",
             *([] if self.iam else ["--no-iam"]),
+            *self.args,
         ]
         started = time.monotonic()
         self._proc = subprocess.Popen(

@@ -13,6 +13,7 @@ from typing import Any
 from trellis.runtime._errors import is_aws_error, translate_aws_error
 from trellis.runtime._lambda import SqsRecord
 from trellis.runtime._logging import get_logger
+from trellis.runtime._tracing import consumer_span
 from trellis.runtime.queues import BATCH_LIMIT
 
 __all__ = ["ConsumerStats", "QueueConsumer"]
@@ -129,11 +130,18 @@ class QueueConsumer:
                 now = self.clock()
                 for message in messages:
                     record = _record(message)
-                    future = pool.submit(self.handle, record)
+                    future = pool.submit(self._handle, record)
                     inflight[message["MessageId"]] = _InFlight(message, future, now, now)
         finally:
             self._stop(pool, inflight, done, grace_s)
         return self.stats
+
+    def _handle(self, record: SqsRecord) -> None:
+        # In the trace of the request that queued the message, when tracing is on.
+        with consumer_span(
+            _queue_name(self.queue_url), record.message_id, record.message_attributes
+        ):
+            self.handle(record)
 
     def _stop(
         self,
@@ -305,6 +313,10 @@ class QueueConsumer:
                     ) from exc
                 failures += 1
                 self._backoff(stop, failures, exc)
+
+
+def _queue_name(url: str) -> str:
+    return url.rstrip("/").rsplit("/", 1)[-1]
 
 
 def _record(message: dict[str, Any]) -> SqsRecord:

@@ -16,6 +16,7 @@ from trellis.runtime._errors import (
     is_transient_aws_error,
     translate_aws_error,
 )
+from trellis.runtime._tracing import trace_carrier, tracing_enabled
 
 #: SQS maximum message size (body + attributes), raised from 256 KiB to 1 MiB in 2025.
 MAX_MESSAGE_BYTES = 1_048_576
@@ -58,8 +59,23 @@ def message_size(body: str, attributes: dict[str, str] | None = None) -> int:
     return size
 
 
-def _attributes(attributes: dict[str, str]) -> dict[str, Any]:
-    return {k: {"DataType": "String", "StringValue": v} for k, v in attributes.items()}
+#: Message attributes SQS allows on one message.
+MAX_ATTRIBUTES = 10
+
+
+def _attributes(attributes: dict[str, str], room: int) -> dict[str, Any]:
+    """SQS message attributes, plus the trace context when tracing and it fits.
+
+    ``room`` is how many bytes the message may still grow by: the trace
+    context never pushes a message over its limit, nor past 10 attributes.
+    """
+    out = {k: {"DataType": "String", "StringValue": v} for k, v in attributes.items()}
+    for name, value in trace_carrier().items():
+        if name in out or len(out) >= MAX_ATTRIBUTES:
+            break
+        if message_size("", {name: value}) <= room:
+            out[name] = {"DataType": "String", "StringValue": value}
+    return out
 
 
 class Publisher:
@@ -97,8 +113,9 @@ class Publisher:
         )
         self.check_size(message)
         request: dict[str, Any] = {"QueueUrl": self.queue_url, "MessageBody": body}
-        if message.attributes:
-            request["MessageAttributes"] = _attributes(message.attributes)
+        attributes = _attributes(message.attributes, self.max_message_bytes - message.size)
+        if attributes:
+            request["MessageAttributes"] = attributes
         if message.group_id:
             request["MessageGroupId"] = message.group_id
         if message.deduplication_id:
@@ -138,8 +155,10 @@ class Publisher:
         chunks: list[list[int]] = []
         current: list[int] = []
         size = 0
+        # Room for the trace context each entry may carry (see _attributes).
+        overhead = 100 if tracing_enabled() else 0
         for index in indexes:
-            msg_size = messages[index].size
+            msg_size = messages[index].size + overhead
             if current and (
                 len(current) == BATCH_LIMIT or size + msg_size > self.max_message_bytes
             ):
@@ -163,8 +182,10 @@ class Publisher:
         for index in chunk:
             message = messages[index]
             entry: dict[str, Any] = {"Id": str(index), "MessageBody": message.body}
-            if message.attributes:
-                entry["MessageAttributes"] = _attributes(message.attributes)
+            # Chunks are sized without the trace context: it goes only where a message has room.
+            attributes = _attributes(message.attributes, self.max_message_bytes - message.size)
+            if attributes:
+                entry["MessageAttributes"] = attributes
             if message.group_id:
                 entry["MessageGroupId"] = message.group_id
             if message.deduplication_id:
