@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from trellis.manifest import Bucket, Manifest, load_manifest
+from trellis.kinds import TABLE, Bucket
+from trellis.manifest import Manifest, load_manifest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -14,7 +15,7 @@ def api_stack_manifest(project: str) -> Manifest:
     example = load_manifest(ROOT / "trellis.toml")
     return Manifest(
         project=example.project.model_copy(update={"name": project, "environments": ["dev"]}),
-        tables={"users": example.tables["users"], "files": example.tables["files"]},
+        tables={name: example.specs(TABLE)[name] for name in ("users", "files")},
         buckets={"uploads": Bucket(versioning=True)},
     )
 

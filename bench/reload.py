@@ -5,7 +5,9 @@
 Copies the example services into a temporary folder and runs ``trellis dev``
 on them with the ``fast`` test stack's manifest (the worker a Lambda function,
 the api an ECS Express container), so both kinds of service reload. Each round
-rewrites a ``GET /bench-version`` route at the end of a service's ``main.py``
+rewrites a ``GET /bench-version`` route at the end of a service's module (the
+worker's ``app.py``, on its router: its Lambda handler never imports ``main.py``;
+the api's ``main.py``, which uvicorn serves)
 with a new number, and times from the end of the write until that number comes
 back through the gateway (polled every 10 ms, with a bearer token, as a
 developer's browser would ask).
@@ -30,15 +32,17 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 MARK = "# --- bench/reload.py ---"
 SERVICES = {"worker": "lambda", "api": "ecs-express"}
+#: The module each service's bench route goes into, and the object it is added on.
+ROUTE_MODULES = {"worker": ("app.py", "router"), "api": ("main.py", "app")}
 
 
-def write_version(main: Path, version: int) -> None:
-    """Put (or replace) the bench route at the end of ``main.py``: one save."""
+def write_version(main: Path, version: int, on: str = "app") -> None:
+    """Put (or replace) the bench route at the end of ``main``: one save."""
     text = main.read_text()
     text = text.split(MARK)[0].rstrip("\n")
     main.write_text(
         f"{text}\n\n\n{MARK}\n"
-        '@app.get("/bench-version")\n'
+        f'@{on}.get("/bench-version")\n'
         "def _bench_version() -> dict[str, int]:\n"
         f'    return {{"version": {version}}}\n'
     )
@@ -70,9 +74,12 @@ def main() -> None:
     restarts: list[float] = []
     with tempfile.TemporaryDirectory(prefix="trellis-reload-") as tmp:
         manifest = copy_services(Path(tmp), ROOT / "tests/e2e/stacks/fast/trellis.toml")
-        mains = {name: Path(tmp) / name / name / "main.py" for name in SERVICES}
-        for path in mains.values():
-            write_version(path, 0)
+        mains = {
+            name: (Path(tmp) / name / name / ROUTE_MODULES[name][0], ROUTE_MODULES[name][1])
+            for name in SERVICES
+        }
+        for path, on in mains.values():
+            write_version(path, 0, on)
         with DevProcess(manifest, ready_timeout_s=90) as dev:
             client = httpx.Client(base_url=dev.base_url, headers=dev.bearer(), timeout=5)
             for name in SERVICES:
@@ -85,8 +92,8 @@ def main() -> None:
             # finish importing the libraries.
             time.sleep(5)
             for version in range(1, args.rounds + 1):
-                for name, path in mains.items():
-                    write_version(path, version)
+                for name, (path, on) in mains.items():
+                    write_version(path, version, on)
                     saved = time.perf_counter()
                     deadline = time.monotonic() + args.timeout
                     while not answered(client, f"/{name}", version):

@@ -36,14 +36,21 @@ def copy_stack(dest: Path) -> Path:
 
 
 def save(main: Path, body: str) -> None:
-    """Replace the test's block at the end of ``main.py`` (a save in an editor)."""
+    """Replace the test's block at the end of a service's module (a save in an editor)."""
     text = main.read_text().split(MARK)[0].rstrip("\n")
     main.write_text(f"{text}\n\n\n{MARK}\n{body}\n")
 
 
-def version_route(version: int) -> str:
+#: The module a route is added to and what it is added on: the worker's router (its
+#: Lambda handler builds the app from ``worker.app``; ``main.py`` is the container entry
+#: point and never imported here), the api's app (uvicorn serves ``api.main:app``).
+WORKER_MODULE = ("worker", "worker", "app.py")
+API_MODULE = ("api", "api", "main.py")
+
+
+def version_route(version: int, on: str = "app") -> str:
     return (
-        '@app.get("/version")\n'
+        f'@{on}.get("/version")\n'
         "def _version() -> dict[str, int]:\n"
         f'    return {{"version": {version}}}\n'
     )
@@ -77,7 +84,7 @@ def test_a_save_reloads_only_that_service_and_keeps_the_emulators_state(
         api_pid = find_process(dev.pid, "-m uvicorn api.main:app")
         emulator_pid = find_process(dev.pid, "trellis.local.emulator")
 
-        save(root / "worker" / "worker" / "main.py", version_route(1))
+        save(root.joinpath(*WORKER_MODULE), version_route(1, on="router"))
         wait_until(
             lambda: answer(client, "/worker/version") == (200, {"version": 1}),
             timeout_s=30,
@@ -96,7 +103,7 @@ def test_a_broken_save_answers_502_with_the_error_until_the_next_save_fixes_it(
     stack: tuple[DevProcess, Path],
 ) -> None:
     dev, root = stack
-    main = root / "worker" / "worker" / "main.py"
+    main = root.joinpath(*WORKER_MODULE)
     with httpx.Client(base_url=dev.base_url, headers=dev.bearer(), timeout=15) as client:
         save(main, "def broken(:\n")
 
@@ -119,7 +126,7 @@ def test_a_broken_save_answers_502_with_the_error_until_the_next_save_fixes_it(
         time.sleep(1.5)
         assert answer(client, "/worker/health")[0] == 502
 
-        save(main, version_route(2))
+        save(main, version_route(2, on="router"))
         wait_until(
             lambda: answer(client, "/worker/version") == (200, {"version": 2}),
             timeout_s=30,
@@ -136,7 +143,7 @@ def test_a_container_service_reloads_without_restarting_the_lambda_one(
         old_api = find_process(dev.pid, "-m uvicorn api.main:app")
         before = sum("worker: reloaded in" in line for line in dev.lines)
 
-        save(root / "api" / "api" / "main.py", version_route(7))
+        save(root.joinpath(*API_MODULE), version_route(7))
         wait_until(
             lambda: answer(client, "/api/version") == (200, {"version": 7}),
             timeout_s=30,
@@ -163,7 +170,7 @@ def test_no_reload_leaves_the_running_code_alone(tmp_path: Path) -> None:
         httpx.Client(base_url=dev.base_url, headers=dev.bearer(), timeout=15) as client,
     ):
         assert "reload:" not in dev.output()
-        save(tmp_path / "worker" / "worker" / "main.py", version_route(1))
+        save(tmp_path.joinpath(*WORKER_MODULE), version_route(1, on="router"))
         # Give a reload every chance to happen (it takes well under a second here).
         time.sleep(3)
         assert client.get("/worker/version").status_code == 404

@@ -105,7 +105,10 @@ def test_init_new_service_and_add_queue_pass_the_projects_own_make_test(tmp_path
         verb = next(k for k in KINDS if k.name == kind).verbs[level].replace(" ", "_")
         assert f"def test_{verb}_the_{name.replace('-', '_')}_{kind}(" in tests, (kind, level)
 
-    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "CI")}
+    # A fresh shell's environment: not this run's venv, nor its make's (a sub-make prints
+    # "Leaving directory" after pytest's summary) or pytest's options.
+    inherited = ("VIRTUAL_ENV", "CI", "MAKELEVEL", "MAKEFLAGS", "MFLAGS", "PYTEST_ADDOPTS")
+    env = {k: v for k, v in os.environ.items() if k not in inherited}
     env["UV"] = uv
     started = time.perf_counter()
     result = subprocess.run(

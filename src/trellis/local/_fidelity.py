@@ -138,8 +138,8 @@ def _answer_every_request() -> None:
                 "InvalidAction",
                 "The action or operation requested is invalid.",
             )
-        except Exception as exc:  # noqa: BLE001 - moto could not parse the request
-            log.warning("the emulator could not read a request: %r", exc)
+        except Exception as exc:  # moto could not parse the request
+            log.warning("emulator.request_unreadable", exc_info=exc)
             generic = _client_error(self)
             return _raw_error(
                 request, "SerializationException", generic, f"The request could not be read: {exc}"
@@ -203,7 +203,7 @@ def _client_error(response: Any) -> str:
 
 
 def _emulator_limit(answer: Callable[..., Any], response: Any, exc: BaseException) -> Any:
-    log.warning("the emulator could not process a request", exc_info=exc)
+    log.warning("emulator.request_failed", exc_info=exc)
     message = (
         f"The local emulator could not process this request ({type(exc).__name__}: {exc}). "
         "AWS may accept it; this is a limit of the emulator."
@@ -1341,7 +1341,7 @@ def _s3_never_a_crash(handler: Any, name: str, errors: Any) -> None:
         except (errors.S3ClientError, HTTPException):
             raise
         except Exception as exc:
-            log.warning("the emulator could not process a request", exc_info=exc)
+            log.warning("emulator.request_failed", exc_info=exc)
             raise errors.S3ClientError(
                 "InvalidRequest",
                 f"The local emulator could not process this request ({type(exc).__name__}: {exc}). "
