@@ -209,3 +209,40 @@ def test_the_packaging_api_is_pinned() -> None:
 def test_the_python_version_is_the_runtimes_major_minor(root: Path, manifest: Manifest) -> None:
     with pytest.raises(BuildError, match=r"--python 3\.11\.7"):
         build_lambda(root, manifest, "api", python_version="3.11.7")
+
+
+def test_build_json_and_progress_on_stderr(
+    capsys: pytest.CaptureFixture[str], root: Path, tmp_path: Path
+) -> None:
+    import json
+    import re
+
+    stack = root / "tests" / "e2e" / "stacks" / "fast" / "trellis.toml"
+    assert cli(["build", "api", "--out", str(tmp_path), "--json", "--manifest", str(stack)]) == 0
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    assert report["ok"] is True and report["failed"] == []
+    (entry,) = report["built"]
+    assert entry["service"] == "api" and entry["kind"] == "dockerfile"
+    assert entry["path"] == str(tmp_path.resolve() / "api" / "Dockerfile")
+    assert entry["docker_build"].startswith("docker build -f ")
+    lines = captured.err.splitlines()
+    assert all(re.match(r"^trellis build: \[ *\d+\.\d s\] ", line) for line in lines), lines
+    assert "1/1 api: building" in lines[0]
+
+
+def test_a_failed_build_says_why_on_stderr(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "trellis.toml").write_text(
+        '[project]\nname = "acme"\nregion = "us-east-1"\ngithub_repository = "a/b"\n'
+        'environments = ["dev"]\n[services.api]\nruntime = "lambda"\npath = "svc"\n'
+    )
+    status = cli(
+        ["--manifest", str(tmp_path / "trellis.toml"), "build", "api", "--platform", "host"]
+    )
+    captured = capsys.readouterr()
+    assert status == 1
+    assert "trellis build api: " in captured.err and "pyproject.toml: missing" in captured.err
+    assert captured.out == ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -66,9 +67,13 @@ def test_a_service_that_cannot_reach_its_resources_fails_the_smoke_test(
 ) -> None:
     _Gateway.broken_ready = {"worker"}
     code = cli(["--manifest", f"{root}/trellis.toml", "smoke", gateway, "--timeout", "0.3"])
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
     assert code == 1
-    assert "FAIL worker" in out and "HTTP 503" in out
+    assert re.search(r"^FAIL +worker ", out, re.M) and "HTTP 503" in out
+    # The failure is also said on stderr, where a CI log's errors are.
+    assert captured.err.startswith("trellis smoke: 1 of 4 check(s) failed: worker ")
+    assert "HTTP 503" in captured.err
 
 
 def test_retries_until_the_fresh_deployment_answers(manifest: Manifest) -> None:

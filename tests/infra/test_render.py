@@ -53,7 +53,7 @@ def test_check_fails_with_a_summary_when_a_file_is_edited_missing_or_orphaned(
     (tmp_path / "terraform" / "table_gone.tf").write_text(MARKER + " from trellis.toml\n")
 
     assert main(["--manifest", str(tmp_path / "trellis.toml"), "check"]) == 1
-    out = capsys.readouterr().out
+    out = capsys.readouterr().err  # a failed check says what differs on stderr
     assert "terraform/queue_jobs.tf: differs (2 changed lines)" in out
     assert "terraform/table_users.tf: missing" in out
     assert "terraform/table_gone.tf: rendered earlier, no longer rendered" in out

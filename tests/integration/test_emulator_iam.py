@@ -9,6 +9,7 @@ import httpx
 import pytest
 from botocore.exceptions import ClientError
 
+from trellis.local.emulator import Emulator
 from trellis.manifest import load_manifest_text
 from trellis.testing import ServiceEnvironment
 
@@ -232,3 +233,41 @@ def test_secrets_are_scoped_to_the_secrets_arn_with_its_random_suffix(
     error = denied(lambda: secrets.get_secret_value(SecretId=other_arn))
     assert error["Code"] == "AccessDeniedException"
     assert "secretsmanager:GetSecretValue" in error["Message"]
+
+
+@pytest.mark.parametrize("key", ["test", "testing"])
+def test_the_conventional_local_keys_are_the_administrator(
+    trellis_emulator: Emulator, unique_name: Callable[[str], str], key: str
+) -> None:
+    """`AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws --endpoint-url ...` works as admin."""
+    import boto3
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    session = boto3.session.Session(
+        aws_access_key_id=key, aws_secret_access_key=key, region_name="us-east-1"
+    )
+    iam = session.client("iam", endpoint_url=trellis_emulator.endpoint)
+    sqs = session.client("sqs", endpoint_url=trellis_emulator.endpoint)
+    # An administrator's calls: IAM itself, and any resource of any service.
+    user = unique_name("someone")
+    iam.create_user(UserName=user)
+    url = sqs.create_queue(QueueName=unique_name("q"))["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="hi")
+    # The emulator's own API answers the administrator only.
+    request = AWSRequest(method="GET", url=f"{trellis_emulator.endpoint}/moto-api/data.json")
+    SigV4Auth(Credentials(key, key), "s3", "us-east-1").add_auth(request)
+    assert httpx.get(request.url, headers=dict(request.headers)).status_code == 200
+    # The key is no password-less door: its secret must match.
+    wrong = boto3.client(
+        "sqs",
+        region_name="us-east-1",
+        endpoint_url=trellis_emulator.endpoint,
+        aws_access_key_id=key,
+        aws_secret_access_key="wrong",
+    )
+    assert denied(lambda: wrong.list_queues())["Code"] in {
+        "SignatureDoesNotMatch",
+        "InvalidClientTokenId",
+    }

@@ -122,4 +122,45 @@ def test_verify_fails_when_the_tests_fail_under_the_policies(
     )
 
     assert status == 1
-    assert "the tests fail under the services' policies" in capsys.readouterr().out
+    assert "the tests fail under the services' policies" in capsys.readouterr().err
+
+
+@pytest.mark.timeout(300)
+def test_verify_json_is_the_table_as_data_and_progress_goes_to_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+    import re
+
+    (tmp_path / "trellis.toml").write_text(MANIFEST)
+    (tmp_path / "reader" / "tests").mkdir(parents=True)
+    (tmp_path / "reader" / "tests" / "test_reader.py").write_text(textwrap.dedent(READER_TESTS))
+
+    status = cli(
+        [
+            "iam",
+            "verify",
+            "--service",
+            "reader",
+            "--json",
+            "--manifest",
+            str(tmp_path / "trellis.toml"),
+        ]
+    )
+
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    assert status == 0 and report["ok"] is True
+    assert {(g["action"], g["resource"], g["status"]) for g in report["grants"]} == {
+        ("ssm:GetParameter", "flags", "needed"),
+        ("ssm:GetParameters", "flags", "needed"),
+    }
+    assert (report["needed"], report["total"]) == (2, 2)
+    assert report["pytest_runs"] >= 2
+    # Progress: each line with the seconds since the start; the rounds numbered.
+    progress = captured.err.splitlines()
+    assert progress and all(
+        re.match(r"^trellis iam verify: \[ *\d+\.\d s\] ", line) for line in progress
+    ), progress
+    assert any("baseline: running" in line for line in progress)
+    assert any("round 1: withholding" in line for line in progress)

@@ -65,7 +65,7 @@ def test_the_emulator_port_is_one_constant() -> None:
         for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
             if isinstance(node, ast.Constant) and node.value == 4566:
                 uses.append(f"{path.relative_to(ROOT)}:{node.lineno}")
-    assert uses == ["src/trellis/local/emulator.py:30"]
+    assert uses == ["src/trellis/local/emulator.py:39"]
 
 
 _DOTTED_RE = re.compile(r"\btrellis(?:\.[A-Za-z_][A-Za-z0-9_]*)+")

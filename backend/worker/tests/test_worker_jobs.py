@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 import uuid
 from datetime import UTC, datetime
@@ -166,7 +167,9 @@ def test_a_poison_job_is_tried_max_receive_count_times_then_dead_lettered_and_re
         what="the DLQ message to be visible",
     )
     assert cli(["--manifest", str(manifest), "queue", "stats", "jobs", *endpoint]) == 0
-    assert "DLQ          1 visible" in capsys.readouterr().out
+    assert re.search(r"^  DLQ +1 visible, 0 in flight", capsys.readouterr().out, re.M)
+    assert cli(["queue", "stats", "jobs", "--json", *endpoint, "--manifest", str(manifest)]) == 0
+    assert json.loads(capsys.readouterr().out)["dlq"]["visible"] == 1
     assert cli(["--manifest", str(manifest), "queue", "redrive", "jobs", *endpoint]) == 0
     out = capsys.readouterr().out
     assert "moved 1 message(s)" in out

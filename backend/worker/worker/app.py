@@ -8,9 +8,11 @@ Routes (behind the ``/worker`` prefix on the gateway):
   SQS's 1 MiB limit → 413.
 - ``POST /jobs/batch`` (or ``/jobs:batch``) → 202 with a result per job.
 - ``GET /jobs/{job_id}`` → status, attempts, timestamps, result or error (a
-  code and a safe message). An id that cannot be a job's → 404.
+  code and a safe message). An id that cannot be a job's → 404, without a lookup.
 - ``POST /jobs/process?max_messages=N`` drains at most N messages now, for a
   scheduled trigger on App Runner (which throttles CPU between requests).
+  Another method on ``/jobs/process`` or ``/jobs/batch`` → 405 with ``Allow: POST``
+  (not a lookup of a job called ``process``).
 """
 
 from __future__ import annotations
@@ -20,11 +22,12 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, FastAPI, Path, Query
+from fastapi import APIRouter, FastAPI, Path, Query, Request
 from pydantic import BaseModel, Field, model_validator
 
 from trellis.runtime import (
     AwsClients,
+    MethodNotAllowed,
     SqsRecord,
     clients_for,
     create_app,
@@ -129,6 +132,35 @@ def submit_batch(batch: BatchIn, jobs: JobsDep) -> BatchOut:
             )
     queued = sum(1 for i in items if i.status == "queued")
     return BatchOut(queued=queued, rejected=len(items) - queued, results=items)
+
+
+#: The paths below ``/jobs/`` that are actions, not job ids: POST only.
+_POST_ONLY = {
+    "process": "drains up to ?max_messages=N queued jobs now",
+    "batch": "queues many jobs",
+}
+
+
+def _post_only(action: str, does: str) -> None:
+    async def refuse(request: Request) -> None:
+        prefix = request.app.state.jobs.settings.trellis_route or ""
+        raise MethodNotAllowed(
+            f"{request.method} {prefix}/jobs/{action} is not allowed: "
+            f"POST {prefix}/jobs/{action} {does}",
+            allow=["POST"],
+        )
+
+    # Declared before GET /jobs/{job_id}, which would otherwise take the action's name as an id.
+    router.add_api_route(
+        f"/jobs/{action}",
+        refuse,
+        methods=["GET", "HEAD", "PUT", "PATCH", "DELETE"],
+        include_in_schema=False,
+    )
+
+
+for _action, _does in _POST_ONLY.items():
+    _post_only(_action, _does)
 
 
 @router.get("/jobs/{job_id}", responses=error_responses((404, "No such job")))

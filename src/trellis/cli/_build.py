@@ -9,9 +9,11 @@ repository root).
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
+from typing import Any
 
-from trellis.cli._common import UsageError, service
+from trellis.cli._common import Progress, UsageError, add_json_option, print_json, service
 from trellis.manifest import Manifest
 
 
@@ -41,6 +43,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default=None,
         help="Python version of the Lambda runtime (default: 3.11; host: this interpreter's)",
     )
+    add_json_option(build, "each artefact (service, kind, path, sizes, warnings) and the failures")
     build.set_defaults(run=_build)
 
 
@@ -60,10 +63,43 @@ def _build(args: argparse.Namespace, manifest: Manifest) -> int:
     names = list(manifest.services) if args.all else [service(manifest, s) for s in args.services]
     root = Path(args.manifest).resolve().parent
     out: Path = (args.out if args.out is not None else root / "dist").resolve()
-    failed = 0
-    for name in names:
+    progress = Progress("trellis build")
+    built: list[dict[str, Any]] = []
+    failures: list[dict[str, str]] = []
+
+    def failed(name: str, exc: BuildError) -> None:
+        failures.append({"service": name, "error": str(exc)})
+        progress(f"{name}: failed")
+        print(f"trellis build {name}: {exc}", file=sys.stderr)
+
+    def lambda_entry(package: Any) -> dict[str, Any]:
+        return {
+            "service": package.service,
+            "kind": "lambda-zip",
+            "path": str(package.path),
+            "platform": package.platform,
+            "python_version": package.python_version,
+            "files": package.files,
+            "unzipped_bytes": package.unzipped_bytes,
+            "zip_bytes": package.zip_bytes,
+            "bytecode_bytes": package.bytecode_bytes,
+            "seconds": round(package.seconds, 2),
+            "warnings": list(package.warnings),
+        }
+
+    targets = [*names, *(["jwt authorizer"] if args.all and jwt_authorizers(manifest) else [])]
+    for number, name in enumerate(targets, start=1):
+        progress(f"{number}/{len(targets)} {name}: building")
         try:
-            if manifest.services[name].runtime == "lambda":
+            if name == "jwt authorizer":
+                # The jwt routes' authorizer function deploys this package (see terraform/gateway.tf).
+                package = build_authorizer(
+                    root, platform=args.platform, out_dir=out, python_version=args.python_version
+                )
+                built.append({**lambda_entry(package), "service": None, "kind": "authorizer-zip"})
+                if not args.json:
+                    print(f"jwt authorizer: {package.summary()}")
+            elif manifest.services[name].runtime == "lambda":
                 package = build_lambda(
                     root,
                     manifest,
@@ -72,9 +108,11 @@ def _build(args: argparse.Namespace, manifest: Manifest) -> int:
                     out_dir=out,
                     python_version=args.python_version,
                 )
-                print(f"{name}: {package.summary()}")
-                for warning in package.warnings:
-                    print(f"{name}: warning: {warning}")
+                built.append(lambda_entry(package))
+                if not args.json:
+                    print(f"{name}: {package.summary()}")
+                    for warning in package.warnings:
+                        print(f"{name}: warning: {warning}", file=sys.stderr)
             else:
                 target = out / name
                 target.mkdir(parents=True, exist_ok=True)
@@ -87,19 +125,24 @@ def _build(args: argparse.Namespace, manifest: Manifest) -> int:
                     if dockerfile.is_relative_to(workspace)
                     else dockerfile
                 )
-                print(f"{name}: wrote {dockerfile}; build it from the workspace root {workspace}:")
-                print(f"  docker build -f {shown} -t {manifest.project.name}-{name} .")
+                command = f"docker build -f {shown} -t {manifest.project.name}-{name} ."
+                built.append(
+                    {
+                        "service": name,
+                        "kind": "dockerfile",
+                        "path": str(dockerfile),
+                        "workspace": str(workspace),
+                        "docker_build": command,
+                    }
+                )
+                if not args.json:
+                    print(
+                        f"{name}: wrote {dockerfile}; build it from the workspace root {workspace}:"
+                    )
+                    print(f"  {command}")
         except BuildError as exc:
-            print(f"trellis build {name}: {exc}")
-            failed += 1
-    if args.all and jwt_authorizers(manifest):
-        # The jwt routes' authorizer function deploys this package (see terraform/gateway.tf).
-        try:
-            package = build_authorizer(
-                root, platform=args.platform, out_dir=out, python_version=args.python_version
-            )
-            print(f"jwt authorizer: {package.summary()}")
-        except BuildError as exc:
-            print(f"trellis build jwt authorizer: {exc}")
-            failed += 1
-    return 1 if failed else 0
+            failed(name, exc)
+    progress(f"done: {len(built)} built, {len(failures)} failed")
+    if args.json:
+        print_json({"ok": not failures, "out": str(out), "built": built, "failed": failures})
+    return 1 if failures else 0

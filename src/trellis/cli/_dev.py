@@ -21,7 +21,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="AWS emulator port (default: %(default)s)",
     )
     dev.add_argument("--env", help="environment whose names to use (default: the manifest's first)")
-    dev.add_argument("--color", choices=["auto", "always", "never"], default="auto")
     dev.add_argument(
         "--no-iam",
         dest="iam",
@@ -103,10 +102,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _dev(args: argparse.Namespace, manifest: Manifest) -> int:
+    from trellis._console import color_enabled
     from trellis.local.dev import DevOptions, run_dev
     from trellis.local.identities import iam_enabled
 
-    color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
+    color = color_enabled(sys.stdout, args.color)
     options = DevOptions(
         root=Path(args.manifest).resolve().parent,
         env=environment(manifest, args.env),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from trellis.cli._common import environment, service
+from trellis.cli._common import add_json_option, environment, print_json, service
 from trellis.manifest import Manifest
 
 
@@ -15,6 +15,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--env", dest="environment", help="environment (default: the manifest's first)"
     )
     env.add_argument("--account-id", default="123456789012")
+    add_json_option(env, "the variables as an object (name → value)")
     env.set_defaults(run=_env)
 
 
@@ -24,8 +25,10 @@ def _env(args: argparse.Namespace, manifest: Manifest) -> int:
 
     env = environment(manifest, args.environment)
     addresses = AwsAddresses(manifest, env, args.account_id)
-    for key, value in service_environment(
-        manifest, service(manifest, args.service), env, addresses
-    ).items():
+    variables = service_environment(manifest, service(manifest, args.service), env, addresses)
+    if args.json:
+        print_json({"service": args.service, "env": env, "variables": variables})
+        return 0
+    for key, value in variables.items():
         print(f"{key}={value}")
     return 0

@@ -8,7 +8,14 @@ import json
 import sys
 from pathlib import Path
 
-from trellis.cli._common import UsageError, environment, service
+from trellis.cli._common import (
+    Progress,
+    UsageError,
+    add_json_option,
+    environment,
+    print_json,
+    service,
+)
 from trellis.manifest import Manifest
 
 
@@ -21,6 +28,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--env", dest="environment", help="environment (default: the manifest's first)"
     )
     show.add_argument("--account-id", default="123456789012")
+    add_json_option(show, "the service, environment and policy document")
     show.set_defaults(run=_iam_show)
 
     deploy = iam_sub.add_parser(
@@ -60,6 +68,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         type=Path,
         help="test path to run (repeatable; default: every service's <path>/tests)",
     )
+    add_json_option(verify, "every grant, the test that needs it and the totals")
     verify.set_defaults(run=_iam_verify)
 
 
@@ -68,9 +77,12 @@ def _iam_show(args: argparse.Namespace, manifest: Manifest) -> int:
 
     env = environment(manifest, args.environment)
     arns = Arns(region=manifest.project.region, account_id=args.account_id)
-    print(
-        json.dumps(service_policy(manifest, service(manifest, args.service), env, arns), indent=2)
-    )
+    policy = service_policy(manifest, service(manifest, args.service), env, arns)
+    if args.json:
+        # The document alone is JSON already; --json adds what it is the policy of.
+        print_json({"service": args.service, "env": env, "policy": policy})
+        return 0
+    print(json.dumps(policy, indent=2))
     return 0
 
 
@@ -147,25 +159,61 @@ def _iam_verify(args: argparse.Namespace, manifest: Manifest) -> int:
     if not tests and not default_test_paths(manifest, root):
         raise UsageError("no <service path>/tests directory found; pass --tests")
 
-    def progress(line: str) -> None:
-        print(f"trellis iam verify: {line}", file=sys.stderr, flush=True)
-
+    progress = Progress("trellis iam verify")
     report = verify(
         manifest, root, env, tests=tests or None, services=args.services, progress=progress
     )
+    proven = sum(1 for r in report.results if r.needed_by)
+    if args.json:
+        print_json(
+            {
+                "ok": report.ok,
+                "env": env,
+                "baseline_ok": report.baseline_ok,
+                "grants": [
+                    {
+                        "service": r.service,
+                        "action": r.action,
+                        "resource": r.resource,
+                        "sid": r.sid,
+                        "status": r.status,
+                        "needed_by": r.needed_by or None,
+                        "used_by": r.used_by,
+                    }
+                    for r in report.results
+                ],
+                "denied_in_baseline": [
+                    {"service": svc, "action": action, "test": test}
+                    for svc, action, test in dict.fromkeys(report.denied_in_baseline)
+                ],
+                "needed": proven,
+                "total": len(report.results),
+                "pytest_runs": report.pytest_runs,
+                "seconds": round(report.seconds, 1),
+            }
+        )
+        if not report.baseline_ok:
+            print(report.baseline_output[-4000:], file=sys.stderr)
+        return 0 if report.ok else 1
     if not report.baseline_ok:
-        print(report.baseline_output[-4000:])
+        print(report.baseline_output[-4000:], file=sys.stderr)
         print(
-            "the tests fail under the services' policies (see above): a permission is "
-            "missing from the manifest, or a test is broken"
+            "trellis iam verify: the tests fail under the services' policies (see above): a "
+            "permission is missing from the manifest, or a test is broken",
+            file=sys.stderr,
         )
         return 1
     print(report.table())
     for svc, action, test in dict.fromkeys(report.denied_in_baseline):
         print(f"note: {svc} was denied {action} in {test} (the test passed anyway)")
-    proven = sum(1 for r in report.results if r.needed_by)
     print(
         f"\n{proven} of {len(report.results)} grants (action on a resource) needed by a test "
         f"({report.pytest_runs} pytest runs, {report.seconds:.1f} s)"
     )
+    if not report.ok:
+        print(
+            f"trellis iam verify: {len(report.results) - proven} grant(s) no test needs "
+            "(see the table): remove them from the manifest, or add a test that uses them",
+            file=sys.stderr,
+        )
     return 0 if report.ok else 1

@@ -50,7 +50,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     invoke.add_argument("--env", help="environment (default: the manifest's first)")
     invoke.add_argument(
-        "--port", type=int, help="trellis dev's gateway port (default: the last trellis dev's)"
+        "--port",
+        type=int,
+        help="trellis dev's gateway port (default: the running trellis dev's, else the last's)",
     )
     invoke.set_defaults(run=_invoke)
 
@@ -73,13 +75,18 @@ def _invoke(args: argparse.Namespace, manifest: Manifest) -> int:
     import httpx
 
     from trellis.local.auth import DevAuthState
+    from trellis.local.state import read_state
 
     name = service(manifest, args.service)
     env = environment(manifest, args.env)
     root = Path(args.manifest).resolve().parent
+    running = read_state(root, env)
     if args.port is not None:
         gateway = f"http://127.0.0.1:{args.port}"
+    elif running is not None:
+        gateway = running.gateway
     else:
+        # The last trellis dev's gateway (it may have been killed before removing its state).
         state = DevAuthState.read(root, env)
         if state is None:
             raise UsageError(f"no trellis dev has run here (env {env}): start it, or give --port")

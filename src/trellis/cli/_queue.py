@@ -1,17 +1,20 @@
 """`trellis queue stats|redrive <queue>`: operate a queue and its DLQ.
 
 Against AWS by default (credentials and region from the usual places), or the
-local emulator with ``--local`` (``trellis dev`` must be running).
+local emulator with ``--local``: the running ``trellis dev``'s, found from the
+ports it records under ``.trellis/dev/`` (the default port when none is recorded).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
+from pathlib import Path
 from typing import Any
 
 from trellis import naming
-from trellis.cli._common import UsageError, environment
+from trellis.cli._common import UsageError, add_json_option, environment, print_json, table
 from trellis.kinds import QUEUE
 from trellis.local.emulator import EMULATOR_PORT
 from trellis.manifest import Manifest
@@ -36,10 +39,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         parser.add_argument(
             "--emulator-port",
             type=int,
-            default=EMULATOR_PORT,
-            help="with --local: the port `trellis dev --emulator-port` gave (default: %(default)s)",
+            default=None,
+            help="with --local: the emulator's port (default: the running trellis dev's, "
+            f"else {EMULATOR_PORT})",
         )
         parser.add_argument("--endpoint-url", help="an AWS-compatible endpoint (default: AWS)")
+    add_json_option(stats, "the depths and ages")
     stats.set_defaults(run=_stats)
     redrive.set_defaults(run=_redrive)
 
@@ -51,7 +56,9 @@ def _clients(args: argparse.Namespace, manifest: Manifest) -> tuple[Any, Any]:
 
     region = manifest.project.region
     endpoint = args.endpoint_url or (
-        emulator_endpoint(args.emulator_port) if args.local else os.environ.get("AWS_ENDPOINT_URL")
+        emulator_endpoint(_emulator_port(args, manifest))
+        if args.local
+        else os.environ.get("AWS_ENDPOINT_URL")
     )
     if args.local:
         session = boto3.session.Session(
@@ -64,6 +71,17 @@ def _clients(args: argparse.Namespace, manifest: Manifest) -> tuple[Any, Any]:
     return session.client("sqs", endpoint_url=endpoint), session.client(
         "cloudwatch", endpoint_url=endpoint
     )
+
+
+def _emulator_port(args: argparse.Namespace, manifest: Manifest) -> int:
+    """``--emulator-port``, else the running ``trellis dev``'s, else the default."""
+    from trellis.local.state import read_state
+
+    if args.emulator_port is not None:
+        return int(args.emulator_port)
+    root = Path(args.manifest).resolve().parent
+    state = read_state(root, environment(manifest, args.environment))
+    return state.emulator_port if state is not None else EMULATOR_PORT
 
 
 def _urls(args: argparse.Namespace, manifest: Manifest, sqs: Any) -> tuple[str, str]:
@@ -93,14 +111,38 @@ def _stats(args: argparse.Namespace, manifest: Manifest) -> int:
     sqs, cloudwatch = _clients(args, manifest)
     main, dlq = _urls(args, manifest, sqs)
     s = queue_stats(sqs, main, dlq, cloudwatch=cloudwatch)
+    if args.json:
+        print_json(
+            {
+                "queue": args.queue,
+                "url": main,
+                "dlq_url": dlq,
+                "visible": s.visible,
+                "in_flight": s.in_flight,
+                "delayed": s.delayed,
+                "oldest_age_s": s.oldest_age_s,
+                "dlq": {
+                    "visible": s.dlq_visible,
+                    "in_flight": s.dlq_in_flight,
+                    "oldest_age_s": s.dlq_oldest_age_s,
+                },
+            }
+        )
+        return 0
     print(f"queue {args.queue}  ({main.rsplit('/', 1)[-1]})")
-    print(f"  visible      {s.visible}")
-    print(f"  in flight    {s.in_flight}")
-    print(f"  delayed      {s.delayed}")
-    print(f"  oldest       {_age(s.oldest_age_s)}")
-    print(
-        f"  DLQ          {s.dlq_visible} visible, {s.dlq_in_flight} in flight, oldest {_age(s.dlq_oldest_age_s)}"
-    )
+    rows = [
+        ["visible", str(s.visible)],
+        ["in flight", str(s.in_flight)],
+        ["delayed", str(s.delayed)],
+        ["oldest", _age(s.oldest_age_s)],
+        [
+            "DLQ",
+            f"{s.dlq_visible} visible, {s.dlq_in_flight} in flight, "
+            f"oldest {_age(s.dlq_oldest_age_s)}",
+        ],
+    ]
+    for line in table(rows, indent="  "):
+        print(line)
     return 0
 
 
@@ -114,6 +156,10 @@ def _redrive(args: argparse.Namespace, manifest: Manifest) -> int:
         f"moved {result.moved} message(s) from {dlq.rsplit('/', 1)[-1]} to {main.rsplit('/', 1)[-1]} ({result.method})"
     )
     if result.failed:
-        print(f"{result.failed} message(s) could not be sent and stay in the DLQ")
+        print(
+            f"trellis queue redrive: {result.failed} message(s) could not be sent and stay "
+            "in the DLQ",
+            file=sys.stderr,
+        )
         return 1
     return 0

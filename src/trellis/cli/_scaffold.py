@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from trellis import kinds
-from trellis.cli._common import manifest_location
+from trellis.cli._common import manifest_location, table
 from trellis.manifest import AUTH_MODES, Manifest
 
 _RUNTIMES = ("lambda", "apprunner", "ecs-express")
@@ -107,11 +107,13 @@ def _finish(title: str, plan: Any, dry_run: bool) -> int:
     done = plan.apply()
     print(f"{title}:")
     modules = [rel for _action, rel in done if rel.startswith(_MODULES)]
-    for action, rel in done:
-        if not rel.startswith(_MODULES):
-            print(f"  {action:<8} {rel}")
+    rows = [[action, rel] for action, rel in done if not rel.startswith(_MODULES)]
     if modules:
-        print(f"  copied   {_MODULES} ({len(modules)} files: the hand-written Terraform modules)")
+        rows.append(
+            ["copied", f"{_MODULES} ({len(modules)} files: the hand-written Terraform modules)"]
+        )
+    for line in table(rows, indent="  "):
+        print(line)
     if plan.next_steps:
         print("Next:")
         for step in plan.next_steps:

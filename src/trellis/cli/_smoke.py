@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
-from trellis.cli._common import UsageError
+from trellis.cli._common import UsageError, table
 from trellis.manifest import Manifest
 
 
@@ -49,9 +50,19 @@ def _smoke(args: argparse.Namespace, manifest: Manifest) -> int:
         ready=not args.health_only,
         headers=headers or None,
     )
-    for r in results:
-        mark = "ok  " if r.ok else "FAIL"
-        print(f"{mark} {r.service:<16} {r.url}  {r.detail} ({r.attempts} attempt(s))")
+    rows = [
+        ["ok" if r.ok else "FAIL", r.service, r.url, f"{r.detail} ({r.attempts} attempt(s))"]
+        for r in results
+    ]
+    for line in table(rows):
+        print(line)
     if not results:
         print("trellis smoke: no service has a route; nothing to check")
-    return 0 if all(r.ok for r in results) else 1
+    failed = [r for r in results if not r.ok]
+    if failed:
+        print(
+            f"trellis smoke: {len(failed)} of {len(results)} check(s) failed: "
+            + "; ".join(f"{r.service} {r.url}: {r.detail}" for r in failed),
+            file=sys.stderr,
+        )
+    return 0 if not failed else 1

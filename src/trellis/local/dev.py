@@ -26,6 +26,7 @@ from typing import Any, TextIO
 import uvicorn
 
 from trellis import naming
+from trellis._console import table
 from trellis.kinds import QUEUE
 from trellis.local.auth import (
     DevAuthState,
@@ -46,6 +47,9 @@ from trellis.local.dashboard import (
     record_request,
 )
 from trellis.local.emulator import (
+    ADMIN_KEYS,
+    CONVENTIONAL_ACCESS_KEY,
+    CONVENTIONAL_SECRET_KEY,
     EMULATOR_PORT,
     LOCAL_ACCESS_KEY,
     LOCAL_ACCOUNT_ID,
@@ -71,6 +75,7 @@ from trellis.local.services import (
     LambdaFunction,
     ServiceStartError,
 )
+from trellis.local.state import DevState
 from trellis.manifest import Manifest
 from trellis.wiring import service_environment
 
@@ -113,15 +118,17 @@ class DevOptions:
 class ConsoleLog:
     """Writes ``name | line`` for every service, one colour each when on a terminal."""
 
-    def __init__(self, out: TextIO, color: bool) -> None:
+    def __init__(self, out: TextIO, color: bool, width: int = 9) -> None:
         self.out = out
         self.color = color
+        #: The label column's width: the longest name that logs (services, ``emulator``, ...).
+        self.width = width
         self._colors: dict[str, str] = {}
         #: Also told every line (the dashboard's logs page).
         self.sinks: list[Callable[[str, str], None]] = []
 
     def __call__(self, name: str, line: str) -> None:
-        label = f"{name:<9}|"
+        label = f"{name:<{self.width}}|"
         if self.color:
             code = self._colors.setdefault(name, _COLORS[len(self._colors) % len(_COLORS)])
             label = f"\033[{code}m{label}\033[0m"
@@ -155,6 +162,8 @@ class DevStack:
     _gateway: Gateway | None = None
     #: What the dashboard shows: requests, spans, deliveries, denials, log lines.
     events: DevEvents = field(default_factory=DevEvents)
+    #: What the local commands read to find this stack (``.trellis/dev/<env>.json``).
+    state: DevState | None = None
     _reloads: dict[str, asyncio.Task[None]] = field(default_factory=dict)
     _reload_again: dict[str, list[Path]] = field(default_factory=dict)
 
@@ -240,6 +249,14 @@ class DevStack:
             self._tasks.append(asyncio.create_task(tail.run(stop)))
         for container in self.containers.values():
             self._tasks.append(asyncio.create_task(container.supervise(stop)))
+        self.state = DevState(
+            env=opts.env,
+            pid=os.getpid(),
+            gateway_port=opts.port,
+            emulator_port=opts.emulator_port,
+            region=self.manifest.project.region,
+        )
+        self.state.write(opts.root)
         return time.perf_counter() - started
 
     async def _start_service(self, name: str) -> None:
@@ -321,11 +338,14 @@ class DevStack:
         arn = f"arn:aws:iam::{LOCAL_ACCOUNT_ID}:user/{user}"
         identities = [
             LocalIdentity(arn, key["AccessKeyId"], key["SecretAccessKey"], (policy,)),
-            LocalIdentity(
-                f"arn:aws:iam::{LOCAL_ACCOUNT_ID}:user/trellis-admin",
-                LOCAL_ACCESS_KEY,
-                LOCAL_SECRET_KEY,
-                ({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]},),
+            *(
+                LocalIdentity(
+                    f"arn:aws:iam::{LOCAL_ACCOUNT_ID}:user/trellis-admin",
+                    admin_key,
+                    admin_secret,
+                    ({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]},),
+                )
+                for admin_key, admin_secret in ADMIN_KEYS
             ),
         ]
         for name, creds in self.credentials.items():
@@ -538,6 +558,8 @@ class DevStack:
                     await asyncio.sleep(0.05)
 
     async def stop(self) -> None:
+        if self.state is not None:
+            self.state.remove(self.options.root)
         for reload in self._reloads.values():
             reload.cancel()
         # The gateway stops last: until the services are gone it receives their traces, and
@@ -571,16 +593,19 @@ class DevStack:
         assert self.emulator is not None and self.addresses is not None
         base = f"http://127.0.0.1:{self.options.port}"
         lines = ["", f"  Trellis dev — {self.manifest.project.name} ({self.options.env})", ""]
-        lines.append(f"  {'SERVICE':<12}{'RUNTIME':<13}{'URL':<40}{'AUTH':<9}USES")
+        services = [["SERVICE", "RUNTIME", "URL", "AUTH", "USES"]]
         for name, spec in self.manifest.services.items():
             url = f"{base}{spec.route}" if spec.route else "(no route)"
             auth = "+".join(sorted(self.manifest.auth_modes(name))) or "-"
             uses = ", ".join(f"{r}:{'+'.join(levels)}" for r, levels in spec.uses.items())
-            lines.append(f"  {name:<12}{spec.runtime:<13}{url:<40}{auth:<9}{uses}")
+            services.append([name, spec.runtime, url, auth, uses])
+        lines.extend(table(services, indent="  "))
         lines.append("")
-        lines.append(f"  {'RESOURCE':<22}{'KIND':<11}ADDRESS")
-        for (kind, name), value in self.addresses.values.items():
-            lines.append(f"  {name:<22}{kind:<11}{value}")
+        resources = [["RESOURCE", "KIND", "ADDRESS"]]
+        resources.extend(
+            [name, kind, value] for (kind, name), value in self.addresses.values.items()
+        )
+        lines.extend(table(resources, indent="  "))
         lines.append("")
         if self.options.iam:
             lines.append(
@@ -601,8 +626,20 @@ class DevStack:
         lines.append(
             f"  emulator {self.emulator.endpoint}   gateway {base}   Ctrl-C stops everything"
         )
+        lines.append("  AWS CLI / boto3 on the emulator, as its administrator: paste")
+        lines.append(f"    {self.aws_exports()}")
         lines.append("")
         return "\n".join(lines)
+
+    def aws_exports(self) -> str:
+        """The shell line that points the AWS CLI and boto3 at the emulator, as the administrator."""
+        assert self.emulator is not None
+        return (
+            f"export AWS_ENDPOINT_URL={self.emulator.endpoint} "
+            f"AWS_ACCESS_KEY_ID={CONVENTIONAL_ACCESS_KEY} "
+            f"AWS_SECRET_ACCESS_KEY={CONVENTIONAL_SECRET_KEY} "
+            f"AWS_DEFAULT_REGION={self.manifest.project.region}"
+        )
 
     def _auth_summary(self) -> list[str]:
         state = self.auth_state
@@ -639,7 +676,14 @@ class DevError(RuntimeError):
 
 def run_dev(manifest: Manifest, options: DevOptions, out: TextIO = sys.stdout) -> int:
     """Run the stack until Ctrl-C or SIGTERM; return the process exit status."""
-    return asyncio.run(_run(manifest, options, ConsoleLog(out, options.color)))
+    return asyncio.run(
+        _run(manifest, options, ConsoleLog(out, options.color, label_width(manifest)))
+    )
+
+
+def label_width(manifest: Manifest) -> int:
+    """The width of the log's name column: its longest name, a service's or the platform's."""
+    return max(len(name) for name in (*manifest.services, "emulator", "gateway", "trellis"))
 
 
 async def _run(manifest: Manifest, options: DevOptions, log: ConsoleLog) -> int:

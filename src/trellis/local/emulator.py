@@ -24,6 +24,15 @@ from trellis.local.processes import child_preexec
 #: Credentials the emulator accepts; never real ones.
 LOCAL_ACCESS_KEY = "testing"
 LOCAL_SECRET_KEY = "testing"  # noqa: S105 - emulator-only placeholder
+#: The key ``trellis dev`` tells people to export for the AWS CLI and boto3: the
+#: conventional local one (LocalStack's, the AWS docs' examples).
+CONVENTIONAL_ACCESS_KEY = "test"
+CONVENTIONAL_SECRET_KEY = "test"  # noqa: S105 - emulator-only placeholder
+#: Every key that is the emulator's administrator while IAM is enforced.
+ADMIN_KEYS = (
+    (LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY),
+    (CONVENTIONAL_ACCESS_KEY, CONVENTIONAL_SECRET_KEY),
+)
 LOCAL_ACCOUNT_ID = "123456789012"
 #: Where the emulator listens unless told otherwise (``trellis dev --emulator-port``).
 EMULATOR_HOST = "127.0.0.1"
@@ -207,7 +216,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=EMULATOR_PORT)
     parser.add_argument("--access-log", action="store_true", help="log every request (werkzeug)")
     parser.add_argument(
-        "--iam", action="store_true", help="enforce IAM (the local key is the administrator)"
+        "--iam",
+        action="store_true",
+        help="enforce IAM (the local keys, testing/testing and test/test, are the administrator)",
     )
     parser.add_argument("--iam-log", help="append authorisation decisions to this JSON-lines file")
     args = parser.parse_args(argv)
@@ -238,8 +249,7 @@ def main(argv: list[str] | None = None) -> None:
 
         iam_enforcement.install(
             account_id=LOCAL_ACCOUNT_ID,
-            access_key=LOCAL_ACCESS_KEY,
-            secret_key=LOCAL_SECRET_KEY,
+            admin_keys=ADMIN_KEYS,
             log_path=args.iam_log,
         )
     server.main(["--host", args.host, "--port", str(args.port)])

@@ -39,7 +39,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, NoReturn
 from urllib.parse import parse_qs, quote, unquote, urlparse, urlsplit
@@ -136,17 +136,28 @@ class _Log:
             self._file.write(line + "\n")
 
 
-def install(*, account_id: str, access_key: str, secret_key: str, log_path: str | None) -> None:
-    """Create the admin identity and replace moto's authorisation with ours."""
+def install(
+    *,
+    account_id: str,
+    admin_keys: Sequence[tuple[str, str]],
+    log_path: str | None,
+) -> None:
+    """Create the admin identity and replace moto's authorisation with ours.
+
+    ``admin_keys`` are the administrator's ``(access key id, secret)`` pairs: the
+    local key the tools use and the conventional ones (``test``/``test``) an AWS CLI
+    or boto3 user types. IAM allows a user two keys, and so does this.
+    """
     from moto.moto_api._internal.models import MotoAPIBackend
 
-    _create_admin(account_id, access_key, secret_key)
+    keys = tuple(admin_keys)
+    _create_admin(account_id, keys)
     reset = MotoAPIBackend.reset
 
     def reset_keeping_the_admin(self: Any) -> None:
         # A reset empties IAM too; without its admin the emulator would refuse everyone.
         reset(self)
-        _create_admin(account_id, access_key, secret_key)
+        _create_admin(account_id, keys)
 
     MotoAPIBackend.reset = reset_keeping_the_admin  # type: ignore[method-assign]
 
@@ -157,10 +168,10 @@ def install(*, account_id: str, access_key: str, secret_key: str, log_path: str 
 
     ActionAuthenticatorMixin._authenticate_and_authorize_action = authorize  # type: ignore[method-assign]
     _match_like_iam()
-    _gate_requests(account_id=account_id, admin_key=access_key, admin_secret=secret_key)
+    _gate_requests(account_id=account_id, admin_keys=dict(keys))
 
 
-def _create_admin(account_id: str, access_key: str, secret_key: str) -> None:
+def _create_admin(account_id: str, admin_keys: Sequence[tuple[str, str]]) -> None:
     from moto.iam.models import iam_backends
 
     backend = iam_backends[account_id]["aws"]
@@ -175,13 +186,15 @@ def _create_admin(account_id: str, access_key: str, secret_key: str) -> None:
             }
         ),
     )
-    # The admin keeps the well-known local key, so every client the tools and
-    # tests already build for the emulator is the administrator.
-    key = backend.create_access_key(ADMIN_USER)
-    del backend.access_keys[key.physical_resource_id]
-    key.access_key_id = access_key
-    key.secret_access_key = secret_key
-    backend.access_keys[access_key] = key
+    # The admin keeps the well-known local keys, so every client the tools and
+    # tests already build for the emulator, and an AWS CLI with `test`/`test`, is the
+    # administrator.
+    for access_key, secret_key in admin_keys:
+        key = backend.create_access_key(ADMIN_USER)
+        del backend.access_keys[key.physical_resource_id]
+        key.access_key_id = access_key
+        key.secret_access_key = secret_key
+        backend.access_keys[access_key] = key
 
 
 def _match_like_iam() -> None:
@@ -637,7 +650,7 @@ def _deny(
 # --- The gate: what is decided before moto routes a request ---------------------------------
 
 
-def _gate_requests(*, account_id: str, admin_key: str, admin_secret: str) -> None:
+def _gate_requests(*, account_id: str, admin_keys: dict[str, str]) -> None:
     """Put a check in front of moto's dispatcher, for what no moto handler would refuse.
 
     moto routes an unsigned request by guesswork (most end up in S3, whatever
@@ -648,7 +661,7 @@ def _gate_requests(*, account_id: str, admin_key: str, admin_secret: str) -> Non
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
     def dispatch(self: Any, environ: dict[str, Any], start_response: Any) -> Any:
-        refusal = _refusal_before_routing(environ, admin_key, admin_secret)
+        refusal = _refusal_before_routing(environ, admin_keys)
         if refusal is None and "HTTP_AUTHORIZATION" not in environ:
             refusal = _sign_in_the_header(environ, account_id)
         if refusal is None:
@@ -796,13 +809,11 @@ def _normalised(path: str) -> str:
     return normal if normal.startswith("/") else "/" + normal
 
 
-def _refusal_before_routing(
-    environ: dict[str, Any], admin_key: str, admin_secret: str
-) -> Response | None:
+def _refusal_before_routing(environ: dict[str, Any], admin_keys: dict[str, str]) -> Response | None:
     path: str = environ.get("PATH_INFO", "")
     # The same tests moto routes by: these never reach an AWS API handler.
     if path.startswith("/moto-api"):
-        if _signed_by(environ, admin_key, admin_secret):
+        if _signed_by_one_of(environ, admin_keys):
             return None
         return _error_response(
             environ,
@@ -906,6 +917,16 @@ def _error_response(
 
 def _xml(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _signed_by_one_of(environ: dict[str, Any], keys: dict[str, str]) -> bool:
+    """Whether the request carries a valid SigV4 Authorization header by one of ``keys``
+    (access key id → secret)."""
+    fields = _sigv4.authorization_fields(environ.get("HTTP_AUTHORIZATION", ""))
+    scope = None if fields is None else _sigv4.Scope.parse(fields["Credential"])
+    if scope is None or scope.key_id not in keys:
+        return False
+    return _signed_by(environ, scope.key_id, keys[scope.key_id])
 
 
 def _signed_by(environ: dict[str, Any], key_id: str, secret: str) -> bool:

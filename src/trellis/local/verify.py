@@ -277,8 +277,9 @@ def verify(
     wanted = list(services or manifest.services)
     with tempfile.TemporaryDirectory(prefix="trellis-iam-verify-") as tmp:
         workdir = Path(tmp)
-        progress(f"running {' '.join(paths)} under each service's policy")
+        progress(f"baseline: running {' '.join(paths)} under each service's policy")
         base = _pytest(root, paths, deny=None, workdir=workdir, label="baseline")
+        progress(f"baseline: {'passed' if base.ok else 'FAILED'}")
         runs = 1
         report = VerifyReport([], baseline_ok=base.ok, baseline_output=base.output)
         grants = _Grants(manifest, env)
@@ -347,7 +348,11 @@ def verify(
                 ),
                 encoding="utf-8",
             )
-            progress(f"withholding {len(assigned)} action(s), one per test")
+            unproven = sum(1 for r in results if not r.needed_by)
+            progress(
+                f"round {runs}: withholding {len(assigned)} action(s), one per test "
+                f"({unproven} grant(s) unproven)"
+            )
             budget = sum(int(3 * base.durations.get(_junit_key(t), 10.0)) + 10 for t in assigned)
             run = _pytest(
                 root,
@@ -359,6 +364,7 @@ def verify(
                 timeout_s=budget + 120,
             )
             runs += 1
+            proven_before = sum(1 for r in results if r.needed_by)
             for test, r in assigned.items():
                 denied = any(
                     not d["allowed"]
@@ -369,8 +375,8 @@ def verify(
                 )
                 if denied and run.outcomes.get(_junit_key(test)) == "failed":
                     r.needed_by = test
-        for r in results:
-            progress(f"{r.service:<10} {r.action:<32} {r.resource:<16} {r.status}")
+            proven = sum(1 for r in results if r.needed_by) - proven_before
+            progress(f"round {runs - 1}: {proven} of {len(assigned)} proven needed")
         report.results = results
         report.seconds = time.perf_counter() - started
         report.pytest_runs = runs

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from trellis.runtime._errors import DependencyError as DependencyError
     from trellis.runtime._errors import DependencyUnavailable as DependencyUnavailable
     from trellis.runtime._errors import InternalError as InternalError
+    from trellis.runtime._errors import MethodNotAllowed as MethodNotAllowed
     from trellis.runtime._errors import NotFound as NotFound
     from trellis.runtime._errors import PayloadTooLarge as PayloadTooLarge
     from trellis.runtime._errors import Throttled as Throttled
@@ -85,6 +86,7 @@ _MODULE_OF: dict[str, str] = {
             "DependencyError",
             "DependencyUnavailable",
             "InternalError",
+            "MethodNotAllowed",
             "NotFound",
             "PayloadTooLarge",
             "Throttled",

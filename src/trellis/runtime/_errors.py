@@ -16,7 +16,7 @@ import functools
 import inspect
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import ContextDecorator
 from types import TracebackType
 from typing import Any, ClassVar, Final, Literal, TypeVar, cast
@@ -101,6 +101,22 @@ class Conflict(TrellisError):
     status = 409
     code = "conflict"
     default_message = "conflict with the current state of the resource"
+
+
+class MethodNotAllowed(TrellisError):
+    """The path exists, not with this method (405): ``Allow`` names the ones it takes.
+
+    For a path a broader route would otherwise answer (``GET /jobs/process`` beside
+    ``GET /jobs/{job_id}``): say so, rather than looking up an item called ``process``.
+    """
+
+    status = 405
+    code = "method_not_allowed"
+    default_message = "method not allowed"
+
+    def __init__(self, message: str | None = None, *, allow: Sequence[str]) -> None:
+        super().__init__(message)
+        self.allow = tuple(allow)
 
 
 class PayloadTooLarge(TrellisError):

@@ -25,7 +25,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import Send
 
-from trellis.runtime._errors import InternalError, TrellisError, is_aws_error, translate_aws_error
+from trellis.runtime._errors import (
+    InternalError,
+    MethodNotAllowed,
+    TrellisError,
+    is_aws_error,
+    translate_aws_error,
+)
 from trellis.runtime._logging import current_request_id, get_logger
 
 __all__ = [
@@ -179,7 +185,10 @@ def error_body(
 
 
 def _error_headers(error: TrellisError) -> dict[str, str]:
-    return {"Retry-After": str(error.retry_after)} if error.retry_after is not None else {}
+    headers = {"Retry-After": str(error.retry_after)} if error.retry_after is not None else {}
+    if isinstance(error, MethodNotAllowed):
+        headers["Allow"] = ", ".join(error.allow)
+    return headers
 
 
 def _render(error: TrellisError) -> JSONResponse:

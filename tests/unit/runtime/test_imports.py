@@ -24,6 +24,7 @@ EXPORTS = [
     "DependencyError",
     "DependencyUnavailable",
     "InternalError",
+    "MethodNotAllowed",
     "NotFound",
     "OptionalPrincipalDep",
     "PayloadTooLarge",
