@@ -56,6 +56,7 @@ def apply() -> None:
     _events()
     _secretsmanager()
     _ssm()
+    _moto_api()
     _applied = True
 
 
@@ -1503,3 +1504,47 @@ def _ssm() -> None:
                 )
             raise errors.ValidationException(f"Parameter value can't exceed {limit} characters.")
         return original(self, name, description, value, *args, **kwargs)
+
+
+# --- The engine's own API -----------------------------------------------------------------------
+
+
+def _moto_api() -> None:
+    """``/moto-api/data.json`` (every model's state, for the administrator) survives any state.
+
+    moto skips attributes that do not serialise, but reads each attribute a second time
+    outside its ``try`` and lets anything but ``TypeError``/``AttributeError``/``ValueError``
+    escape: after a multipart upload whose completion was refused (a part under 5 MiB,
+    parts out of order), a property of the upload raises, and the whole dump is a 500.
+    Here an attribute that cannot be read or serialised is left out, whatever it raises.
+    """
+    from moto.core.model_instances import model_data
+    from moto.moto_api._internal import urls
+    from moto.moto_api._internal.responses import MotoAPIResponse
+
+    def data(self: Any, request: Any, full_url: str, headers: Any) -> Any:
+        results: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        for service in sorted(model_data):
+            models = model_data[service]
+            results[service] = {}
+            for name in sorted(models):
+                instances = []
+                for instance in list(models[name].instances_tracked):  # type: ignore[attr-defined]
+                    fields: dict[str, Any] = {}
+                    for attr in dir(instance):
+                        if attr.startswith("_"):
+                            continue
+                        try:
+                            value = getattr(instance, attr)
+                            json.dumps(value)
+                        except Exception:  # noqa: BLE001, S112 - any unreadable attribute is left out
+                            continue
+                        fields[attr] = value
+                    instances.append(fields)
+                results[service][name] = instances
+        return 200, {"Content-Type": "application/javascript"}, json.dumps(results)
+
+    MotoAPIResponse.model_data = data  # type: ignore[method-assign]
+    # The URL map holds a method bound when moto imported it: bind it again.
+    urls.url_paths["{0}/moto-api/data.json"] = urls.response_instance.model_data
+
