@@ -1547,4 +1547,3 @@ def _moto_api() -> None:
     MotoAPIResponse.model_data = data  # type: ignore[method-assign]
     # The URL map holds a method bound when moto imported it: bind it again.
     urls.url_paths["{0}/moto-api/data.json"] = urls.response_instance.model_data
-
