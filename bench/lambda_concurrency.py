@@ -96,7 +96,7 @@ def measure(manifest: Path, instances: int | None, clients: int, seconds: float,
         drive(dev.base_url, dev.bearer(), clients, seconds, run)
         for name in ("api", "worker"):
             inits = sum(
-                1 for line in dev.lines if line.startswith(name) and '"lambda_init"' in line
+                1 for line in dev.lines if line.startswith(name) and '"lambda.init"' in line
             )
             run.cold_starts[name] = run.cold_starts.get(name, 0) + inits
 
@@ -146,7 +146,7 @@ def main() -> None:
         "With one instance, overlapping requests wait in line for it (the issue's figure before "
         "this change: 8 iterations/s, p50 1.9 s). On demand, each concurrent request gets an "
         "instance of its own up to the cap, each one a real cold start (counted from the "
-        "`lambda_init` lines, across runs), and the emulator becomes the ceiling: it serves "
+        "`lambda.init` lines, across runs), and the emulator becomes the ceiling: it serves "
         "DynamoDB one request at a time, and every iteration makes three DynamoDB writes and "
         "an SQS send, plus the worker's processing of the job.",
     ]
