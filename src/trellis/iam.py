@@ -49,26 +49,38 @@ def _sid(resource: str, kind: ResourceKind) -> str:
     return "".join(part.capitalize() for part in f"{resource}_{kind}".replace("-", "_").split("_"))
 
 
+def resource_statements(
+    manifest: Manifest,
+    service: str,
+    resource: str,
+    levels: tuple[str, ...] | list[str],
+    env: str,
+    arns: Arns,
+) -> list[Statement]:
+    """The statements ``levels`` of ``resource`` give ``service`` (its kind's shape)."""
+    entry, spec = manifest.resource(resource)
+    physical = entry.physical_name(manifest.project.name, env, resource, spec)
+    grant = Grant(
+        service=service,
+        resource=resource,
+        spec=spec,
+        levels=tuple(levels),
+        project=manifest.project.name,
+        env=env,
+        arns=arns,
+        actions=entry.actions(levels),
+        arn=arns.of(entry.name, physical),
+        sid=_sid(resource, entry.name),
+    )
+    return list(entry.statements(grant))
+
+
 def service_statements(manifest: Manifest, service: str, env: str, arns: Arns) -> list[Statement]:
     """The statements of each used resource (its kind's shape), then the origin secret's."""
     project = manifest.project.name
     statements: list[Statement] = []
     for resource, levels in manifest.uses(service):
-        entry, spec = manifest.resource(resource)
-        physical = entry.physical_name(project, env, resource, spec)
-        grant = Grant(
-            service=service,
-            resource=resource,
-            spec=spec,
-            levels=tuple(levels),
-            project=project,
-            env=env,
-            arns=arns,
-            actions=entry.actions(levels),
-            arn=arns.of(entry.name, physical),
-            sid=_sid(resource, entry.name),
-        )
-        statements.extend(entry.statements(grant))
+        statements.extend(resource_statements(manifest, service, resource, levels, env, arns))
     spec_ = manifest.services[service]
     if spec_.route is not None and spec_.runtime != "lambda":
         # A routed container checks each request for the gateway's origin secret.

@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from trellis import naming
-from trellis.iam import Arns, actions_for, physical_resource_name
-from trellis.kinds import QUEUE, ResourceKind
+from trellis.iam import Arns, actions_for, resource_statements
+from trellis.iam_eval import arn_matches
+from trellis.kinds import ResourceKind
 from trellis.manifest import ACCESS_LEVELS, Manifest
 
 
@@ -31,26 +31,18 @@ class Grant:
 def find_resource(
     manifest: Manifest, env: str, account_id: str, arn: str
 ) -> tuple[ResourceKind, str, bool] | None:
-    """``(kind, manifest name, is its DLQ)`` of the resource ``arn`` names, or None."""
+    """``(kind, manifest name, is its DLQ)`` of the resource ``arn`` names, or None.
+
+    The ARNs are the ones the resource's own statements grant at every level of its kind
+    (a table's indexes, a bucket's objects, a secret's suffix, a queue's DLQ), so what
+    the lookup matches is what a grant would cover.
+    """
     arns = Arns(region=manifest.project.region, account_id=account_id)
     for kind, name, _spec in manifest.resources():
-        own = arns.of(kind, physical_resource_name(manifest, kind, name, env))
-        if kind == "secret":
-            if arn.startswith(own.removesuffix("??????")):
-                return kind, name, False
-        elif kind == "table":
-            if arn == own or arn.startswith(own + "/index/"):
-                return kind, name, False
-        elif kind == "bucket":
-            if arn == own or arn.startswith(own + "/"):
-                return kind, name, False
-        elif arn == own:
-            return kind, name, False
-        if kind == "queue":
-            fifo = manifest.specs(QUEUE)[name].fifo
-            dlq = naming.queue_name(manifest.project.name, env, name, fifo=fifo, dlq=True)
-            if arn == arns.of("queue", dlq):
-                return kind, name, True
+        levels = tuple(manifest.resource(name)[0].levels)
+        for statement in resource_statements(manifest, "", name, levels, env, arns):
+            if any(arn_matches(pattern, arn) for pattern in statement.resources):
+                return kind, name, statement.resource.endswith("(DLQ)")
     return None
 
 
