@@ -14,12 +14,16 @@ the runtime. The runtime half (env vars and readiness probes) is
 """
 
 from trellis.kinds._bucket import Bucket, Notification
+from trellis.kinds._cache import Cache, cache_identifier, cache_user
+from trellis.kinds._database import Database, database_identifier, database_name, database_user
 from trellis.kinds._kind import CliOption, Grant, Kind, ResourceKind, Snippet, Spec, Use
 from trellis.kinds._parameter import UNSET_PARAMETER_VALUE, Parameter
 from trellis.kinds._policy import Arns, Condition, DeployStatement, EnvScope, Statement
 from trellis.kinds._queue import DEFAULT_MAX_CONCURRENCY, DLQ_ACTIONS, Queue
 from trellis.kinds._registry import (
     BUCKET,
+    CACHE,
+    DATABASE,
     KINDS,
     PARAMETER,
     QUEUE,
@@ -38,6 +42,8 @@ from trellis.kinds._topic import Topic
 
 __all__ = [
     "BUCKET",
+    "CACHE",
+    "DATABASE",
     "DEFAULT_MAX_CONCURRENCY",
     "DLQ_ACTIONS",
     "KINDS",
@@ -50,8 +56,10 @@ __all__ = [
     "UNSET_PARAMETER_VALUE",
     "Arns",
     "Bucket",
+    "Cache",
     "CliOption",
     "Condition",
+    "Database",
     "DeployStatement",
     "EnvScope",
     "Grant",
@@ -71,6 +79,11 @@ __all__ = [
     "Topic",
     "UnknownKind",
     "Use",
+    "cache_identifier",
+    "cache_user",
+    "database_identifier",
+    "database_name",
+    "database_user",
     "kind",
     "kind_names",
 ]

@@ -36,7 +36,9 @@ if TYPE_CHECKING:
     from trellis.runtime._kinds import RuntimeKind
 
 #: Every kind of the registry, by name (the order of ``trellis.kinds.KINDS``).
-ResourceKind = Literal["queue", "table", "bucket", "topic", "secret", "parameter", "schedule"]
+ResourceKind = Literal[
+    "queue", "table", "bucket", "topic", "secret", "parameter", "database", "cache", "schedule"
+]
 
 
 class Spec(BaseModel):

@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any, Final
 
 from trellis.kinds._bucket import BUCKET
+from trellis.kinds._cache import CACHE
+from trellis.kinds._database import DATABASE
 from trellis.kinds._kind import Kind, ResourceKind
 from trellis.kinds._parameter import PARAMETER
 from trellis.kinds._queue import QUEUE
@@ -16,6 +18,8 @@ from trellis.kinds._topic import TOPIC
 
 __all__ = [
     "BUCKET",
+    "CACHE",
+    "DATABASE",
     "KINDS",
     "PARAMETER",
     "QUEUE",
@@ -29,7 +33,17 @@ __all__ = [
 ]
 
 #: Every kind, in registry order: queues come first (other kinds deliver to them).
-KINDS: Final[tuple[Kind[Any], ...]] = (QUEUE, TABLE, BUCKET, TOPIC, SECRET, PARAMETER, SCHEDULE)
+KINDS: Final[tuple[Kind[Any], ...]] = (
+    QUEUE,
+    TABLE,
+    BUCKET,
+    TOPIC,
+    SECRET,
+    PARAMETER,
+    DATABASE,
+    CACHE,
+    SCHEDULE,
+)
 
 _BY_NAME: Final[dict[str, Kind[Any]]] = {k.name: k for k in KINDS}
 

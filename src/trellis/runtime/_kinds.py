@@ -64,6 +64,19 @@ def _parameter(clients: AwsClients, name: str) -> object:
     return clients.ssm.get_parameter(Name=name)
 
 
+def _database(clients: AwsClients, url: str) -> object:
+    # Imported here: a service without a database imports no database driver.
+    from trellis.runtime import database
+
+    return database.ping(url)
+
+
+def _cache(clients: AwsClients, url: str) -> object:
+    from trellis.runtime import cache
+
+    return cache.ping(url)
+
+
 #: Every kind that hands a service an address, by name.
 RUNTIME_KINDS: Final[dict[str, RuntimeKind]] = {
     k.kind: k
@@ -75,6 +88,8 @@ RUNTIME_KINDS: Final[dict[str, RuntimeKind]] = {
         RuntimeKind("topic", "TOPIC_ARN", _topic, "sns:GetTopicAttributes"),
         RuntimeKind("secret", "SECRET_ARN", _secret, "secretsmanager:DescribeSecret"),
         RuntimeKind("parameter", "PARAMETER_NAME", _parameter, "ssm:GetParameter"),
+        RuntimeKind("database", "DATABASE_URL", _database, "rds-db:connect"),
+        RuntimeKind("cache", "CACHE_URL", _cache, "elasticache:Connect"),
     )
 }
 
