@@ -1,4 +1,5 @@
-"""The api service: users on DynamoDB and files on S3, behind ``/api`` on the gateway."""
+"""The api service: users on DynamoDB (cached in Valkey, changes audited in PostgreSQL) and
+files on S3, behind ``/api`` on the gateway."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from fastapi import FastAPI
 from api import routes
 from api.deps import Deps
 from api.files import FileStore
+from api.history import History
 from api.settings import Settings, UploadPolicy
 from api.users import UserStore
 from trellis.runtime import AwsClients, add_openapi_patch, clients_for, create_app, lambda_handler
@@ -25,18 +27,19 @@ def build_app(
     upload_policy: UploadPolicy | None = None,
     users: UserStore | None = None,
     files: FileStore | None = None,
+    history: History | None = None,
     **options: Any,
 ) -> FastAPI:
     """The api app; ``clients`` defaults to clients built from ``settings``.
 
-    ``users`` / ``files`` replace the AWS repositories (tests use in-memory
-    fakes); ``upload_policy`` defaults to the ``UPLOAD_*`` env vars; ``options``
+    ``users`` / ``files`` / ``history`` replace the AWS repositories, the cache and the
+    audit database (tests use in-memory fakes); ``upload_policy`` defaults to the ``UPLOAD_*`` env vars; ``options``
     go to :func:`trellis.runtime.create_app` (``readiness=[]``, say).
     """
     clients = clients if clients is not None else clients_for(settings)
     policy = upload_policy if upload_policy is not None else UploadPolicy()
     app = create_app(settings, title="api", clients=clients, **options)
-    app.state.deps = Deps(settings, clients, policy, users=users, files=files)
+    app.state.deps = Deps(settings, clients, policy, users=users, files=files, history=history)
     for router in routes.ROUTERS:
         app.include_router(router)
     add_openapi_patch(app, _upload_policy_schema(policy))

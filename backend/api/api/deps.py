@@ -1,6 +1,8 @@
 """The api's dependencies: built on first use, one container per app, and the routes' aliases.
 
-``UsersDep`` and ``FilesDep`` hand a route its store. The container builds each store
+``UsersDep``, ``FilesDep`` and ``HistoryDep`` hand a route its store; users are read
+through the Valkey cache (:mod:`api.user_cache`), changes are recorded in PostgreSQL
+(:mod:`api.history`). The container builds each store
 under its lock the first time a request needs it, so a cold start that serves
 ``/health`` never loads boto3, and concurrent first requests share one store.
 """
@@ -13,7 +15,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from api.files import FilesRepository, FileStore
+from api.history import History, HistoryStore
 from api.settings import Settings, UploadPolicy
+from api.user_cache import CACHE, CacheClient, CachedUsers
 from api.users import UsersRepository, UserStore
 from trellis.runtime import AwsClients
 
@@ -29,18 +33,23 @@ class Deps:
         *,
         users: UserStore | None = None,
         files: FileStore | None = None,
+        history: History | None = None,
     ) -> None:
         self.settings = settings
         self.clients = clients
         self.policy = policy
         self._users = users
         self._files = files
+        self.history = history if history is not None else HistoryStore()
         self._lock = threading.Lock()
 
     def users(self) -> UserStore:
         with self._lock:
             if self._users is None:
-                self._users = UsersRepository(self.clients.dynamodb, self.settings.users_table_name)
+                self._users = CachedUsers(
+                    UsersRepository(self.clients.dynamodb, self.settings.users_table_name),
+                    _cache_client,
+                )
             return self._users
 
     def files(self) -> FileStore:
@@ -56,6 +65,14 @@ class Deps:
             return self._files
 
 
+def _cache_client() -> CacheClient:
+    # Imported here: the cache client is loaded by the first request that reads a user.
+    from trellis.runtime import cache
+
+    client: CacheClient = cache.client(CACHE)
+    return client
+
+
 def get_deps(request: Request) -> Deps:
     deps: Deps = request.app.state.deps
     return deps
@@ -69,5 +86,10 @@ def get_files(request: Request) -> FileStore:
     return get_deps(request).files()
 
 
+def get_history(request: Request) -> History:
+    return get_deps(request).history
+
+
 UsersDep = Annotated[UserStore, Depends(get_users)]
+HistoryDep = Annotated[History, Depends(get_history)]
 FilesDep = Annotated[FileStore, Depends(get_files)]

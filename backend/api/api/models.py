@@ -100,6 +100,23 @@ class UserPage(BaseModel):
     next_cursor: str | None
 
 
+class HistoryEntry(BaseModel):
+    """One change of a user, as the audit trail recorded it."""
+
+    version: int = Field(description="The user's version the change produced.")
+    action: Literal["created", "updated", "deleted"]
+    changes: dict[str, Any] = Field(description="The fields the change set.")
+    actor: str = Field(description="Who made the change (the verified caller's id).")
+    at: datetime
+
+
+class HistoryPage(BaseModel):
+    """One page of a user's changes, oldest first; it outlives the user."""
+
+    items: list[HistoryEntry]
+    next_cursor: str | None
+
+
 class FileCreate(_Input):
     """A file the client is about to upload."""
 

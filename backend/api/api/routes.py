@@ -14,7 +14,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 
-from api.deps import FilesDep, UsersDep
+from api.deps import FilesDep, HistoryDep, UsersDep
+from api.history import parse_cursor
 from api.models import (
     FILE_ID_PATTERN,
     USER_ID_PATTERN,
@@ -23,6 +24,8 @@ from api.models import (
     FileCreated,
     FilePage,
     FilePublic,
+    HistoryEntry,
+    HistoryPage,
     PresignedUpload,
     UserCreate,
     UserPage,
@@ -60,8 +63,16 @@ def read_me(principal: PrincipalDep) -> Caller:
     summary="Create a user",
     responses=_CONFLICT,
 )
-def create_user(body: UserCreate, store: UsersDep) -> UserPublic:
-    return UserPublic.model_validate(store.create(body))
+def create_user(
+    body: UserCreate, store: UsersDep, history: HistoryDep, principal: PrincipalDep
+) -> UserPublic:
+    # The audit transaction is open before the change and committed after it (api.history).
+    with history.change(principal.id) as log:
+        user = store.create(body)
+        log.record(
+            user["user_id"], user["version"], "created", body.model_dump(exclude={"user_id"})
+        )
+    return UserPublic.model_validate(user)
 
 
 @users.get("", summary="List users, oldest first")
@@ -80,8 +91,18 @@ def read_user(user_id: UserIdPath, store: UsersDep) -> UserPublic:
     summary="Change a user's name or email (optimistic concurrency on `version`)",
     responses={**_NOT_FOUND, **_CONFLICT},
 )
-def update_user(user_id: UserIdPath, body: UserUpdate, store: UsersDep) -> UserPublic:
-    return UserPublic.model_validate(store.update(user_id, body))
+def update_user(
+    user_id: UserIdPath,
+    body: UserUpdate,
+    store: UsersDep,
+    history: HistoryDep,
+    principal: PrincipalDep,
+) -> UserPublic:
+    with history.change(principal.id) as log:
+        user = store.update(user_id, body)
+        changes = body.model_dump(exclude={"version"}, exclude_none=True)
+        log.record(user_id, user["version"], "updated", changes)
+    return UserPublic.model_validate(user)
 
 
 @users.delete(
@@ -93,9 +114,25 @@ def update_user(user_id: UserIdPath, body: UserUpdate, store: UsersDep) -> UserP
         (404, "Not found"), (409, "The user kept changing during the delete; retry")
     ),
 )
-def delete_user(user_id: UserIdPath, store: UsersDep) -> Response:
-    store.delete(user_id)
+def delete_user(
+    user_id: UserIdPath, store: UsersDep, history: HistoryDep, principal: PrincipalDep
+) -> Response:
+    with history.change(principal.id) as log:
+        deleted = store.delete(user_id)
+        log.record(user_id, deleted["version"] + 1, "deleted", {})
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@users.get("/{user_id}/history", summary="A user's changes, oldest first (kept after a delete)")
+def user_history(
+    user_id: UserIdPath, history: HistoryDep, limit: Limit = 25, cursor: Cursor = None
+) -> HistoryPage:
+    entries = history.list(user_id, limit + 1, parse_cursor(cursor))
+    page, more = entries[:limit], len(entries) > limit
+    return HistoryPage(
+        items=[HistoryEntry.model_validate(e, from_attributes=True) for e in page],
+        next_cursor=str(page[-1].id) if more else None,
+    )
 
 
 @files.post(

@@ -12,6 +12,8 @@ class Settings(ServiceSettings):
     users_table_name: str
     files_table_name: str
     uploads_bucket_name: str
+    audit_database_url: str
+    profiles_cache_url: str
 
 
 class UploadPolicy(BaseSettings):

@@ -88,7 +88,7 @@ class UserStore(Protocol):
     def create(self, new: UserCreate) -> dict[str, Any]: ...
     def get(self, user_id: str) -> dict[str, Any]: ...
     def update(self, user_id: str, change: UserUpdate) -> dict[str, Any]: ...
-    def delete(self, user_id: str) -> None: ...
+    def delete(self, user_id: str) -> dict[str, Any]: ...
     def list(self, limit: int, cursor: str | None) -> Page: ...
 
 
@@ -209,8 +209,11 @@ class UsersRepository:
             raise self._lost_race(user_id) from exc
         return public(updated)
 
-    def delete(self, user_id: str) -> None:
-        """Delete the user and free its email; :class:`UserNotFound` if there is none."""
+    def delete(self, user_id: str) -> dict[str, Any]:
+        """Delete the user and free its email; the user as it was deleted.
+
+        :class:`UserNotFound` if there is none.
+        """
         for _ in range(_DELETE_ATTEMPTS):
             current = self._get_item(user_id)
             if current is None:
@@ -242,7 +245,7 @@ class UsersRepository:
                 )
             except TransactionCancelled:
                 continue  # changed or deleted meanwhile: look again
-            return
+            return public(current)
         raise Conflict("the user keeps changing; retry the delete")
 
     # ---------------------------------------------------------------- helpers

@@ -205,3 +205,51 @@ class FakeS3:
     def delete_object(self, *, Bucket: str, Key: str) -> dict[str, Any]:
         self.deleted.append((Bucket, Key))
         return {}
+
+
+class FakeHistory:
+    """The audit trail in memory: what the routes recorded, committed only when the block succeeds."""
+
+    def __init__(self) -> None:
+        from api.history import Entry
+
+        self._entry = Entry
+        self.entries: list[Any] = []
+
+    def change(self, actor: str) -> Any:
+        from contextlib import contextmanager
+        from datetime import UTC, datetime
+
+        history = self
+
+        class _Recorder:
+            def __init__(self) -> None:
+                self.pending: list[Any] = []
+
+            def record(
+                self, user_id: str, version: int, action: str, changes: dict[str, Any]
+            ) -> None:
+                self.pending.append((user_id, version, action, changes))
+
+        @contextmanager
+        def transaction() -> Any:
+            recorder = _Recorder()
+            yield recorder
+            for user_id, version, action, changes in recorder.pending:
+                history.entries.append(
+                    history._entry(
+                        len(history.entries) + 1,
+                        user_id,
+                        version,
+                        action,
+                        changes,
+                        actor,
+                        datetime.now(UTC),
+                    )
+                )
+
+        return transaction()
+
+    def list(self, user_id: str, limit: int, after: int | None) -> list[Any]:
+        mine = [e for e in self.entries if e.user_id == user_id and e.id > (after or 0)]
+        return mine[:limit]

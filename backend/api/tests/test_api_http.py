@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from backend.api.tests.fakes import FakeDynamoDB, FakeS3, client_error
+from backend.api.tests.fakes import FakeDynamoDB, FakeHistory, FakeS3, client_error
 from backend.api.tests.helpers import make_settings
 from fastapi.testclient import TestClient
 
@@ -26,6 +26,7 @@ class World:
     def __init__(self) -> None:
         self.db = FakeDynamoDB({"users": "user_id", "files": "file_id"})
         self.s3 = FakeS3()
+        self.history = FakeHistory()
         self.clock_value = datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC)
         settings = make_settings(
             users_table_name="users",
@@ -44,6 +45,7 @@ class World:
                 policy=POLICY,
                 clock=self.clock,
             ),
+            history=self.history,
             readiness=[],
         )
 
@@ -427,6 +429,49 @@ def test_files_list_pages_like_users(http: TestClient, world: World) -> None:
     assert_error(http.get("/files?cursor=nope"), 400, "invalid_cursor")
 
 
+# -------------------------------------------------------------------------- history
+
+
+def test_every_change_is_recorded_with_its_version_and_caller(http: TestClient) -> None:
+    http.post("/users", json=user("ada"))
+    http.patch("/users/ada", json={"name": "Ada King", "version": 1})
+    http.delete("/users/ada")
+
+    history = http.get("/users/ada/history").json()
+
+    assert [(e["version"], e["action"], e["changes"]) for e in history["items"]] == [
+        (1, "created", {"name": "Ada", "email": "ada@example.com"}),
+        (2, "updated", {"name": "Ada King"}),
+        (3, "deleted", {}),
+    ]
+    assert {e["actor"] for e in history["items"]} == {"u-test"}
+    assert history["next_cursor"] is None
+
+
+def test_a_refused_change_records_nothing(http: TestClient, world: World) -> None:
+    http.post("/users", json=user("ada"))
+
+    assert_error(http.patch("/users/ada", json={"name": "x", "version": 7}), 409, "version_conflict")
+    assert_error(http.delete("/users/ghost"), 404, "not_found")
+    assert_error(http.post("/users", json=user("ada")), 409, "user_exists")
+
+    assert [(e.user_id, e.action) for e in world.history.entries] == [("ada", "created")]
+
+
+def test_history_pages_follow_the_cursor(http: TestClient) -> None:
+    http.post("/users", json=user("ada"))
+    for version in range(1, 6):
+        http.patch("/users/ada", json={"name": f"Ada {version}", "version": version})
+
+    first = http.get("/users/ada/history", params={"limit": 4}).json()
+    second = http.get("/users/ada/history", params={"limit": 4, "cursor": first["next_cursor"]})
+
+    versions = [e["version"] for e in first["items"] + second.json()["items"]]
+    assert versions == [1, 2, 3, 4, 5, 6]
+    assert second.json()["next_cursor"] is None
+    assert_error(http.get("/users/ada/history?cursor=-1"), 400, "invalid_cursor")
+
+
 # -------------------------------------------------------------------------- OpenAPI
 
 
@@ -439,6 +484,7 @@ def test_openapi_documents_every_error_each_operation_can_return(http: TestClien
         ("get", "/users/{user_id}"): {"200", "404", "422", "503"},
         ("patch", "/users/{user_id}"): {"200", "404", "409", "422", "503"},
         ("delete", "/users/{user_id}"): {"204", "404", "409", "503"},
+        ("get", "/users/{user_id}/history"): {"200", "400", "422", "503"},
         ("post", "/files"): {"201", "400", "413", "422", "503"},
         ("get", "/files"): {"200", "400", "422", "503"},
         ("get", "/files/{file_id}"): {"200", "404", "503"},
@@ -457,6 +503,8 @@ def test_openapi_documents_every_error_each_operation_can_return(http: TestClien
         "UserUpdate",
         "UserPublic",
         "UserPage",
+        "HistoryPage",
+        "HistoryEntry",
         "FileCreate",
         "FileCreated",
         "FilePublic",

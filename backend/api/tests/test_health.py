@@ -18,6 +18,8 @@ def settings() -> Settings:
         users_table_name="acme-dev-users",
         files_table_name="acme-dev-files",
         uploads_bucket_name="acme-dev-uploads",
+        audit_database_url="postgresql://api:unused@127.0.0.1:1/audit",
+        profiles_cache_url="redis://acme-dev-api:unused@127.0.0.1:1",
     )
 
 
