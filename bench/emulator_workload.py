@@ -33,6 +33,8 @@ ROWS = [
     ("DynamoDB PutItem (conditional)", "ops/s"),
     ("DynamoDB GetItem (consistent)", "ops/s"),
     ("DynamoDB Query Limit=10", "ops/s"),
+    ("DynamoDB UpdateItem (conditional)", "ops/s"),
+    ("DynamoDB TransactWriteItems (Put + Update)", "ops/s"),
     ("S3 PutObject 1 KiB", "ops/s"),
     ("S3 GetObject 1 KiB", "ops/s"),
 ]
@@ -139,6 +141,49 @@ class Target:
         )
         return 1
 
+    def update(self) -> int:
+        self.n += 1
+        self.ddb.update_item(
+            TableName=self.table,
+            Key={"pk": {"S": f"p{self.n % 100}"}, "sk": {"S": f"{self.n % 100:06d}"}},
+            UpdateExpression="SET #c = if_not_exists(#c, :zero) + :one, touched = :now",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeNames={"#c": "count"},
+            ExpressionAttributeValues={
+                ":zero": {"N": "0"},
+                ":one": {"N": "1"},
+                ":now": {"S": str(self.n)},
+            },
+        )
+        return 1
+
+    def transact(self) -> int:
+        self.n += 1
+        self.ddb.transact_write_items(
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": self.table,
+                        "Item": {"pk": {"S": f"tx{self.n}"}, "sk": {"S": "a"}, "v": {"S": "y"}},
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": self.table,
+                        "Key": {
+                            "pk": {"S": f"p{self.n % 100}"},
+                            "sk": {"S": f"{self.n % 100:06d}"},
+                        },
+                        "UpdateExpression": "SET last_tx = :n",
+                        "ConditionExpression": "attribute_exists(pk)",
+                        "ExpressionAttributeValues": {":n": {"S": str(self.n)}},
+                    }
+                },
+            ]
+        )
+        return 1
+
     def s3_put(self) -> int:
         self.n += 1
         self.s3.put_object(Bucket=self.bucket, Key=f"k{self.n % 200}", Body=b"x" * 1024)
@@ -149,7 +194,16 @@ class Target:
         return 1
 
     def operations(self) -> list[Callable[[], int]]:
-        return [self.sqs_round, self.put, self.get, self.query, self.s3_put, self.s3_get]
+        return [
+            self.sqs_round,
+            self.put,
+            self.get,
+            self.query,
+            self.update,
+            self.transact,
+            self.s3_put,
+            self.s3_get,
+        ]
 
 
 def rate(operation: Callable[[], int], seconds: float) -> float:

@@ -261,8 +261,207 @@ def main() -> None:
                 error = exc.response["Error"]
                 reasons = exc.response.get("CancellationReasons")
                 results.append({"error": [error.get("Code"), error.get("Message")], "r": reasons})
+        results.append({"queries": query_battery(ddb, ClientError)})
         results.append({"sqs": sqs_round_trip(boto3.client("sqs", region_name="us-east-1"))})
+        results.append({"other services": other_services(boto3, ClientError)})
     print(json.dumps(results, sort_keys=True, default=str, indent=1))
+
+
+def query_battery(ddb: Any, client_error: type[Exception]) -> list[Any]:
+    """Queries of a table (one partition) and of its index, paged both ways, filtered, empty.
+
+    The speedups answer a table query from its partition and an index query from
+    unsorted items: the pages, their order and LastEvaluatedKey must not change.
+    """
+    ddb.create_table(
+        TableName="q1",
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+            {"AttributeName": "g", "AttributeType": "S"},
+            {"AttributeName": "gs", "AttributeType": "N"},
+        ],
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "by_g",
+                "KeySchema": [
+                    {"AttributeName": "g", "KeyType": "HASH"},
+                    {"AttributeName": "gs", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            },
+            {
+                "IndexName": "by_g_only",
+                "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+            },
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    ddb.create_table(
+        TableName="q2",
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "N"}],
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    # Inserted out of order, partitions interleaved; some items outside the index (no g),
+    # index keys that tie (same gs in one g partition).
+    for i in (7, 3, 11, 0, 5, 9, 1, 12, 4, 8, 2, 10, 6):
+        item = {"pk": {"S": f"p{i % 3}"}, "sk": {"S": f"{i:03d}"}, "v": {"N": str(i)}}
+        if i % 4:
+            item |= {"g": {"S": f"g{i % 2}"}, "gs": {"N": str(i // 3)}}
+        ddb.put_item(TableName="q1", Item=item)
+    for i in (5, 1, 3):
+        ddb.put_item(TableName="q2", Item={"id": {"N": str(i)}, "v": {"S": "x"}})
+
+    def part(p: str) -> dict[str, Any]:
+        return {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": p}}}
+
+    def index(name: str, g: str) -> dict[str, Any]:
+        return {
+            "IndexName": name,
+            "KeyConditionExpression": "g = :g",
+            "ExpressionAttributeValues": {":g": {"S": g}},
+        }
+
+    requests: list[dict[str, Any]] = [
+        {"TableName": "q1", **part("p0")},
+        {"TableName": "q1", **part("p1"), "ScanIndexForward": False},
+        {"TableName": "q1", **part("nobody")},
+        {
+            "TableName": "q1",
+            "KeyConditionExpression": "pk = :p AND sk BETWEEN :a AND :b",
+            "ExpressionAttributeValues": {
+                ":p": {"S": "p2"},
+                ":a": {"S": "002"},
+                ":b": {"S": "009"},
+            },
+        },
+        {
+            "TableName": "q1",
+            "KeyConditionExpression": "pk = :p AND begins_with(sk, :a)",
+            "FilterExpression": "v > :min",
+            "ExpressionAttributeValues": {":p": {"S": "p0"}, ":a": {"S": "00"}, ":min": {"N": "2"}},
+        },
+        {"TableName": "q1", **index("by_g", "g1")},
+        {"TableName": "q1", **index("by_g", "g0"), "ScanIndexForward": False},
+        {"TableName": "q1", **index("by_g_only", "g1")},
+        {"TableName": "q1", **part("p0"), "Select": "COUNT"},
+        {
+            "TableName": "q2",
+            "KeyConditionExpression": "id = :i",
+            "ExpressionAttributeValues": {":i": {"N": "3"}},
+        },
+        {"TableName": "q1", **part("p0"), "ConsistentRead": True, "IndexName": "by_g"},
+    ]
+    out: list[Any] = []
+    for request in requests:
+        for limit in (None, 2):
+            pages: list[Any] = []
+            start = None
+            while True:
+                extra = ({"Limit": limit} if limit else {}) | (
+                    {"ExclusiveStartKey": start} if start else {}
+                )
+                try:
+                    page = ddb.query(**request, **extra)
+                except client_error as exc:
+                    pages.append({"error": exc.response["Error"]})  # type: ignore[attr-defined]
+                    break
+                page.pop("ResponseMetadata", None)
+                pages.append(page)
+                start = page.get("LastEvaluatedKey")
+                if not start or len(pages) > 20:
+                    break
+            out.append(pages)
+    return out
+
+
+def other_services(boto3: Any, client_error: type[Exception]) -> list[Any]:
+    """Responses of the other services the emulator serves, with what differs per run masked.
+
+    The speedups' response shortcut is used by every service whose backend hands
+    the serializer dicts: these responses must not change either.
+    """
+    import re
+    from datetime import datetime
+
+    def client(name: str) -> Any:
+        return boto3.client(name, region_name="us-east-1")
+
+    sns, ssm, sm, iam, sts, events, sqs = (
+        client(n) for n in ("sns", "ssm", "secretsmanager", "iam", "sts", "events", "sqs")
+    )
+    topic = sns.create_topic(Name="t", Attributes={"DisplayName": "d"})["TopicArn"]
+    queue = sqs.create_queue(QueueName="other", Attributes={"DelaySeconds": "1"})["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])
+    queue_arn = queue_arn["Attributes"]["QueueArn"]
+    calls: list[Any] = [
+        lambda: sns.get_topic_attributes(TopicArn=topic),
+        lambda: sns.list_topics(),
+        lambda: sns.subscribe(
+            TopicArn=topic, Protocol="sqs", Endpoint=queue.replace("http", "arn")
+        ),
+        lambda: sns.list_subscriptions_by_topic(TopicArn=topic),
+        lambda: sns.publish(
+            TopicArn=topic,
+            Message="m",
+            MessageAttributes={"a": {"DataType": "String", "StringValue": "v"}},
+        ),
+        lambda: ssm.put_parameter(Name="/p/a", Value="v", Type="String"),
+        lambda: ssm.get_parameter(Name="/p/a"),
+        lambda: ssm.get_parameters(Names=["/p/a", "/p/missing"]),
+        lambda: ssm.get_parameters_by_path(Path="/p"),
+        lambda: ssm.get_parameter(Name="/p/missing"),
+        lambda: sm.create_secret(Name="s", SecretString="v", Tags=[{"Key": "k", "Value": "v"}]),
+        lambda: sm.describe_secret(SecretId="s"),
+        lambda: sm.get_secret_value(SecretId="s"),
+        lambda: sm.list_secrets(),
+        lambda: iam.create_role(
+            RoleName="r", AssumeRolePolicyDocument="{}", Tags=[{"Key": "k", "Value": "v"}]
+        ),
+        lambda: iam.get_role(RoleName="r"),
+        lambda: iam.put_role_policy(RoleName="r", PolicyName="p", PolicyDocument="{}"),
+        lambda: iam.list_role_policies(RoleName="r"),
+        lambda: iam.get_role(RoleName="missing"),
+        lambda: sts.get_caller_identity(),
+        lambda: events.put_rule(Name="e", EventPattern='{"source": ["x"]}'),
+        lambda: events.list_rules(),
+        lambda: events.put_targets(Rule="e", Targets=[{"Id": "1", "Arn": topic}]),
+        lambda: events.list_targets_by_rule(Rule="e"),
+        lambda: sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"]),
+        lambda: sqs.list_queues(),
+        lambda: sqs.get_queue_url(QueueName="missing"),
+    ]
+    random = re.compile(
+        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # uuids
+        r"|-[A-Za-z0-9]{6}$"  # a secret ARN's suffix
+        r"|^AROA[A-Z0-9]{17}$"  # role ids
+        r"|^\d{10}(\.\d+)?$"  # epoch timestamps
+    )
+
+    def mask(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {mask(k): mask(v) for k, v in value.items() if k != "ResponseMetadata"}
+        if isinstance(value, list):
+            return [mask(v) for v in value]
+        if isinstance(value, datetime):
+            return "<time>"
+        if isinstance(value, str):
+            return random.sub("<random>", value)
+        return value
+
+    out: list[Any] = []
+    for call in calls:
+        try:
+            out.append(mask(call()))
+        except client_error as exc:
+            out.append({"error": exc.response["Error"]})  # type: ignore[attr-defined]
+    return out
 
 
 def sqs_round_trip(sqs: Any) -> list[Any]:

@@ -36,6 +36,19 @@ DynamoDB transactions: moto deep-copied every table a transaction names, so a
 completion cost more the more jobs the table held; only the named items are
 backed up now (see ``_back_up_transaction_targets_only``).
 
+DynamoDB queries: moto answered every Query by sorting the whole table
+(``Table.all_items``) and filtering it, so a page of 10 from a table of 3,000
+items cost a sort of 3,000. A query of the table reads its one partition now
+(moto keeps items by hash key already); a query of an index still looks at
+every item, but without the sort moto redoes on the matches anyway.
+
+Responses: moto's model-driven serializer looks up every value of a response
+(each attribute of each item of a page) by building six alias providers and
+asking each for a candidate key. For a plain dict holding the key — what the
+DynamoDB, SQS and SNS backends hand it — the answer is known after the one
+provider that can precede the key itself (the shape's own name, when it
+differs); the others are tried only when the key is missing.
+
 ConditionExpressions are tokenised once per text (moto ran six regular
 expressions per token, several times per request); the tokens are rebuilt as
 fresh nodes for every parse, which goes on as before.
@@ -56,7 +69,9 @@ from __future__ import annotations
 import copy
 import importlib
 import pickle
+import threading
 import types
+from collections.abc import Iterator
 from typing import Any
 
 #: Expressions are code, not data: a stack uses a few dozen. The bound keeps a
@@ -85,6 +100,8 @@ def apply() -> None:
     _cache_condition_lexing(importlib.import_module("moto.dynamodb.comparisons"))
     _cache_handler_method_names(importlib.import_module("moto.core.responses"))
     _back_up_transaction_targets_only(importlib.import_module("moto.dynamodb.models"))
+    _query_one_partition(importlib.import_module("moto.dynamodb.models.table"))
+    _pick_dict_values_directly(importlib.import_module("moto.core.serialize"))
     validators.Validator._trellis_fast = True
 
 
@@ -385,6 +402,129 @@ def _back_up_transaction_targets_only(models: Any) -> None:
     # moto's module calls `copy.deepcopy` on the tables: it gets ours.
     models.copy = types.SimpleNamespace(deepcopy=deepcopy, copy=copy.copy)
     models.DynamoDBBackend.transact_write_items = transact_write_items
+
+
+def _query_one_partition(table_module: Any) -> None:
+    table_class = table_module.Table
+    original_query = table_class.query
+    original_all_items = table_class.all_items
+    # Table.query(self, hash_key, range_comparison, range_objs, limit, exclusive_start_key,
+    # scan_index_forward, projection_expressions, index_name=None, ...): index_name is the
+    # 7th argument after hash_key when passed by position (moto's backend does).
+    index_position = 6
+    # The candidates of the query running on this thread, by table; all_items answers them.
+    running = threading.local()
+
+    def all_items(self: Any) -> Any:
+        candidates = getattr(running, "by_table", {}).get(id(self))
+        return original_all_items(self) if candidates is None else candidates
+
+    def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        by_position = len(args) > index_position
+        index_name = args[index_position] if by_position else kwargs.get("index_name")
+        # An index query sorts its matches by the index's keys and the table's (a total
+        # order) after filtering: every item, unsorted, is enough.
+        candidates = _partition(self, hash_key) if index_name is None else _unsorted_items(self)
+        by_table = running.__dict__.setdefault("by_table", {})
+        by_table[id(self)] = candidates
+        try:
+            return original_query(self, hash_key, *args, **kwargs)
+        finally:
+            del by_table[id(self)]
+
+    table_class.all_items = all_items
+    table_class.query = query
+
+
+def _pick_dict_values_directly(serialize: Any) -> None:
+    picker = serialize.AttributePicker
+    original_call = picker.__call__
+    # The providers the shortcut accounts for, in the order moto tries them; another
+    # list (a picker configured otherwise) takes moto's path.
+    expected = [
+        serialize.ExplicitAlias,
+        serialize.ShapeNameAlias,
+        serialize.NoAlias,
+        serialize.ShapePrefixAlias,
+        serialize.ClassPrefixAlias,
+        serialize.ModelAlias,
+    ]
+
+    xformed = serialize.XFormedAttributePicker
+    xform_name = serialize.xform_name
+
+    def call(self: Any, context: Any) -> Any:
+        obj = context.obj
+        key = context.key
+        kind = type(self)
+        if (
+            type(obj) is not dict
+            or (kind is not picker and kind is not xformed)
+            or self.response_transformers
+            or self.alias_providers != expected
+            or "." in key
+        ):
+            return original_call(self, context)
+        for candidate in _dict_candidates(context.shape, key):
+            if candidate in obj:
+                return obj[candidate]
+            # XFormedAttributePicker tries each candidate's snake_case form right after it.
+            if kind is xformed:
+                snake = xform_name(candidate)
+                if snake in obj:
+                    return obj[snake]
+        return None
+
+    picker.__call__ = call
+    xformed.__call__ = call
+
+
+def _dict_candidates(shape: Any, key: str) -> Iterator[str]:
+    """The keys moto's default alias providers try on a plain dict, in their order.
+
+    ExplicitAlias needs a ``Meta`` attribute, which a dict lacks; the others' rules
+    are moto's, verbatim, with the object's class being ``dict``.
+    """
+    # ShapeNameAlias
+    if shape is not None and shape.type_name in ("list", "structure"):
+        try:
+            sibling = shape.name in shape.parent.members
+        except AttributeError:
+            sibling = False
+        if not sibling and key != shape.name:
+            yield shape.name
+    # NoAlias
+    yield key
+    # ShapePrefixAlias
+    if shape is not None:
+        parent = getattr(shape, "parent", None)
+        if (
+            parent is not None
+            and parent.type_name == "structure"
+            and key.lower().startswith(parent.name.lower())
+            and key[len(parent.name) :] not in parent.members
+        ):
+            yield key[len(parent.name) :]
+    # ClassPrefixAlias
+    if key.lower().startswith("dict"):
+        yield key[len("dict") :]
+    # ModelAlias
+    if shape is not None and shape.serialization.get("name", key) != key:
+        yield shape.serialization["name"]
+
+
+def _partition(table: Any, hash_key: Any) -> list[Any]:
+    # .get: the items are a defaultdict, and a lookup must not create an empty partition.
+    stored = table.items.get(hash_key) if hash_key is not None else None
+    if stored is None:
+        return []
+    return list(stored.values()) if table.range_key_attr else [stored]
+
+
+def _unsorted_items(table: Any) -> list[Any]:
+    if table.range_key_attr:
+        return [item for partition in table.items.values() for item in partition.values()]
+    return list(table.items.values())
 
 
 def _cache_condition_lexing(comparisons: Any) -> None:
