@@ -30,7 +30,9 @@ period by building *all* of the queue's attributes — including the
 approximate counts, each a scan of every message in the queue — three times.
 A receive of 10 from a queue holding n messages cost 30 scans of n; this is
 why moto's SQS slowed down as a queue filled. We read the retention period
-from the queue directly: the same number, without the scans.
+from the queue directly: the same number, without the scans. The attribute
+names a send reads are converted to snake_case once, and a receipt handle is
+drawn in one call rather than one per character.
 
 DynamoDB transactions: moto deep-copied every table a transaction names, so a
 completion cost more the more jobs the table held; only the named items are
@@ -96,6 +98,7 @@ def apply() -> None:
     _fast_traversal(ast_nodes.DepthFirstTraverser, ast_nodes.Node)
     _fast_validator(validators)
     _cheap_sqs_retention_check(importlib.import_module("moto.sqs.models"))
+    _cheap_sqs_names_and_handles(importlib.import_module("moto.sqs.models"))
     _cache_backend_lookup(importlib.import_module("moto.moto_server.werkzeug_app"))
     _cache_condition_lexing(importlib.import_module("moto.dynamodb.comparisons"))
     _cache_handler_method_names(importlib.import_module("moto.core.responses"))
@@ -237,6 +240,27 @@ def _cheap_sqs_retention_check(sqs_models: Any) -> None:
     sqs_models.SQSBackend.is_message_valid_based_on_retention_period = (
         is_message_valid_based_on_retention_period
     )
+
+
+def _cheap_sqs_names_and_handles(sqs_models: Any) -> None:
+    import functools
+    import string
+
+    from moto.moto_api._internal import mock_random
+
+    # A queue's attribute names are a fixed set: their snake_case forms are computed
+    # once, not per message sent (moto builds every attribute to read one per send).
+    sqs_models.camelcase_to_underscores = functools.lru_cache(maxsize=512)(
+        sqs_models.camelcase_to_underscores
+    )
+    alphabet = string.ascii_lowercase
+
+    def generate_receipt_handle() -> str:
+        # moto's handle (185 random lowercase letters, from its seedable random) in one
+        # call instead of 185.
+        return "".join(mock_random.choices(alphabet, k=185))
+
+    sqs_models.generate_receipt_handle = generate_receipt_handle
 
 
 def _cache_backend_lookup(werkzeug_app: Any) -> None:
