@@ -36,6 +36,17 @@ _INVALID: Final = frozenset({"23502", "23514", "22001", "22003", "22007", "22008
 # connect now (starting, recovering), too many connections, out of resources.
 _UNAVAILABLE: Final = frozenset({"57P01", "57P02", "57P03", "53300", "53000", "53100", "53200"})
 _TIMEOUT: Final = frozenset({"57014", "55P03", "25P03"})
+# A login refused while connecting carries no SQLSTATE (libpq reports it as text):
+# password or IAM token (RDS says "PAM authentication failed"), a missing role,
+# pg_hba, or CONNECT revoked.
+_LOGIN_REFUSED: Final = (
+    "password authentication failed",
+    "PAM authentication failed",
+    "no pg_hba.conf entry",
+    "does not exist",
+    "permission denied for database",
+    "not permitted to log in",
+)
 
 
 def sqlstate_of(exc: BaseException) -> str | None:
@@ -72,7 +83,7 @@ def translate_database_error(exc: BaseException, *, database: str | None = None)
     if code in _TIMEOUT:
         _log.warning("database.timeout", **fields)
         return DependencyUnavailable("the database did not answer in time", retry_after=1)
-    if code is not None and code.startswith("28"):
+    if (code is not None and code.startswith("28")) or _is_refused_login(exc):
         # A refused login (bad password, IAM token rejected, no such role, or pg_hba):
         # the deployment is wrong, not the client.
         _log.error("database.login_refused", **fields, message=str(exc))
@@ -85,6 +96,13 @@ def translate_database_error(exc: BaseException, *, database: str | None = None)
         return DependencyUnavailable()
     _log.error("database.error", **fields, message=str(exc))
     return InternalError()
+
+
+def _is_refused_login(exc: BaseException) -> bool:
+    if sqlstate_of(exc) is not None or type(exc).__name__ != "OperationalError":
+        return False
+    text = str(exc)
+    return "FATAL" in text and any(marker in text for marker in _LOGIN_REFUSED)
 
 
 def _constraint(exc: BaseException) -> str | None:

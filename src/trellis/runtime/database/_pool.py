@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from trellis.runtime._logging import get_logger
@@ -21,9 +22,10 @@ from trellis.runtime.database._tokens import RdsTokenSource
 from trellis.runtime.database._url import DatabaseUrl, url_of
 
 if TYPE_CHECKING:
+    import psycopg
     from psycopg_pool import ConnectionPool
 
-__all__ = ["close_all", "connect_kwargs", "pool"]
+__all__ = ["checkout", "close_all", "connect_kwargs", "pool"]
 
 _log = get_logger("trellis.runtime.database")
 
@@ -31,6 +33,8 @@ _pools: dict[str, ConnectionPool] = {}
 _lock = threading.Lock()
 # Token sources by (host, port, user): the pool and the engine of one database share one.
 _tokens: dict[tuple[str, int, str], RdsTokenSource] = {}
+# Connections handed out by `checkout`, per database.
+_in_use: dict[str, int] = {}
 
 
 def token_source(url: DatabaseUrl) -> RdsTokenSource:
@@ -90,15 +94,20 @@ def pool(name: str) -> ConnectionPool:
         configure=_configure,
         check=ConnectionPool.check_connection,
         name=f"trellis.{name}",
-        # Open now but do not wait: a database that is down fails the request
-        # that needs it (a 503), not the import or the cold start.
         open=False,
     )
     with _lock:
         raced = _pools.get(name)
         if raced is not None:
             return raced
-        created.open(wait=False)
+        # Wait for the first connection: a request arriving while it is still being
+        # made would otherwise make the pool grow a second one. A database that is
+        # down fails this request (PoolTimeout, a 503) and the next one tries again.
+        try:
+            created.open(wait=True, timeout=config.timeout_s)
+        except Exception:
+            created.close()
+            raise
         _pools[name] = created
     _log.info(
         "database.pool_created",
@@ -111,12 +120,48 @@ def pool(name: str) -> ConnectionPool:
     return created
 
 
+@contextmanager
+def checkout(name: str) -> Iterator[psycopg.Connection[Any]]:
+    """A connection of ``name``'s pool, returned when the block ends.
+
+    When no connection comes in time and none is checked out, the database is
+    unreachable, not busy: the pool is dropped, so the next request makes a new
+    one that connects at once. The pool's own reconnect backoff doubles after
+    every failure, and would keep a recovered database unused for minutes.
+    """
+    from psycopg_pool import PoolTimeout
+
+    current = pool(name)
+    try:
+        with current.connection() as conn:
+            with _lock:
+                _in_use[name] = _in_use.get(name, 0) + 1
+            try:
+                yield conn
+            finally:
+                with _lock:
+                    _in_use[name] -= 1
+    except PoolTimeout:
+        _discard_if_unreachable(name, current)
+        raise
+
+
+def _discard_if_unreachable(name: str, current: ConnectionPool) -> None:
+    with _lock:
+        if _pools.get(name) is not current or _in_use.get(name, 0) > 0:
+            return
+        del _pools[name]
+    _log.warning("database.pool_discarded", database=name, reason="no connection could be made")
+    current.close(timeout=0)
+
+
 def close_all() -> None:
     """Close every pool and engine of this process (tests, and a container's shutdown)."""
     with _lock:
         pools = list(_pools.values())
         _pools.clear()
         _tokens.clear()
+        _in_use.clear()
     for each in pools:
         each.close()
     engines = sys.modules.get("trellis.runtime.database._engine")

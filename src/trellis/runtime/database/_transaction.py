@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from trellis.runtime._errors import TrellisError
 from trellis.runtime._logging import get_logger
 from trellis.runtime.database._errors import is_retryable, translate_database_error
-from trellis.runtime.database._pool import pool
+from trellis.runtime.database._pool import checkout
 
 if TYPE_CHECKING:
     import psycopg
@@ -46,7 +46,7 @@ def connection(name: str) -> Iterator[psycopg.Connection[Any]]:
     import psycopg_pool
 
     try:
-        with pool(name).connection() as conn, conn.transaction():
+        with checkout(name) as conn, conn.transaction():
             yield conn
     except (psycopg.Error, psycopg_pool.PoolTimeout, psycopg_pool.PoolClosed) as exc:
         raise translate_database_error(exc, database=name) from exc
@@ -75,7 +75,7 @@ def retry_transaction(
         raise ValueError("attempts must be at least 1")
     for attempt in range(1, attempts + 1):
         try:
-            with pool(name).connection() as conn, conn.transaction():
+            with checkout(name) as conn, conn.transaction():
                 return work(conn)
         except TrellisError:
             raise
