@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from tests.runtime_db.servers import PostgresServer, ValkeyServer, cleanup
 
 _counter = itertools.count()

@@ -10,6 +10,7 @@ namespace with a usable null device bound over ``/dev/null``.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import signal
@@ -18,8 +19,6 @@ import stat
 import subprocess
 import time
 from pathlib import Path
-
-import importlib.util
 
 import psycopg
 

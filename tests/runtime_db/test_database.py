@@ -10,8 +10,8 @@ from typing import Any
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
-
 from tests.runtime_db.servers import PostgresServer, cleanup
+
 from trellis.runtime import (
     AccessDenied,
     Conflict,
@@ -100,9 +100,14 @@ def test_commit_on_success_and_rollback_on_error(database: str) -> None:
     _schema(database)
     with db.connection("audit") as conn:
         conn.execute("INSERT INTO users VALUES (1, 'a@example.com')")
-    with pytest.raises(RuntimeError), db.connection("audit") as conn:
-        conn.execute("INSERT INTO users VALUES (2, 'b@example.com')")
-        raise RuntimeError("the route failed after its write")
+
+    def failing_route() -> None:
+        with db.connection("audit") as conn:
+            conn.execute("INSERT INTO users VALUES (2, 'b@example.com')")
+            raise RuntimeError("the route failed after its write")
+
+    with pytest.raises(RuntimeError):
+        failing_route()
 
     with db.connection("audit") as conn:
         ids = [r[0] for r in conn.execute("SELECT id FROM users ORDER BY id").fetchall()]
