@@ -30,13 +30,29 @@ if TYPE_CHECKING:
     from trellis.runtime.database._errors import (
         translate_database_error as translate_database_error,
     )
+    from trellis.runtime.database._migrations import alembic_env as alembic_env
+    from trellis.runtime.database._migrations import current_revision as current_revision
+    from trellis.runtime.database._migrations import migrate as migrate
+    from trellis.runtime.database._migrations import version_table as version_table
     from trellis.runtime.database._pool import close_all as close_all
     from trellis.runtime.database._pool import pool as pool
     from trellis.runtime.database._probe import ping as ping
     from trellis.runtime.database._transaction import connection as connection
     from trellis.runtime.database._transaction import retry_transaction as retry_transaction
+    from trellis.runtime.database._users import UnsafeRoleError as UnsafeRoleError
+    from trellis.runtime.database._users import ensure_database as ensure_database
+    from trellis.runtime.database._users import ensure_service_user as ensure_service_user
+    from trellis.runtime.database._users import revoke_service_user as revoke_service_user
 
 _MODULE_OF: dict[str, str] = {
+    "UnsafeRoleError": "_users",
+    "alembic_env": "_migrations",
+    "current_revision": "_migrations",
+    "ensure_database": "_users",
+    "ensure_service_user": "_users",
+    "migrate": "_migrations",
+    "revoke_service_user": "_users",
+    "version_table": "_migrations",
     "close_all": "_pool",
     "connection": "_transaction",
     "engine": "_engine",

@@ -130,8 +130,8 @@ def run(
     from sqlalchemy import create_engine
     from sqlalchemy.pool import NullPool
 
-    from trellis.runtime.database import migrations as migrations_module
-    from trellis.runtime.database.users import (
+    from trellis.runtime.database import _migrations as migrations_module
+    from trellis.runtime.database._users import (
         ensure_database,
         ensure_service_user,
         revoke_service_user,
@@ -157,7 +157,7 @@ def run(
                 with engine.connect() as migration_conn:
                     before = migrations_module.current_revision(migration_conn, service=service)
                     migration_conn.rollback()
-                    after = migrations_module.upgrade(directory, migration_conn, service=service)
+                    after = migrations_module.migrate(directory, migration_conn, service=service)
                 applied[service] = {"from": before, "to": after}
                 _log.info("database.migrated", database=database, service=service, to=after)
         finally:

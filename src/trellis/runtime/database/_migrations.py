@@ -3,10 +3,10 @@
 A service keeps its migrations in ``<service path>/migrations/`` (``env.py``,
 ``script.py.mako``, ``versions/``). Its ``env.py`` is two lines::
 
-    from trellis.runtime.database.migrations import run_env
-    run_env()          # or run_env(target_metadata=Base.metadata) for autogenerate
+    from trellis.runtime.database import alembic_env
+    alembic_env()      # or alembic_env(target_metadata=Base.metadata) for autogenerate
 
-:func:`upgrade` runs them on a connection it is given (the admin function's
+:func:`migrate` runs them on a connection it is given (the admin function's
 master connection in AWS, ``trellis db migrate`` locally). Each service's
 history lives in its own version table, ``alembic_version_<service>``, so two
 services migrating one database never see each other's revisions.
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
-__all__ = ["current_revision", "run_env", "upgrade", "version_table"]
+__all__ = ["alembic_env", "current_revision", "migrate", "version_table"]
 
 
 def version_table(service: str) -> str:
@@ -40,7 +40,7 @@ def _config(directory: Path, connection: Connection, service: str) -> Any:
     return config
 
 
-def upgrade(
+def migrate(
     directory: str | Path, connection: Connection, *, service: str, revision: str = "head"
 ) -> str | None:
     """Migrate ``connection``'s database to ``revision`` with the scripts in ``directory``.
@@ -63,10 +63,10 @@ def current_revision(connection: Connection, *, service: str) -> str | None:
     return context.get_current_revision()
 
 
-def run_env(target_metadata: Any = None) -> None:
+def alembic_env(target_metadata: Any = None) -> None:
     """The body of a service's ``migrations/env.py``.
 
-    Online: on the connection :func:`upgrade` passed (or, run by the plain
+    Online: on the connection :func:`migrate` passed (or, run by the plain
     ``alembic`` command, one made from the ``sqlalchemy.url`` option).
     Offline (``alembic upgrade --sql``): the SQL is printed.
     """
