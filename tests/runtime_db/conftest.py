@@ -55,7 +55,7 @@ def valkey_server() -> Iterator[ValkeyServer]:
 
 
 @pytest.fixture
-def cache(valkey_server: ValkeyServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def cache_url(valkey_server: ValkeyServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """Cache ``sessions`` of the service (``SESSIONS_CACHE_URL`` set), emptied; yields its URL."""
     from trellis.runtime import cache as c
 
