@@ -98,10 +98,10 @@ def ensure_service_user(
     secret = (
         sql.SQL("PASSWORD NULL") if iam else sql.SQL("PASSWORD {}").format(sql.Literal(password))
     )
-    verb = "ALTER" if exists else "CREATE"
-    conn.execute(
-        sql.SQL(verb + " ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE {}").format(role, secret)
-    )
+    # CREATE ROLE's defaults are NOSUPERUSER NOCREATEDB NOCREATEROLE; ALTER may not even
+    # restate NOSUPERUSER unless run by a superuser (the RDS master is not one).
+    verb = "ALTER ROLE {} LOGIN {}" if exists else "CREATE ROLE {} LOGIN {}"
+    conn.execute(sql.SQL(verb).format(role, secret))
     conn.execute(sql.SQL("COMMENT ON ROLE {} IS {}").format(role, sql.Literal(MARK)))
     if iam:
         conn.execute(sql.SQL("GRANT rds_iam TO {}").format(role))
