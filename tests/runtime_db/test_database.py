@@ -10,7 +10,7 @@ from typing import Any
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from tests.runtime_db.servers import PostgresServer, cleanup
+from tests.runtime_db.servers import PostgresServer, cleanup, free_port
 
 from trellis.runtime import (
     AccessDenied,
@@ -273,3 +273,28 @@ def test_concurrent_first_use_builds_one_pool(database: str) -> None:
 def test_bad_data_is_422(database: str) -> None:
     with pytest.raises(Unprocessable), db.connection("audit") as conn:
         conn.execute("SELECT 'not a number'::int")
+
+
+class AuditSettings(ServiceSettings):
+    audit_database_url: str
+
+
+def test_ready_probes_the_database_with_a_new_login(
+    database: str, postgres_server: PostgresServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def ready(url: str) -> Any:
+        settings = AuditSettings(
+            trellis_project="acme",
+            trellis_env="test",
+            trellis_service="api",
+            audit_database_url=url,
+        )
+        return TestClient(create_app(settings)).get("/ready")
+
+    up = ready(database)
+    refused = ready(database.replace(":pw-", ":wrong-"))
+    unreachable = ready(f"postgresql://api:pw@127.0.0.1:{free_port()}/audit")
+
+    assert up.status_code == 200
+    assert refused.status_code == 503 and unreachable.status_code == 503
+    assert "wrong" not in refused.text
