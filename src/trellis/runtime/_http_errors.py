@@ -13,6 +13,7 @@ the same schema.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any, Final
@@ -302,5 +303,30 @@ def as_platform_error(exc: Exception) -> TrellisError:
         # An adapter forgot to translate; translate here so the client still
         # gets the right status (the translator logs the AWS detail).
         return translate_aws_error(exc)
+    driver_error = _translate_driver_error(exc)
+    if driver_error is not None:
+        return driver_error
     _log.exception("request.unhandled_exception", exc_type=type(exc).__name__)
     return InternalError()
+
+
+def _translate_driver_error(exc: Exception) -> TrellisError | None:
+    """A database or cache driver's error that a route let through, as its platform error.
+
+    The drivers are looked up in ``sys.modules``: one not loaded cannot have
+    raised, and a service without a database never imports one.
+    """
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is not None:
+        orig = getattr(exc, "orig", None)  # SQLAlchemy's DBAPIError wraps psycopg's error
+        driver_exc = orig if isinstance(orig, psycopg.Error) else exc
+        if isinstance(driver_exc, psycopg.Error):
+            from trellis.runtime.database._errors import translate_database_error
+
+            return translate_database_error(driver_exc)
+    valkey_exceptions = sys.modules.get("valkey.exceptions")
+    if valkey_exceptions is not None and isinstance(exc, valkey_exceptions.ValkeyError):
+        from trellis.runtime.cache._errors import translate_cache_error
+
+        return translate_cache_error(exc)
+    return None
