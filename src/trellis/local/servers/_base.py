@@ -52,6 +52,22 @@ class Credentials:
         return data[user]
 
 
+def choose_port(directory: Path) -> int:
+    """The port of the server's last run when it is free (URLs stay the same), else a free one."""
+    from trellis.local.emulator import free_port, port_in_use
+
+    saved = directory / "port"
+    try:
+        port = int(saved.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        port = 0
+    if not port or port_in_use(port):
+        port = free_port()
+    directory.mkdir(parents=True, exist_ok=True)
+    saved.write_text(f"{port}\n", encoding="utf-8")
+    return port
+
+
 def spawn(argv: list[str], log: Path, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     """Start a server process that dies with this one, its output appended to ``log``."""
     log.parent.mkdir(parents=True, exist_ok=True)

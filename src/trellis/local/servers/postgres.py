@@ -34,10 +34,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final
 
-from trellis.local.emulator import free_port
 from trellis.local.servers._base import (
     Credentials,
     ServerError,
+    choose_port,
     log_tail,
     spawn,
     stop_process,
@@ -96,13 +96,14 @@ class PostgresServer:
 
     def __init__(self, directory: Path, *, port: int | None = None, durable: bool = True) -> None:
         self.directory = directory.resolve()
-        self.port = port or free_port()
+        self.port = port or choose_port(self.directory)
         #: False (tests): no fsync, no synchronous commit — fast, and lost on an OS crash.
         self.durable = durable
         self.credentials = Credentials(self.directory / "credentials.json")
         self.proc: subprocess.Popen[bytes] | None = None
         #: Seconds ``initdb`` took (0 when the cluster existed) and the server's start.
         self.timings: dict[str, float] = {}
+        self._launched = 0.0
 
     @property
     def pgdata(self) -> Path:
@@ -136,12 +137,27 @@ class PostgresServer:
 
     def start(self, timeout_s: float = 30) -> PostgresServer:
         """initdb (first time), start, and wait until the server accepts the superuser."""
+        self.prepare()
+        self.launch()
+        self.wait_ready(timeout_s)
+        return self
+
+    def prepare(self) -> None:
+        """initdb the cluster if there is none yet (blocking; safe in any thread)."""
         install = install_dir()
         self.directory.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
         if not (self.pgdata / "PG_VERSION").is_file():
             self._initdb(install)
         self.timings["initdb"] = time.perf_counter() - started
+
+    def launch(self) -> None:
+        """Start the server process without waiting for it.
+
+        Call it from a thread that outlives the server: the parent-death signal
+        fires when the *thread* that started a child exits.
+        """
+        self._launched = time.perf_counter()
         argv = [
             "-D",
             "",  # the data directory, filled in by _command
@@ -161,10 +177,15 @@ class PostgresServer:
                 "-c",
                 "full_page_writes=off",
             ]
-        self.proc = spawn(self._command(install, "postgres", argv, socket=True), self.log, _env())
+        self.proc = spawn(
+            self._command(install_dir(), "postgres", argv, socket=True), self.log, _env()
+        )
+
+    def wait_ready(self, timeout_s: float = 30) -> None:
+        """Wait until the launched server accepts the superuser."""
+        assert self.proc is not None, "launch() first"
         wait_until_ready(self.proc, self._ready, self.log, "PostgreSQL", timeout_s)
-        self.timings["start"] = time.perf_counter() - started - self.timings["initdb"]
-        return self
+        self.timings["start"] = time.perf_counter() - self._launched
 
     def stop(self) -> None:
         """Fast shutdown (SIGINT: roll back open transactions, checkpoint, exit)."""

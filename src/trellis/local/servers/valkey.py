@@ -19,10 +19,10 @@ import time
 from pathlib import Path
 from typing import Any, Final
 
-from trellis.local.emulator import free_port
 from trellis.local.servers._base import (
     Credentials,
     ServerError,
+    choose_port,
     spawn,
     stop_process,
     wait_until_ready,
@@ -49,12 +49,13 @@ class ValkeyServer:
 
     def __init__(self, directory: Path, *, port: int | None = None, durable: bool = True) -> None:
         self.directory = directory.resolve()
-        self.port = port or free_port()
+        self.port = port or choose_port(self.directory)
         #: False (tests): no append-only file.
         self.durable = durable
         self.credentials = Credentials(self.directory / "credentials.json")
         self.proc: subprocess.Popen[bytes] | None = None
         self.timings: dict[str, float] = {}
+        self._launched = 0.0
 
     @property
     def log(self) -> Path:
@@ -92,10 +93,20 @@ class ValkeyServer:
         )
 
     def start(self, timeout_s: float = 20) -> ValkeyServer:
-        binary = server_binary()
-        started = time.perf_counter()
+        self.prepare()
+        self.launch()
+        self.wait_ready(timeout_s)
+        return self
+
+    def prepare(self) -> None:
+        """The data folder and the ACL file's administrator."""
         (self.directory / "data").mkdir(parents=True, exist_ok=True)
         self._write_admin()
+
+    def launch(self) -> None:
+        """Start the server without waiting (from a thread that outlives it, as for PostgreSQL)."""
+        binary = server_binary()
+        self._launched = time.perf_counter()
         argv = [
             str(binary),
             "--bind",
@@ -116,9 +127,11 @@ class ValkeyServer:
             "yes",
         ]
         self.proc = spawn(argv, self.log)
+
+    def wait_ready(self, timeout_s: float = 20) -> None:
+        assert self.proc is not None, "launch() first"
         wait_until_ready(self.proc, self._ready, self.log, "Valkey", timeout_s)
-        self.timings["start"] = time.perf_counter() - started
-        return self
+        self.timings["start"] = time.perf_counter() - self._launched
 
     def _write_admin(self) -> None:
         """Keep the services' users from the last run; (re)write ``default`` and the admin."""
