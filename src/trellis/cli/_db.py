@@ -128,6 +128,7 @@ def _shell(args: argparse.Namespace, manifest: Manifest) -> int:
 
 def _migrate(args: argparse.Namespace, manifest: Manifest) -> int:
     from trellis.kinds import database_name, database_user
+    from trellis.local.migrations import run_migrations
     from trellis.local.provisioners.database import connecting_services, grant
 
     env = environment(manifest, args.env)
@@ -147,20 +148,3 @@ def _migrate(args: argparse.Namespace, manifest: Manifest) -> int:
                 grant(conn, database, database_user(other))
     print(f"databases.{name}: migrated to {args.revision} ({migrations.relative_to(root)})")
     return 0
-
-
-def run_migrations(script_location: Path, url: str, revision: str = "head") -> None:
-    """``alembic upgrade`` from ``script_location`` with an in-memory config (no alembic.ini).
-
-    The migrations' ``env.py`` reads the URL from ``config.get_main_option("sqlalchemy.url")``
-    (a ``postgresql+psycopg://`` URL of the database's owner).
-    """
-    from alembic import command
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", str(script_location))
-    sa_url = url.replace("postgresql://", "postgresql+psycopg://", 1)
-    # The config is a ConfigParser: % would start an interpolation.
-    config.set_main_option("sqlalchemy.url", sa_url.replace("%", "%%"))
-    command.upgrade(config, revision)

@@ -51,8 +51,14 @@ def provision(ctx: Provisioning, name: str, spec: Database) -> None:
     ctx.out.values[("database", name)] = f"postgresql://127.0.0.1:{server.port}/{database}"
 
 
-def ensure_database(server: PostgresServer, database: str, roles: list[str]) -> dict[str, str]:
-    """Create ``database`` and exactly ``roles`` as its login roles; return their passwords."""
+def ensure_database(
+    server: PostgresServer, database: str, roles: list[str], *, drop: bool = True
+) -> dict[str, str]:
+    """Create ``database`` and ``roles`` as its login roles; return their passwords.
+
+    ``drop``: also drop every other login role (the server's roles are exactly the
+    manifest's); tests that share a server between manifests keep them.
+    """
     from psycopg import sql
 
     passwords = {role: server.credentials.password(f"role:{role}") for role in roles}
@@ -86,7 +92,7 @@ def ensure_database(server: PostgresServer, database: str, roles: list[str]) -> 
                 )
             )
     with server.connect(database) as conn:
-        for role in sorted(existing - set(passwords)):
+        for role in sorted(existing - set(passwords)) if drop else ():
             # Its privileges here (and its default-privilege entries) go first.
             conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
             conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))

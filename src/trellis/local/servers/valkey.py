@@ -47,11 +47,20 @@ def server_binary() -> Path:
 class ValkeyServer:
     """One Valkey server on 127.0.0.1; its ACL file keeps the users across restarts."""
 
-    def __init__(self, directory: Path, *, port: int | None = None, durable: bool = True) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        port: int | None = None,
+        durable: bool = True,
+        databases: int = 16,
+    ) -> None:
         self.directory = directory.resolve()
         self.port = port or choose_port(self.directory)
         #: False (tests): no append-only file.
         self.durable = durable
+        #: ``SELECT`` indexes the server offers (the tests give each test its own).
+        self.databases = databases
         self.credentials = Credentials(self.directory / "credentials.json")
         self.proc: subprocess.Popen[bytes] | None = None
         self.timings: dict[str, float] = {}
@@ -125,6 +134,8 @@ class ValkeyServer:
             "no",
             "--protected-mode",
             "yes",
+            "--databases",
+            str(self.databases),
         ]
         self.proc = spawn(argv, self.log)
 
