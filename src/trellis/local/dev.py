@@ -82,7 +82,7 @@ from trellis.local.services import (
     LambdaFunction,
     ServiceStartError,
 )
-from trellis.local.state import DevState
+from trellis.local.state import DevState, read_state
 from trellis.manifest import Manifest
 from trellis.wiring import service_environment
 
@@ -208,6 +208,12 @@ class DevStack:
             iam_log=iam_log,
         )
         if opts.fresh:
+            running = read_state(opts.root, opts.env)
+            if running is not None and running.pid != os.getpid():
+                raise DevError(
+                    f"--fresh: trellis dev (pid {running.pid}) is running for {opts.env} "
+                    "on this data; stop it first"
+                )
             wipe_local_data(opts.root, opts.env)
         # The database and cache servers start while the emulator does.
         _, self.servers = await asyncio.gather(
