@@ -11,7 +11,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from tests.integration._local_servers import manifest, processes_mentioning, provision_locally
+from tests.integration._local_servers import manifest, process_tree, provision_locally
 
 from trellis.local.dev import wipe_local_data
 from trellis.local.provision import stop_servers
@@ -95,10 +95,12 @@ def test_data_survives_a_restart_and_fresh_wipes_it(tmp_path: Path) -> None:
 
 def test_stop_leaves_no_process_and_the_server_dies_with_its_parent(tmp_path: Path) -> None:
     server = PostgresServer(tmp_path / "db").start()
-    assert processes_mentioning(str(server.pgdata)) or processes_mentioning("postgres")
-    pid = server.proc.pid if server.proc else 0
+    assert server.proc is not None
+    with server.connect():  # a backend process too
+        tree = process_tree(server.proc.pid)
+        assert len(tree) > 2, tree  # the postmaster, its workers and this backend
     server.stop()
-    assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text()
+    assert not [pid for pid in tree if _alive(pid)]
 
     # A parent killed outright (SIGKILL) takes its server with it.
     script = textwrap.dedent(

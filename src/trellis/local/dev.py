@@ -69,6 +69,7 @@ from trellis.local.identities import (
 )
 from trellis.local.provision import (
     LocalAddresses,
+    ProvisionError,
     data_dir,
     provision,
     server_kinds,
@@ -216,10 +217,13 @@ class DevStack:
                 )
             wipe_local_data(opts.root, opts.env)
         # The database and cache servers start while the emulator does.
-        _, self.servers = await asyncio.gather(
-            asyncio.to_thread(self.emulator.start),
-            asyncio.to_thread(start_servers, self.manifest, opts.root, opts.env),
-        )
+        try:
+            _, self.servers = await asyncio.gather(
+                asyncio.to_thread(self.emulator.start),
+                asyncio.to_thread(start_servers, self.manifest, opts.root, opts.env),
+            )
+        except ProvisionError as exc:
+            raise DevError(str(exc)) from None
         self.phases["emulator"] = time.perf_counter() - started
         self.log("emulator", f"AWS emulator (moto) on {self.emulator.endpoint}")
         for (kind, name), server in self.servers.items():
