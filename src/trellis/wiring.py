@@ -7,7 +7,7 @@ the same variables.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from trellis import naming
 from trellis.kinds import QUEUE, ResourceKind
@@ -21,6 +21,17 @@ class Addresses(Protocol):
     """
 
     def address(self, kind: ResourceKind, name: str) -> str: ...
+
+
+@runtime_checkable
+class ServiceAddresses(Protocol):
+    """Addresses that differ per service: a database URL carries the service's own user.
+
+    An :class:`Addresses` that also has this method is asked it for every env var;
+    ``address`` stays the fallback (and what Terraform-side addresses implement alone).
+    """
+
+    def service_address(self, kind: ResourceKind, name: str, service: str) -> str: ...
 
 
 def service_environment(
@@ -67,7 +78,9 @@ def service_environment(
         variables["TRELLIS_WRITE_ONLY_BUCKETS"] = ",".join(unprobed)
     for resource, _levels in manifest.uses(service):
         entry, _spec = manifest.resource(resource)
-        variables[naming.env_var_name(entry.name, resource)] = addresses.address(
-            entry.name, resource
+        variables[naming.env_var_name(entry.name, resource)] = (
+            addresses.service_address(entry.name, resource, service)
+            if isinstance(addresses, ServiceAddresses)
+            else addresses.address(entry.name, resource)
         )
     return dict(sorted(variables.items()))

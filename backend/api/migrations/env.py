@@ -1,18 +1,5 @@
-"""Alembic's environment for the api's ``audit`` database.
+"""Alembic's environment for the api's migrations (``trellis db migrate``, the db-admin function)."""
 
-`trellis db migrate` (locally) and the db-admin function (in AWS) run the
-migrations on a connection they opened themselves and hand it over as
-``config.attributes["connection"]``; no ``alembic.ini`` and no URL here.
-"""
+from trellis.runtime.database import alembic_env
 
-from __future__ import annotations
-
-from alembic import context
-
-connection = context.config.attributes.get("connection")
-if connection is None:
-    raise RuntimeError("run the migrations with `trellis db migrate` (it opens the connection)")
-
-context.configure(connection=connection, transactional_ddl=True)
-with context.begin_transaction():
-    context.run_migrations()
+alembic_env()

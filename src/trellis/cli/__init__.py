@@ -25,6 +25,7 @@ from trellis._console import COLOR_CHOICES
 from trellis.cli import (
     _build,
     _check,
+    _db,
     _dev,
     _env,
     _generate,
@@ -45,6 +46,7 @@ EXIT_USAGE = 2
 #: companion ``token`` is in ``_dev``), in the order ``trellis --help`` lists them.
 _COMMAND_MODULES = (
     _dev,
+    _db,
     _validate,
     _env,
     _iam,

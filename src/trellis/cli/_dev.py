@@ -49,6 +49,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="don't point the services' OpenTelemetry exporter at the dashboard "
         "(the gateway's own spans are still shown)",
     )
+    dev.add_argument(
+        "--fresh",
+        action="store_true",
+        help="start with empty databases and caches: wipe .trellis/dev/<env>/databases and caches",
+    )
     dev.set_defaults(run=_dev)
 
     token = sub.add_parser(
@@ -116,6 +121,7 @@ def _dev(args: argparse.Namespace, manifest: Manifest) -> int:
         iam=args.iam and iam_enabled(),
         reload=args.reload,
         traces=args.traces,
+        fresh=args.fresh,
     )
     if args.lambda_instances is not None:
         if args.lambda_instances < 1:

@@ -27,7 +27,7 @@ import uvicorn
 
 from trellis import naming
 from trellis._console import table
-from trellis.kinds import QUEUE
+from trellis.kinds import QUEUE, ResourceKind
 from trellis.local.auth import (
     DevAuthState,
     DevIssuer,
@@ -67,7 +67,15 @@ from trellis.local.identities import (
     local_aws_variables,
     local_policy,
 )
-from trellis.local.provision import LocalAddresses, provision
+from trellis.local.provision import (
+    LocalAddresses,
+    ProvisionError,
+    data_dir,
+    provision,
+    server_kinds,
+    start_servers,
+    stop_servers,
+)
 from trellis.local.services import (
     DEFAULT_IDLE_S,
     DEFAULT_LOCAL_INSTANCES,
@@ -75,7 +83,7 @@ from trellis.local.services import (
     LambdaFunction,
     ServiceStartError,
 )
-from trellis.local.state import DevState
+from trellis.local.state import DevState, read_state
 from trellis.manifest import Manifest
 from trellis.wiring import service_environment
 
@@ -113,6 +121,8 @@ class DevOptions:
     lambda_idle_s: float = DEFAULT_IDLE_S
     #: Point every service's OpenTelemetry exporter at the dashboard's OTLP receiver.
     traces: bool = True
+    #: Wipe the local databases' and caches' data first (``.trellis/dev/<env>/databases|caches``).
+    fresh: bool = False
 
 
 class ConsoleLog:
@@ -147,6 +157,8 @@ class DevStack:
     log: ConsoleLog
     emulator: Emulator | None = None
     addresses: LocalAddresses | None = None
+    #: The databases' and caches' servers, by ``(kind, name)``.
+    servers: dict[tuple[ResourceKind, str], Any] = field(default_factory=dict)
     functions: dict[str, LambdaFunction] = field(default_factory=dict)
     containers: dict[str, ContainerService] = field(default_factory=dict)
     sources: list[SqsEventSource] = field(default_factory=list)
@@ -196,11 +208,35 @@ class DevStack:
             iam=opts.iam,
             iam_log=iam_log,
         )
-        await asyncio.to_thread(self.emulator.start)
+        if opts.fresh:
+            running = read_state(opts.root, opts.env)
+            if running is not None and running.pid != os.getpid():
+                raise DevError(
+                    f"--fresh: trellis dev (pid {running.pid}) is running for {opts.env} "
+                    "on this data; stop it first"
+                )
+            wipe_local_data(opts.root, opts.env)
+        # The database and cache servers start while the emulator does.
+        try:
+            _, self.servers = await asyncio.gather(
+                asyncio.to_thread(self.emulator.start),
+                asyncio.to_thread(start_servers, self.manifest, opts.root, opts.env),
+            )
+        except ProvisionError as exc:
+            raise DevError(str(exc)) from None
         self.phases["emulator"] = time.perf_counter() - started
         self.log("emulator", f"AWS emulator (moto) on {self.emulator.endpoint}")
+        for (kind, name), server in self.servers.items():
+            what = "PostgreSQL" if kind == "database" else "Valkey"
+            shown = os.path.relpath(server.directory, opts.root)
+            self.log("trellis", f"{kind} {name}: {what} on 127.0.0.1:{server.port} (data {shown})")
         self.addresses = await asyncio.to_thread(
-            provision, self.manifest, opts.env, self.emulator.client, account_id=LOCAL_ACCOUNT_ID
+            provision,
+            self.manifest,
+            opts.env,
+            self.emulator.client,
+            account_id=LOCAL_ACCOUNT_ID,
+            servers=self.servers,
         )
         if opts.iam:
             await asyncio.to_thread(self._create_identities)
@@ -255,6 +291,8 @@ class DevStack:
             gateway_port=opts.port,
             emulator_port=opts.emulator_port,
             region=self.manifest.project.region,
+            databases={n: s.port for (k, n), s in self.servers.items() if k == "database"},
+            caches={n: s.port for (k, n), s in self.servers.items() if k == "cache"},
         )
         self.state.write(opts.root)
         return time.perf_counter() - started
@@ -578,7 +616,12 @@ class DevStack:
         if self._gateway is not None:
             await self._gateway.aclose()
         if self.emulator is not None:
-            await asyncio.to_thread(self.emulator.stop)
+            await asyncio.gather(
+                asyncio.to_thread(self.emulator.stop),
+                asyncio.to_thread(stop_servers, self.servers),
+            )
+        else:
+            await asyncio.to_thread(stop_servers, self.servers)
 
     async def _settle(self, task: asyncio.Task[Any]) -> None:
         try:
@@ -660,6 +703,19 @@ class DevStack:
                 'eval "$(trellis token --iam)"'
             )
         return lines
+
+
+def wipe_local_data(root: Path, env: str) -> list[Path]:
+    """``--fresh``: delete every database's and cache's local data of ``env``; return what went."""
+    import shutil
+
+    wiped = []
+    for entry, _module in server_kinds():
+        folder = data_dir(root, env, entry, "x").parent
+        if folder.exists():
+            shutil.rmtree(folder)
+            wiped.append(folder)
+    return wiped
 
 
 class _GatewayServer(uvicorn.Server):

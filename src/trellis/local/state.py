@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Final
 
@@ -25,6 +25,10 @@ class DevState:
     gateway_port: int
     emulator_port: int
     region: str
+    #: The local PostgreSQL server of each database, by manifest name: its port.
+    databases: dict[str, int] = field(default_factory=dict)
+    #: The local Valkey server of each cache: its port.
+    caches: dict[str, int] = field(default_factory=dict)
 
     @property
     def gateway(self) -> str:

@@ -7,7 +7,10 @@ The pytest plugin (registered as ``trellis``) gives every project these fixtures
   project name and sets the service's env vars, with its own least-privilege key;
   it returns a :class:`ServiceEnvironment`;
 - ``unique_name``: ``unique_name("jobs")`` → ``"jobs-1f2e3d4c"``, so tests never collide;
-- ``emulator_env``: points boto3 (and the runtime's settings) at the emulator as administrator.
+- ``emulator_env``: points boto3 (and the runtime's settings) at the emulator as administrator;
+- ``trellis_database`` / ``trellis_cache``: a test's own database (a clone of a template the
+  services' migrations built once per session) / its own empty Valkey index, on real servers
+  the session starts on first use (``trellis_servers``); ``trellis_service`` uses them too.
 
 :class:`DevProcess` runs ``trellis dev`` as a subprocess for end-to-end tests, and calls
 its routes as their ``auth`` requires: ``dev.bearer()`` (a development token, also

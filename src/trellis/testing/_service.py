@@ -116,6 +116,7 @@ def build_service_environment(
     project: str | None = None,
     iam: bool = True,
     record_as: str | None = None,
+    servers: dict[Any, Any] | None = None,
 ) -> ServiceEnvironment:
     """Provision ``manifest`` under a fresh project name and give ``service`` its identity."""
     if service not in manifest.services:
@@ -129,7 +130,9 @@ def build_service_environment(
     fresh = manifest.model_copy(
         update={"project": manifest.project.model_copy(update={"name": project})}
     )
-    addresses = provision(fresh, env_name, emulator.client, account_id=LOCAL_ACCOUNT_ID)
+    addresses = provision(
+        fresh, env_name, emulator.client, account_id=LOCAL_ACCOUNT_ID, servers=servers
+    )
     credentials: ServiceCredentials | None = None
     if iam:
         spec = _deny_spec(record_as)
