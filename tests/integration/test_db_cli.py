@@ -15,16 +15,11 @@ from trellis.local.servers import PostgresServer
 
 pytestmark = pytest.mark.integration
 
+# The env.py every scaffolded service has (the db-admin function runs the same one in AWS).
 ENV_PY = """
-from alembic import context
-from sqlalchemy import create_engine
+from trellis.runtime.database import alembic_env
 
-url = context.config.get_main_option("sqlalchemy.url")
-with create_engine(url).connect() as connection:
-    context.configure(connection=connection)
-    with context.begin_transaction():
-        context.run_migrations()
-    connection.commit()
+alembic_env()
 """
 
 REVISION = """
@@ -85,7 +80,7 @@ def test_migrate_creates_the_schema_as_the_owner_and_the_service_may_use_it(
 
     server = PostgresServer(data_dir(tmp_path, "dev", DATABASE, "audit"))
     with server, psycopg.connect(server.url("audit")) as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+        assert conn.execute("SELECT version_num FROM alembic_version_api").fetchone() == ("0001",)
         owner = conn.execute("SELECT tableowner FROM pg_tables WHERE tablename = 'history'")
         assert owner.fetchone() == ("trellis",)
 

@@ -142,7 +142,7 @@ def _migrate(args: argparse.Namespace, manifest: Manifest) -> int:
         )
     with local_database(manifest, root, env, name) as server:
         database = database_name(name)
-        run_migrations(migrations, server.url(database), args.revision)
+        run_migrations(migrations, server.url(database), args.revision, service=svc)
         with server.connect(database) as conn:
             for other in connecting_services(manifest, name):
                 grant(conn, database, database_user(other))

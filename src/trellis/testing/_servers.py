@@ -157,7 +157,7 @@ class LocalServers:
             for service in services:
                 migrations = root / manifest.service_path(service) / "migrations"
                 if (migrations / "env.py").is_file():
-                    run_migrations(migrations, server.url(template))
+                    run_migrations(migrations, server.url(template), service=service)
             with server.connect(template) as conn:
                 for role in [database_user(s) for s in services]:
                     grant(conn, template, role)
