@@ -43,9 +43,16 @@ def test_ready_is_503_with_retry_after_when_aws_is_unreachable() -> None:
 
 
 @pytest.mark.integration
-def test_ready_checks_every_table_and_bucket_the_api_uses(stack: Stack) -> None:
-    # Under the api's own key: DescribeTable and HeadBucket (s3:ListBucket) must be allowed.
+def test_ready_checks_every_resource_the_api_uses(stack: Stack) -> None:
+    # Under the api's own key: DescribeTable and HeadBucket (s3:ListBucket) must be allowed;
+    # the database and the cache as the api's own users.
     with TestClient(build_app(stack.settings, stack.clients)) as client:
         resp = client.get("/ready")
     assert resp.status_code == 200, resp.text
-    assert set(resp.json()["checks"]) == {"users_table", "files_table", "uploads_bucket"}
+    assert set(resp.json()["checks"]) == {
+        "users_table",
+        "files_table",
+        "uploads_bucket",
+        "audit_database",
+        "profiles_cache",
+    }
