@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, cast
 
 from pydantic import BeforeValidator, Field, ValidationError, create_model
 
-from trellis import kinds, naming
+from trellis import kinds, naming, schedule_expressions
 from trellis.kinds import (
     KINDS,
     Kind,
@@ -485,14 +485,31 @@ def _check_rules(m: Manifest) -> Iterator[ManifestError]:
                     skey, f"a {wanted} topic needs {wanted} queues ({sub!r} is not)"
                 )
     for name, sspec in m.specs(kinds.SCHEDULE).items():
+        try:
+            schedule_expressions.parse(sspec.expression)
+        except schedule_expressions.ExpressionError as exc:
+            yield ManifestError(f"schedules.{name}.expression", str(exc))
+        zone_problem = schedule_expressions.timezone_problem(sspec.timezone)
+        if zone_problem is not None:
+            yield ManifestError(f"schedules.{name}.timezone", zone_problem)
         tkey = f"schedules.{name}.target"
         if sspec.target not in queues and sspec.target not in m.services:
             yield ManifestError(tkey, f"unknown queue or service {sspec.target!r}")
         elif sspec.target in m.services and m.services[sspec.target].runtime != "lambda":
+            consumed = [
+                q
+                for q, levels in m.services[sspec.target].uses.items()
+                if q in queues and "consume" in levels
+            ]
+            hint = (
+                f"target = {consumed[0]!r}, the queue it consumes"
+                if consumed
+                else 'a queue it consumes (uses = { <queue> = "consume" })'
+            )
             yield ManifestError(
                 tkey,
-                f"a schedule targets a queue or a Lambda service; {sspec.target!r} runs on "
-                f"{m.services[sspec.target].runtime}",
+                f"{sspec.target!r} runs on {m.services[sspec.target].runtime}, which a schedule "
+                f"cannot invoke: aim the schedule at {hint}; the payload becomes the message body",
             )
     for name, pspec in m.specs(kinds.PARAMETER).items():
         key = f"parameters.{name}"
