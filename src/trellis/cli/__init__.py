@@ -33,6 +33,7 @@ from trellis.cli import (
     _parameter,
     _queue,
     _scaffold,
+    _schedule,
     _smoke,
     _validate,
 )
@@ -56,6 +57,7 @@ _COMMAND_MODULES = (
     _smoke,
     _scaffold,
     _invoke,
+    _schedule,
 )
 
 
