@@ -36,6 +36,7 @@ from trellis.runtime import (
     lambda_handler,
 )
 from trellis.runtime.jobs import JobRecord, JobRequest
+from trellis.runtime.schedules import ScheduleContext, Schedules
 from worker.deps import Jobs, JobsDep
 from worker.settings import Settings
 
@@ -83,6 +84,13 @@ class BatchOut(BaseModel):
     queued: int
     rejected: int
     results: list[BatchItem]
+
+
+class ScheduledBatch(BaseModel):
+    """A schedule's payload: queue ``count`` ``process_data`` jobs carrying ``data``."""
+
+    count: int = Field(default=1, ge=1, le=MAX_BATCH)
+    data: dict[str, Any] = Field(default_factory=dict)
 
 
 class ProcessOut(BaseModel):
@@ -219,12 +227,24 @@ def build_app(settings: Settings, clients: AwsClients | None = None) -> FastAPI:
 
 
 def build_handler(settings: Settings, clients: AwsClients | None = None) -> LambdaHandler:
-    """The Lambda handler: HTTP events go to the app, the jobs queue's SQS batches to its runner."""
+    """The Lambda handler: HTTP events go to the app, the jobs queue's SQS batches to its
+    runner, and firings of a schedule aimed at the worker (``queue_jobs``) to its handler."""
     app = build_app(settings, clients)
     jobs: Jobs = app.state.jobs
+    schedules = Schedules()
 
     def run_job(record: SqsRecord) -> None:
         jobs.runner().process(record)
 
+    @schedules.on("queue_jobs")
+    def queue_jobs(payload: ScheduledBatch, ctx: ScheduleContext) -> dict[str, Any]:
+        data = {**payload.data, "scheduled_time": str(ctx.scheduled_time), "attempt": ctx.attempt}
+        outcomes = jobs.client().submit_many(
+            [JobRequest("process_data", data) for _ in range(payload.count)]
+        )
+        return {"queued": [o.job_id for o in outcomes if o.job_id is not None]}
+
     # A record starts only while the invocation has a whole job's time left (plus a margin).
-    return lambda_handler(app, sqs=run_job, max_record_s=settings.job_max_run_s)
+    return lambda_handler(
+        app, sqs=run_job, schedules=schedules, max_record_s=settings.job_max_run_s
+    )
