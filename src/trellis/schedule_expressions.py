@@ -70,8 +70,9 @@ class RateExpression:
 
         A rate is a fixed duration, whatever the time zone (a day is 24 hours across DST).
         """
-        if start is None:
-            start = after
+        # In UTC: arithmetic on datetimes of one zone is wall-clock arithmetic in Python.
+        after = after.astimezone(UTC)
+        start = after if start is None else start.astimezone(UTC)
         if after < start:
             return start
         elapsed = (after - start).total_seconds()
@@ -88,7 +89,7 @@ class AtExpression:
         self, after: datetime, tz: ZoneInfo, *, start: datetime | None = None
     ) -> datetime | None:
         when = self.local.replace(tzinfo=tz)
-        return when if when > after else None
+        return when if when.astimezone(UTC) > after.astimezone(UTC) else None
 
 
 @dataclass(frozen=True)
@@ -160,8 +161,9 @@ class CronExpression:
         A wall-clock time that a DST change skips does not fire; one that it repeats
         fires once (its first occurrence), as EventBridge Scheduler does.
         """
-        local_after = after.astimezone(tz)
-        day = local_after.date()
+        # Compared in UTC: Python compares two datetimes of one zone by wall clock alone.
+        after = after.astimezone(UTC)
+        day = after.astimezone(tz).date()
         while day.year <= MAX_YEAR:
             if day.year not in self.years:
                 later = [y for y in self.years if y > day.year]
@@ -182,7 +184,7 @@ class CronExpression:
                         wall = datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz)
                         if not _exists(wall):
                             continue
-                        if wall > after:
+                        if wall.astimezone(UTC) > after:
                             return wall
             day += timedelta(days=1)
         return None
