@@ -55,7 +55,10 @@ class ScheduleKind(Kind[Schedule]):
             "expression",
             {"required": True, "help": "rate(5 minutes) | cron(...) | at(...)"},
         ),
-        CliOption("--target", "target", {"required": True, "help": "a queue or a service"}),
+        CliOption(
+            "--timezone", "timezone", {"help": "IANA time zone of cron and at (default: UTC)"}
+        ),
+        CliOption("--target", "target", {"required": True, "help": "a queue or a Lambda service"}),
         CliOption(
             "--payload", "payload", {"type": json.loads, "help": "JSON object sent to the target"}
         ),
