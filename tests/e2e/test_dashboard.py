@@ -372,3 +372,15 @@ def test_invoke_says_what_to_change_when_the_event_cannot_be_sent(dev: DevProces
     nothing = invoke(dev, "api", "--event", "sqs", "--body", "{}")
     assert nothing.returncode == 2
     assert "no consumed queue for this service" in nothing.stderr
+
+
+def test_a_jobs_status_url_through_the_local_gateway_is_the_route_without_a_stage(
+    dev: DevProcess,
+) -> None:
+    # In AWS the same handler answers /live/worker/jobs/<id> (tests/unit/runtime/test_public_prefix.py).
+    with api(dev) as client:
+        queued = client.post("/worker/jobs", json={"type": "process_data", "payload": {}})
+        assert queued.status_code == 202, queued.text
+        status_url = queued.json()["status_url"]
+        assert status_url == f"/worker/jobs/{queued.json()['job_id']}"
+        assert client.get(status_url).status_code == 200

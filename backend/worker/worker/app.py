@@ -102,20 +102,21 @@ class ProcessOut(BaseModel):
 router = APIRouter(tags=["jobs"])
 
 
-def _status_url(jobs: Jobs, job_id: str) -> str:
-    return f"{jobs.settings.trellis_route or ''}/jobs/{job_id}"
+def _status_url(request: Request, job_id: str) -> str:
+    # root_path is the public prefix (stage and route: /live/worker) the runtime found.
+    return f"{request.scope.get('root_path', '')}/jobs/{job_id}"
 
 
 @router.post("/jobs", status_code=202)
-def submit_job(job: JobIn, jobs: JobsDep) -> JobAccepted:
+def submit_job(job: JobIn, jobs: JobsDep, request: Request) -> JobAccepted:
     """Queue one job."""
     envelope = jobs.client().submit(JobRequest(job.type, job.payload))
-    return JobAccepted(job_id=envelope.job_id, status_url=_status_url(jobs, envelope.job_id))
+    return JobAccepted(job_id=envelope.job_id, status_url=_status_url(request, envelope.job_id))
 
 
 @router.post("/jobs/batch", status_code=202)
 @router.post("/jobs:batch", status_code=202, include_in_schema=False)
-def submit_batch(batch: BatchIn, jobs: JobsDep) -> BatchOut:
+def submit_batch(batch: BatchIn, jobs: JobsDep, request: Request) -> BatchOut:
     """Queue many jobs with SendMessageBatch; each job is reported queued or rejected."""
     outcomes = jobs.client().submit_many([JobRequest(j.type, j.payload) for j in batch.jobs])
     items = []
@@ -126,7 +127,7 @@ def submit_batch(batch: BatchIn, jobs: JobsDep) -> BatchOut:
                     index=outcome.index,
                     status="queued",
                     job_id=outcome.job_id,
-                    status_url=_status_url(jobs, outcome.job_id),
+                    status_url=_status_url(request, outcome.job_id),
                 )
             )
         else:
@@ -151,7 +152,7 @@ _POST_ONLY = {
 
 def _post_only(action: str, does: str) -> None:
     async def refuse(request: Request) -> None:
-        prefix = request.app.state.jobs.settings.trellis_route or ""
+        prefix = request.scope.get("root_path", "")
         raise MethodNotAllowed(
             f"{request.method} {prefix}/jobs/{action} is not allowed: "
             f"POST {prefix}/jobs/{action} {does}",
