@@ -28,6 +28,7 @@ from trellis.kinds import (
     ResourceKind,
     Spec,
 )
+from trellis.kinds._bucket import lifecycle_problems
 from trellis.kinds._terraform import module_name
 from trellis.runtime._kinds import RUNTIME_KINDS
 
@@ -474,6 +475,9 @@ def _check_rules(m: Manifest) -> Iterator[ManifestError]:
                 yield ManifestError(
                     nkey, f"S3 cannot notify a FIFO queue ({note.queue!r}); use a standard queue"
                 )
+    for bucket, bspec in m.specs(kinds.BUCKET).items():
+        for where, problem in lifecycle_problems(bspec):
+            yield ManifestError(f"buckets.{bucket}.{where}", problem)
     for topic, tspec in m.specs(kinds.TOPIC).items():
         for i, sub in enumerate(tspec.subscriptions):
             skey = f"topics.{topic}.subscriptions.{i}"
