@@ -13,6 +13,7 @@ trellis.manifest.ManifestError: services.api.uses.users: unknown resource 'users
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from collections.abc import Iterator
@@ -89,6 +90,8 @@ class Project(_Model):
         Annotated[str, Field(pattern=naming.ENVIRONMENT_RE.pattern, max_length=12)]
     ] = Field(min_length=1)
     github_repository: str = Field(pattern=_REPO_RE.pattern)
+    #: Tags on every resource of the stack (the AWS provider's ``default_tags``).
+    tags: dict[str, str] = Field(default_factory=dict)
 
 
 Audience = Annotated[
@@ -169,6 +172,8 @@ class Service(_Model):
     api_key: ApiKeyPlan | None = None
     #: Extra env vars (tuning such as ``TRELLIS_AWS_READ_TIMEOUT_S``); derived ones can't be overridden.
     env: dict[str, str] = Field(default_factory=dict)
+    #: Tags on the service's resources (function or container service, role, log group).
+    tags: dict[str, str] = Field(default_factory=dict)
 
 
 class _Manifest(_Model):
@@ -262,10 +267,29 @@ class _Manifest(_Model):
         return [s for s, spec in self.services.items() if "consume" in spec.uses.get(queue, [])]
 
 
+@functools.cache
+def _tagged(model: type[Spec]) -> type[Spec]:
+    """``model`` with a ``tags`` table: every resource section takes one, whatever its kind."""
+    if "tags" in model.model_fields:
+        return model
+    return create_model(
+        model.__name__,
+        __base__=model,
+        __module__=model.__module__,
+        __doc__=model.__doc__,
+        tags=(dict[str, str], Field(default_factory=dict)),
+    )
+
+
+def resource_tags(spec: Spec) -> dict[str, str]:
+    """The ``tags`` of a resource's manifest entry (empty for a spec built without them)."""
+    return dict(getattr(spec, "tags", None) or {})
+
+
 def _manifest_model() -> type[_Manifest]:
     """:class:`_Manifest` with one section per registered kind, in registry order."""
     sections: dict[str, Any] = {
-        k.section: (dict[str, k.model], Field(default_factory=dict))  # type: ignore[name-defined]
+        k.section: (dict[str, _tagged(k.model)], Field(default_factory=dict))  # type: ignore[misc, arg-type]
         for k in KINDS
     }
     return create_model(
@@ -331,9 +355,56 @@ def _first_error(exc: ValidationError) -> ManifestError:
     return ManifestError(key, f"{err['msg']} (got {err['input']!r})")
 
 
+#: Tags Trellis sets itself: the deploy roles find an environment's resources by
+#: ``trellis-environment``, so a manifest must never set it (or the others) to something else.
+RESERVED_TAGS: frozenset[str] = frozenset({"trellis-project", "trellis-environment", "managed-by"})
+#: AWS's limit of tags per resource.
+MAX_TAGS = 50
+# AWS's tag alphabet: letters, digits, spaces and _ . : / = + - @ (Unicode letters too).
+_TAG_RE = re.compile(r"^[\w\s.:/=+\-@]*$")
+
+
+def _tag_problems(key: str, tags: dict[str, str], inherited: int) -> Iterator[ManifestError]:
+    for tag, value in tags.items():
+        tkey = f"{key}.{tag}"
+        if not 1 <= len(tag) <= 128:
+            yield ManifestError(tkey, "a tag key has 1-128 characters")
+        elif tag.lower().startswith("aws:"):
+            yield ManifestError(tkey, "tag keys starting with 'aws:' are AWS's own")
+        elif tag in RESERVED_TAGS:
+            yield ManifestError(tkey, f"Trellis sets {tag!r} itself on every resource")
+        elif tag == "Name":
+            yield ManifestError(tkey, "Trellis sets Name to each resource's name")
+        elif not _TAG_RE.match(tag):
+            yield ManifestError(
+                tkey, "a tag key has letters, digits, spaces and _ . : / = + - @ only"
+            )
+        if len(value) > 256:
+            yield ManifestError(tkey, "a tag value has at most 256 characters")
+        elif not _TAG_RE.match(value):
+            yield ManifestError(
+                tkey, "a tag value has letters, digits, spaces and _ . : / = + - @ only"
+            )
+    if inherited + len(tags) > MAX_TAGS:
+        yield ManifestError(
+            key,
+            f"{inherited + len(tags)} tags with Trellis's and the project's: AWS allows {MAX_TAGS}",
+        )
+
+
 def _check_rules(m: Manifest) -> Iterator[ManifestError]:
     """Rules that span several keys, in the order a reader would look for them."""
     project = m.project
+    # Trellis's three default tags, and Name on each resource.
+    yield from _tag_problems("project.tags", project.tags, len(RESERVED_TAGS))
+    inherited = len(RESERVED_TAGS) + len(project.tags) + 1
+    for service, svc in m.services.items():
+        yield from _tag_problems(f"services.{service}.tags", svc.tags, inherited)
+    for entry in KINDS:
+        for name, rspec in m.specs(entry).items():
+            yield from _tag_problems(
+                f"{entry.section}.{name}.tags", resource_tags(rspec), inherited
+            )
     longest_env = max(project.environments, key=len)
     if len(set(project.environments)) != len(project.environments):
         yield ManifestError("project.environments", "an environment is listed twice")
