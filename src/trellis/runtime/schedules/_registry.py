@@ -33,9 +33,10 @@ class ScheduleContext:
 
     #: The schedule's manifest name (``nightly`` for ``[schedules.nightly]``).
     name: str
-    #: When the scheduler meant to fire (None when the event does not say).
+    #: When the scheduler meant to fire (None when the event does not say): the same on every
+    #: attempt of one firing, so (name, scheduled_time) is the firing's idempotency key.
     scheduled_time: datetime | None
-    #: The scheduler's id of this firing: the same on every retry of it (an idempotency key).
+    #: The scheduler's id of this attempt (a new one on each retry: not an idempotency key).
     execution_id: str
     #: 1 on the first delivery, more on the scheduler's retries.
     attempt: int
