@@ -282,7 +282,7 @@ def lambda_handler(
     the invocation keeps for itself (see :func:`process_sqs_batch`). Schedule
     firings call the handler ``schedules`` registered for the schedule and
     return ``{"schedule": name, "result": ...}``; a handler that raises fails
-    the invocation (the scheduler retries it).
+    the invocation (Lambda retries the asynchronous invocation).
     """
     settings = getattr(app.state, "settings", None)
     base_path = getattr(settings, "trellis_route", None) or "/"

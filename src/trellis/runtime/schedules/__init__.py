@@ -19,7 +19,8 @@ and the scheduler's context (scheduled time, execution id, attempt), filled
 in by EventBridge Scheduler from its context attributes. ``lambda_handler``
 recognises the envelope and calls the handler registered for the name with
 the payload validated against its model. A handler that raises fails the
-invocation, so the scheduler's retry policy applies. Container services
+invocation: EventBridge Scheduler invokes Lambda asynchronously, so Lambda's
+asynchronous retries (twice by default, the same event) apply. Container services
 get scheduled work through a queue they consume (the schedule's target is
 the queue; the payload is the message body).
 """

@@ -112,7 +112,8 @@ class Schedules:
         """Run the handler of the schedule that sent ``event`` (an envelope); return its result.
 
         Raises :class:`UnknownSchedule` or :class:`InvalidSchedulePayload` (the invocation
-        fails and the scheduler retries it), or whatever the handler raised.
+        fails: Lambda retries an asynchronous invocation, twice by default), or whatever the
+        handler raised.
         """
         name = str(event[ENVELOPE_KEY])
         registered = self._handlers.get(name)
