@@ -69,14 +69,19 @@ def _attempt(value: Any) -> int:
 class Schedules:
     """Maps schedule names to handlers.
 
-    >>> schedules = Schedules()
-    >>> class Purge(BaseModel):
-    ...     days: int = 30
-    >>> @schedules.on("purge")
-    ... def purge(payload: Purge, ctx: ScheduleContext) -> dict:
-    ...     return {"days": payload.days}
-    >>> schedules.dispatch({"trellis_schedule": "purge", "payload": {"days": 7}})
-    {'schedule': 'purge', 'result': {'days': 7}}
+    ::
+
+        schedules = Schedules()
+
+        class Purge(BaseModel):
+            days: int = 30
+
+        @schedules.on("purge")
+        def purge(payload: Purge, ctx: ScheduleContext) -> dict:
+            return {"days": payload.days}
+
+        schedules.dispatch({"trellis_schedule": "purge", "payload": {"days": 7}})
+        # → {"schedule": "purge", "result": {"days": 7}}
     """
 
     def __init__(self) -> None:
