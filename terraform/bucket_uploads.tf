@@ -14,4 +14,7 @@ module "uploads_bucket" {
     },
   ]
   depends_on = [module.jobs_queue]
+  tags = {
+    Name = "acme-${var.environment}-uploads"
+  }
 }

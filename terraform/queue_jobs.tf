@@ -19,4 +19,7 @@ module "jobs_queue" {
     },
   ]
   alarm_actions = local.alarm_actions
+  tags = {
+    Name = "acme-${var.environment}-jobs"
+  }
 }

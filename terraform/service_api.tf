@@ -60,8 +60,11 @@ data "aws_iam_policy_document" "api" {
 }
 
 module "api_service" {
-  source          = "./modules/lambda-service"
-  name            = "acme-${var.environment}-api"
+  source = "./modules/lambda-service"
+  name   = "acme-${var.environment}-api"
+  tags = {
+    Name = "acme-${var.environment}-api"
+  }
   package_file    = "${var.artifacts_dir}/api.zip"
   handler         = "api.handler.handler"
   memory_mb       = 512

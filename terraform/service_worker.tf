@@ -75,8 +75,11 @@ data "aws_iam_policy_document" "worker" {
 }
 
 module "worker_service" {
-  source          = "./modules/lambda-service"
-  name            = "acme-${var.environment}-worker"
+  source = "./modules/lambda-service"
+  name   = "acme-${var.environment}-worker"
+  tags = {
+    Name = "acme-${var.environment}-worker"
+  }
   package_file    = "${var.artifacts_dir}/worker.zip"
   handler         = "worker.handler.handler"
   memory_mb       = 512

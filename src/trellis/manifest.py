@@ -13,6 +13,7 @@ trellis.manifest.ManifestError: services.api.uses.users: unknown resource 'users
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from collections.abc import Iterator
@@ -21,13 +22,14 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, cast
 
 from pydantic import BeforeValidator, Field, ValidationError, create_model
 
-from trellis import kinds, naming
+from trellis import kinds, naming, schedule_expressions
 from trellis.kinds import (
     KINDS,
     Kind,
     ResourceKind,
     Spec,
 )
+from trellis.kinds._bucket import lifecycle_problems
 from trellis.kinds._terraform import module_name
 from trellis.runtime._kinds import RUNTIME_KINDS
 
@@ -88,6 +90,8 @@ class Project(_Model):
         Annotated[str, Field(pattern=naming.ENVIRONMENT_RE.pattern, max_length=12)]
     ] = Field(min_length=1)
     github_repository: str = Field(pattern=_REPO_RE.pattern)
+    #: Tags on every resource of the stack (the AWS provider's ``default_tags``).
+    tags: dict[str, str] = Field(default_factory=dict)
 
 
 Audience = Annotated[
@@ -168,6 +172,8 @@ class Service(_Model):
     api_key: ApiKeyPlan | None = None
     #: Extra env vars (tuning such as ``TRELLIS_AWS_READ_TIMEOUT_S``); derived ones can't be overridden.
     env: dict[str, str] = Field(default_factory=dict)
+    #: Tags on the service's resources (function or container service, role, log group).
+    tags: dict[str, str] = Field(default_factory=dict)
 
 
 class _Manifest(_Model):
@@ -261,10 +267,29 @@ class _Manifest(_Model):
         return [s for s, spec in self.services.items() if "consume" in spec.uses.get(queue, [])]
 
 
+@functools.cache
+def _tagged(model: type[Spec]) -> type[Spec]:
+    """``model`` with a ``tags`` table: every resource section takes one, whatever its kind."""
+    if "tags" in model.model_fields:
+        return model
+    return create_model(
+        model.__name__,
+        __base__=model,
+        __module__=model.__module__,
+        __doc__=model.__doc__,
+        tags=(dict[str, str], Field(default_factory=dict)),
+    )
+
+
+def resource_tags(spec: Spec) -> dict[str, str]:
+    """The ``tags`` of a resource's manifest entry (empty for a spec built without them)."""
+    return dict(getattr(spec, "tags", None) or {})
+
+
 def _manifest_model() -> type[_Manifest]:
     """:class:`_Manifest` with one section per registered kind, in registry order."""
     sections: dict[str, Any] = {
-        k.section: (dict[str, k.model], Field(default_factory=dict))  # type: ignore[name-defined]
+        k.section: (dict[str, _tagged(k.model)], Field(default_factory=dict))  # type: ignore[misc, arg-type]
         for k in KINDS
     }
     return create_model(
@@ -330,9 +355,56 @@ def _first_error(exc: ValidationError) -> ManifestError:
     return ManifestError(key, f"{err['msg']} (got {err['input']!r})")
 
 
+#: Tags Trellis sets itself: the deploy roles find an environment's resources by
+#: ``trellis-environment``, so a manifest must never set it (or the others) to something else.
+RESERVED_TAGS: frozenset[str] = frozenset({"trellis-project", "trellis-environment", "managed-by"})
+#: AWS's limit of tags per resource.
+MAX_TAGS = 50
+# AWS's tag alphabet: letters, digits, spaces and _ . : / = + - @ (Unicode letters too).
+_TAG_RE = re.compile(r"^[\w\s.:/=+\-@]*$")
+
+
+def _tag_problems(key: str, tags: dict[str, str], inherited: int) -> Iterator[ManifestError]:
+    for tag, value in tags.items():
+        tkey = f"{key}.{tag}"
+        if not 1 <= len(tag) <= 128:
+            yield ManifestError(tkey, "a tag key has 1-128 characters")
+        elif tag.lower().startswith("aws:"):
+            yield ManifestError(tkey, "tag keys starting with 'aws:' are AWS's own")
+        elif tag in RESERVED_TAGS:
+            yield ManifestError(tkey, f"Trellis sets {tag!r} itself on every resource")
+        elif tag == "Name":
+            yield ManifestError(tkey, "Trellis sets Name to each resource's name")
+        elif not _TAG_RE.match(tag):
+            yield ManifestError(
+                tkey, "a tag key has letters, digits, spaces and _ . : / = + - @ only"
+            )
+        if len(value) > 256:
+            yield ManifestError(tkey, "a tag value has at most 256 characters")
+        elif not _TAG_RE.match(value):
+            yield ManifestError(
+                tkey, "a tag value has letters, digits, spaces and _ . : / = + - @ only"
+            )
+    if inherited + len(tags) > MAX_TAGS:
+        yield ManifestError(
+            key,
+            f"{inherited + len(tags)} tags with Trellis's and the project's: AWS allows {MAX_TAGS}",
+        )
+
+
 def _check_rules(m: Manifest) -> Iterator[ManifestError]:
     """Rules that span several keys, in the order a reader would look for them."""
     project = m.project
+    # Trellis's three default tags, and Name on each resource.
+    yield from _tag_problems("project.tags", project.tags, len(RESERVED_TAGS))
+    inherited = len(RESERVED_TAGS) + len(project.tags) + 1
+    for service, svc in m.services.items():
+        yield from _tag_problems(f"services.{service}.tags", svc.tags, inherited)
+    for entry in KINDS:
+        for name, rspec in m.specs(entry).items():
+            yield from _tag_problems(
+                f"{entry.section}.{name}.tags", resource_tags(rspec), inherited
+            )
     longest_env = max(project.environments, key=len)
     if len(set(project.environments)) != len(project.environments):
         yield ManifestError("project.environments", "an environment is listed twice")
@@ -474,6 +546,9 @@ def _check_rules(m: Manifest) -> Iterator[ManifestError]:
                 yield ManifestError(
                     nkey, f"S3 cannot notify a FIFO queue ({note.queue!r}); use a standard queue"
                 )
+    for bucket, bspec in m.specs(kinds.BUCKET).items():
+        for where, problem in lifecycle_problems(bspec):
+            yield ManifestError(f"buckets.{bucket}.{where}", problem)
     for topic, tspec in m.specs(kinds.TOPIC).items():
         for i, sub in enumerate(tspec.subscriptions):
             skey = f"topics.{topic}.subscriptions.{i}"
@@ -485,14 +560,31 @@ def _check_rules(m: Manifest) -> Iterator[ManifestError]:
                     skey, f"a {wanted} topic needs {wanted} queues ({sub!r} is not)"
                 )
     for name, sspec in m.specs(kinds.SCHEDULE).items():
+        try:
+            schedule_expressions.parse(sspec.expression)
+        except schedule_expressions.ExpressionError as exc:
+            yield ManifestError(f"schedules.{name}.expression", str(exc))
+        zone_problem = schedule_expressions.timezone_problem(sspec.timezone)
+        if zone_problem is not None:
+            yield ManifestError(f"schedules.{name}.timezone", zone_problem)
         tkey = f"schedules.{name}.target"
         if sspec.target not in queues and sspec.target not in m.services:
             yield ManifestError(tkey, f"unknown queue or service {sspec.target!r}")
         elif sspec.target in m.services and m.services[sspec.target].runtime != "lambda":
+            consumed = [
+                q
+                for q, levels in m.services[sspec.target].uses.items()
+                if q in queues and "consume" in levels
+            ]
+            hint = (
+                f"target = {consumed[0]!r}, the queue it consumes"
+                if consumed
+                else 'a queue it consumes (uses = { <queue> = "consume" })'
+            )
             yield ManifestError(
                 tkey,
-                f"a schedule targets a queue or a Lambda service; {sspec.target!r} runs on "
-                f"{m.services[sspec.target].runtime}",
+                f"{sspec.target!r} runs on {m.services[sspec.target].runtime}, which a schedule "
+                f"cannot invoke: aim the schedule at {hint}; the payload becomes the message body",
             )
     for name, pspec in m.specs(kinds.PARAMETER).items():
         key = f"parameters.{name}"

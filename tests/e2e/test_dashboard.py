@@ -290,9 +290,62 @@ def test_invoke_sqs_sends_one_message_through_the_event_source(dev: DevProcess) 
 
 
 def test_invoke_a_schedule_delivers_its_payload_to_its_target_queue(dev: DevProcess) -> None:
-    done = invoke(dev, "worker", "--event", "schedule")
+    done = invoke(dev, "worker", "--event", "schedule", "--schedule", "nightly")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "schedule → worker via queue jobs: succeeded" in done.stdout
+
+
+# --- `trellis schedule run` -------------------------------------------------------------------
+
+
+def schedule(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "trellis", "--manifest", str(STACK), "schedule", *args],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+
+
+def test_schedule_run_invokes_the_lambda_worker_whose_registered_handler_queues_jobs(
+    dev: DevProcess,
+) -> None:
+    done = schedule("run", "queue_jobs")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "schedules.queue_jobs → function worker: invoked" in done.stdout
+    returned = json.loads(done.stdout.split("returned: ", 1)[1])
+    assert returned["schedule"] == "queue_jobs"
+    job_ids = returned["result"]["queued"]
+    assert len(job_ids) == 2  # the manifest's payload: count = 2
+    with api(dev) as client:
+        for job_id in job_ids:
+            record = wait_until(
+                lambda job_id=job_id: (
+                    r
+                    if (r := client.get(f"/worker/jobs/{job_id}").json()).get("status")
+                    == "succeeded"
+                    else None
+                ),
+                timeout_s=30,
+            )
+            # The handler saw the typed payload and the scheduler's context.
+            assert record["type"] == "process_data"
+
+
+def test_schedule_run_sends_a_queue_targets_payload_as_the_message_body(dev: DevProcess) -> None:
+    done = schedule("run", "nightly")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "schedules.nightly → queue jobs: succeeded" in done.stdout
+
+
+def test_schedule_run_of_an_unknown_schedule_is_one_line_naming_the_known_ones(
+    dev: DevProcess,
+) -> None:
+    done = schedule("run", "weekly")
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0, done.stderr
+    assert "unknown schedule 'weekly'" in done.stderr and "queue_jobs" in done.stderr
 
 
 def test_invoke_s3_uploads_and_the_notification_reaches_the_worker(
@@ -319,3 +372,15 @@ def test_invoke_says_what_to_change_when_the_event_cannot_be_sent(dev: DevProces
     nothing = invoke(dev, "api", "--event", "sqs", "--body", "{}")
     assert nothing.returncode == 2
     assert "no consumed queue for this service" in nothing.stderr
+
+
+def test_a_jobs_status_url_through_the_local_gateway_is_the_route_without_a_stage(
+    dev: DevProcess,
+) -> None:
+    # In AWS the same handler answers /live/worker/jobs/<id> (tests/unit/runtime/test_public_prefix.py).
+    with api(dev) as client:
+        queued = client.post("/worker/jobs", json={"type": "process_data", "payload": {}})
+        assert queued.status_code == 202, queued.text
+        status_url = queued.json()["status_url"]
+        assert status_url == f"/worker/jobs/{queued.json()['job_id']}"
+        assert client.get(status_url).status_code == 200

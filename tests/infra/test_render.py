@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import tempfile
@@ -196,6 +197,33 @@ def test_iam_arns_name_exactly_what_the_modules_create(everything_manifest: Mani
     assert cfg.modules["close_books_schedule"]["message_group_id"] == "close-books"
 
 
+def test_a_schedule_gives_a_queue_its_payload_and_a_lambda_the_envelope_the_runtime_reads(
+    everything_manifest: Manifest,
+) -> None:
+    tree = Path(tempfile.mkdtemp(prefix="trellis-schedules-"))
+    try:
+        write_tree(tree, render(everything_manifest))
+        cfg = Config.load(tree / "terraform")
+    finally:
+        shutil.rmtree(tree)
+    nightly = cfg.modules["nightly_schedule"]
+    assert nightly["target_kind"] == "sqs"
+    assert json.loads(nightly["input"]) == {"kind": "nightly"}
+    assert nightly["timezone"] == "UTC"
+    ping = cfg.modules["ping_schedule"]
+    assert ping["target_kind"] == "lambda"
+    event = json.loads(ping["input"])
+    # The scheduler fills in its context attributes; the runtime dispatches on the name.
+    assert event == {
+        "trellis_schedule": "ping",
+        "payload": {},
+        "schedule_arn": "<aws.scheduler.schedule-arn>",
+        "scheduled_time": "<aws.scheduler.scheduled-time>",
+        "execution_id": "<aws.scheduler.execution-id>",
+        "attempt": "<aws.scheduler.attempt-number>",
+    }
+
+
 @pytest.mark.parametrize(
     ("extra", "key"),
     [
@@ -210,8 +238,8 @@ def test_iam_arns_name_exactly_what_the_modules_create(everything_manifest: Mani
         (
             '[services.web]\nruntime = "ecs-express"\n'
             '[schedules.s]\nexpression = "rate(5 minutes)"\ntarget = "web"\n',
-            r"schedules\.s\.target: a schedule targets a queue or a Lambda service; "
-            r"'web' runs on ecs-express",
+            r"schedules\.s\.target: 'web' runs on ecs-express, which a schedule cannot invoke: "
+            r"aim the schedule at a queue it consumes",
         ),
     ],
 )

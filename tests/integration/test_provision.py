@@ -51,6 +51,11 @@ indexes = {{ by_email = {{ hash_key = "email" }} }}
 [buckets.uploads]
 versioning = true
 notifications = [{{ queue = "jobs", prefix = "incoming/" }}]
+noncurrent_expiration_days = 400
+lifecycle = [
+  {{ id = "archive-logs", prefix = "logs/", transitions = [{{ days = 90, storage_class = "GLACIER" }}], expiration_days = 365 }},
+  {{ id = "old-versions", noncurrent_transitions = [{{ days = 30, storage_class = "STANDARD_IA" }}], noncurrent_expiration_days = 180 }},
+]
 
 [topics.events]
 subscriptions = ["audit"]
@@ -133,6 +138,33 @@ def test_bucket_is_versioned_private_and_notifies_the_queue(
         if keys:
             break
     assert keys == ["incoming/a.txt"]
+
+
+def test_bucket_lifecycle_is_the_modules_rules_plus_the_manifests(
+    provisioned: tuple[Manifest, Emulator, object],
+) -> None:
+    _, emu, addresses = provisioned
+    s3 = emu.client("s3")
+    bucket = addresses.address("bucket", "uploads")  # type: ignore[attr-defined]
+    rules = {r["ID"]: r for r in s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]}
+    assert set(rules) == {
+        "abort-incomplete-multipart-uploads",
+        "expire-noncurrent-versions",
+        "archive-logs",
+        "old-versions",
+    }
+    assert rules["expire-noncurrent-versions"]["NoncurrentVersionExpiration"] == {
+        "NoncurrentDays": 400
+    }
+    archive = rules["archive-logs"]
+    assert archive["Filter"] == {"Prefix": "logs/"}
+    assert archive["Transitions"] == [{"Days": 90, "StorageClass": "GLACIER"}]
+    assert archive["Expiration"] == {"Days": 365}
+    old = rules["old-versions"]
+    assert old["NoncurrentVersionTransitions"] == [
+        {"NoncurrentDays": 30, "StorageClass": "STANDARD_IA"}
+    ]
+    assert old["NoncurrentVersionExpiration"] == {"NoncurrentDays": 180}
 
 
 def test_topic_fans_out_to_its_subscribed_queue(

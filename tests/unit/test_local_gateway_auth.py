@@ -291,3 +291,25 @@ def test_a_container_gets_the_principal_and_origin_headers_and_never_a_clients_c
     assert headers["x-trellis-principal"] == "u-1"
     assert json.loads(headers["x-trellis-claims"])["sub"] == "u-1"
     assert headers.get_list("x-trellis-origin") == ["s3cret"]
+
+
+def test_a_container_gets_the_gateways_prefix_and_never_a_clients_x_forwarded_prefix(
+    issuer: DevIssuer,
+) -> None:
+    # The container's self-links start with X-Forwarded-Prefix: a client's copy, forwarded
+    # first, would be the one the app read.
+    seen: list[httpx.Request] = []
+
+    def backend(req: httpx.Request) -> httpx.Response:
+        seen.append(req)
+        return httpx.Response(200, json={"ok": True})
+
+    gw = Gateway(
+        [Route("/web", "web", base_url="http://web", auth=(("", "none"),))],
+        stage="dev",
+        log=lambda _n, _l: None,
+    )
+    gw._http = httpx.AsyncClient(transport=httpx.MockTransport(backend))
+    resp = request(gw, "GET", "/web/me", headers={"x-forwarded-prefix": "/evil"})
+    assert resp.status_code == 200
+    assert seen[0].headers.get_list("x-forwarded-prefix") == ["/web"]

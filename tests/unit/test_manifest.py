@@ -186,8 +186,44 @@ def test_the_example_stack_manifest_is_valid() -> None:
         pytest.param(
             VALID + '\n[schedules.nightly]\nexpression = "every night"\ntarget = "jobs"\n',
             "schedules.nightly.expression",
-            "does not match",
+            "is not rate(value unit), cron(fields) or at(yyyy-mm-ddThh:mm:ss)",
             id="bad-schedule-expression",
+        ),
+        pytest.param(
+            VALID + '\n[schedules.nightly]\nexpression = "rate(0 minutes)"\ntarget = "jobs"\n',
+            "schedules.nightly.expression",
+            "positive integer",
+            id="schedule-rate-of-zero",
+        ),
+        pytest.param(
+            VALID + '\n[schedules.nightly]\nexpression = "rate(5 minute)"\ntarget = "jobs"\n',
+            "schedules.nightly.expression",
+            "with 5 the unit is 'minutes'",
+            id="schedule-rate-singular-unit",
+        ),
+        pytest.param(
+            VALID + '\n[schedules.nightly]\nexpression = "cron(0 3 * * *)"\ntarget = "jobs"\n',
+            "schedules.nightly.expression",
+            "six fields",
+            id="schedule-unix-cron",
+        ),
+        pytest.param(
+            VALID
+            + '\n[schedules.nightly]\nexpression = "cron(0 3 * * ? *)"\ntimezone = "Paris"\n'
+            + 'target = "jobs"\n',
+            "schedules.nightly.timezone",
+            "'Paris' is not an IANA time zone name",
+            id="schedule-bad-timezone",
+        ),
+        pytest.param(
+            VALID.replace(
+                '[services.worker]\nruntime = "lambda"',
+                '[services.worker]\nruntime = "ecs-express"',
+            )
+            + '\n[schedules.nightly]\nexpression = "rate(1 day)"\ntarget = "worker"\n',
+            "schedules.nightly.target",
+            "aim the schedule at target = 'jobs', the queue it consumes",
+            id="schedule-aimed-at-a-container",
         ),
         pytest.param(
             VALID + '\n[parameters.key]\nsecure = true\nvalue = "s3cret"\n',

@@ -107,12 +107,16 @@ def test_another_method_on_an_action_is_405_allow_post_not_a_job_lookup(
     offline_app: tuple[Any, NoAws], action: str, method: str
 ) -> None:
     http, session = offline_app
-    resp = http.request(method, f"/jobs/{action}")
+    # As the gateway forwards it: the message names the path the client can POST to.
+    resp = http.request(method, f"/jobs/{action}", headers={"x-forwarded-prefix": "/worker"})
     assert resp.status_code == 405, resp.text
     assert resp.headers["allow"] == "POST"
     error = resp.json()["error"]
     assert error["code"] == "method_not_allowed"
-    assert f"POST /worker/jobs/{action}" in error["message"]
+    assert (
+        f"{method} /worker/jobs/{action} is not allowed: POST /worker/jobs/{action}"
+        in error["message"]
+    )
     assert session.calls == []
 
 

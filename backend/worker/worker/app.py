@@ -36,6 +36,7 @@ from trellis.runtime import (
     lambda_handler,
 )
 from trellis.runtime.jobs import JobRecord, JobRequest
+from trellis.runtime.schedules import ScheduleContext, Schedules
 from worker.deps import Jobs, JobsDep
 from worker.settings import Settings
 
@@ -85,6 +86,13 @@ class BatchOut(BaseModel):
     results: list[BatchItem]
 
 
+class ScheduledBatch(BaseModel):
+    """A schedule's payload: queue ``count`` ``process_data`` jobs carrying ``data``."""
+
+    count: int = Field(default=1, ge=1, le=MAX_BATCH)
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
 class ProcessOut(BaseModel):
     received: int
     succeeded: int
@@ -94,20 +102,21 @@ class ProcessOut(BaseModel):
 router = APIRouter(tags=["jobs"])
 
 
-def _status_url(jobs: Jobs, job_id: str) -> str:
-    return f"{jobs.settings.trellis_route or ''}/jobs/{job_id}"
+def _status_url(request: Request, job_id: str) -> str:
+    # root_path is the public prefix (stage and route: /live/worker) the runtime found.
+    return f"{request.scope.get('root_path', '')}/jobs/{job_id}"
 
 
 @router.post("/jobs", status_code=202)
-def submit_job(job: JobIn, jobs: JobsDep) -> JobAccepted:
+def submit_job(job: JobIn, jobs: JobsDep, request: Request) -> JobAccepted:
     """Queue one job."""
     envelope = jobs.client().submit(JobRequest(job.type, job.payload))
-    return JobAccepted(job_id=envelope.job_id, status_url=_status_url(jobs, envelope.job_id))
+    return JobAccepted(job_id=envelope.job_id, status_url=_status_url(request, envelope.job_id))
 
 
 @router.post("/jobs/batch", status_code=202)
 @router.post("/jobs:batch", status_code=202, include_in_schema=False)
-def submit_batch(batch: BatchIn, jobs: JobsDep) -> BatchOut:
+def submit_batch(batch: BatchIn, jobs: JobsDep, request: Request) -> BatchOut:
     """Queue many jobs with SendMessageBatch; each job is reported queued or rejected."""
     outcomes = jobs.client().submit_many([JobRequest(j.type, j.payload) for j in batch.jobs])
     items = []
@@ -118,7 +127,7 @@ def submit_batch(batch: BatchIn, jobs: JobsDep) -> BatchOut:
                     index=outcome.index,
                     status="queued",
                     job_id=outcome.job_id,
-                    status_url=_status_url(jobs, outcome.job_id),
+                    status_url=_status_url(request, outcome.job_id),
                 )
             )
         else:
@@ -143,7 +152,7 @@ _POST_ONLY = {
 
 def _post_only(action: str, does: str) -> None:
     async def refuse(request: Request) -> None:
-        prefix = request.app.state.jobs.settings.trellis_route or ""
+        prefix = request.scope.get("root_path", "")
         raise MethodNotAllowed(
             f"{request.method} {prefix}/jobs/{action} is not allowed: "
             f"POST {prefix}/jobs/{action} {does}",
@@ -219,12 +228,24 @@ def build_app(settings: Settings, clients: AwsClients | None = None) -> FastAPI:
 
 
 def build_handler(settings: Settings, clients: AwsClients | None = None) -> LambdaHandler:
-    """The Lambda handler: HTTP events go to the app, the jobs queue's SQS batches to its runner."""
+    """The Lambda handler: HTTP events go to the app, the jobs queue's SQS batches to its
+    runner, and firings of a schedule aimed at the worker (``queue_jobs``) to its handler."""
     app = build_app(settings, clients)
     jobs: Jobs = app.state.jobs
+    schedules = Schedules()
 
     def run_job(record: SqsRecord) -> None:
         jobs.runner().process(record)
 
+    @schedules.on("queue_jobs")
+    def queue_jobs(payload: ScheduledBatch, ctx: ScheduleContext) -> dict[str, Any]:
+        data = {**payload.data, "scheduled_time": str(ctx.scheduled_time), "attempt": ctx.attempt}
+        outcomes = jobs.client().submit_many(
+            [JobRequest("process_data", data) for _ in range(payload.count)]
+        )
+        return {"queued": [o.job_id for o in outcomes if o.job_id is not None]}
+
     # A record starts only while the invocation has a whole job's time left (plus a margin).
-    return lambda_handler(app, sqs=run_job, max_record_s=settings.job_max_run_s)
+    return lambda_handler(
+        app, sqs=run_job, schedules=schedules, max_record_s=settings.job_max_run_s
+    )

@@ -34,6 +34,7 @@ from trellis.cli import (
     _parameter,
     _queue,
     _scaffold,
+    _schedule,
     _smoke,
     _validate,
 )
@@ -58,6 +59,7 @@ _COMMAND_MODULES = (
     _smoke,
     _scaffold,
     _invoke,
+    _schedule,
 )
 
 

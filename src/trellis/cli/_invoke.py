@@ -71,26 +71,30 @@ def _body(value: str | None) -> str | None:
     return value
 
 
-def _invoke(args: argparse.Namespace, manifest: Manifest) -> int:
-    import httpx
-
+def dev_gateway(args: argparse.Namespace, manifest: Manifest) -> str:
+    """The running ``trellis dev``'s gateway URL (``--port``, its ports file, else the last's)."""
     from trellis.local.auth import DevAuthState
     from trellis.local.state import read_state
 
-    name = service(manifest, args.service)
     env = environment(manifest, args.env)
     root = Path(args.manifest).resolve().parent
     running = read_state(root, env)
     if args.port is not None:
-        gateway = f"http://127.0.0.1:{args.port}"
-    elif running is not None:
-        gateway = running.gateway
-    else:
-        # The last trellis dev's gateway (it may have been killed before removing its state).
-        state = DevAuthState.read(root, env)
-        if state is None:
-            raise UsageError(f"no trellis dev has run here (env {env}): start it, or give --port")
-        gateway = state.gateway
+        return f"http://127.0.0.1:{args.port}"
+    if running is not None:
+        return running.gateway
+    # The last trellis dev's gateway (it may have been killed before removing its state).
+    state = DevAuthState.read(root, env)
+    if state is None:
+        raise UsageError(f"no trellis dev has run here (env {env}): start it, or give --port")
+    return state.gateway
+
+
+def _invoke(args: argparse.Namespace, manifest: Manifest) -> int:
+    import httpx
+
+    name = service(manifest, args.service)
+    gateway = dev_gateway(args, manifest)
     request: dict[str, object] = {
         "service": name,
         "event": args.event,

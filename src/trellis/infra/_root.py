@@ -22,7 +22,7 @@ from trellis.infra._hcl import Block, Expr, Tpl, attributes, document
 from trellis.infra._services import service_blocks
 from trellis.kinds import ResourceKind
 from trellis.kinds._terraform import ENV, module_name
-from trellis.manifest import Manifest
+from trellis.manifest import Manifest, resource_tags
 
 
 def _versions(manifest: Manifest) -> list[Block]:
@@ -140,6 +140,8 @@ def _main(manifest: Manifest) -> list[Block]:
                 # The deploy role reaches resources whose ARNs carry no name by this tag.
                 ENV_TAG: Expr("var.environment"),
                 "managed-by": "trellis",
+                # The manifest refuses project tags that would replace the three above.
+                **manifest.project.tags,
             },
         ),
     ]
@@ -151,8 +153,12 @@ def _resource_module(manifest: Manifest, kind: ResourceKind, name: str) -> Block
     m = Block("module", [module_name(kind, name)]).attr(
         "source", f"./modules/{entry.terraform_module}"
     )
-    for argument, value in entry.terraform_arguments(manifest, name, manifest.specs(entry)[name]):
+    spec = manifest.specs(entry)[name]
+    for argument, value in entry.terraform_arguments(manifest, name, spec):
         m.attr(argument, value)
+    # The provider's default_tags carry the project's; each resource adds its Name and own tags.
+    physical_name = entry.physical_name(manifest.project.name, ENV, name, spec)
+    m.attr("tags", {"Name": Tpl(physical_name), **resource_tags(spec)})
     return m
 
 

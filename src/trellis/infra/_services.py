@@ -45,6 +45,7 @@ def service_blocks(manifest: Manifest, service: str) -> list[Block]:
     policy = f"data.aws_iam_policy_document.{service.replace('-', '_')}.json"
     m = Block("module", [label]).attr("source", MODULE_SOURCE[spec.runtime])
     m.attr("name", physical(manifest, service))
+    m.attr("tags", {"Name": physical(manifest, service), **spec.tags})
     if spec.runtime == "lambda":
         handler = manifest.lambda_handler(service)
         m.attr("package_file", Tpl(f"${{var.artifacts_dir}}/{service}.zip"))

@@ -76,7 +76,9 @@ def build_event(
         "requestContext": {
             "resourcePath": f"{route}/{{proxy+}}",
             "httpMethod": method,
-            "path": f"/{stage}{path}",
+            # The path the client used: trellis dev's URLs have no stage segment (the
+            # runtime builds self-links from it: /worker/jobs/<id> here, /live/... in AWS).
+            "path": path,
             "stage": stage,
             "requestId": request_id,
             "extendedRequestId": request_id,

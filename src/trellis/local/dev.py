@@ -27,7 +27,7 @@ import uvicorn
 
 from trellis import naming
 from trellis._console import table
-from trellis.kinds import QUEUE, ResourceKind
+from trellis.kinds import QUEUE, SCHEDULE, ResourceKind
 from trellis.local.auth import (
     DevAuthState,
     DevIssuer,
@@ -76,6 +76,7 @@ from trellis.local.provision import (
     start_servers,
     stop_servers,
 )
+from trellis.local.scheduler import LocalScheduler
 from trellis.local.services import (
     DEFAULT_IDLE_S,
     DEFAULT_LOCAL_INSTANCES,
@@ -177,6 +178,8 @@ class DevStack:
     #: What the local commands read to find this stack (``.trellis/dev/<env>.json``).
     state: DevState | None = None
     _reloads: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    #: Fires the manifest's schedules; set one with an injected clock before ``start`` to test.
+    scheduler: LocalScheduler | None = None
     _reload_again: dict[str, list[Path]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -271,6 +274,9 @@ class DevStack:
                 raise DevError(f"the gateway could not listen on 127.0.0.1:{opts.port}")
             await asyncio.sleep(0.02)
         self._start_event_sources(stop)
+        if self.manifest.specs(SCHEDULE):
+            self.scheduler = self.scheduler or LocalScheduler(self)
+            self._tasks.append(asyncio.create_task(self.scheduler.run(stop)))
         if opts.iam:
             users = {creds.user: name for name, creds in self.credentials.items()}
             tail = DecisionTail(

@@ -395,7 +395,11 @@ class Gateway:
         rest = scope["path"][len(route.prefix) :] or "/"
         url = f"{upstream}{rest}"
         forwarded = [
-            (k, v) for k, v in headers if k.lower() not in {"host", "content-length", "connection"}
+            (k, v)
+            for k, v in headers
+            # A client's own X-Forwarded-Prefix would come first and win (the API Gateway
+            # integration overwrites it too): links the container builds use it.
+            if k.lower() not in {"host", "content-length", "connection", "x-forwarded-prefix"}
         ]
         forwarded.append(("x-forwarded-prefix", route.prefix))
         # What the API Gateway integration maps from $context (see the api-gateway module).

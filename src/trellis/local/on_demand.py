@@ -9,7 +9,8 @@ would see there:
   event source (or a container's own consumer loop) receives it, in a batch,
   with partial batch failures and the DLQ as usual;
 - ``schedule``: what EventBridge Scheduler delivers: the schedule's payload,
-  sent to its target queue, or as the event of its target Lambda function;
+  sent to its target queue, or its envelope as the event of its target Lambda
+  function (:func:`trellis.local.scheduler.fire`);
 - ``s3``: the object-created notification of a bucket whose notifications go
   to a queue the service consumes. With content the object is put (the
   emulator sends the notification itself, as S3 does); without, the object
@@ -125,24 +126,9 @@ async def _schedule(
         if s.target == service or s.target in queues
     ]
     name = _pick("schedule", wanted, choices, "--schedule")
-    spec = manifest.specs(SCHEDULE)[name]
-    payload = json.dumps(spec.payload, sort_keys=True, separators=(",", ":"))
-    if spec.target in manifest.specs(QUEUE):
-        return await _via_queue(stack, service, "schedule", spec.target, payload, wait_s, name)
-    fn = stack.functions.get(service)
-    if fn is None:
-        raise EventError(f"schedules.{name} targets {service}, which is not a Lambda function")
-    result = await fn.invoke(dict(spec.payload))
-    return EventOutcome(
-        event="schedule",
-        service=service,
-        via=f"function {service}",
-        ok=result.ok,
-        status="invoked" if result.ok else "failed",
-        payload=result.payload,
-        error=result.error,
-        detail={"schedule": name},
-    )
+    from trellis.local.scheduler import fire
+
+    return await fire(stack, name, wait_s=wait_s)
 
 
 async def _s3(

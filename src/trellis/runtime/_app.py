@@ -25,7 +25,11 @@ from trellis.runtime._clients import AwsClients, clients_for
 from trellis.runtime._errors import DependencyUnavailable
 from trellis.runtime._http_errors import error_body, install_error_handlers
 from trellis.runtime._logging import configure_logging, current_request_id
-from trellis.runtime._middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from trellis.runtime._middleware import (
+    BodySizeLimitMiddleware,
+    PublicPrefixMiddleware,
+    RequestContextMiddleware,
+)
 from trellis.runtime._readiness import (
     PROBE_CONNECT_TIMEOUT_S,
     PROBE_READ_TIMEOUT_S,
@@ -156,6 +160,8 @@ def create_app(
 
     install_error_handlers(app)
 
+    # Innermost: the access log and the other middleware keep seeing the app's own path.
+    app.add_middleware(PublicPrefixMiddleware)
     # Added last = outermost: the request id must be bound before anything logs.
     app.add_middleware(BodySizeLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     origin = settings.trellis_origin_secret_id

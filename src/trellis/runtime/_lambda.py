@@ -1,6 +1,9 @@
-"""The Lambda entry point: one handler for HTTP events and SQS batches.
+"""The Lambda entry point: one handler for HTTP events, SQS batches and schedule firings.
 
-``lambda_handler(app, sqs=consume)`` returns the function Lambda calls. API
+``lambda_handler(app, sqs=consume, schedules=schedules)`` returns the function
+Lambda calls. A schedule's firing (the envelope ``{"trellis_schedule": name,
+"payload": ...}`` its target input carries) goes to the handler registered
+for it in ``schedules`` (:class:`trellis.runtime.schedules.Schedules`). API
 Gateway events go to the FastAPI app through Mangum, created on the first
 HTTP event and reused while the sandbox stays warm. SQS events (delivered by
 the event source mapping with ``ReportBatchItemFailures``) are processed
@@ -42,6 +45,8 @@ from trellis.runtime._tracing import consumer_span, flush_traces
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+
+    from trellis.runtime.schedules import Schedules
 
 __all__ = ["LambdaHandler", "SqsRecord", "lambda_handler"]
 
@@ -100,6 +105,12 @@ class SqsRecord:
     def json(self) -> Any:
         """The body parsed as JSON (raises ``ValueError`` if it is not JSON)."""
         return json.loads(self.body)
+
+
+def _is_schedule_event(event: Any) -> bool:
+    # The same test as trellis.runtime.schedules.is_schedule_event, without importing
+    # pydantic into every HTTP cold start.
+    return isinstance(event, dict) and isinstance(event.get("trellis_schedule"), str)
 
 
 def _is_sqs_event(event: Any) -> bool:
@@ -252,6 +263,7 @@ def lambda_handler(
     app: FastAPI,
     *,
     sqs: Callable[[SqsRecord], None] | None = None,
+    schedules: Schedules | None = None,
     max_record_s: float | None = None,
     safety_margin_s: float = DEFAULT_SAFETY_MARGIN_S,
 ) -> LambdaHandler:
@@ -267,7 +279,10 @@ def lambda_handler(
     ``sqs(record)`` per record and return ``{"batchItemFailures": [...]}``,
     starting no record the invocation cannot finish: ``max_record_s`` is the
     longest one record may take (the job time limit), ``safety_margin_s`` what
-    the invocation keeps for itself (see :func:`process_sqs_batch`).
+    the invocation keeps for itself (see :func:`process_sqs_batch`). Schedule
+    firings call the handler ``schedules`` registered for the schedule and
+    return ``{"schedule": name, "result": ...}``; a handler that raises fails
+    the invocation (Lambda retries the asynchronous invocation).
     """
     settings = getattr(app.state, "settings", None)
     base_path = getattr(settings, "trellis_route", None) or "/"
@@ -286,6 +301,14 @@ def lambda_handler(
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         nonlocal adapter
         try:
+            if _is_schedule_event(event):
+                if schedules is None:
+                    raise RuntimeError(
+                        f"received a firing of schedule {event['trellis_schedule']!r} but "
+                        "lambda_handler() was given no schedules="
+                    )
+                with _invocation_context(context):
+                    return schedules.dispatch(event)
             if _is_sqs_event(event):
                 if sqs is None:
                     raise RuntimeError(

@@ -1,5 +1,5 @@
-"""The platform's ASGI middleware: a request id and an access log line on every request, and
-a body size limit.
+"""The platform's ASGI middleware: a request id and an access log line on every request,
+a body size limit, and the public path prefix (``root_path``) self-links are built from.
 
 Pure ASGI (not ``BaseHTTPMiddleware``): they add no task per request and never
 buffer a response.
@@ -18,7 +18,7 @@ from trellis.runtime._errors import PayloadTooLarge, TrellisError
 from trellis.runtime._http_errors import as_platform_error, send_error
 from trellis.runtime._logging import bind_request_id, current_request_id, get_logger
 
-__all__ = ["BodySizeLimitMiddleware", "RequestContextMiddleware"]
+__all__ = ["BodySizeLimitMiddleware", "PublicPrefixMiddleware", "RequestContextMiddleware"]
 
 _log = get_logger("trellis.runtime.app")
 
@@ -178,3 +178,75 @@ class BodySizeLimitMiddleware:
 
 def _too_large(limit: int) -> PayloadTooLarge:
     return PayloadTooLarge(f"request body exceeds {limit} bytes", detail={"max_bytes": limit})
+
+
+#: A prefix is path segments of unreserved characters: never ``//host`` (a link to another
+#: site), a scheme, a query or anything a header could smuggle into a ``Location``.
+_PREFIX_RE: Final = re.compile(r"(/[A-Za-z0-9._~-]+)+")
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers") or ():
+        if key.lower() == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
+def public_prefix(scope: Scope) -> str:
+    """The path before the app's own paths, as the client's URL has it (``/live/worker``).
+
+    Behind API Gateway's Lambda proxy (the event Mangum leaves in ``aws.event``): the stage
+    (``requestContext.path`` is the path the client used, ``/live/worker/jobs``; ``path``
+    the resource path, ``/worker/jobs``) and the service's route (what Mangum stripped).
+    A container behind the gateway: ``X-Forwarded-Prefix``, which the API Gateway
+    integration and the local gateway set. Anything else, or a prefix that is not plain
+    path segments: ``""``.
+    """
+    event = scope.get("aws.event")
+    if isinstance(event, dict) and isinstance(event.get("httpMethod"), str):
+        path = str(event.get("path") or "/")
+        inner = str(scope.get("path") or "/")
+        if path.endswith(inner):
+            route = path[: len(path) - len(inner)]
+        elif inner == "/":
+            route = path.rstrip("/")
+        else:
+            route = ""
+        context = event.get("requestContext") or {}
+        public = str(context.get("path") or "")
+        stage = str(context.get("stage") or "")
+        if public.endswith(path):
+            stage_prefix = public[: len(public) - len(path)]
+        elif stage and (public == f"/{stage}" or public.startswith(f"/{stage}/")):
+            stage_prefix = f"/{stage}"
+        else:
+            # Called without the stage in the URL (trellis dev's gateway).
+            stage_prefix = ""
+        prefix = stage_prefix + route
+    else:
+        prefix = (_header(scope, b"x-forwarded-prefix") or "").rstrip("/")
+    return prefix if _PREFIX_RE.fullmatch(prefix) else ""
+
+
+class PublicPrefixMiddleware:
+    """Set ``root_path`` to the public prefix, so links the app builds work where it is deployed.
+
+    ``POST /worker/jobs`` behind the ``live`` stage answers ``status_url``
+    ``/live/worker/jobs/<id>``: routes build links from ``request.scope["root_path"]``
+    (or ``request.url_for``), never from the route setting alone. ``path`` keeps the ASGI
+    convention of including ``root_path``, so routing is unchanged.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope.get("root_path"):
+            prefix = public_prefix(scope)
+            if prefix:
+                scope = dict(scope)
+                scope["root_path"] = prefix
+                scope["path"] = prefix + scope["path"]
+                if scope.get("raw_path"):
+                    scope["raw_path"] = prefix.encode() + bytes(scope["raw_path"])
+        await self.app(scope, receive, send)

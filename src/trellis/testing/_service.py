@@ -90,11 +90,16 @@ class ServiceEnvironment:
         A routed container refuses requests without the gateway's origin secret
         (its own URL would bypass the gateway's auth otherwise): pass these headers
         to a test client that calls its app directly. A Lambda service needs none.
+        The route goes in ``X-Forwarded-Prefix``, as the gateway sends it: the app's
+        self-links (a job's ``status_url``) start with it.
         """
         secret = self.addresses.origin_secret
         if secret is None or "TRELLIS_ORIGIN_SECRET_ID" not in self.env:
             return {}
-        return {ORIGIN_HEADER: secret}
+        headers = {ORIGIN_HEADER: secret}
+        if self.env.get("TRELLIS_ROUTE"):
+            headers["x-forwarded-prefix"] = self.env["TRELLIS_ROUTE"]
+        return headers
 
     def address(self, kind: Any, name: str) -> str:
         """Where a manifest resource lives (queue URL, table name, bucket name, ARN)."""

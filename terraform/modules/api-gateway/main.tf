@@ -181,14 +181,15 @@ resource "aws_api_gateway_integration" "this" {
   http_method             = aws_api_gateway_method.this[each.key].http_method
   type                    = var.routes[each.value.route].lambda_invoke_arn != null ? "AWS_PROXY" : "HTTP_PROXY"
   integration_http_method = var.routes[each.value.route].lambda_invoke_arn != null ? "POST" : "ANY"
-  # A container gets the path below the prefix and the prefix in X-Forwarded-Prefix
-  # (as from the local gateway); a Lambda function gets the whole path in its event.
+  # A container gets the path below the prefix and the public prefix (stage and route, as
+  # in the invoke URL) in X-Forwarded-Prefix, which its self-links start with; a Lambda
+  # function gets the whole path in its event (and the stage in requestContext.path).
   uri = (var.routes[each.value.route].lambda_invoke_arn != null ? var.routes[each.value.route].lambda_invoke_arn :
     each.value.proxy ? "${var.routes[each.value.route].http_url}/${each.value.path == "" ? "" : "${each.value.path}/"}{proxy}" :
   "${var.routes[each.value.route].http_url}/${each.value.path}")
   request_parameters = var.routes[each.value.route].lambda_invoke_arn != null ? {} : merge(
     {
-      "integration.request.header.X-Forwarded-Prefix" = "'/${var.routes[each.value.route].path_part}'"
+      "integration.request.header.X-Forwarded-Prefix" = "'/${var.stage_name}/${var.routes[each.value.route].path_part}'"
       "integration.request.header.X-Trellis-Auth"     = "'${each.value.auth}'"
     },
     local.principal_headers[each.value.auth],

@@ -115,6 +115,54 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
     }
   }
 
+  # The manifest's rules (buckets.<name>.lifecycle), each over its prefix.
+  dynamic "rule" {
+    for_each = var.lifecycle_rules
+    content {
+      id     = rule.value.id
+      status = "Enabled"
+
+      filter {
+        prefix = rule.value.prefix
+      }
+
+      dynamic "transition" {
+        for_each = rule.value.transitions
+        content {
+          days          = transition.value.days
+          storage_class = transition.value.storage_class
+        }
+      }
+
+      dynamic "expiration" {
+        for_each = rule.value.expiration_days == null ? [] : [rule.value.expiration_days]
+        content {
+          days = expiration.value
+        }
+      }
+
+      dynamic "noncurrent_version_transition" {
+        for_each = rule.value.noncurrent_transitions
+        content {
+          noncurrent_days = noncurrent_version_transition.value.days
+          storage_class   = noncurrent_version_transition.value.storage_class
+        }
+      }
+
+      dynamic "noncurrent_version_expiration" {
+        for_each = rule.value.noncurrent_expiration_days == null ? [] : [rule.value.noncurrent_expiration_days]
+        content {
+          noncurrent_days = noncurrent_version_expiration.value
+        }
+      }
+
+      # Every rule aborts unfinished multipart uploads under its prefix too (checkov CKV_AWS_300).
+      abort_incomplete_multipart_upload {
+        days_after_initiation = var.abort_incomplete_multipart_days
+      }
+    }
+  }
+
   depends_on = [aws_s3_bucket_versioning.this]
 }
 

@@ -106,3 +106,35 @@ variable "extra_policy_json" {
   type        = string
   default     = null
 }
+
+variable "lifecycle_rules" {
+  description = "Lifecycle rules over key prefixes: [{ id, prefix = \"logs/\", transitions = [{ days = 90, storage_class = \"GLACIER\" }], expiration_days = 365, noncurrent_transitions = [], noncurrent_expiration_days = null }]. Days count from creation (noncurrent: from becoming noncurrent); the manifest checks S3's rules on them."
+  type = list(object({
+    id     = string
+    prefix = optional(string, "")
+    transitions = optional(list(object({
+      days          = number
+      storage_class = string
+    })), [])
+    expiration_days = optional(number)
+    noncurrent_transitions = optional(list(object({
+      days          = number
+      storage_class = string
+    })), [])
+    noncurrent_expiration_days = optional(number)
+  }))
+  default = []
+
+  validation {
+    condition = alltrue([for r in var.lifecycle_rules : alltrue([
+      for t in concat(r.transitions, r.noncurrent_transitions) :
+      contains(["STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"], t.storage_class) && t.days >= 0
+    ])])
+    error_message = "A lifecycle transition has days >= 0 and a storage class of STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING, GLACIER_IR, GLACIER or DEEP_ARCHIVE."
+  }
+
+  validation {
+    condition     = length(distinct([for r in var.lifecycle_rules : r.id])) == length(var.lifecycle_rules)
+    error_message = "Lifecycle rule ids are unique."
+  }
+}

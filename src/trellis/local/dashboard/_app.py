@@ -27,6 +27,7 @@ from trellis.kinds import BUCKET, QUEUE, SCHEDULE, TABLE
 from trellis.local.dashboard import _architecture, _pages
 from trellis.local.dashboard._otlp import OtlpError, decode
 from trellis.local.on_demand import EventError, send_event
+from trellis.local.scheduler import fire as fire_schedule
 
 if TYPE_CHECKING:
     from trellis.local.dev import DevStack
@@ -527,6 +528,8 @@ class Dashboard:
             return await self._redrive(parts[1])
         if parts == ["invoke"]:
             return await self._invoke(body)
+        if len(parts) == 3 and parts[0] == "schedules" and parts[2] == "run":
+            return await self._run_schedule(parts[1], body)
         return _json(404, {"error": {"code": "not_found", "message": rest}})
 
     def status(self) -> dict[str, Any]:
@@ -600,6 +603,16 @@ class Dashboard:
             "trellis",
             f"test event {outcome.event} → {outcome.service} via {outcome.via}: {outcome.status}",
         )
+        return _json(200, outcome.as_json())
+
+    async def _run_schedule(self, name: str, body: bytes) -> _Response:
+        try:
+            request = json.loads(body or b"{}")
+            wait_s = float(request.get("wait_s", 30)) if isinstance(request, dict) else 30.0
+        except (ValueError, TypeError):
+            return _json(400, {"error": {"code": "bad_request", "message": "the body is not JSON"}})
+        outcome = await fire_schedule(self.stack, name, wait_s=wait_s)
+        self.stack.log("trellis", f"schedules.{name} run now → {outcome.via}: {outcome.status}")
         return _json(200, outcome.as_json())
 
     def _otlp(self, content_type: str, body: bytes) -> _Response:

@@ -1,4 +1,5 @@
-"""Buckets in the emulator: private, versioned, CORS and queue notifications as in AWS."""
+"""Buckets in the emulator: private, versioned, CORS, lifecycle rules and queue notifications
+as in AWS (the emulator stores the lifecycle configuration; it never ages objects)."""
 
 from __future__ import annotations
 
@@ -47,6 +48,9 @@ def provision(ctx: Provisioning, name: str, spec: Bucket) -> None:
                 ]
             },
         )
+    s3.put_bucket_lifecycle_configuration(
+        Bucket=physical, LifecycleConfiguration={"Rules": lifecycle_rules(spec)}
+    )
     if spec.notifications:
         configs = []
         for note in spec.notifications:
@@ -71,6 +75,47 @@ def provision(ctx: Provisioning, name: str, spec: Bucket) -> None:
             Bucket=physical, NotificationConfiguration={"QueueConfigurations": configs}
         )
     ctx.out.values[("bucket", name)] = physical
+
+
+def lifecycle_rules(spec: Bucket, abort_days: int = 7) -> list[dict[str, Any]]:
+    """The rules the s3-bucket module creates for ``spec``, as PutBucketLifecycleConfiguration takes them."""
+    abort = {"DaysAfterInitiation": abort_days}
+    rules: list[dict[str, Any]] = [
+        {
+            "ID": "abort-incomplete-multipart-uploads",
+            "Status": "Enabled",
+            "Filter": {"Prefix": ""},
+            "AbortIncompleteMultipartUpload": abort,
+        },
+        {
+            "ID": "expire-noncurrent-versions",
+            "Status": "Enabled",
+            "Filter": {"Prefix": ""},
+            "NoncurrentVersionExpiration": {"NoncurrentDays": spec.noncurrent_expiration_days},
+        },
+    ]
+    for rule in spec.lifecycle:
+        out: dict[str, Any] = {
+            "ID": rule.id,
+            "Status": "Enabled",
+            "Filter": {"Prefix": rule.prefix},
+            "AbortIncompleteMultipartUpload": abort,
+        }
+        if rule.transitions:
+            out["Transitions"] = [
+                {"Days": t.days, "StorageClass": t.storage_class} for t in rule.transitions
+            ]
+        if rule.expiration_days is not None:
+            out["Expiration"] = {"Days": rule.expiration_days}
+        if rule.noncurrent_transitions:
+            out["NoncurrentVersionTransitions"] = [
+                {"NoncurrentDays": t.days, "StorageClass": t.storage_class}
+                for t in rule.noncurrent_transitions
+            ]
+        if rule.noncurrent_expiration_days is not None:
+            out["NoncurrentVersionExpiration"] = {"NoncurrentDays": rule.noncurrent_expiration_days}
+        rules.append(out)
+    return rules
 
 
 def _s3_to_queue_policy(queue_arn: str, bucket_arn: str) -> dict[str, Any]:

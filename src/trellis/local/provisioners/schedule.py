@@ -1,7 +1,7 @@
 """Schedules are not run by the emulator: only their names are recorded.
 
-``trellis dev`` does not fire them; send the payload to the target yourself
-(``aws sqs send-message``, or a request to the service) to try what a schedule does.
+``trellis dev`` fires them itself (:mod:`trellis.local.scheduler`), on their
+expressions, and ``trellis schedule run <name>`` fires one now.
 """
 
 from __future__ import annotations
