@@ -648,6 +648,20 @@ def boundary_statements(manifest: Manifest, env: str) -> list[DeployStatement]:
                     (("StringLike", f"secretsmanager:ResourceTag/{tag}", (f"{arn}{x.n}-*",)),),
                 )
             )
+        # A resource policy cannot open another environment's master secret either: a
+        # secret RDS does not tag as one of this environment's databases is out of reach.
+        out.append(
+            DeployStatement(
+                "DenyOtherDatabasesMasterSecrets",
+                ("*",),
+                (MASTER_SECRET_ARNS,),
+                tuple(
+                    ("StringNotLike", f"secretsmanager:ResourceTag/{tag}", (f"{arn}{x.n}-*",))
+                    for tag, arn in MASTER_SECRET_TAGS.values()
+                ),
+                effect="Deny",
+            )
+        )
     if manifest.network_services() or manifest.specs(kinds.DATABASE):
         out.extend(_lambda_network_interfaces(x))
     runtimes = {s.runtime for s in manifest.services.values()}

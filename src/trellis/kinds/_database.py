@@ -222,6 +222,8 @@ class DatabaseKind(Kind[Database]):
                 "rds:ModifyDBParameterGroup",
                 "rds:ModifyDBSubnetGroup",
                 "rds:RemoveTagsFromResource",
+                "rds:ResetDBClusterParameterGroup",
+                "rds:ResetDBParameterGroup",
             ),
             self.owned_arns(scope),
         )
@@ -233,12 +235,8 @@ class DatabaseKind(Kind[Database]):
             ("secretsmanager:CreateSecret", "secretsmanager:TagResource"),
             (MASTER_SECRET_ARNS,),
         )
-        # The cluster's engine versions and orderable instances have no resource type.
-        yield DeployStatement(
-            "DescribeRdsEngines",
-            ("rds:DescribeDBEngineVersions", "rds:DescribeOrderableDBInstanceOptions"),
-            ("*",),
-        )
+        # The engine versions (the module picks the newest minor) have no resource type.
+        yield DeployStatement("DescribeRdsEngines", ("rds:DescribeDBEngineVersions",), ("*",))
 
     def accessor(self, use: Use[Database]) -> Snippet | None:
         return Snippet(

@@ -159,9 +159,9 @@ def network_deploy_statements(scope: EnvScope) -> Iterator[DeployStatement]:
             "ec2:ModifyVpcEndpoint",
             "ec2:ReleaseAddress",
             "ec2:RevokeSecurityGroupEgress",
+            "ec2:ReplaceRoute",
+            "ec2:ReplaceRouteTableAssociation",
             "ec2:RevokeSecurityGroupIngress",
-            "ec2:UpdateSecurityGroupRuleDescriptionsEgress",
-            "ec2:UpdateSecurityGroupRuleDescriptionsIngress",
         ),
         tuple(_ec2(k) for k in _NETWORK_RESOURCES),
         own,
@@ -206,19 +206,25 @@ def network_deploy_statements(scope: EnvScope) -> Iterator[DeployStatement]:
             "ec2:DescribeAvailabilityZones",
             "ec2:DescribeInternetGateways",
             "ec2:DescribeNatGateways",
+            "ec2:DescribeNetworkAcls",
             "ec2:DescribeNetworkInterfaces",
             "ec2:DescribePrefixLists",
             "ec2:DescribeRouteTables",
             "ec2:DescribeSecurityGroupRules",
             "ec2:DescribeSecurityGroups",
             "ec2:DescribeSubnets",
-            "ec2:DescribeTags",
             "ec2:DescribeVpcAttribute",
-            "ec2:DescribeVpcEndpointServices",
             "ec2:DescribeVpcEndpoints",
             "ec2:DescribeVpcs",
         ),
         ("*",),
+    )
+    # Deleting a subnet or security group first deletes the network interfaces Lambda left
+    # in it (detached ones: an attached interface cannot be deleted). They carry no tag.
+    yield DeployStatement(
+        "DeleteLingeringLambdaInterfaces",
+        ("ec2:DeleteNetworkInterface",),
+        ("arn:{p}:ec2:{r}:{a}:network-interface/*",),
     )
     # Private DNS of interface endpoints: EC2 associates the VPC with a hosted zone AWS owns.
     yield DeployStatement(
