@@ -23,7 +23,6 @@ from tests.infra.conftest import EVERYTHING, ROOT, write_tree
 from tests.infra.hclconfig import Config, as_list
 from trellis.iam import ACTIONS
 from trellis.iam_eval import Request, action_matches, allowed, trusts
-from trellis.kinds import DATABASE
 from trellis.infra import render
 from trellis.infra._deploy import (
     DATA_ACTIONS,
@@ -34,6 +33,7 @@ from trellis.infra._deploy import (
     plan_environment,
 )
 from trellis.infra._provider_calls import PROVIDER_CALLS, ProviderCall
+from trellis.kinds import DATABASE
 from trellis.manifest import Manifest, load_manifest
 
 ACCOUNT = Account(account_id="111122223333", partition="aws", region="us-east-1")

