@@ -151,7 +151,11 @@ class CacheKind(Kind[Cache]):
         )
 
     def _values(self, use: Use[Cache]) -> dict[str, str]:
-        return {"cache": use.resource, "ident": use.ident}
+        return {
+            "cache": use.resource,
+            "ident": use.ident,
+            "field": naming.settings_field_name("cache", use.resource),
+        }
 
     def accessor(self, use: Use[Cache]) -> Snippet | None:
         return Snippet(

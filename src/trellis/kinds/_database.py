@@ -256,7 +256,11 @@ class DatabaseKind(Kind[Database]):
             return super().probe(use, level)
         return Snippet(
             "kinds/database/probe_connect.py.tmpl",
-            {"database": use.resource, "ident": use.ident},
+            {
+                "database": use.resource,
+                "ident": use.ident,
+                "field": naming.settings_field_name("database", use.resource),
+            },
             imports=(("{module}", "resources"),),
         )
 
