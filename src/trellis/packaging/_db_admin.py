@@ -30,7 +30,7 @@ from trellis.packaging._staging import clean, copy_tree, copy_trellis_runtime, s
 from trellis.packaging._workspace import workspace_root
 from trellis.packaging._zip import write_reproducible_zip
 
-__all__ = ["DB_ADMIN_ZIP", "DB_ADMIN_ROOTS", "build_db_admin", "migration_dirs"]
+__all__ = ["DB_ADMIN_ROOTS", "DB_ADMIN_ZIP", "build_db_admin", "migration_dirs"]
 
 #: The zip ``terraform/db_admin.tf`` deploys (``var.artifacts_dir``).
 DB_ADMIN_ZIP: Final = "db-admin.zip"
