@@ -250,6 +250,8 @@ def test_the_admin_function_is_rendered_with_its_endpoints_and_secrets(root: Con
     )
     assert env["LEDGER_DB_DATABASE_USERS"] == "api,worker"
     assert env["AUDIT_DATABASE_USERS"] == "worker"
+    # Where the package keeps each connecting service's migrations (trellis build --db-admin).
+    assert env["LEDGER_DB_DATABASE_MIGRATIONS"] == "api=migrations/api,worker=migrations/worker"
     assert env["AUDIT_DATABASE_URL"].startswith("postgresql://trellis_admin@")
     assert root.outputs["db_admin"]["value"]["databases"] == ["ledger-db", "audit"]
 

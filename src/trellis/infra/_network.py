@@ -8,7 +8,7 @@ from trellis.infra._common import MODULE_SOURCE, physical
 from trellis.infra._hcl import Block, Expr, Tpl
 from trellis.kinds import CACHE, DATABASE, ResourceKind
 from trellis.kinds._cache import cache_url
-from trellis.kinds._database import database_url
+from trellis.kinds._database import MIGRATIONS_DIR, database_url
 from trellis.kinds._network import DB_ADMIN_GROUP, network_arguments
 from trellis.kinds._terraform import ENV, module_name
 from trellis.manifest import DATABASE_MASTER_USER, DB_ADMIN, Manifest
@@ -110,6 +110,10 @@ def db_admin_blocks(manifest: Manifest) -> list[Block]:
         # Who gets a login (rds_iam) and whose migrations run: the services that declare connect.
         env_vars[f"{var.removesuffix('_URL')}_USERS"] = ",".join(
             kinds.database_user(s) for s in manifest.database_users(name)
+        )
+        # Where `trellis build --db-admin` puts each service's migrations/ in the package.
+        env_vars[f"{var.removesuffix('_URL')}_MIGRATIONS"] = ",".join(
+            f"{s}={MIGRATIONS_DIR}/{s}" for s in manifest.database_users(name)
         )
     m = (
         Block(

@@ -83,6 +83,9 @@ def database_url(user: str, host: str, port: str, name: str) -> str:
     return f"postgresql://{user}@{host}:{port}/{database_name(name)}?sslmode=require"
 
 
+#: The admin function's package folder of the services' migrations: ``migrations/<service>/``.
+MIGRATIONS_DIR: Final = "migrations"
+
 #: RDS-managed master secrets: ``rds!cluster-<uuid>`` / ``rds!db-<uuid>`` (names AWS picks).
 MASTER_SECRET_ARNS: Final = "arn:{p}:secretsmanager:{r}:{a}:secret:rds!*"  # noqa: S105 (an ARN)
 #: The tags RDS puts on a master secret it manages (``aws:`` tags: nobody else can set them),

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Final
 
 from trellis.kinds import DATABASE
+from trellis.kinds._database import MIGRATIONS_DIR
 from trellis.manifest import Manifest
 from trellis.packaging._authorizer import _requirements, locked_closure
 from trellis.packaging._errors import BuildError
@@ -40,11 +41,21 @@ DB_ADMIN_ROOTS: Final = ("psycopg", "psycopg-binary", "psycopg-pool", "sqlalchem
 _RUNTIME_ROOTS: Final = ("boto3", "pydantic", "pydantic-settings", "structlog", "opentelemetry-api")
 
 
+def _connecting(manifest: Manifest) -> list[str]:
+    return list(
+        dict.fromkeys(s for db in manifest.specs(DATABASE) for s in manifest.database_users(db))
+    )
+
+
 def migration_dirs(root: Path, manifest: Manifest) -> dict[str, Path]:
-    """``service → <service path>/migrations`` of the services that connect to a database."""
-    users = dict.fromkeys(s for db in manifest.specs(DATABASE) for s in manifest.database_users(db))
+    """``service → <service path>/migrations`` of the services that connect to a database.
+
+    The rendered admin function lists every connecting service's
+    ``migrations/<service>`` (``<NAME>_DATABASE_MIGRATIONS``); one without a folder
+    gets none in the package.
+    """
     out = {}
-    for service in users:
+    for service in _connecting(manifest):
         path = root / manifest.service_path(service) / "migrations"
         if path.is_dir():
             out[service] = path
@@ -134,8 +145,10 @@ def build_db_admin(
         )
         clean(staging)
         copy_trellis_runtime(source, staging)
-        for service, path in migration_dirs(root, manifest).items():
-            copy_tree(path, staging / "migrations" / service)
+        found = migration_dirs(root, manifest)
+        for service, path in found.items():
+            copy_tree(path, staging / MIGRATIONS_DIR / service)
+        missing = [s for s in _connecting(manifest) if s not in found]
         zip_path = out / DB_ADMIN_ZIP
         files, unzipped = write_reproducible_zip(staging, zip_path)
     zip_bytes = zip_path.stat().st_size
@@ -148,5 +161,12 @@ def build_db_admin(
         unzipped_bytes=unzipped,
         zip_bytes=zip_bytes,
         seconds=time.perf_counter() - started,
-        warnings=size_warnings(unzipped, zip_bytes),
+        warnings=[
+            *size_warnings(unzipped, zip_bytes),
+            *(
+                f"{s} connects to a database but has no {manifest.service_path(s)}/migrations/: "
+                "the admin function creates its user and runs no migration of it"
+                for s in missing
+            ),
+        ],
     )
