@@ -104,7 +104,11 @@ class Stack:
         return dict(self.docs[self.envs[0]]["state_bucket"]["policy"])
 
     def calls(self) -> list[ProviderCall]:
-        return [c for c in PROVIDER_CALLS if c.type in self.types]
+        return [
+            c
+            for c in PROVIDER_CALLS
+            if c.type in self.types and (c.only_with is None or c.only_with in self.types)
+        ]
 
     def requests(self, env: str) -> Iterator[tuple[ProviderCall, Request]]:
         """Every call Terraform makes in ``env``, as the request IAM evaluates."""

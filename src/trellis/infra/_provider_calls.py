@@ -100,6 +100,9 @@ class ProviderCall:
     source: str
     #: Condition context keys the request carries that matter: ``((key, value), ...)``.
     context: tuple[tuple[str, str], ...] = ()
+    #: A type the row needs beside its own: the call happens only in stacks that also render
+    #: it (a function's VPC checks need a network: ``"aws_vpc"``); None for every stack.
+    only_with: str | None = None
 
     def __post_init__(self) -> None:
         if self.phase not in PHASES:
@@ -353,6 +356,7 @@ def _http_src(file: str) -> str:
 
 
 # fmt: off
+_LAMBDA_VPC_DOC = "https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html (user permissions for a function's VPC settings: ec2:DescribeSecurityGroups, ec2:DescribeSubnets, ec2:DescribeVpcs) " + RECALLED
 _LAMBDA = (
     # aws_lambda_function (lambda-service module: function {n}-<service>, role {n}-<service>)
     _c("aws_lambda_function", "create", "lambda:CreateFunction", FUNCTION, "CreateFunction", FN + "resourceFunctionCreate"),
@@ -371,6 +375,13 @@ _LAMBDA = (
     _c("aws_lambda_function", "tag", "lambda:UntagResource", FUNCTION, "UntagResource", TAGS + " → UpdateTags"),
     _c("aws_lambda_function", "delete", "lambda:DeleteFunction", FUNCTION, "DeleteFunction", FN + "resourceFunctionDelete"),
     _c("aws_lambda_function", "delete", "lambda:GetFunction", FUNCTION, "GetFunction", FN + "resourceFunctionDelete → waitFunctionDeleted"),
+    # vpc_config (services that use a database or cache): Lambda checks the caller may see
+    # the subnets, security groups and VPC it names.
+    *(
+        ProviderCall("aws_lambda_function", phase, action, "*", api, _LAMBDA_VPC_DOC, only_with="aws_vpc")
+        for phase, api in (("create", "CreateFunction"), ("update", "UpdateFunctionConfiguration"))
+        for action in ("ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs")
+    ),
 )
 
 _ESM_FN = (("lambda:FunctionArn", CONSUMER_FUNCTION),)

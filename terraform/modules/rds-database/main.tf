@@ -10,11 +10,11 @@ locals {
   instances = local.serverless ? (var.multi_az ? 2 : 1) : 0
 }
 
+# The newest minor of the major: every version of one parameter group family.
 data "aws_rds_engine_version" "this" {
-  engine       = local.serverless ? "aurora-postgresql" : "postgres"
-  version      = var.engine_version
-  latest       = true
-  default_only = false
+  engine                 = local.serverless ? "aurora-postgresql" : "postgres"
+  parameter_group_family = local.family
+  latest                 = true
 }
 
 resource "aws_security_group" "this" {
