@@ -322,3 +322,22 @@ def test_the_manifest_refuses_what_the_network_cannot_hold(extra: str, message: 
         load_manifest_text(BASE + extra)
     assert re.search(message, str(err.value)), str(err.value)
     assert "\n" not in str(err.value)
+
+
+def test_trellis_env_shows_each_services_own_user_in_its_urls(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from tests.infra.conftest import EVERYTHING
+    from trellis.cli import main
+
+    assert main(["--manifest", str(EVERYTHING), "env", "api", "--env", "prod", "--json"]) == 0
+    import json
+
+    variables = json.loads(capsys.readouterr().out)["variables"]
+    assert variables["LEDGER_DB_DATABASE_URL"] == (
+        "postgresql://api@kit-prod-ledger-db.cluster-??????.eu-west-1.rds.amazonaws.com:5432"
+        "/ledger_db?sslmode=require"
+    )
+    assert variables["SESSIONS_CACHE_URL"] == (
+        "rediss://kit-prod-api@kit-prod-sessions-??????.serverless.??????.cache.amazonaws.com:6379"
+    )

@@ -3,6 +3,8 @@ and the per-service pieces ``service_<name>.tf`` needs (its ``vpc`` and its conn
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from trellis import kinds, naming
 from trellis.infra._common import MODULE_SOURCE, physical
 from trellis.infra._hcl import Block, Expr, Tpl
@@ -56,20 +58,45 @@ def _endpoint(kind: str, name: str) -> tuple[str, str]:
     return f"${{{label}.endpoint}}", f"${{{label}.port}}"
 
 
-def connection_urls(manifest: Manifest, service: str) -> dict[str, str]:
-    """The database and cache URLs of a deployed service: its own user in each (the contract)."""
+#: ``(kind, resource name) → (host, port)`` of a database or cache.
+Endpoint = Callable[[str, str], tuple[str, str]]
+
+
+def connection_urls(
+    manifest: Manifest, service: str, env: str = ENV, endpoint: Endpoint = _endpoint
+) -> dict[str, str]:
+    """The database and cache URLs of a deployed service: its own user in each (the contract).
+
+    ``endpoint`` gives the host and port: the modules' outputs in Terraform (the
+    default), AWS's host name shapes for ``trellis env``.
+    """
     urls: dict[str, str] = {}
     for resource, levels in manifest.uses(service, "database"):
         if "connect" in levels:
-            host, port = _endpoint("database", resource)
+            host, port = endpoint("database", resource)
             user = kinds.database_user(service)
             urls[_var("database", resource)] = database_url(user, host, port, resource)
     for resource, levels in manifest.uses(service, "cache"):
         if "readwrite" in levels:
-            host, port = _endpoint("cache", resource)
-            user = kinds.cache_user(manifest.project.name, ENV, service)
+            host, port = endpoint("cache", resource)
+            user = kinds.cache_user(manifest.project.name, env, service)
             urls[_var("cache", resource)] = cache_url(user, host, port)
     return urls
+
+
+def aws_endpoint(manifest: Manifest, env: str) -> Endpoint:
+    """The host names AWS gives (``??????``: the part it picks at creation), for ``trellis env``."""
+    region = manifest.project.region
+
+    def endpoint(kind: str, name: str) -> tuple[str, str]:
+        if kind == "database":
+            ident = kinds.database_identifier(manifest.project.name, env, name)
+            cluster = "cluster-" if manifest.specs(DATABASE)[name].mode == "serverless" else ""
+            return f"{ident}.{cluster}??????.{region}.rds.amazonaws.com", "5432"
+        ident = kinds.cache_identifier(manifest.project.name, env, name)
+        return f"{ident}-??????.serverless.??????.cache.amazonaws.com", "6379"
+
+    return endpoint
 
 
 def _var(kind: ResourceKind, name: str) -> str:
