@@ -683,3 +683,13 @@ def test_iam_deploy_refuses_a_bad_environment_or_account(
 
     assert main(["--manifest", str(ROOT / "trellis.toml"), "iam", "deploy", *args]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_the_boundary_fits_a_managed_policy_in_any_account(stack: Stack) -> None:
+    """Sized with the longest partition, region and account id (the deploy parts are too)."""
+    from trellis.infra._deploy import MANAGED_POLICY_LIMIT, _size, boundary_statements
+
+    for env in stack.envs:
+        assert _size(boundary_statements(stack.manifest, env), stack.manifest) <= (
+            MANAGED_POLICY_LIMIT
+        )

@@ -93,16 +93,8 @@ class CacheKind(Kind[Cache]):
         yield Statement(grant.sid, grant.actions, (grant.arn, user_arn), (), grant.resource)
 
     def owned_arns(self, scope: EnvScope) -> tuple[str, ...]:
-        return tuple(
-            f"arn:{{p}}:elasticache:{{r}}:{{a}}:{kind}:{scope.n}-*"
-            for kind in ("serverlesscache", "user", "usergroup", "serverlesscachesnapshot")
-        )
-
-    def data_arns(self, scope: EnvScope) -> tuple[str, ...]:
-        return tuple(
-            f"arn:{{p}}:elasticache:{{r}}:{{a}}:{kind}:{scope.n}-*"
-            for kind in ("serverlesscache", "user")
-        )
+        # serverlesscache, user, usergroup, serverlesscachesnapshot of the environment's names.
+        return (f"arn:{{p}}:elasticache:{{r}}:{{a}}:*:{scope.n}-*",)
 
     def terraform_arguments(
         self, manifest: Manifest, name: str, spec: Cache
