@@ -62,7 +62,7 @@ def test_the_build_says_what_the_lock_lacks(tmp_path: Path) -> None:
     (tmp_path / "uv.lock").write_text(
         'version = 1\n[[package]]\nname = "boto3"\nversion = "1.40.0"\n'
     )
-    with pytest.raises(BuildError, match=r"^uv\.lock has no psycopg: .*database extra"):
+    with pytest.raises(BuildError, match=r"^uv\.lock has no psycopg: .*migrations extra"):
         build_db_admin(tmp_path, load_manifest_text(MANIFEST), platform="host")
 
 

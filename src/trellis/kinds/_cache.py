@@ -70,6 +70,7 @@ class CacheKind(Kind[Cache]):
     arn_template = "arn:{p}:elasticache:{r}:{a}:serverlesscache:{name}"
     terraform_module = "elasticache-cache"
     module_output = "endpoint"
+    runtime_extra = "cache"
     local_provisioner = "trellis.local.provisioners.cache"
     verbs = {"readwrite": "reads and writes"}
     cli_options = (

@@ -106,6 +106,7 @@ class DatabaseKind(Kind[Database]):
     arn_template = "arn:{p}:rds:{r}:{a}:cluster:{name}"
     terraform_module = "rds-database"
     module_output = "endpoint"
+    runtime_extra = "postgres"
     local_provisioner = "trellis.local.provisioners.database"
     verbs = {"connect": "connects to"}
     cli_options = (

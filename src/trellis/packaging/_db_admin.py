@@ -89,8 +89,8 @@ def build_db_admin(
         except BuildError:
             if name in DB_ADMIN_ROOTS and name != "psycopg-binary":
                 raise BuildError(
-                    f"uv.lock has no {name}: the database admin function needs the runtime's "
-                    "database extra (psycopg, psycopg-pool, SQLAlchemy, alembic) in the workspace"
+                    f"uv.lock has no {name}: the database admin function needs trellis's "
+                    "migrations extra (psycopg, psycopg-pool, SQLAlchemy, alembic) in the workspace"
                 ) from None
     source = Path(__file__).resolve().parents[1]
     uv = find_uv()
