@@ -14,13 +14,14 @@ trellis.manifest.ManifestError: services.api.uses.users: unknown resource 'users
 from __future__ import annotations
 
 import functools
+import ipaddress
 import re
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, cast
 
-from pydantic import BeforeValidator, Field, ValidationError, create_model
+from pydantic import BeforeValidator, Field, ValidationError, create_model, field_validator
 
 from trellis import kinds, naming, schedule_expressions
 from trellis.kinds import (
@@ -61,6 +62,18 @@ _ROUTE_AUTH_RE = re.compile(rf"^(/[a-z0-9][a-z0-9._-]*){{1,{MAX_ROUTE_AUTH_DEPTH
 _HTTPS_URL_RE = r"^https://[A-Za-z0-9.-]+(:[0-9]+)?(/[^\s'\"\\]*)?$"
 _REPO_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+#: Services that reach a database or cache run in the network: Lambda functions only, for now.
+NETWORK_RUNTIMES: tuple[str, ...] = ("lambda",)
+#: The admin function of an environment's databases: ``<project>-<env>-db-admin``.
+DB_ADMIN = "db-admin"
+#: Database names PostgreSQL or RDS keep for themselves.
+RESERVED_DATABASE_NAMES = frozenset({"postgres", "template0", "template1", "rdsadmin"})
+#: The master user of every database (RDS keeps its password in Secrets Manager).
+DATABASE_MASTER_USER = "trellis_admin"
+#: Database users RDS or PostgreSQL keep: no service may log in as one.
+RESERVED_DATABASE_USERS = frozenset(
+    {DATABASE_MASTER_USER, "postgres", "rdsadmin", "rds_superuser", "rds_iam", "public"}
+)
 
 
 class ManifestError(ValueError):
@@ -176,6 +189,36 @@ class Service(_Model):
     tags: dict[str, str] = Field(default_factory=dict)
 
 
+class Network(_Model):
+    """``[network]``: the VPC that databases, caches and the services using them live in.
+
+    Created when the manifest declares a database or a cache, or with ``enabled = true``.
+    """
+
+    #: ``true`` makes the network without a database or cache; ``false`` refuses one that needs it.
+    enabled: bool | None = None
+    #: Availability zones the private subnets span.
+    azs: Literal[2, 3] = 2
+    #: The VPC's IPv4 range (``/16`` to ``/24``); each subnet takes a sixteenth of it.
+    cidr: str = "10.0.0.0/16"
+    #: A NAT gateway (one, with a public subnet) for services that call the internet; VPC
+    #: endpoints reach the AWS services the manifest uses without one.
+    nat_gateway: bool = False
+
+    @field_validator("cidr")
+    @classmethod
+    def _cidr(cls, value: str) -> str:
+        try:
+            net = ipaddress.IPv4Network(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not an IPv4 network such as 10.0.0.0/16") from None
+        if not 16 <= net.prefixlen <= 24:
+            raise ValueError(
+                f"{value!r}: a VPC range is /16 to /24 (subnets are a sixteenth of it)"
+            )
+        return value
+
+
 class _Manifest(_Model):
     """A validated ``trellis.toml``: the project, its services, and a section per resource kind.
 
@@ -187,6 +230,7 @@ class _Manifest(_Model):
 
     project: Project
     auth: ProjectAuth = Field(default_factory=ProjectAuth)
+    network: Network = Field(default_factory=Network)
     services: dict[str, Service] = Field(default_factory=dict)
 
     def specs(self, kind: Kind[S]) -> dict[str, S]:
@@ -212,6 +256,26 @@ class _Manifest(_Model):
             if resource == name:
                 return kinds.kind(kind), spec
         raise KeyError(name)
+
+    def needs_network(self) -> bool:
+        """Whether the stack has a VPC: a database or cache needs one, ``enabled = true`` asks."""
+        return bool(self.network.enabled or self.specs(kinds.DATABASE) or self.specs(kinds.CACHE))
+
+    def network_services(self) -> list[str]:
+        """Services that run in the VPC: those that use a database or a cache."""
+        return [
+            s
+            for s in self.services
+            if any(self.kind_of(r) in ("database", "cache") for r in self.services[s].uses)
+        ]
+
+    def database_users(self, database: str) -> list[str]:
+        """Services that log in to ``database`` (``connect``), in manifest order."""
+        return [s for s, spec in self.services.items() if "connect" in spec.uses.get(database, [])]
+
+    def cache_users(self, cache: str) -> list[str]:
+        """Services that log in to ``cache`` (``readwrite``), in manifest order."""
+        return [s for s, spec in self.services.items() if "readwrite" in spec.uses.get(cache, [])]
 
     def service_path(self, service: str) -> str:
         return self.services[service].path or f"backend/{service}"
@@ -352,6 +416,9 @@ def _first_error(exc: ValidationError) -> ManifestError:
         return ManifestError(key, f"{err['input']!r} does not match {err['ctx']['pattern']}")
     if kind == "literal_error":
         return ManifestError(key, f"{err['input']!r} is not one of {err['ctx']['expected']}")
+    if kind == "value_error":
+        # The model's own validators word the whole message.
+        return ManifestError(key, err["msg"].removeprefix("Value error, "))
     return ManifestError(key, f"{err['msg']} (got {err['input']!r})")
 
 
@@ -586,6 +653,7 @@ def _check_rules(m: Manifest) -> Iterator[ManifestError]:
                 f"{sspec.target!r} runs on {m.services[sspec.target].runtime}, which a schedule "
                 f"cannot invoke: aim the schedule at {hint}; the payload becomes the message body",
             )
+    yield from _check_network(m)
     for name, pspec in m.specs(kinds.PARAMETER).items():
         key = f"parameters.{name}"
         if pspec.secure and pspec.value is not None:
@@ -607,6 +675,62 @@ def _check_rules(m: Manifest) -> Iterator[ManifestError]:
                 yield ManifestError(
                     f"tables.{table}.indexes.{index}",
                     "an index name has 3-255 letters, digits, '_', '-' or '.'",
+                )
+
+
+def _check_network(m: Manifest) -> Iterator[ManifestError]:
+    """Databases, caches and the VPC they need: who may be in it, and the names AWS limits."""
+    stores = [f"databases.{n}" for n in m.specs(kinds.DATABASE)] + [
+        f"caches.{n}" for n in m.specs(kinds.CACHE)
+    ]
+    if stores and m.network.enabled is False:
+        yield ManifestError(
+            "network.enabled", f"{stores[0]} needs the network: remove enabled = false"
+        )
+    longest_env = max(m.project.environments, key=len)
+    project = m.project.name
+    for service, spec in m.services.items():
+        for resource in spec.uses:
+            kind = m.kind_of(resource)
+            if kind in ("database", "cache") and spec.runtime not in NETWORK_RUNTIMES:
+                yield ManifestError(
+                    f"services.{service}.uses.{resource}",
+                    f"a {kind} is reachable from Lambda services only: {service} runs on "
+                    f"{spec.runtime}, which Trellis does not place in the private network yet",
+                )
+    databases = m.specs(kinds.DATABASE)
+    if databases:
+        if DB_ADMIN in m.services:
+            yield ManifestError(
+                f"services.{DB_ADMIN}",
+                f"the name is taken by the databases' admin function ({project}-<env>-{DB_ADMIN})",
+            )
+        fn = naming.physical_name(project, longest_env, DB_ADMIN)
+        if len(fn) > naming.MAX_LENGTH["function"]:
+            yield ManifestError(
+                "databases",
+                f"the admin function's name {fn!r} is over the Lambda limit of "
+                f"{naming.MAX_LENGTH['function']} characters",
+            )
+    for name in databases:
+        db = kinds.database_name(name)
+        if db in RESERVED_DATABASE_NAMES:
+            yield ManifestError(f"databases.{name}", f"{db!r} is a name PostgreSQL or RDS keeps")
+        for service in m.database_users(name):
+            user = kinds.database_user(service)
+            if user in RESERVED_DATABASE_USERS or user.startswith(("pg_", "rds")):
+                yield ManifestError(
+                    f"services.{service}.uses.{name}",
+                    f"the database user {user!r} is one PostgreSQL or RDS keeps; rename the service",
+                )
+    for name in m.specs(kinds.CACHE):
+        for service in m.cache_users(name):
+            user = kinds.cache_user(project, longest_env, service)
+            if len(user) > kinds.CACHE.max_length:
+                yield ManifestError(
+                    f"services.{service}.uses.{name}",
+                    f"the ElastiCache user {user!r} is {len(user)} characters, over the AWS "
+                    f"limit of {kinds.CACHE.max_length}",
                 )
 
 

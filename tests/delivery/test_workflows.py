@@ -207,3 +207,18 @@ def test_the_build_job_packages_every_lambda_for_arm64() -> None:
         s for s in steps(build) if str(s.get("uses", "")).startswith("actions/upload-artifact@")
     )
     assert upload["with"]["path"] == "dist/*.zip"
+
+
+def test_the_apply_migrates_the_databases_after_the_apply_and_before_the_smoke_test() -> None:
+    apply = load(WORKFLOWS / "terraform.yaml")["jobs"]["apply"]
+    runs = [str(s.get("run", "")) for s in steps(apply)]
+    applied = next(i for i, r in enumerate(runs) if "terraform apply tfplan" in r)
+    migrated = next(i for i, r in enumerate(runs) if "terraform output -json db_admin" in r)
+    smoked = next(i for i, r in enumerate(runs) if "trellis smoke" in r)
+    assert applied < migrated < smoked
+    script = runs[migrated]
+    # Only the admin function the stack renders (its output), once per database, and a
+    # failed migration fails the deploy.
+    assert 'aws lambda invoke --function-name "$fn"' in script
+    assert "jq -r '.databases[]'" in script
+    assert "FunctionError" in script and "exit 1" in script

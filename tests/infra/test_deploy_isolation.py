@@ -33,6 +33,7 @@ from trellis.infra._deploy import (
     plan_environment,
 )
 from trellis.infra._provider_calls import PROVIDER_CALLS, ProviderCall
+from trellis.kinds import DATABASE
 from trellis.manifest import Manifest, load_manifest
 
 ACCOUNT = Account(account_id="111122223333", partition="aws", region="us-east-1")
@@ -48,7 +49,24 @@ UNSCOPABLE = {
     "sns:GetSubscriptionAttributes": "a subscription's settings",
     "sns:SetSubscriptionAttributes": "a subscription's delivery settings",
     "sns:Unsubscribe": "can end another environment's topic subscription (no message access)",
-    "iam:CreateServiceLinkedRole": "the account's one App Runner / ECS service-linked role",
+    "iam:CreateServiceLinkedRole": "the account's one App Runner / ECS / RDS / ElastiCache service-linked role",
+    "rds:DescribeDBEngineVersions": "the engine versions RDS offers (no account data)",
+    "route53:AssociateVPCWithHostedZone": "the private hosted zone of an interface endpoint (AWS owns it)",
+    "ec2:DescribeSubnets": "subnets' ids, ranges and tags",
+    "ec2:DescribeNetworkInterfaces": "network interfaces' addresses and attachments",
+    "ec2:DeleteNetworkInterface": (
+        "a detached network interface (an attached one cannot be deleted; Lambda's carry no tag)"
+    ),
+}
+#: Resources whose names AWS picks and that no tag of ours reaches when created: any deploy
+#: role may create them. RDS creates its master secrets with the caller's permissions
+#: (manage_master_user_password); their values stay denied (DenyDataAccess, and the
+#: boundary's DenyOtherDatabasesMasterSecrets).
+UNSCOPABLE_RESOURCES = {
+    "arn:aws:secretsmanager:us-east-1:111122223333:secret:rds!": (
+        "secretsmanager:CreateSecret",
+        "secretsmanager:TagResource",
+    ),
 }
 #: Module resources the renderer never turns on (count = 0 for every manifest).
 NOT_RENDERED = {
@@ -86,7 +104,11 @@ class Stack:
         return dict(self.docs[self.envs[0]]["state_bucket"]["policy"])
 
     def calls(self) -> list[ProviderCall]:
-        return [c for c in PROVIDER_CALLS if c.type in self.types]
+        return [
+            c
+            for c in PROVIDER_CALLS
+            if c.type in self.types and (c.only_with is None or c.only_with in self.types)
+        ]
 
     def requests(self, env: str) -> Iterator[tuple[ProviderCall, Request]]:
         """Every call Terraform makes in ``env``, as the request IAM evaluates."""
@@ -213,7 +235,7 @@ def _holds_data(arn: str) -> bool:
         arn.startswith(
             tuple(
                 f"arn:aws:{svc}:"
-                for svc in ("sqs", "dynamodb", "s3", "sns", "secretsmanager", "ssm")
+                for svc in ("sqs", "dynamodb", "s3", "sns", "secretsmanager", "ssm", "elasticache")
             )
         )
         or ":function:" in arn
@@ -239,7 +261,10 @@ def _denied_outside(
             continue
         data_resources: dict[str, Request] = {}
         for call, request in stack.requests(other):
-            if call.action in UNSCOPABLE:
+            if call.action in UNSCOPABLE or any(
+                request.resource.startswith(prefix) and call.action in actions
+                for prefix, actions in UNSCOPABLE_RESOURCES.items()
+            ):
                 continue
             if allowed(request, policies, boundary):
                 leaks.append(f"{call.type} {call.action} {request.resource} ({other})")
@@ -325,6 +350,8 @@ def test_a_created_role_may_do_what_its_kinds_levels_grant_in_its_own_environmen
         "topic": f"arn:aws:sns:us-east-1:{a}:{n}-events",
         "secret": f"arn:aws:secretsmanager:us-east-1:{a}:secret:{stack.project}/{env}/token-AbCdEf",
         "parameter": f"arn:aws:ssm:us-east-1:{a}:parameter/{stack.project}/{env}/flags",
+        "database": f"arn:aws:rds-db:us-east-1:{a}:dbuser:cluster-ABCDEFGHIJKL/api",
+        "cache": f"arn:aws:elasticache:us-east-1:{a}:serverlesscache:{n}-sessions",
     }
     kinds = {kind for kind, _n, _s in stack.manifest.resources() if kind in sample}
     assert kinds
@@ -382,6 +409,51 @@ def test_a_function_may_be_opened_only_to_api_gateway(stack: Stack) -> None:
         assert allowed(request, stack.deploy(env)) == ok, principal
 
 
+def test_a_deploy_role_invokes_only_its_own_database_admin_function(stack: Stack) -> None:
+    a = ACCOUNT.account_id
+    for env in stack.envs:
+        policies = stack.deploy(env)
+        for other in stack.envs:
+            admin = f"arn:aws:lambda:us-east-1:{a}:function:{stack.project}-{other}-db-admin"
+            expected = bool(stack.manifest.specs(DATABASE)) and other == env
+            assert allowed(Request("lambda:InvokeFunction", admin), policies) == expected
+        # Its services' functions stay out of reach, whatever their resource policies say.
+        api = f"arn:aws:lambda:us-east-1:{a}:function:{stack.project}-{env}-api"
+        open_policy = {
+            "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]
+        }
+        request = Request("lambda:InvokeFunction", api)
+        assert not allowed(request, policies, resource_policy=open_policy)
+
+
+def test_only_an_environments_own_roles_read_its_database_master_secrets(stack: Stack) -> None:
+    if not stack.manifest.specs(DATABASE):
+        pytest.skip("no database in this stack")
+    anything = {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    open_policy = {
+        "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]
+    }
+    a = ACCOUNT.account_id
+    secret = f"arn:aws:secretsmanager:us-east-1:{a}:secret:rds!cluster-0f1e2d3c-AbCdEf"
+    for env in stack.envs:
+        boundary = stack.boundary(env)
+        for other in stack.envs:
+            for tag, arn in (
+                ("aws:rds:primaryDBClusterArn", f"cluster:{stack.project}-{other}-ledger-db"),
+                ("aws:rds:primaryDBInstanceArn", f"db:{stack.project}-{other}-audit"),
+            ):
+                ctx = {f"secretsmanager:ResourceTag/{tag}": f"arn:aws:rds:us-east-1:{a}:{arn}"}
+                request = Request("secretsmanager:GetSecretValue", secret, ctx)
+                assert allowed(request, [anything], boundary) == (other == env), (env, other)
+                if other != env:
+                    assert not allowed(request, [anything], boundary, open_policy)
+        # An untagged rds!... secret (not a database's) is no one's.
+        untagged = Request("secretsmanager:GetSecretValue", secret)
+        assert not allowed(untagged, [anything], boundary, open_policy)
+        # And the deploy role reads none of them.
+        assert not allowed(untagged, stack.deploy(env), resource_policy=open_policy)
+
+
 # --- and may do everything its own apply needs ------------------------------------------------------
 
 
@@ -417,6 +489,7 @@ NO_ROW = {
     "s3:PutObject",  # ... writes it and its lock file ...
     "s3:DeleteObject",  # ... and deletes the lock file
     "ecs:ListTagsForResource",  # may follow DescribeExpressGatewayService (not confirmed)
+    "lambda:InvokeFunction",  # the deploy workflow invokes the db-admin function (not Terraform)
 }
 
 
@@ -610,3 +683,13 @@ def test_iam_deploy_refuses_a_bad_environment_or_account(
 
     assert main(["--manifest", str(ROOT / "trellis.toml"), "iam", "deploy", *args]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_the_boundary_fits_a_managed_policy_in_any_account(stack: Stack) -> None:
+    """Sized with the longest partition, region and account id (the deploy parts are too)."""
+    from trellis.infra._deploy import MANAGED_POLICY_LIMIT, _size, boundary_statements
+
+    for env in stack.envs:
+        assert _size(boundary_statements(stack.manifest, env), stack.manifest) <= (
+            MANAGED_POLICY_LIMIT
+        )

@@ -28,7 +28,11 @@ LEVELS = {
     "topics": ["publish"],
     "secrets": ["read"],
     "parameters": ["read"],
+    "databases": ["connect"],
+    "caches": ["readwrite"],
 }
+#: Sections only Lambda services may use (the private network).
+NETWORKED = {"databases", "caches"}
 
 
 @st.composite
@@ -51,6 +55,8 @@ def manifests(draw: st.DrawFn) -> Manifest:
         runtime = draw(st.sampled_from(["lambda", "lambda", "ecs-express", "apprunner"]))
         uses = {}
         for name in draw(st.lists(st.sampled_from(names), unique=True)):
+            if sections[name] in NETWORKED and runtime != "lambda":
+                continue
             level = draw(st.sampled_from(LEVELS[sections[name]]))
             if level == "consume":
                 if name in consumed:
@@ -94,6 +100,16 @@ def test_any_manifest_renders_wired_and_scoped_terraform(manifest: Manifest) -> 
         for call in root.modules.values():
             if call["source"] == "./modules/dynamodb-table":
                 assert call["point_in_time_recovery"] in (True, "${var.production}")
+        # A database or cache has the network, and only its users' groups reach it.
+        stores = [
+            c
+            for c in root.modules.values()
+            if c["source"] in ("./modules/rds-database", "./modules/elasticache-cache")
+        ]
+        assert ("network" in root.modules) == bool(stores)
+        for call in stores:
+            groups = set(call["client_security_group_ids"]) - {"db-admin"}
+            assert groups <= set(root.modules["network"]["security_groups"])
     finally:
         shutil.rmtree(tmp)
 

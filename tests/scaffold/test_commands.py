@@ -294,3 +294,34 @@ def test_a_jwt_service_in_a_project_without_an_issuer_gets_a_placeholder_one(
     assert manifest.services["web"].auth == "jwt"
     assert manifest.services["api"].auth == "none"
     assert manifest.auth.jwt is not None and manifest.auth.jwt.audience == ["pj"]
+
+
+def test_add_database_and_cache_then_remove_them_gives_back_the_tree(project: Path) -> None:
+    before = snapshot(project)
+    assert run(project, "add", "database", "audit", "--engine", "postgres", "--connect", "api") == 0
+    assert run(project, "add", "cache", "sessions", "--readwrite", "api") == 0
+    manifest = load_manifest(project / "trellis.toml")
+    assert manifest.services["api"].uses == {"audit": ["connect"], "sessions": ["readwrite"]}
+    # The service depends on the drivers of what it uses (trellis's extras).
+    assert (
+        'dependencies = ["trellis[cache,postgres]"]'
+        in (project / "backend/api/pyproject.toml").read_text()
+    )
+    resources = (project / "backend/api/api/resources.py").read_text()
+    assert 'database.connection("audit")' in resources
+    assert 'cache.client("sessions")' in resources
+    tests = (project / "backend/api/tests/test_api_resources.py").read_text()
+    assert 'conn.execute("SELECT 1")' in tests and 'client.set("probe:sessions"' in tests
+    for rel in (
+        "network.tf",
+        "database_audit.tf",
+        "cache_sessions.tf",
+        "cache_users.tf",
+        "db_admin.tf",
+    ):
+        assert (project / "terraform" / rel).is_file(), rel
+    assert "vpc = {" in (project / "terraform/service_api.tf").read_text()
+    no_drift(project)
+    assert run(project, "remove", "cache", "sessions", "--force") == 0
+    assert run(project, "remove", "database", "audit", "--force") == 0
+    assert snapshot(project) == before

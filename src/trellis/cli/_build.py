@@ -25,6 +25,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     build.add_argument("services", nargs="*", metavar="SERVICE", help="services to build")
     build.add_argument("--all", action="store_true", help="build every service of the manifest")
     build.add_argument(
+        "--db-admin",
+        action="store_true",
+        help="build the databases' admin function (dist/db-admin.zip: the runtime, psycopg, "
+        "alembic and every service's migrations/); --all includes it",
+    )
+    build.add_argument(
         "--platform",
         choices=["arm64", "x86_64", "host"],
         default="arm64",
@@ -49,17 +55,21 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def _build(args: argparse.Namespace, manifest: Manifest) -> int:
     from trellis.infra._gateway import jwt_authorizers
+    from trellis.kinds import DATABASE
     from trellis.packaging import (
         BuildError,
         build_authorizer,
+        build_db_admin,
         build_lambda,
         render_dockerfile,
         render_dockerignore,
         workspace_root,
     )
 
-    if args.all == bool(args.services):
+    if args.all and args.services:
         raise UsageError("name the services to build, or pass --all (not both)")
+    if not (args.all or args.services or args.db_admin):
+        raise UsageError("name the services to build, or pass --all or --db-admin")
     names = list(manifest.services) if args.all else [service(manifest, s) for s in args.services]
     root = Path(args.manifest).resolve().parent
     out: Path = (args.out if args.out is not None else root / "dist").resolve()
@@ -87,11 +97,30 @@ def _build(args: argparse.Namespace, manifest: Manifest) -> int:
             "warnings": list(package.warnings),
         }
 
-    targets = [*names, *(["jwt authorizer"] if args.all and jwt_authorizers(manifest) else [])]
+    if args.db_admin and not manifest.specs(DATABASE):
+        raise UsageError("--db-admin: the manifest declares no database")
+    admin = args.db_admin or (args.all and bool(manifest.specs(DATABASE)))
+    targets = [
+        *names,
+        *(["jwt authorizer"] if args.all and jwt_authorizers(manifest) else []),
+        *(["db admin"] if admin else []),
+    ]
     for number, name in enumerate(targets, start=1):
         progress(f"{number}/{len(targets)} {name}: building")
         try:
-            if name == "jwt authorizer":
+            if name == "db admin":
+                # terraform/db_admin.tf deploys it; the deploy workflow invokes it after apply.
+                package = build_db_admin(
+                    root,
+                    manifest,
+                    platform=args.platform,
+                    out_dir=out,
+                    python_version=args.python_version,
+                )
+                built.append({**lambda_entry(package), "service": None, "kind": "db-admin-zip"})
+                if not args.json:
+                    print(f"db admin: {package.summary()}")
+            elif name == "jwt authorizer":
                 # The jwt routes' authorizer function deploys this package (see terraform/gateway.tf).
                 package = build_authorizer(
                     root, platform=args.platform, out_dir=out, python_version=args.python_version

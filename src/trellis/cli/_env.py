@@ -20,12 +20,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _env(args: argparse.Namespace, manifest: Manifest) -> int:
+    from trellis.infra._network import aws_endpoint, connection_urls
     from trellis.infra.addresses import AwsAddresses
     from trellis.wiring import service_environment
 
     env = environment(manifest, args.environment)
     addresses = AwsAddresses(manifest, env, args.account_id)
-    variables = service_environment(manifest, service(manifest, args.service), env, addresses)
+    name = service(manifest, args.service)
+    variables = service_environment(manifest, name, env, addresses)
+    # Database and cache URLs carry the service's own user (as in terraform/service_*.tf).
+    variables.update(connection_urls(manifest, name, env, aws_endpoint(manifest, env)))
     if args.json:
         print_json({"service": args.service, "env": env, "variables": variables})
         return 0

@@ -35,7 +35,9 @@ from typing import Any, Final
 
 from trellis import kinds
 from trellis.kinds import Condition, DeployStatement, EnvScope
-from trellis.manifest import Manifest
+from trellis.kinds._database import MASTER_SECRET_ARNS, MASTER_SECRET_TAGS
+from trellis.kinds._network import network_deploy_statements, other_environments_network_deny
+from trellis.manifest import DB_ADMIN, Manifest
 
 #: The tag every rendered resource carries (provider ``default_tags``): the environment.
 ENV_TAG: Final = "trellis-environment"
@@ -403,20 +405,26 @@ def _managed_policies(manifest: Manifest) -> tuple[str, ...]:
 
 def _service_linked_roles(manifest: Manifest) -> tuple[str, ...]:
     runtimes = {s.runtime for s in manifest.services.values()}
-    return tuple(
+    linked = [
         svc
         for runtime, svc in (
             ("apprunner", "apprunner.amazonaws.com"),
             ("ecs-express", "ecs.amazonaws.com"),
         )
         if runtime in runtimes
-    )
+    ]
+    # RDS and ElastiCache make their own role (network interfaces) on the account's first use.
+    if manifest.specs(kinds.DATABASE):
+        linked.append("rds.amazonaws.com")
+    if manifest.specs(kinds.CACHE):
+        linked.append("elasticache.amazonaws.com")
+    return tuple(linked)
 
 
 def _passed_to(manifest: Manifest) -> set[str]:
     runtimes = {s.runtime for s in manifest.services.values()}
     services = set()
-    if "lambda" in runtimes:
+    if "lambda" in runtimes or manifest.specs(kinds.DATABASE):
         services.add("lambda.amazonaws.com")
     if "apprunner" in runtimes:
         services.add("apprunner.amazonaws.com")
@@ -445,8 +453,10 @@ DATA_ACTIONS: Final = (
     "dynamodb:Query",
     "dynamodb:Scan",
     "dynamodb:UpdateItem",
+    "elasticache:Connect",
     "lambda:InvokeFunction",
     "lambda:InvokeFunctionUrl",
+    "rds-db:connect",
     "secretsmanager:GetSecretValue",
     "sns:Publish",
     "sqs:ChangeMessageVisibility",
@@ -467,9 +477,31 @@ OBJECT_ACTIONS: Final = (
 )
 
 
+def db_admin_function_arn(x: EnvScope) -> str:
+    """The environment's database admin function (``<project>-<env>-db-admin``)."""
+    return f"arn:{{p}}:lambda:{{r}}:{{a}}:function:{x.n}-{DB_ADMIN}"
+
+
 def _denials(manifest: Manifest, x: _Names) -> Iterator[DeployStatement]:
     project, env = manifest.project.name, x.env
-    yield DeployStatement("DenyDataAccess", DATA_ACTIONS, ("*",), effect="Deny")
+    if manifest.specs(kinds.DATABASE):
+        # The one invocation a deploy makes: its own environment's database admin function
+        # (migrations before the new code is used). Every other function stays denied.
+        yield DeployStatement(
+            "DenyDataAccess",
+            tuple(a for a in DATA_ACTIONS if a != "lambda:InvokeFunction"),
+            ("*",),
+            effect="Deny",
+        )
+        yield DeployStatement(
+            "DenyInvokeButDbAdmin",
+            ("lambda:InvokeFunction",),
+            (db_admin_function_arn(x),),
+            effect="Deny",
+            not_resources=True,
+        )
+    else:
+        yield DeployStatement("DenyDataAccess", DATA_ACTIONS, ("*",), effect="Deny")
     yield DeployStatement(
         "DenyObjectsButOwnState",
         OBJECT_ACTIONS,
@@ -485,6 +517,9 @@ def _denials(manifest: Manifest, x: _Names) -> Iterator[DeployStatement]:
             tuple(arn for other in others for arn in other.owned()),
             effect="Deny",
         )
+        if manifest.needs_network():
+            # VPC resources have ids in their ARNs: their environment is their tag.
+            yield other_environments_network_deny(tuple(o.env for o in others))
     # The state bucket: nothing but its own objects (above) and listing its own prefix.
     yield DeployStatement(
         "DenyStateBucketSettings",
@@ -521,11 +556,15 @@ def used_deploy_kinds(manifest: Manifest) -> list[str]:
         used.add("secret")
     if _jwt_routes(manifest):
         runtimes.add("lambda")
+    if manifest.specs(kinds.DATABASE):
+        runtimes.add("lambda")  # the admin function
     gateway = ["gateway"] if any(s.route for s in manifest.services.values()) else []
+    network = ["network"] if manifest.needs_network() else []
     return (
         [k.name for k in kinds.KINDS if k.name in used]
         + [r for r in _BY_RUNTIME if r in runtimes]
         + gateway
+        + network
     )
 
 
@@ -542,6 +581,14 @@ def deploy_statements(manifest: Manifest, env: str) -> list[DeployStatement]:
             statements.extend(rgroup(x))
     if "gateway" in used:
         statements.extend(_gateway(x))
+    if "network" in used:
+        statements.extend(network_deploy_statements(x))
+    if manifest.specs(kinds.DATABASE):
+        statements.append(
+            DeployStatement(
+                "InvokeDbAdmin", ("lambda:InvokeFunction",), (db_admin_function_arn(x),)
+            )
+        )
     statements.extend(_common(x, manifest))
     statements.extend(_denials(manifest, x))
     return statements
@@ -586,6 +633,37 @@ def boundary_statements(manifest: Manifest, env: str) -> list[DeployStatement]:
                 kinds.SECRET.data_arns(x),
             )
         )
+    if manifest.specs(kinds.DATABASE):
+        # The admin function reads its databases' master secrets; RDS names them rds!...,
+        # and tags them (aws: tags, which only AWS sets) with their cluster or instance.
+        for sid, (tag, arn) in (
+            ("DatabaseMasterSecretsOfClusters", MASTER_SECRET_TAGS["serverless"]),
+            ("DatabaseMasterSecretsOfInstances", MASTER_SECRET_TAGS["instance"]),
+        ):
+            out.append(
+                DeployStatement(
+                    sid,
+                    ("secretsmanager:GetSecretValue",),
+                    (MASTER_SECRET_ARNS,),
+                    (("StringLike", f"secretsmanager:ResourceTag/{tag}", (f"{arn}{x.n}-*",)),),
+                )
+            )
+        # A resource policy cannot open another environment's master secret either: a
+        # secret RDS does not tag as one of this environment's databases is out of reach.
+        out.append(
+            DeployStatement(
+                "DenyOtherDatabasesMasterSecrets",
+                ("*",),
+                (MASTER_SECRET_ARNS,),
+                tuple(
+                    ("StringNotLike", f"secretsmanager:ResourceTag/{tag}", (f"{arn}{x.n}-*",))
+                    for tag, arn in MASTER_SECRET_TAGS.values()
+                ),
+                effect="Deny",
+            )
+        )
+    if manifest.network_services() or manifest.specs(kinds.DATABASE):
+        out.extend(_lambda_network_interfaces(x))
     runtimes = {s.runtime for s in manifest.services.values()}
     if "lambda" in runtimes and manifest.specs(kinds.SCHEDULE):
         out.append(
@@ -619,6 +697,37 @@ def boundary_statements(manifest: Manifest, env: str) -> list[DeployStatement]:
         )
     )
     return out
+
+
+def _lambda_network_interfaces(x: _Names) -> Iterator[DeployStatement]:
+    """Lambda makes a VPC function's network interfaces with the function's own role.
+
+    The subnets and security groups are the environment's (by tag); a new interface
+    has no tag and no name, and deleting one names only its id: those are account-wide
+    (each function's own policy pins them to its VPC: ``terraform/modules/lambda-service``).
+    """
+    own = (("StringEquals", f"aws:ResourceTag/{ENV_TAG}", (x.env,)),)
+    yield DeployStatement(
+        "NetworkInterfacesInOwnSubnets",
+        ("ec2:CreateNetworkInterface",),
+        ("arn:{p}:ec2:{r}:{a}:subnet/*", "arn:{p}:ec2:{r}:{a}:security-group/*"),
+        own,
+    )
+    yield DeployStatement(
+        "NetworkInterfaces",
+        (
+            "ec2:AssignPrivateIpAddresses",
+            "ec2:CreateNetworkInterface",
+            "ec2:DeleteNetworkInterface",
+            "ec2:UnassignPrivateIpAddresses",
+        ),
+        ("arn:{p}:ec2:{r}:{a}:network-interface/*",),
+    )
+    yield DeployStatement(
+        "DescribeNetworkInterfaces",
+        ("ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"),
+        ("*",),
+    )
 
 
 # --- the plan role and the state bucket -------------------------------------------------------

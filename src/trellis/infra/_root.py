@@ -19,6 +19,12 @@ from trellis.infra._common import (
 from trellis.infra._deploy import ENV_TAG
 from trellis.infra._gateway import gateway_blocks, jwt_authorizers
 from trellis.infra._hcl import Block, Expr, Tpl, attributes, document
+from trellis.infra._network import (
+    cache_users_blocks,
+    db_admin_blocks,
+    db_admin_output,
+    network_blocks,
+)
 from trellis.infra._services import service_blocks
 from trellis.kinds import ResourceKind
 from trellis.kinds._terraform import ENV, module_name
@@ -83,7 +89,7 @@ def _variables(manifest: Manifest) -> list[Block]:
         .attr("type", Expr("bool"))
         .attr("default", False),
     ]
-    if "lambda" in runtimes or jwt_authorizers(manifest):
+    if "lambda" in runtimes or jwt_authorizers(manifest) or manifest.specs(kinds.DATABASE):
         blocks.append(
             Block("variable", ["artifacts_dir"])
             .attr(
@@ -170,6 +176,8 @@ def _outputs(manifest: Manifest) -> list[Block]:
             .attr("description", "Base URL of the API gateway; services are under /<route>/.")
             .attr("value", Expr("module.gateway.invoke_url"))
         )
+    if manifest.specs(kinds.DATABASE):
+        blocks.append(db_admin_output(manifest))
     blocks.append(
         Block("output", ["service_role_arns"])
         .attr("description", "The own role of each service.")
@@ -212,6 +220,12 @@ def root_files(manifest: Manifest, manifest_name: str) -> Iterator[tuple[str, st
     yield "terraform/main.tf", document(head, _main(manifest))
     for kind, name, _spec in manifest.resources():
         yield _file_name(kind, name), document(head, [_resource_module(manifest, kind, name)])
+    if manifest.needs_network():
+        yield "terraform/network.tf", document(head, network_blocks(manifest))
+    if any(manifest.cache_users(c) for c in manifest.specs(kinds.CACHE)):
+        yield "terraform/cache_users.tf", document(head, cache_users_blocks(manifest))
+    if manifest.specs(kinds.DATABASE):
+        yield "terraform/db_admin.tf", document(head, db_admin_blocks(manifest))
     for service in manifest.services:
         yield _file_name("service", service), document(head, service_blocks(manifest, service))
     gateway = gateway_blocks(manifest)

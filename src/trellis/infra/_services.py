@@ -5,6 +5,7 @@ from __future__ import annotations
 from trellis.iam import service_statements
 from trellis.infra._common import MODULE_SOURCE, module_label, physical
 from trellis.infra._hcl import Block, Expr, Tpl
+from trellis.infra._network import connection_urls, vpc_argument
 from trellis.infra.addresses import TerraformAddresses
 from trellis.kinds import QUEUE
 from trellis.kinds._terraform import ENV, TF_ARNS
@@ -41,6 +42,8 @@ def service_blocks(manifest: Manifest, service: str) -> list[Block]:
     spec = manifest.services[service]
     has_policy = bool(service_statements(manifest, service, ENV, TF_ARNS))
     env_vars = service_environment(manifest, service, ENV, TerraformAddresses())
+    # A database or cache URL carries the service's own user: per service, not per resource.
+    env_vars.update(connection_urls(manifest, service))
     label = module_label("service", service)
     policy = f"data.aws_iam_policy_document.{service.replace('-', '_')}.json"
     m = Block("module", [label]).attr("source", MODULE_SOURCE[spec.runtime])
@@ -65,6 +68,9 @@ def service_blocks(manifest: Manifest, service: str) -> list[Block]:
     if has_policy:
         m.attr("policy_json", Expr(policy))
     m.attr("permissions_boundary_arn", Expr("local.permissions_boundary_arn"))
+    if service in manifest.network_services():
+        # Only Lambda services reach databases and caches (manifest rule): in the private subnets.
+        m.attr("vpc", vpc_argument(service))
     if spec.runtime == "lambda":
         sources = {
             queue: {

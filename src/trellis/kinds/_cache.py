@@ -13,13 +13,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 from pydantic import Field
 
 from trellis import naming
-from trellis.kinds._kind import Kind, Spec
+from trellis.kinds._kind import CliOption, Grant, Kind, Snippet, Spec, Use
+from trellis.kinds._policy import DeployStatement, EnvScope, Statement
+from trellis.kinds._terraform import ENV, Expr, Tpl
 from trellis.runtime._kinds import RUNTIME_KINDS
+
+if TYPE_CHECKING:
+    from trellis.manifest import Manifest
 
 _IDENTIFIER_RE: Final = re.compile(r"^[a-z](?!.*--)[a-z0-9-]*[a-z0-9]$")
 
@@ -45,6 +50,16 @@ def cache_user(project: str, env: str, service: str) -> str:
     return naming.physical_name(project, env, service).replace("_", "-")
 
 
+def default_user(project: str, env: str, name: str) -> str:
+    """The cache's disabled ``default`` user (ElastiCache requires one in every user group)."""
+    return f"{cache_identifier(project, env, name)}-default"
+
+
+def cache_url(user: str, host: str, port: str) -> str:
+    """What a deployed service gets: TLS, its own user, no password (an IAM token)."""
+    return f"rediss://{user}@{host}:{port}"
+
+
 class CacheKind(Kind[Cache]):
     name = "cache"
     section = "caches"
@@ -55,11 +70,101 @@ class CacheKind(Kind[Cache]):
     arn_template = "arn:{p}:elasticache:{r}:{a}:serverlesscache:{name}"
     terraform_module = "elasticache-cache"
     module_output = "endpoint"
+    runtime_extra = "cache"
     local_provisioner = "trellis.local.provisioners.cache"
     verbs = {"readwrite": "reads and writes"}
+    cli_options = (
+        CliOption("--version", "version", {"choices": ["8", "7"], "help": "Valkey major"}),
+        CliOption("--max-storage-gb", "max_storage_gb", {"type": int, "help": "default 10"}),
+        CliOption(
+            "--max-ecpu-per-second", "max_ecpu_per_second", {"type": int, "help": "default 5000"}
+        ),
+    )
 
     def physical_name(self, project: str, env: str, name: str, spec: Cache) -> str:
         return cache_identifier(project, env, name)
+
+    def longest_name(self, project: str, env: str, name: str, spec: Cache) -> str:
+        return default_user(project, env, name)
+
+    def statements(self, grant: Grant[Cache]) -> Iterator[Statement]:
+        # IAM auth authorises elasticache:Connect on the cache and on the user logging in.
+        user = cache_user(grant.project, grant.env, grant.service)
+        user_arn = grant.arns.resolve(f"arn:{{p}}:elasticache:{{r}}:{{a}}:user:{user}")
+        yield Statement(grant.sid, grant.actions, (grant.arn, user_arn), (), grant.resource)
+
+    def owned_arns(self, scope: EnvScope) -> tuple[str, ...]:
+        # serverlesscache, user, usergroup, serverlesscachesnapshot of the environment's names.
+        return (f"arn:{{p}}:elasticache:{{r}}:{{a}}:*:{scope.n}-*",)
+
+    def terraform_arguments(
+        self, manifest: Manifest, name: str, spec: Cache
+    ) -> Iterator[tuple[str, object]]:
+        from trellis.kinds._network import client_security_groups
+
+        project = manifest.project.name
+        yield "name", Tpl(cache_identifier(project, ENV, name))
+        yield "major_engine_version", spec.version
+        yield "max_storage_gb", spec.max_storage_gb
+        yield "max_ecpu_per_second", spec.max_ecpu_per_second
+        yield "snapshot_retention_days", spec.snapshot_retention_days
+        yield "default_user_id", Tpl(default_user(project, ENV, name))
+        yield (
+            "user_ids",
+            [
+                Expr(f'module.cache_users.user_ids["{service}"]')
+                for service in manifest.cache_users(name)
+            ],
+        )
+        yield "vpc_id", Expr("module.network.vpc_id")
+        yield "subnet_ids", Expr("module.network.private_subnet_ids")
+        yield "client_security_group_ids", client_security_groups(manifest, name)
+
+    def deploy_statements(self, scope: EnvScope) -> Iterator[DeployStatement]:
+        yield DeployStatement(
+            "ManageCaches",
+            (
+                "elasticache:AddTagsToResource",
+                "elasticache:CreateServerlessCache",
+                "elasticache:CreateUser",
+                "elasticache:CreateUserGroup",
+                "elasticache:DeleteServerlessCache",
+                "elasticache:DeleteUser",
+                "elasticache:DeleteUserGroup",
+                "elasticache:DescribeServerlessCaches",
+                "elasticache:DescribeUserGroups",
+                "elasticache:DescribeUsers",
+                "elasticache:ListTagsForResource",
+                "elasticache:ModifyServerlessCache",
+                "elasticache:ModifyUser",
+                "elasticache:ModifyUserGroup",
+                "elasticache:RemoveTagsFromResource",
+            ),
+            self.owned_arns(scope),
+        )
+
+    def _values(self, use: Use[Cache]) -> dict[str, str]:
+        return {
+            "cache": use.resource,
+            "ident": use.ident,
+            "field": naming.settings_field_name("cache", use.resource),
+        }
+
+    def accessor(self, use: Use[Cache]) -> Snippet | None:
+        return Snippet(
+            "kinds/cache/client.py.tmpl",
+            self._values(use),
+            imports=(("valkey", "Valkey"), ("trellis.runtime", "cache")),
+        )
+
+    def probe(self, use: Use[Cache], level: str) -> Snippet:
+        if level != "readwrite":
+            return super().probe(use, level)
+        return Snippet(
+            "kinds/cache/probe_readwrite.py.tmpl",
+            self._values(use),
+            imports=(("{module}", "resources"),),
+        )
 
     def name_problems(self, full: str) -> Iterator[str]:
         if "${" not in full and not _IDENTIFIER_RE.match(full):

@@ -141,6 +141,8 @@ class Kind(Generic[S]):
     cli_options: ClassVar[tuple[CliOption, ...]] = ()
     #: Access level → what a service does with it, as a test name says it (``sends to``).
     verbs: ClassVar[Mapping[str, str]] = {}
+    #: The extra of ``trellis`` a service that uses the kind depends on (its driver), if any.
+    runtime_extra: ClassVar[str | None] = None
 
     def __repr__(self) -> str:
         return f"<kind {self.name}>"

@@ -6,6 +6,7 @@ CLI side only: never part of a Lambda package.
 """
 
 from trellis.packaging._authorizer import AUTHORIZER_ZIP, build_authorizer
+from trellis.packaging._db_admin import DB_ADMIN_ZIP, build_db_admin, migration_dirs
 from trellis.packaging._docker import PYTHON_IMAGE, UV_IMAGE, render_dockerfile, render_dockerignore
 from trellis.packaging._errors import BuildError
 from trellis.packaging._imports import check_runtime_imports
@@ -22,6 +23,7 @@ from trellis.packaging._zip import write_reproducible_zip
 
 __all__ = [
     "AUTHORIZER_ZIP",
+    "DB_ADMIN_ZIP",
     "LAMBDA_UNZIPPED_LIMIT_BYTES",
     "LAMBDA_ZIP_UPLOAD_LIMIT_BYTES",
     "PYTHON_IMAGE",
@@ -31,8 +33,10 @@ __all__ = [
     "LambdaPackage",
     "Platform",
     "build_authorizer",
+    "build_db_admin",
     "build_lambda",
     "check_runtime_imports",
+    "migration_dirs",
     "python_platform",
     "render_dockerfile",
     "render_dockerignore",

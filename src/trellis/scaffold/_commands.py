@@ -84,8 +84,40 @@ def _scaffolded(plan: Plan, manifest: Manifest, service: str) -> bool:
     return text is not None and RENDERED_MARKER in text
 
 
+_TRELLIS_DEPENDENCY = re.compile(r'"trellis(\[[a-z0-9,-]*\])?"')
+
+
+def _sync_dependencies(plan: Plan, manifest: Manifest, service: str) -> None:
+    """The service's ``trellis`` dependency with the extras its kinds need (a database's driver).
+
+    Only the rendered form (``"trellis"`` or ``"trellis[...]"`` in ``dependencies``) is
+    rewritten; a dependency written otherwise is the owner's and is left alone.
+    """
+    rel = f"{manifest.service_path(service)}/pyproject.toml"
+    text = plan.current(rel)
+    if text is None:
+        return
+    extras = sorted(
+        {
+            extra
+            for resource in manifest.services[service].uses
+            if (extra := manifest.resource(resource)[0].runtime_extra) is not None
+        }
+    )
+    wanted = f'"trellis[{",".join(extras)}]"' if extras else '"trellis"'
+    lines = text.splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        if line.startswith("dependencies = [") and _TRELLIS_DEPENDENCY.search(line):
+            lines[i] = _TRELLIS_DEPENDENCY.sub(wanted, line, count=1)
+            break
+    new = "".join(lines)
+    if new != text:
+        plan.write(rel, new)
+
+
 def _sync_service_code(plan: Plan, manifest: Manifest, service: str) -> None:
     """Re-render the service's resources.py and resource tests from ``manifest``."""
+    _sync_dependencies(plan, manifest, service)
     resources = _resources_path(manifest, service)
     plan.write(resources, format_python(render_resources(manifest, service), resources))
     tests = render_resource_tests(manifest, service)

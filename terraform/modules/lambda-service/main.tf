@@ -39,7 +39,49 @@ data "aws_iam_policy_document" "runtime" {
     actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
     resources = ["*"]
   }
+
+  # In a VPC, Lambda makes the function's network interfaces with this role: in its own
+  # subnets and security group only (instead of AWSLambdaVPCAccessExecutionRole's "*").
+  dynamic "statement" {
+    for_each = var.vpc == null ? [] : [var.vpc]
+    content {
+      sid       = "CreateOwnNetworkInterfaces"
+      actions   = ["ec2:CreateNetworkInterface"]
+      resources = concat(statement.value.subnet_arns, [statement.value.security_group_arn])
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.vpc == null ? [] : [var.vpc]
+    content {
+      sid       = "ManageNetworkInterfacesInOwnVpc"
+      actions   = ["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"]
+      resources = ["arn:${data.aws_partition.current.partition}:ec2:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:network-interface/*"]
+
+      condition {
+        test     = "ArnEquals"
+        variable = "ec2:Vpc"
+        values   = [statement.value.vpc_arn]
+      }
+    }
+  }
+
+  # Describe calls have no resource type.
+  dynamic "statement" {
+    for_each = var.vpc == null ? [] : [var.vpc]
+    content {
+      sid       = "DescribeNetwork"
+      actions   = ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"]
+      resources = ["*"]
+    }
+  }
 }
+
+data "aws_partition" "current" {}
+
+data "aws_region" "current" {}
+
+data "aws_caller_identity" "current" {}
 
 resource "aws_iam_role_policy" "runtime" {
   name   = "runtime"
@@ -77,6 +119,14 @@ resource "aws_lambda_function" "this" {
 
   tracing_config {
     mode = var.tracing_mode
+  }
+
+  dynamic "vpc_config" {
+    for_each = var.vpc == null ? [] : [var.vpc]
+    content {
+      subnet_ids         = vpc_config.value.subnet_ids
+      security_group_ids = [vpc_config.value.security_group_id]
+    }
   }
 
   tags = var.tags

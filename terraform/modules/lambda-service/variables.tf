@@ -177,3 +177,20 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "vpc" {
+  description = "Run in a VPC's private subnets (to reach a database or cache): the network's ids and ARNs; null: no VPC."
+  type = object({
+    vpc_arn            = string
+    subnet_ids         = list(string)
+    subnet_arns        = list(string)
+    security_group_id  = string
+    security_group_arn = string
+  })
+  default = null
+
+  validation {
+    condition     = var.vpc == null || length(try(var.vpc.subnet_ids, [])) >= 2
+    error_message = "A function in a VPC needs subnets in at least 2 availability zones."
+  }
+}
