@@ -15,7 +15,16 @@ locals {
   }
   container_services = []
   uses_ecs_express   = false
-  deploy_kinds       = ["queue", "table", "bucket", "lambda", "gateway"]
+  deploy_kinds = [
+    "queue",
+    "table",
+    "bucket",
+    "database",
+    "cache",
+    "lambda",
+    "gateway",
+    "network",
+  ]
   boundary_names = {
     dev  = "acme-boundary-dev"
     test = "acme-boundary-test"
@@ -25,14 +34,17 @@ locals {
     dev = [
       data.aws_iam_policy_document.deploy_dev_1.json,
       data.aws_iam_policy_document.deploy_dev_2.json,
+      data.aws_iam_policy_document.deploy_dev_3.json,
     ]
     test = [
       data.aws_iam_policy_document.deploy_test_1.json,
       data.aws_iam_policy_document.deploy_test_2.json,
+      data.aws_iam_policy_document.deploy_test_3.json,
     ]
     prod = [
       data.aws_iam_policy_document.deploy_prod_1.json,
       data.aws_iam_policy_document.deploy_prod_2.json,
+      data.aws_iam_policy_document.deploy_prod_3.json,
     ]
   }
   boundary_policies = {
@@ -44,7 +56,7 @@ locals {
   state_bucket_policy = data.aws_iam_policy_document.state_bucket.json
 }
 
-# What the dev deploy role may do (1 of 2): the kinds the manifest uses, dev's names only.
+# What the dev deploy role may do (1 of 3): the kinds the manifest uses, dev's names only.
 data "aws_iam_policy_document" "deploy_dev_1" {
   statement {
     sid = "ManageQueues"
@@ -107,6 +119,80 @@ data "aws_iam_policy_document" "deploy_dev_1" {
   }
 
   statement {
+    sid = "ManageDatabases"
+    actions = [
+      "rds:AddTagsToResource",
+      "rds:CreateDBCluster",
+      "rds:CreateDBClusterParameterGroup",
+      "rds:CreateDBClusterSnapshot",
+      "rds:CreateDBInstance",
+      "rds:CreateDBParameterGroup",
+      "rds:CreateDBSnapshot",
+      "rds:CreateDBSubnetGroup",
+      "rds:DeleteDBCluster",
+      "rds:DeleteDBClusterParameterGroup",
+      "rds:DeleteDBInstance",
+      "rds:DeleteDBParameterGroup",
+      "rds:DeleteDBSubnetGroup",
+      "rds:DescribeDBClusterParameterGroups",
+      "rds:DescribeDBClusterParameters",
+      "rds:DescribeDBClusters",
+      "rds:DescribeDBInstances",
+      "rds:DescribeDBParameterGroups",
+      "rds:DescribeDBParameters",
+      "rds:DescribeDBSubnetGroups",
+      "rds:ListTagsForResource",
+      "rds:ModifyDBCluster",
+      "rds:ModifyDBClusterParameterGroup",
+      "rds:ModifyDBInstance",
+      "rds:ModifyDBParameterGroup",
+      "rds:ModifyDBSubnetGroup",
+      "rds:RemoveTagsFromResource",
+      "rds:ResetDBClusterParameterGroup",
+      "rds:ResetDBParameterGroup",
+    ]
+    resources = ["arn:${local.partition}:rds:${local.region}:${local.account_id}:*:acme-dev-*"]
+  }
+
+  statement {
+    sid     = "CreateRdsManagedSecrets"
+    actions = ["secretsmanager:CreateSecret", "secretsmanager:TagResource"]
+    resources = [
+      "arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:rds!*",
+    ]
+  }
+
+  statement {
+    sid       = "DescribeRdsEngines"
+    actions   = ["rds:DescribeDBEngineVersions"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid = "ManageCaches"
+    actions = [
+      "elasticache:AddTagsToResource",
+      "elasticache:CreateServerlessCache",
+      "elasticache:CreateUser",
+      "elasticache:CreateUserGroup",
+      "elasticache:DeleteServerlessCache",
+      "elasticache:DeleteUser",
+      "elasticache:DeleteUserGroup",
+      "elasticache:DescribeServerlessCaches",
+      "elasticache:DescribeUserGroups",
+      "elasticache:DescribeUsers",
+      "elasticache:ListTagsForResource",
+      "elasticache:ModifyServerlessCache",
+      "elasticache:ModifyUser",
+      "elasticache:ModifyUserGroup",
+      "elasticache:RemoveTagsFromResource",
+    ]
+    resources = [
+      "arn:${local.partition}:elasticache:${local.region}:${local.account_id}:*:acme-dev-*",
+    ]
+  }
+
+  statement {
     sid = "ManageFunctions"
     actions = [
       "lambda:CreateFunction",
@@ -250,6 +336,198 @@ data "aws_iam_policy_document" "deploy_dev_1" {
       values   = ["dev"]
     }
   }
+}
+
+# What the dev deploy role may do (2 of 3): the kinds the manifest uses, dev's names only.
+data "aws_iam_policy_document" "deploy_dev_2" {
+  statement {
+    sid = "CreateNetworkResources"
+    actions = [
+      "ec2:AllocateAddress",
+      "ec2:CreateInternetGateway",
+      "ec2:CreateNatGateway",
+      "ec2:CreateRouteTable",
+      "ec2:CreateSecurityGroup",
+      "ec2:CreateSubnet",
+      "ec2:CreateVpc",
+      "ec2:CreateVpcEndpoint",
+    ]
+    resources = [
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:vpc/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:subnet/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:route-table/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:security-group/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:security-group-rule/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:vpc-endpoint/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:internet-gateway/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:natgateway/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:elastic-ip/*",
+    ]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/trellis-environment"
+      values   = ["dev"]
+    }
+  }
+
+  statement {
+    sid = "ManageOwnNetwork"
+    actions = [
+      "ec2:AssociateRouteTable",
+      "ec2:AttachInternetGateway",
+      "ec2:AuthorizeSecurityGroupEgress",
+      "ec2:AuthorizeSecurityGroupIngress",
+      "ec2:CreateNatGateway",
+      "ec2:CreateRoute",
+      "ec2:CreateRouteTable",
+      "ec2:CreateSecurityGroup",
+      "ec2:CreateSubnet",
+      "ec2:CreateVpcEndpoint",
+      "ec2:DeleteInternetGateway",
+      "ec2:DeleteNatGateway",
+      "ec2:DeleteRoute",
+      "ec2:DeleteRouteTable",
+      "ec2:DeleteSecurityGroup",
+      "ec2:DeleteSubnet",
+      "ec2:DeleteVpc",
+      "ec2:DeleteVpcEndpoints",
+      "ec2:DetachInternetGateway",
+      "ec2:DisassociateAddress",
+      "ec2:DisassociateRouteTable",
+      "ec2:ModifySecurityGroupRules",
+      "ec2:ModifySubnetAttribute",
+      "ec2:ModifyVpcAttribute",
+      "ec2:ModifyVpcEndpoint",
+      "ec2:ReleaseAddress",
+      "ec2:ReplaceRoute",
+      "ec2:ReplaceRouteTableAssociation",
+      "ec2:RevokeSecurityGroupEgress",
+      "ec2:RevokeSecurityGroupIngress",
+    ]
+    resources = [
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:vpc/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:subnet/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:route-table/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:security-group/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:security-group-rule/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:vpc-endpoint/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:internet-gateway/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:natgateway/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:elastic-ip/*",
+    ]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/trellis-environment"
+      values   = ["dev"]
+    }
+  }
+
+  statement {
+    sid     = "TagNetworkOnCreate"
+    actions = ["ec2:CreateTags"]
+    resources = [
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:vpc/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:subnet/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:route-table/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:security-group/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:security-group-rule/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:vpc-endpoint/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:internet-gateway/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:natgateway/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:elastic-ip/*",
+    ]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/trellis-environment"
+      values   = ["dev"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "ec2:CreateAction"
+      values = [
+        "AllocateAddress",
+        "AuthorizeSecurityGroupEgress",
+        "AuthorizeSecurityGroupIngress",
+        "CreateInternetGateway",
+        "CreateNatGateway",
+        "CreateRouteTable",
+        "CreateSecurityGroup",
+        "CreateSubnet",
+        "CreateVpc",
+        "CreateVpcEndpoint",
+      ]
+    }
+  }
+
+  statement {
+    sid     = "TagOwnNetwork"
+    actions = ["ec2:CreateTags", "ec2:DeleteTags"]
+    resources = [
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:vpc/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:subnet/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:route-table/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:security-group/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:security-group-rule/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:vpc-endpoint/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:internet-gateway/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:natgateway/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:elastic-ip/*",
+    ]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/trellis-environment"
+      values   = ["dev"]
+    }
+  }
+
+  statement {
+    sid = "DescribeNetwork"
+    actions = [
+      "ec2:DescribeAddresses",
+      "ec2:DescribeAddressesAttribute",
+      "ec2:DescribeAvailabilityZones",
+      "ec2:DescribeInternetGateways",
+      "ec2:DescribeNatGateways",
+      "ec2:DescribeNetworkAcls",
+      "ec2:DescribeNetworkInterfaces",
+      "ec2:DescribePrefixLists",
+      "ec2:DescribeRouteTables",
+      "ec2:DescribeSecurityGroupRules",
+      "ec2:DescribeSecurityGroups",
+      "ec2:DescribeSubnets",
+      "ec2:DescribeVpcAttribute",
+      "ec2:DescribeVpcEndpoints",
+      "ec2:DescribeVpcs",
+    ]
+    resources = ["*"]
+  }
+
+  statement {
+    sid     = "DeleteLingeringLambdaInterfaces"
+    actions = ["ec2:DeleteNetworkInterface"]
+    resources = [
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:network-interface/*",
+    ]
+  }
+
+  statement {
+    sid       = "EndpointPrivateDns"
+    actions   = ["route53:AssociateVPCWithHostedZone"]
+    resources = ["arn:${local.partition}:route53:::hostedzone/*"]
+  }
+
+  statement {
+    sid     = "InvokeDbAdmin"
+    actions = ["lambda:InvokeFunction"]
+    resources = [
+      "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-dev-db-admin",
+    ]
+  }
 
   statement {
     sid = "ManageLogGroups"
@@ -288,7 +566,10 @@ data "aws_iam_policy_document" "deploy_dev_1" {
       "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:acme-dev-*",
     ]
   }
+}
 
+# What the dev deploy role may do (3 of 3): the kinds the manifest uses, dev's names only.
+data "aws_iam_policy_document" "deploy_dev_3" {
   statement {
     sid = "WriteRolesUnderBoundary"
     actions = [
@@ -336,6 +617,21 @@ data "aws_iam_policy_document" "deploy_dev_1" {
   }
 
   statement {
+    sid     = "CreateServiceLinkedRoles"
+    actions = ["iam:CreateServiceLinkedRole"]
+    resources = [
+      "arn:${local.partition}:iam::${local.account_id}:role/aws-service-role/rds.amazonaws.com/*",
+      "arn:${local.partition}:iam::${local.account_id}:role/aws-service-role/elasticache.amazonaws.com/*",
+    ]
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:AWSServiceName"
+      values   = ["rds.amazonaws.com", "elasticache.amazonaws.com"]
+    }
+  }
+
+  statement {
     sid       = "ListOwnState"
     actions   = ["s3:ListBucket"]
     resources = ["arn:${local.partition}:s3:::${local.state_name}"]
@@ -346,10 +642,7 @@ data "aws_iam_policy_document" "deploy_dev_1" {
       values   = ["acme/dev/*", "env:/*"]
     }
   }
-}
 
-# What the dev deploy role may do (2 of 2): the kinds the manifest uses, dev's names only.
-data "aws_iam_policy_document" "deploy_dev_2" {
   statement {
     sid       = "ReadWriteOwnState"
     actions   = ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
@@ -375,7 +668,6 @@ data "aws_iam_policy_document" "deploy_dev_2" {
       "dynamodb:Scan",
       "dynamodb:UpdateItem",
       "elasticache:Connect",
-      "lambda:InvokeFunction",
       "lambda:InvokeFunctionUrl",
       "rds-db:connect",
       "secretsmanager:GetSecretValue",
@@ -387,6 +679,15 @@ data "aws_iam_policy_document" "deploy_dev_2" {
       "sqs:SendMessage",
     ]
     resources = ["*"]
+  }
+
+  statement {
+    sid     = "DenyInvokeButDbAdmin"
+    effect  = "Deny"
+    actions = ["lambda:InvokeFunction"]
+    not_resources = [
+      "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-dev-db-admin",
+    ]
   }
 
   statement {
@@ -449,6 +750,19 @@ data "aws_iam_policy_document" "deploy_dev_2" {
   }
 
   statement {
+    sid       = "DenyOtherEnvironmentsNetwork"
+    effect    = "Deny"
+    actions   = ["ec2:*"]
+    resources = ["*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/trellis-environment"
+      values   = ["test", "prod"]
+    }
+  }
+
+  statement {
     sid         = "DenyStateBucketSettings"
     effect      = "Deny"
     not_actions = ["s3:DeleteObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject"]
@@ -459,7 +773,7 @@ data "aws_iam_policy_document" "deploy_dev_2" {
   }
 }
 
-# What the test deploy role may do (1 of 2): the kinds the manifest uses, test's names only.
+# What the test deploy role may do (1 of 3): the kinds the manifest uses, test's names only.
 data "aws_iam_policy_document" "deploy_test_1" {
   statement {
     sid = "ManageQueues"
@@ -522,6 +836,80 @@ data "aws_iam_policy_document" "deploy_test_1" {
   }
 
   statement {
+    sid = "ManageDatabases"
+    actions = [
+      "rds:AddTagsToResource",
+      "rds:CreateDBCluster",
+      "rds:CreateDBClusterParameterGroup",
+      "rds:CreateDBClusterSnapshot",
+      "rds:CreateDBInstance",
+      "rds:CreateDBParameterGroup",
+      "rds:CreateDBSnapshot",
+      "rds:CreateDBSubnetGroup",
+      "rds:DeleteDBCluster",
+      "rds:DeleteDBClusterParameterGroup",
+      "rds:DeleteDBInstance",
+      "rds:DeleteDBParameterGroup",
+      "rds:DeleteDBSubnetGroup",
+      "rds:DescribeDBClusterParameterGroups",
+      "rds:DescribeDBClusterParameters",
+      "rds:DescribeDBClusters",
+      "rds:DescribeDBInstances",
+      "rds:DescribeDBParameterGroups",
+      "rds:DescribeDBParameters",
+      "rds:DescribeDBSubnetGroups",
+      "rds:ListTagsForResource",
+      "rds:ModifyDBCluster",
+      "rds:ModifyDBClusterParameterGroup",
+      "rds:ModifyDBInstance",
+      "rds:ModifyDBParameterGroup",
+      "rds:ModifyDBSubnetGroup",
+      "rds:RemoveTagsFromResource",
+      "rds:ResetDBClusterParameterGroup",
+      "rds:ResetDBParameterGroup",
+    ]
+    resources = ["arn:${local.partition}:rds:${local.region}:${local.account_id}:*:acme-test-*"]
+  }
+
+  statement {
+    sid     = "CreateRdsManagedSecrets"
+    actions = ["secretsmanager:CreateSecret", "secretsmanager:TagResource"]
+    resources = [
+      "arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:rds!*",
+    ]
+  }
+
+  statement {
+    sid       = "DescribeRdsEngines"
+    actions   = ["rds:DescribeDBEngineVersions"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid = "ManageCaches"
+    actions = [
+      "elasticache:AddTagsToResource",
+      "elasticache:CreateServerlessCache",
+      "elasticache:CreateUser",
+      "elasticache:CreateUserGroup",
+      "elasticache:DeleteServerlessCache",
+      "elasticache:DeleteUser",
+      "elasticache:DeleteUserGroup",
+      "elasticache:DescribeServerlessCaches",
+      "elasticache:DescribeUserGroups",
+      "elasticache:DescribeUsers",
+      "elasticache:ListTagsForResource",
+      "elasticache:ModifyServerlessCache",
+      "elasticache:ModifyUser",
+      "elasticache:ModifyUserGroup",
+      "elasticache:RemoveTagsFromResource",
+    ]
+    resources = [
+      "arn:${local.partition}:elasticache:${local.region}:${local.account_id}:*:acme-test-*",
+    ]
+  }
+
+  statement {
     sid = "ManageFunctions"
     actions = [
       "lambda:CreateFunction",
@@ -665,6 +1053,198 @@ data "aws_iam_policy_document" "deploy_test_1" {
       values   = ["test"]
     }
   }
+}
+
+# What the test deploy role may do (2 of 3): the kinds the manifest uses, test's names only.
+data "aws_iam_policy_document" "deploy_test_2" {
+  statement {
+    sid = "CreateNetworkResources"
+    actions = [
+      "ec2:AllocateAddress",
+      "ec2:CreateInternetGateway",
+      "ec2:CreateNatGateway",
+      "ec2:CreateRouteTable",
+      "ec2:CreateSecurityGroup",
+      "ec2:CreateSubnet",
+      "ec2:CreateVpc",
+      "ec2:CreateVpcEndpoint",
+    ]
+    resources = [
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:vpc/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:subnet/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:route-table/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:security-group/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:security-group-rule/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:vpc-endpoint/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:internet-gateway/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:natgateway/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:elastic-ip/*",
+    ]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/trellis-environment"
+      values   = ["test"]
+    }
+  }
+
+  statement {
+    sid = "ManageOwnNetwork"
+    actions = [
+      "ec2:AssociateRouteTable",
+      "ec2:AttachInternetGateway",
+      "ec2:AuthorizeSecurityGroupEgress",
+      "ec2:AuthorizeSecurityGroupIngress",
+      "ec2:CreateNatGateway",
+      "ec2:CreateRoute",
+      "ec2:CreateRouteTable",
+      "ec2:CreateSecurityGroup",
+      "ec2:CreateSubnet",
+      "ec2:CreateVpcEndpoint",
+      "ec2:DeleteInternetGateway",
+      "ec2:DeleteNatGateway",
+      "ec2:DeleteRoute",
+      "ec2:DeleteRouteTable",
+      "ec2:DeleteSecurityGroup",
+      "ec2:DeleteSubnet",
+      "ec2:DeleteVpc",
+      "ec2:DeleteVpcEndpoints",
+      "ec2:DetachInternetGateway",
+      "ec2:DisassociateAddress",
+      "ec2:DisassociateRouteTable",
+      "ec2:ModifySecurityGroupRules",
+      "ec2:ModifySubnetAttribute",
+      "ec2:ModifyVpcAttribute",
+      "ec2:ModifyVpcEndpoint",
+      "ec2:ReleaseAddress",
+      "ec2:ReplaceRoute",
+      "ec2:ReplaceRouteTableAssociation",
+      "ec2:RevokeSecurityGroupEgress",
+      "ec2:RevokeSecurityGroupIngress",
+    ]
+    resources = [
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:vpc/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:subnet/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:route-table/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:security-group/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:security-group-rule/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:vpc-endpoint/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:internet-gateway/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:natgateway/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:elastic-ip/*",
+    ]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/trellis-environment"
+      values   = ["test"]
+    }
+  }
+
+  statement {
+    sid     = "TagNetworkOnCreate"
+    actions = ["ec2:CreateTags"]
+    resources = [
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:vpc/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:subnet/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:route-table/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:security-group/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:security-group-rule/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:vpc-endpoint/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:internet-gateway/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:natgateway/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:elastic-ip/*",
+    ]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/trellis-environment"
+      values   = ["test"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "ec2:CreateAction"
+      values = [
+        "AllocateAddress",
+        "AuthorizeSecurityGroupEgress",
+        "AuthorizeSecurityGroupIngress",
+        "CreateInternetGateway",
+        "CreateNatGateway",
+        "CreateRouteTable",
+        "CreateSecurityGroup",
+        "CreateSubnet",
+        "CreateVpc",
+        "CreateVpcEndpoint",
+      ]
+    }
+  }
+
+  statement {
+    sid     = "TagOwnNetwork"
+    actions = ["ec2:CreateTags", "ec2:DeleteTags"]
+    resources = [
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:vpc/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:subnet/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:route-table/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:security-group/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:security-group-rule/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:vpc-endpoint/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:internet-gateway/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:natgateway/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:elastic-ip/*",
+    ]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/trellis-environment"
+      values   = ["test"]
+    }
+  }
+
+  statement {
+    sid = "DescribeNetwork"
+    actions = [
+      "ec2:DescribeAddresses",
+      "ec2:DescribeAddressesAttribute",
+      "ec2:DescribeAvailabilityZones",
+      "ec2:DescribeInternetGateways",
+      "ec2:DescribeNatGateways",
+      "ec2:DescribeNetworkAcls",
+      "ec2:DescribeNetworkInterfaces",
+      "ec2:DescribePrefixLists",
+      "ec2:DescribeRouteTables",
+      "ec2:DescribeSecurityGroupRules",
+      "ec2:DescribeSecurityGroups",
+      "ec2:DescribeSubnets",
+      "ec2:DescribeVpcAttribute",
+      "ec2:DescribeVpcEndpoints",
+      "ec2:DescribeVpcs",
+    ]
+    resources = ["*"]
+  }
+
+  statement {
+    sid     = "DeleteLingeringLambdaInterfaces"
+    actions = ["ec2:DeleteNetworkInterface"]
+    resources = [
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:network-interface/*",
+    ]
+  }
+
+  statement {
+    sid       = "EndpointPrivateDns"
+    actions   = ["route53:AssociateVPCWithHostedZone"]
+    resources = ["arn:${local.partition}:route53:::hostedzone/*"]
+  }
+
+  statement {
+    sid     = "InvokeDbAdmin"
+    actions = ["lambda:InvokeFunction"]
+    resources = [
+      "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-test-db-admin",
+    ]
+  }
 
   statement {
     sid = "ManageLogGroups"
@@ -703,7 +1283,10 @@ data "aws_iam_policy_document" "deploy_test_1" {
       "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:acme-test-*",
     ]
   }
+}
 
+# What the test deploy role may do (3 of 3): the kinds the manifest uses, test's names only.
+data "aws_iam_policy_document" "deploy_test_3" {
   statement {
     sid = "WriteRolesUnderBoundary"
     actions = [
@@ -751,6 +1334,21 @@ data "aws_iam_policy_document" "deploy_test_1" {
   }
 
   statement {
+    sid     = "CreateServiceLinkedRoles"
+    actions = ["iam:CreateServiceLinkedRole"]
+    resources = [
+      "arn:${local.partition}:iam::${local.account_id}:role/aws-service-role/rds.amazonaws.com/*",
+      "arn:${local.partition}:iam::${local.account_id}:role/aws-service-role/elasticache.amazonaws.com/*",
+    ]
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:AWSServiceName"
+      values   = ["rds.amazonaws.com", "elasticache.amazonaws.com"]
+    }
+  }
+
+  statement {
     sid       = "ListOwnState"
     actions   = ["s3:ListBucket"]
     resources = ["arn:${local.partition}:s3:::${local.state_name}"]
@@ -761,10 +1359,7 @@ data "aws_iam_policy_document" "deploy_test_1" {
       values   = ["acme/test/*", "env:/*"]
     }
   }
-}
 
-# What the test deploy role may do (2 of 2): the kinds the manifest uses, test's names only.
-data "aws_iam_policy_document" "deploy_test_2" {
   statement {
     sid       = "ReadWriteOwnState"
     actions   = ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
@@ -790,7 +1385,6 @@ data "aws_iam_policy_document" "deploy_test_2" {
       "dynamodb:Scan",
       "dynamodb:UpdateItem",
       "elasticache:Connect",
-      "lambda:InvokeFunction",
       "lambda:InvokeFunctionUrl",
       "rds-db:connect",
       "secretsmanager:GetSecretValue",
@@ -802,6 +1396,15 @@ data "aws_iam_policy_document" "deploy_test_2" {
       "sqs:SendMessage",
     ]
     resources = ["*"]
+  }
+
+  statement {
+    sid     = "DenyInvokeButDbAdmin"
+    effect  = "Deny"
+    actions = ["lambda:InvokeFunction"]
+    not_resources = [
+      "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-test-db-admin",
+    ]
   }
 
   statement {
@@ -864,6 +1467,19 @@ data "aws_iam_policy_document" "deploy_test_2" {
   }
 
   statement {
+    sid       = "DenyOtherEnvironmentsNetwork"
+    effect    = "Deny"
+    actions   = ["ec2:*"]
+    resources = ["*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/trellis-environment"
+      values   = ["dev", "prod"]
+    }
+  }
+
+  statement {
     sid         = "DenyStateBucketSettings"
     effect      = "Deny"
     not_actions = ["s3:DeleteObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject"]
@@ -874,7 +1490,7 @@ data "aws_iam_policy_document" "deploy_test_2" {
   }
 }
 
-# What the prod deploy role may do (1 of 2): the kinds the manifest uses, prod's names only.
+# What the prod deploy role may do (1 of 3): the kinds the manifest uses, prod's names only.
 data "aws_iam_policy_document" "deploy_prod_1" {
   statement {
     sid = "ManageQueues"
@@ -934,6 +1550,80 @@ data "aws_iam_policy_document" "deploy_prod_1" {
       "s3:PutLifecycleConfiguration",
     ]
     resources = ["arn:${local.partition}:s3:::acme-prod-*"]
+  }
+
+  statement {
+    sid = "ManageDatabases"
+    actions = [
+      "rds:AddTagsToResource",
+      "rds:CreateDBCluster",
+      "rds:CreateDBClusterParameterGroup",
+      "rds:CreateDBClusterSnapshot",
+      "rds:CreateDBInstance",
+      "rds:CreateDBParameterGroup",
+      "rds:CreateDBSnapshot",
+      "rds:CreateDBSubnetGroup",
+      "rds:DeleteDBCluster",
+      "rds:DeleteDBClusterParameterGroup",
+      "rds:DeleteDBInstance",
+      "rds:DeleteDBParameterGroup",
+      "rds:DeleteDBSubnetGroup",
+      "rds:DescribeDBClusterParameterGroups",
+      "rds:DescribeDBClusterParameters",
+      "rds:DescribeDBClusters",
+      "rds:DescribeDBInstances",
+      "rds:DescribeDBParameterGroups",
+      "rds:DescribeDBParameters",
+      "rds:DescribeDBSubnetGroups",
+      "rds:ListTagsForResource",
+      "rds:ModifyDBCluster",
+      "rds:ModifyDBClusterParameterGroup",
+      "rds:ModifyDBInstance",
+      "rds:ModifyDBParameterGroup",
+      "rds:ModifyDBSubnetGroup",
+      "rds:RemoveTagsFromResource",
+      "rds:ResetDBClusterParameterGroup",
+      "rds:ResetDBParameterGroup",
+    ]
+    resources = ["arn:${local.partition}:rds:${local.region}:${local.account_id}:*:acme-prod-*"]
+  }
+
+  statement {
+    sid     = "CreateRdsManagedSecrets"
+    actions = ["secretsmanager:CreateSecret", "secretsmanager:TagResource"]
+    resources = [
+      "arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:rds!*",
+    ]
+  }
+
+  statement {
+    sid       = "DescribeRdsEngines"
+    actions   = ["rds:DescribeDBEngineVersions"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid = "ManageCaches"
+    actions = [
+      "elasticache:AddTagsToResource",
+      "elasticache:CreateServerlessCache",
+      "elasticache:CreateUser",
+      "elasticache:CreateUserGroup",
+      "elasticache:DeleteServerlessCache",
+      "elasticache:DeleteUser",
+      "elasticache:DeleteUserGroup",
+      "elasticache:DescribeServerlessCaches",
+      "elasticache:DescribeUserGroups",
+      "elasticache:DescribeUsers",
+      "elasticache:ListTagsForResource",
+      "elasticache:ModifyServerlessCache",
+      "elasticache:ModifyUser",
+      "elasticache:ModifyUserGroup",
+      "elasticache:RemoveTagsFromResource",
+    ]
+    resources = [
+      "arn:${local.partition}:elasticache:${local.region}:${local.account_id}:*:acme-prod-*",
+    ]
   }
 
   statement {
@@ -1080,6 +1770,198 @@ data "aws_iam_policy_document" "deploy_prod_1" {
       values   = ["prod"]
     }
   }
+}
+
+# What the prod deploy role may do (2 of 3): the kinds the manifest uses, prod's names only.
+data "aws_iam_policy_document" "deploy_prod_2" {
+  statement {
+    sid = "CreateNetworkResources"
+    actions = [
+      "ec2:AllocateAddress",
+      "ec2:CreateInternetGateway",
+      "ec2:CreateNatGateway",
+      "ec2:CreateRouteTable",
+      "ec2:CreateSecurityGroup",
+      "ec2:CreateSubnet",
+      "ec2:CreateVpc",
+      "ec2:CreateVpcEndpoint",
+    ]
+    resources = [
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:vpc/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:subnet/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:route-table/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:security-group/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:security-group-rule/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:vpc-endpoint/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:internet-gateway/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:natgateway/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:elastic-ip/*",
+    ]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/trellis-environment"
+      values   = ["prod"]
+    }
+  }
+
+  statement {
+    sid = "ManageOwnNetwork"
+    actions = [
+      "ec2:AssociateRouteTable",
+      "ec2:AttachInternetGateway",
+      "ec2:AuthorizeSecurityGroupEgress",
+      "ec2:AuthorizeSecurityGroupIngress",
+      "ec2:CreateNatGateway",
+      "ec2:CreateRoute",
+      "ec2:CreateRouteTable",
+      "ec2:CreateSecurityGroup",
+      "ec2:CreateSubnet",
+      "ec2:CreateVpcEndpoint",
+      "ec2:DeleteInternetGateway",
+      "ec2:DeleteNatGateway",
+      "ec2:DeleteRoute",
+      "ec2:DeleteRouteTable",
+      "ec2:DeleteSecurityGroup",
+      "ec2:DeleteSubnet",
+      "ec2:DeleteVpc",
+      "ec2:DeleteVpcEndpoints",
+      "ec2:DetachInternetGateway",
+      "ec2:DisassociateAddress",
+      "ec2:DisassociateRouteTable",
+      "ec2:ModifySecurityGroupRules",
+      "ec2:ModifySubnetAttribute",
+      "ec2:ModifyVpcAttribute",
+      "ec2:ModifyVpcEndpoint",
+      "ec2:ReleaseAddress",
+      "ec2:ReplaceRoute",
+      "ec2:ReplaceRouteTableAssociation",
+      "ec2:RevokeSecurityGroupEgress",
+      "ec2:RevokeSecurityGroupIngress",
+    ]
+    resources = [
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:vpc/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:subnet/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:route-table/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:security-group/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:security-group-rule/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:vpc-endpoint/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:internet-gateway/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:natgateway/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:elastic-ip/*",
+    ]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/trellis-environment"
+      values   = ["prod"]
+    }
+  }
+
+  statement {
+    sid     = "TagNetworkOnCreate"
+    actions = ["ec2:CreateTags"]
+    resources = [
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:vpc/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:subnet/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:route-table/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:security-group/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:security-group-rule/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:vpc-endpoint/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:internet-gateway/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:natgateway/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:elastic-ip/*",
+    ]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/trellis-environment"
+      values   = ["prod"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "ec2:CreateAction"
+      values = [
+        "AllocateAddress",
+        "AuthorizeSecurityGroupEgress",
+        "AuthorizeSecurityGroupIngress",
+        "CreateInternetGateway",
+        "CreateNatGateway",
+        "CreateRouteTable",
+        "CreateSecurityGroup",
+        "CreateSubnet",
+        "CreateVpc",
+        "CreateVpcEndpoint",
+      ]
+    }
+  }
+
+  statement {
+    sid     = "TagOwnNetwork"
+    actions = ["ec2:CreateTags", "ec2:DeleteTags"]
+    resources = [
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:vpc/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:subnet/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:route-table/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:security-group/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:security-group-rule/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:vpc-endpoint/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:internet-gateway/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:natgateway/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:elastic-ip/*",
+    ]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/trellis-environment"
+      values   = ["prod"]
+    }
+  }
+
+  statement {
+    sid = "DescribeNetwork"
+    actions = [
+      "ec2:DescribeAddresses",
+      "ec2:DescribeAddressesAttribute",
+      "ec2:DescribeAvailabilityZones",
+      "ec2:DescribeInternetGateways",
+      "ec2:DescribeNatGateways",
+      "ec2:DescribeNetworkAcls",
+      "ec2:DescribeNetworkInterfaces",
+      "ec2:DescribePrefixLists",
+      "ec2:DescribeRouteTables",
+      "ec2:DescribeSecurityGroupRules",
+      "ec2:DescribeSecurityGroups",
+      "ec2:DescribeSubnets",
+      "ec2:DescribeVpcAttribute",
+      "ec2:DescribeVpcEndpoints",
+      "ec2:DescribeVpcs",
+    ]
+    resources = ["*"]
+  }
+
+  statement {
+    sid     = "DeleteLingeringLambdaInterfaces"
+    actions = ["ec2:DeleteNetworkInterface"]
+    resources = [
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:network-interface/*",
+    ]
+  }
+
+  statement {
+    sid       = "EndpointPrivateDns"
+    actions   = ["route53:AssociateVPCWithHostedZone"]
+    resources = ["arn:${local.partition}:route53:::hostedzone/*"]
+  }
+
+  statement {
+    sid     = "InvokeDbAdmin"
+    actions = ["lambda:InvokeFunction"]
+    resources = [
+      "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-prod-db-admin",
+    ]
+  }
 
   statement {
     sid = "ManageLogGroups"
@@ -1118,7 +2000,10 @@ data "aws_iam_policy_document" "deploy_prod_1" {
       "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:acme-prod-*",
     ]
   }
+}
 
+# What the prod deploy role may do (3 of 3): the kinds the manifest uses, prod's names only.
+data "aws_iam_policy_document" "deploy_prod_3" {
   statement {
     sid = "WriteRolesUnderBoundary"
     actions = [
@@ -1166,6 +2051,21 @@ data "aws_iam_policy_document" "deploy_prod_1" {
   }
 
   statement {
+    sid     = "CreateServiceLinkedRoles"
+    actions = ["iam:CreateServiceLinkedRole"]
+    resources = [
+      "arn:${local.partition}:iam::${local.account_id}:role/aws-service-role/rds.amazonaws.com/*",
+      "arn:${local.partition}:iam::${local.account_id}:role/aws-service-role/elasticache.amazonaws.com/*",
+    ]
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:AWSServiceName"
+      values   = ["rds.amazonaws.com", "elasticache.amazonaws.com"]
+    }
+  }
+
+  statement {
     sid       = "ListOwnState"
     actions   = ["s3:ListBucket"]
     resources = ["arn:${local.partition}:s3:::${local.state_name}"]
@@ -1176,10 +2076,7 @@ data "aws_iam_policy_document" "deploy_prod_1" {
       values   = ["acme/prod/*", "env:/*"]
     }
   }
-}
 
-# What the prod deploy role may do (2 of 2): the kinds the manifest uses, prod's names only.
-data "aws_iam_policy_document" "deploy_prod_2" {
   statement {
     sid       = "ReadWriteOwnState"
     actions   = ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
@@ -1205,7 +2102,6 @@ data "aws_iam_policy_document" "deploy_prod_2" {
       "dynamodb:Scan",
       "dynamodb:UpdateItem",
       "elasticache:Connect",
-      "lambda:InvokeFunction",
       "lambda:InvokeFunctionUrl",
       "rds-db:connect",
       "secretsmanager:GetSecretValue",
@@ -1217,6 +2113,15 @@ data "aws_iam_policy_document" "deploy_prod_2" {
       "sqs:SendMessage",
     ]
     resources = ["*"]
+  }
+
+  statement {
+    sid     = "DenyInvokeButDbAdmin"
+    effect  = "Deny"
+    actions = ["lambda:InvokeFunction"]
+    not_resources = [
+      "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-prod-db-admin",
+    ]
   }
 
   statement {
@@ -1279,6 +2184,19 @@ data "aws_iam_policy_document" "deploy_prod_2" {
   }
 
   statement {
+    sid       = "DenyOtherEnvironmentsNetwork"
+    effect    = "Deny"
+    actions   = ["ec2:*"]
+    resources = ["*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/trellis-environment"
+      values   = ["dev", "test"]
+    }
+  }
+
+  statement {
     sid         = "DenyStateBucketSettings"
     effect      = "Deny"
     not_actions = ["s3:DeleteObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject"]
@@ -1335,6 +2253,20 @@ data "aws_iam_policy_document" "boundary_dev" {
   }
 
   statement {
+    sid       = "DataDatabases"
+    actions   = ["rds-db:connect"]
+    resources = ["arn:${local.partition}:rds-db:${local.region}:${local.account_id}:dbuser:*/*"]
+  }
+
+  statement {
+    sid     = "DataCaches"
+    actions = ["elasticache:Connect"]
+    resources = [
+      "arn:${local.partition}:elasticache:${local.region}:${local.account_id}:*:acme-dev-*",
+    ]
+  }
+
+  statement {
     sid     = "OwnLogs"
     actions = ["logs:CreateLogStream", "logs:PutLogEvents"]
     resources = [
@@ -1346,6 +2278,93 @@ data "aws_iam_policy_document" "boundary_dev" {
   statement {
     sid       = "Traces"
     actions   = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid     = "DatabaseMasterSecretsOfClusters"
+    actions = ["secretsmanager:GetSecretValue"]
+    resources = [
+      "arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:rds!*",
+    ]
+
+    condition {
+      test     = "StringLike"
+      variable = "secretsmanager:ResourceTag/aws:rds:primaryDBClusterArn"
+      values = [
+        "arn:${local.partition}:rds:${local.region}:${local.account_id}:cluster:acme-dev-*",
+      ]
+    }
+  }
+
+  statement {
+    sid     = "DatabaseMasterSecretsOfInstances"
+    actions = ["secretsmanager:GetSecretValue"]
+    resources = [
+      "arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:rds!*",
+    ]
+
+    condition {
+      test     = "StringLike"
+      variable = "secretsmanager:ResourceTag/aws:rds:primaryDBInstanceArn"
+      values   = ["arn:${local.partition}:rds:${local.region}:${local.account_id}:db:acme-dev-*"]
+    }
+  }
+
+  statement {
+    sid     = "DenyOtherDatabasesMasterSecrets"
+    effect  = "Deny"
+    actions = ["*"]
+    resources = [
+      "arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:rds!*",
+    ]
+
+    condition {
+      test     = "StringNotLike"
+      variable = "secretsmanager:ResourceTag/aws:rds:primaryDBClusterArn"
+      values = [
+        "arn:${local.partition}:rds:${local.region}:${local.account_id}:cluster:acme-dev-*",
+      ]
+    }
+
+    condition {
+      test     = "StringNotLike"
+      variable = "secretsmanager:ResourceTag/aws:rds:primaryDBInstanceArn"
+      values   = ["arn:${local.partition}:rds:${local.region}:${local.account_id}:db:acme-dev-*"]
+    }
+  }
+
+  statement {
+    sid     = "NetworkInterfacesInOwnSubnets"
+    actions = ["ec2:CreateNetworkInterface"]
+    resources = [
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:subnet/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:security-group/*",
+    ]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/trellis-environment"
+      values   = ["dev"]
+    }
+  }
+
+  statement {
+    sid = "NetworkInterfaces"
+    actions = [
+      "ec2:AssignPrivateIpAddresses",
+      "ec2:CreateNetworkInterface",
+      "ec2:DeleteNetworkInterface",
+      "ec2:UnassignPrivateIpAddresses",
+    ]
+    resources = [
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:network-interface/*",
+    ]
+  }
+
+  statement {
+    sid       = "DescribeNetworkInterfaces"
+    actions   = ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"]
     resources = ["*"]
   }
 
@@ -1442,6 +2461,20 @@ data "aws_iam_policy_document" "boundary_test" {
   }
 
   statement {
+    sid       = "DataDatabases"
+    actions   = ["rds-db:connect"]
+    resources = ["arn:${local.partition}:rds-db:${local.region}:${local.account_id}:dbuser:*/*"]
+  }
+
+  statement {
+    sid     = "DataCaches"
+    actions = ["elasticache:Connect"]
+    resources = [
+      "arn:${local.partition}:elasticache:${local.region}:${local.account_id}:*:acme-test-*",
+    ]
+  }
+
+  statement {
     sid     = "OwnLogs"
     actions = ["logs:CreateLogStream", "logs:PutLogEvents"]
     resources = [
@@ -1453,6 +2486,97 @@ data "aws_iam_policy_document" "boundary_test" {
   statement {
     sid       = "Traces"
     actions   = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid     = "DatabaseMasterSecretsOfClusters"
+    actions = ["secretsmanager:GetSecretValue"]
+    resources = [
+      "arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:rds!*",
+    ]
+
+    condition {
+      test     = "StringLike"
+      variable = "secretsmanager:ResourceTag/aws:rds:primaryDBClusterArn"
+      values = [
+        "arn:${local.partition}:rds:${local.region}:${local.account_id}:cluster:acme-test-*",
+      ]
+    }
+  }
+
+  statement {
+    sid     = "DatabaseMasterSecretsOfInstances"
+    actions = ["secretsmanager:GetSecretValue"]
+    resources = [
+      "arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:rds!*",
+    ]
+
+    condition {
+      test     = "StringLike"
+      variable = "secretsmanager:ResourceTag/aws:rds:primaryDBInstanceArn"
+      values = [
+        "arn:${local.partition}:rds:${local.region}:${local.account_id}:db:acme-test-*",
+      ]
+    }
+  }
+
+  statement {
+    sid     = "DenyOtherDatabasesMasterSecrets"
+    effect  = "Deny"
+    actions = ["*"]
+    resources = [
+      "arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:rds!*",
+    ]
+
+    condition {
+      test     = "StringNotLike"
+      variable = "secretsmanager:ResourceTag/aws:rds:primaryDBClusterArn"
+      values = [
+        "arn:${local.partition}:rds:${local.region}:${local.account_id}:cluster:acme-test-*",
+      ]
+    }
+
+    condition {
+      test     = "StringNotLike"
+      variable = "secretsmanager:ResourceTag/aws:rds:primaryDBInstanceArn"
+      values = [
+        "arn:${local.partition}:rds:${local.region}:${local.account_id}:db:acme-test-*",
+      ]
+    }
+  }
+
+  statement {
+    sid     = "NetworkInterfacesInOwnSubnets"
+    actions = ["ec2:CreateNetworkInterface"]
+    resources = [
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:subnet/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:security-group/*",
+    ]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/trellis-environment"
+      values   = ["test"]
+    }
+  }
+
+  statement {
+    sid = "NetworkInterfaces"
+    actions = [
+      "ec2:AssignPrivateIpAddresses",
+      "ec2:CreateNetworkInterface",
+      "ec2:DeleteNetworkInterface",
+      "ec2:UnassignPrivateIpAddresses",
+    ]
+    resources = [
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:network-interface/*",
+    ]
+  }
+
+  statement {
+    sid       = "DescribeNetworkInterfaces"
+    actions   = ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"]
     resources = ["*"]
   }
 
@@ -1549,6 +2673,20 @@ data "aws_iam_policy_document" "boundary_prod" {
   }
 
   statement {
+    sid       = "DataDatabases"
+    actions   = ["rds-db:connect"]
+    resources = ["arn:${local.partition}:rds-db:${local.region}:${local.account_id}:dbuser:*/*"]
+  }
+
+  statement {
+    sid     = "DataCaches"
+    actions = ["elasticache:Connect"]
+    resources = [
+      "arn:${local.partition}:elasticache:${local.region}:${local.account_id}:*:acme-prod-*",
+    ]
+  }
+
+  statement {
     sid     = "OwnLogs"
     actions = ["logs:CreateLogStream", "logs:PutLogEvents"]
     resources = [
@@ -1560,6 +2698,97 @@ data "aws_iam_policy_document" "boundary_prod" {
   statement {
     sid       = "Traces"
     actions   = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid     = "DatabaseMasterSecretsOfClusters"
+    actions = ["secretsmanager:GetSecretValue"]
+    resources = [
+      "arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:rds!*",
+    ]
+
+    condition {
+      test     = "StringLike"
+      variable = "secretsmanager:ResourceTag/aws:rds:primaryDBClusterArn"
+      values = [
+        "arn:${local.partition}:rds:${local.region}:${local.account_id}:cluster:acme-prod-*",
+      ]
+    }
+  }
+
+  statement {
+    sid     = "DatabaseMasterSecretsOfInstances"
+    actions = ["secretsmanager:GetSecretValue"]
+    resources = [
+      "arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:rds!*",
+    ]
+
+    condition {
+      test     = "StringLike"
+      variable = "secretsmanager:ResourceTag/aws:rds:primaryDBInstanceArn"
+      values = [
+        "arn:${local.partition}:rds:${local.region}:${local.account_id}:db:acme-prod-*",
+      ]
+    }
+  }
+
+  statement {
+    sid     = "DenyOtherDatabasesMasterSecrets"
+    effect  = "Deny"
+    actions = ["*"]
+    resources = [
+      "arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:rds!*",
+    ]
+
+    condition {
+      test     = "StringNotLike"
+      variable = "secretsmanager:ResourceTag/aws:rds:primaryDBClusterArn"
+      values = [
+        "arn:${local.partition}:rds:${local.region}:${local.account_id}:cluster:acme-prod-*",
+      ]
+    }
+
+    condition {
+      test     = "StringNotLike"
+      variable = "secretsmanager:ResourceTag/aws:rds:primaryDBInstanceArn"
+      values = [
+        "arn:${local.partition}:rds:${local.region}:${local.account_id}:db:acme-prod-*",
+      ]
+    }
+  }
+
+  statement {
+    sid     = "NetworkInterfacesInOwnSubnets"
+    actions = ["ec2:CreateNetworkInterface"]
+    resources = [
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:subnet/*",
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:security-group/*",
+    ]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/trellis-environment"
+      values   = ["prod"]
+    }
+  }
+
+  statement {
+    sid = "NetworkInterfaces"
+    actions = [
+      "ec2:AssignPrivateIpAddresses",
+      "ec2:CreateNetworkInterface",
+      "ec2:DeleteNetworkInterface",
+      "ec2:UnassignPrivateIpAddresses",
+    ]
+    resources = [
+      "arn:${local.partition}:ec2:${local.region}:${local.account_id}:network-interface/*",
+    ]
+  }
+
+  statement {
+    sid       = "DescribeNetworkInterfaces"
+    actions   = ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"]
     resources = ["*"]
   }
 

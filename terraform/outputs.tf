@@ -6,6 +6,14 @@ output "gateway_url" {
   value       = module.gateway.invoke_url
 }
 
+output "db_admin" {
+  description = "The databases' admin function and the databases it migrates (the deploy workflow invokes it)."
+  value = {
+    function_name = module.db_admin.function_name
+    databases     = ["audit"]
+  }
+}
+
 output "service_role_arns" {
   description = "The own role of each service."
   value = {

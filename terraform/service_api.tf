@@ -57,6 +57,23 @@ data "aws_iam_policy_document" "api" {
       values   = [local.account_id]
     }
   }
+
+  statement {
+    sid     = "AuditDatabase"
+    actions = ["rds-db:connect"]
+    resources = [
+      "arn:${local.partition}:rds-db:${local.region}:${local.account_id}:dbuser:${module.audit_database.resource_id}/api",
+    ]
+  }
+
+  statement {
+    sid     = "ProfilesCache"
+    actions = ["elasticache:Connect"]
+    resources = [
+      "arn:${local.partition}:elasticache:${local.region}:${local.account_id}:serverlesscache:acme-${var.environment}-profiles",
+      "arn:${local.partition}:elasticache:${local.region}:${local.account_id}:user:acme-${var.environment}-api",
+    ]
+  }
 }
 
 module "api_service" {
@@ -70,9 +87,11 @@ module "api_service" {
   memory_mb       = 512
   timeout_seconds = 15
   environment_variables = {
+    AUDIT_DATABASE_URL  = "postgresql://api@${module.audit_database.endpoint}:${module.audit_database.port}/audit?sslmode=require"
     FILES_TABLE_NAME    = module.files_table.name
     LOG_LEVEL           = "INFO"
     OTEL_SERVICE_NAME   = "acme-${var.environment}-api"
+    PROFILES_CACHE_URL  = "rediss://acme-${var.environment}-api@${module.profiles_cache.endpoint}:${module.profiles_cache.port}"
     TRELLIS_ENV         = var.environment
     TRELLIS_PROJECT     = "acme"
     TRELLIS_ROUTE       = "/api"
@@ -82,6 +101,13 @@ module "api_service" {
   }
   policy_json              = data.aws_iam_policy_document.api.json
   permissions_boundary_arn = local.permissions_boundary_arn
-  log_retention_days       = var.log_retention_days
-  alarm_actions            = local.alarm_actions
+  vpc = {
+    vpc_arn            = module.network.vpc_arn
+    subnet_ids         = module.network.private_subnet_ids
+    subnet_arns        = module.network.private_subnet_arns
+    security_group_id  = module.network.security_group_ids["api"]
+    security_group_arn = module.network.security_group_arns["api"]
+  }
+  log_retention_days = var.log_retention_days
+  alarm_actions      = local.alarm_actions
 }

@@ -187,6 +187,7 @@ def test_the_packaging_api_is_pinned() -> None:
     assert sorted(trellis.packaging.__all__) == [
         "AUTHORIZER_ZIP",
         "BuildError",
+        "DB_ADMIN_ZIP",
         "LAMBDA_UNZIPPED_LIMIT_BYTES",
         "LAMBDA_ZIP_UPLOAD_LIMIT_BYTES",
         "LambdaPackage",
@@ -195,8 +196,10 @@ def test_the_packaging_api_is_pinned() -> None:
         "RUNTIME_PARTS",
         "UV_IMAGE",
         "build_authorizer",
+        "build_db_admin",
         "build_lambda",
         "check_runtime_imports",
+        "migration_dirs",
         "python_platform",
         "render_dockerfile",
         "render_dockerignore",

@@ -257,7 +257,8 @@ def test_the_admin_function_is_rendered_with_its_endpoints_and_secrets(root: Con
 
 
 def test_a_stack_without_databases_has_no_network() -> None:
-    files = render(load_manifest_text((ROOT / "trellis.toml").read_text()))
+    # The fast e2e stack: the example's services and resources, no database or cache.
+    files = render(load_manifest_text((ROOT / "tests/e2e/stacks/fast/trellis.toml").read_text()))
     assert not any(p.endswith(("network.tf", "db_admin.tf", "cache_users.tf")) for p in files)
     assert "vpc" not in files["terraform/service_api.tf"]
 

@@ -225,7 +225,7 @@ def test_a_service_not_made_by_trellis_new_only_gets_its_settings_field(tmp_path
     for rel in ("trellis.toml", "backend/api/api/settings.py", "backend/worker/worker/settings.py"):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / rel, tmp_path / rel)
-    plan = plan_add(tmp_path, "trellis.toml", "queue", "audit", {}, [("send", "api")])
+    plan = plan_add(tmp_path, "trellis.toml", "queue", "audit_events", {}, [("send", "api")])
     assert set(plan.changes()) >= {"trellis.toml", "backend/api/api/settings.py"}
     assert not any(rel.endswith("resources.py") for rel in plan.changes())
     assert any("not created by `trellis new`" in note for note in plan.notes)

@@ -10,6 +10,7 @@ import pytest
 from trellis import naming
 from trellis.manifest import load_manifest
 from trellis.runtime import ServiceSettings
+from trellis.runtime._kinds import runtime_kind_of_field
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = load_manifest(ROOT / "trellis.toml")
@@ -26,12 +27,16 @@ def test_settings_fields_are_the_resources_the_service_uses(service: str) -> Non
         kind = MANIFEST.kind_of(resource)
         assert kind is not None
         expected.add(naming.settings_field_name(kind, resource))
+    resources = {f for f in own_fields if runtime_kind_of_field(f) is not None}
+    assert resources == expected
     required = {f for f in own_fields if settings_cls.model_fields[f].is_required()}
-    assert required == expected
-    # Anything else is tuning with a default (the worker's job time limit), never a resource.
-    assert own_fields - expected == {
-        f for f in own_fields if not settings_cls.model_fields[f].is_required()
-    }
+    # Every required field is a resource. Optional ones: resources a stack may leave out (the
+    # api's database and cache, which a container stack lacks) and tuning with a default.
+    assert required <= expected
+    assert (
+        own_fields - expected
+        == {f for f in own_fields if not settings_cls.model_fields[f].is_required()} - expected
+    )
 
 
 WORKER_STACKS = [

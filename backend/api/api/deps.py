@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from api.files import FilesRepository, FileStore
-from api.history import History, HistoryStore
+from api.history import History, HistoryStore, NoHistory
 from api.settings import Settings, UploadPolicy
 from api.user_cache import CACHE, CacheClient, CachedUsers
 from api.users import UsersRepository, UserStore
@@ -40,16 +40,17 @@ class Deps:
         self.policy = policy
         self._users = users
         self._files = files
-        self.history = history if history is not None else HistoryStore()
+        if history is None:
+            history = HistoryStore() if settings.audit_database_url else NoHistory()
+        self.history = history
         self._lock = threading.Lock()
 
     def users(self) -> UserStore:
         with self._lock:
             if self._users is None:
-                self._users = CachedUsers(
-                    UsersRepository(self.clients.dynamodb, self.settings.users_table_name),
-                    _cache_client,
-                )
+                users = UsersRepository(self.clients.dynamodb, self.settings.users_table_name)
+                cached = self.settings.profiles_cache_url is not None
+                self._users = CachedUsers(users, _cache_client) if cached else users
             return self._users
 
     def files(self) -> FileStore:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final, Literal, Protocol
 
+from trellis.runtime import NotFound
 from trellis.runtime.tables import InvalidCursor
 
 Action = Literal["created", "updated", "deleted"]
@@ -97,6 +98,26 @@ class HistoryStore:
                 (user_id, after or 0, limit),
             ).fetchall()
         return [Entry(*row) for row in rows]
+
+
+class HistoryNotKept(NotFound):
+    default_message = "this deployment keeps no user history (the api has no audit database)"
+
+
+class _Dropped:
+    def record(self, user_id: str, version: int, action: Action, changes: dict[str, Any]) -> None:
+        return None
+
+
+class NoHistory:
+    """The trail of an api without an audit database: changes go unrecorded, reads are 404."""
+
+    @contextmanager
+    def change(self, actor: str) -> Iterator[Recorder]:
+        yield _Dropped()
+
+    def list(self, user_id: str, limit: int, after: int | None) -> list[Entry]:
+        raise HistoryNotKept()
 
 
 def parse_cursor(cursor: str | None) -> int | None:

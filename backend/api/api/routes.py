@@ -123,7 +123,11 @@ def delete_user(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@users.get("/{user_id}/history", summary="A user's changes, oldest first (kept after a delete)")
+@users.get(
+    "/{user_id}/history",
+    summary="A user's changes, oldest first (kept after a delete)",
+    responses=error_responses((404, "This deployment keeps no history")),
+)
 def user_history(
     user_id: UserIdPath, history: HistoryDep, limit: Limit = 25, cursor: Cursor = None
 ) -> HistoryPage:

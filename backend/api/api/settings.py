@@ -12,8 +12,11 @@ class Settings(ServiceSettings):
     users_table_name: str
     files_table_name: str
     uploads_bucket_name: str
-    audit_database_url: str
-    profiles_cache_url: str
+    #: The audit trail's database and the user cache. Optional: a stack whose api runs as a
+    #: container (outside the private network, see docs/databases.md) has neither, and the
+    #: api then keeps no history and reads users straight from DynamoDB.
+    audit_database_url: str | None = None
+    profiles_cache_url: str | None = None
 
 
 class UploadPolicy(BaseSettings):

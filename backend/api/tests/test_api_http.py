@@ -451,7 +451,9 @@ def test_every_change_is_recorded_with_its_version_and_caller(http: TestClient) 
 def test_a_refused_change_records_nothing(http: TestClient, world: World) -> None:
     http.post("/users", json=user("ada"))
 
-    assert_error(http.patch("/users/ada", json={"name": "x", "version": 7}), 409, "version_conflict")
+    assert_error(
+        http.patch("/users/ada", json={"name": "x", "version": 7}), 409, "version_conflict"
+    )
     assert_error(http.delete("/users/ghost"), 404, "not_found")
     assert_error(http.post("/users", json=user("ada")), 409, "user_exists")
 
@@ -472,6 +474,21 @@ def test_history_pages_follow_the_cursor(http: TestClient) -> None:
     assert_error(http.get("/users/ada/history?cursor=-1"), 400, "invalid_cursor")
 
 
+def test_without_an_audit_database_changes_work_and_history_is_a_404() -> None:
+    world = World()
+    settings = world.app.state.deps.settings.model_copy(update={"audit_database_url": None})
+    app = build_app(
+        settings,
+        users=UsersRepository(world.db, "users", clock=world.clock),  # type: ignore[arg-type]
+        readiness=[],
+    )
+    app.dependency_overrides[get_principal] = lambda: CALLER
+    with TestClient(app, raise_server_exceptions=False) as client:
+        assert client.post("/users", json=user("ada")).status_code == 201
+        error = assert_error(client.get("/users/ada/history"), 404, "not_found")
+    assert "keeps no user history" in error["message"]
+
+
 # -------------------------------------------------------------------------- OpenAPI
 
 
@@ -484,7 +501,7 @@ def test_openapi_documents_every_error_each_operation_can_return(http: TestClien
         ("get", "/users/{user_id}"): {"200", "404", "422", "503"},
         ("patch", "/users/{user_id}"): {"200", "404", "409", "422", "503"},
         ("delete", "/users/{user_id}"): {"204", "404", "409", "503"},
-        ("get", "/users/{user_id}/history"): {"200", "400", "422", "503"},
+        ("get", "/users/{user_id}/history"): {"200", "400", "404", "422", "503"},
         ("post", "/files"): {"201", "400", "413", "422", "503"},
         ("get", "/files"): {"200", "400", "422", "503"},
         ("get", "/files/{file_id}"): {"200", "404", "503"},
