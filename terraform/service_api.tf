@@ -91,7 +91,7 @@ module "api_service" {
     FILES_TABLE_NAME    = module.files_table.name
     LOG_LEVEL           = "INFO"
     OTEL_SERVICE_NAME   = "acme-${var.environment}-api"
-    PROFILES_CACHE_URL  = "rediss://acme-${var.environment}-api@${module.profiles_cache.endpoint}:${module.profiles_cache.port}"
+    PROFILES_CACHE_URL  = "rediss://acme-${var.environment}-api@${module.profiles_cache.endpoint}:${module.profiles_cache.port}?cache_name=acme-${var.environment}-profiles"
     TRELLIS_ENV         = var.environment
     TRELLIS_PROJECT     = "acme"
     TRELLIS_ROUTE       = "/api"

@@ -186,8 +186,10 @@ def test_each_service_gets_its_own_user_in_its_urls(root: Config) -> None:
     assert worker["LEDGER_DB_DATABASE_URL"] == f"postgresql://worker@{db}/ledger_db?sslmode=require"
     assert "AUDIT_DATABASE_URL" not in api
     cache = "${module.sessions_cache.endpoint}:${module.sessions_cache.port}"
-    assert api["SESSIONS_CACHE_URL"] == f"rediss://kit-${{var.environment}}-api@{cache}"
-    assert worker["SESSIONS_CACHE_URL"] == f"rediss://kit-${{var.environment}}-worker@{cache}"
+    # The cache's name rides along: the IAM token is signed for it, not for the host.
+    name = "?cache_name=kit-${var.environment}-sessions"
+    assert api["SESSIONS_CACHE_URL"] == f"rediss://kit-${{var.environment}}-api@{cache}{name}"
+    assert worker["SESSIONS_CACHE_URL"] == f"rediss://kit-${{var.environment}}-worker@{cache}{name}"
     # No password anywhere: the runtime signs IAM tokens.
     assert not any(
         ":" in url.split("@")[0].split("//")[1]
@@ -341,4 +343,5 @@ def test_trellis_env_shows_each_services_own_user_in_its_urls(
     )
     assert variables["SESSIONS_CACHE_URL"] == (
         "rediss://kit-prod-api@kit-prod-sessions-??????.serverless.??????.cache.amazonaws.com:6379"
+        "?cache_name=kit-prod-sessions"
     )

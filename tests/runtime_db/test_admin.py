@@ -115,6 +115,23 @@ def test_admin_creates_the_database_migrates_and_grants_iam_users_idempotently(
     assert fetch("SELECT has_database_privilege(%s, %s, 'CONNECT')", api, dbname) is True
 
 
+def test_a_connecting_service_without_migrations_is_skipped(
+    rds_like: PostgresServer, tmp_path: Path
+) -> None:
+    # The build lists every connecting service; one that has no migrations/ has none to run.
+    n = next(_n)
+    dbname, api, worker = f"audit_adm_{n}", f"api_adm_{n}", f"worker_adm_{n}"
+    missing = tmp_path / "migrations" / "worker"
+    environ = _environ(
+        rds_like, dbname, f"{api},{worker}", f"{api}={_migrations(tmp_path)},{worker}={missing}"
+    )
+
+    summary = admin.run("audit", environ=environ, read_secret=_secret)
+
+    assert summary["migrations"] == {api: {"from": None, "to": "0001"}}
+    assert sorted(summary["users_created"]) == sorted([api, worker])
+
+
 @pytest.mark.parametrize("user", [MASTER, "postgres", "rds_superuser", "pg_read_all_data"])
 def test_admin_refuses_to_take_over_a_role_it_did_not_create(
     rds_like: PostgresServer, user: str

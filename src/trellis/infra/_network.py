@@ -80,7 +80,8 @@ def connection_urls(
         if "readwrite" in levels:
             host, port = endpoint("cache", resource)
             user = kinds.cache_user(manifest.project.name, env, service)
-            urls[_var("cache", resource)] = cache_url(user, host, port)
+            ident = kinds.cache_identifier(manifest.project.name, env, resource)
+            urls[_var("cache", resource)] = cache_url(user, host, port, ident)
     return urls
 
 

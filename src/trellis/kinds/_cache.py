@@ -55,9 +55,13 @@ def default_user(project: str, env: str, name: str) -> str:
     return f"{cache_identifier(project, env, name)}-default"
 
 
-def cache_url(user: str, host: str, port: str) -> str:
-    """What a deployed service gets: TLS, its own user, no password (an IAM token)."""
-    return f"rediss://{user}@{host}:{port}"
+def cache_url(user: str, host: str, port: str, cache_name: str) -> str:
+    """What a deployed service gets: TLS, its own user, no password (an IAM token).
+
+    ``cache_name`` is what the IAM token is signed for: a serverless endpoint's first
+    label is the name plus an id AWS picks, so the runtime is told the name outright.
+    """
+    return f"rediss://{user}@{host}:{port}?cache_name={cache_name}"
 
 
 class CacheKind(Kind[Cache]):

@@ -154,6 +154,10 @@ def run(
         )
         try:
             for service, directory in request.migrations:
+                if not (directory / "env.py").is_file():
+                    # A connecting service without migrations (the build warned): nothing to run.
+                    _log.info("database.no_migrations", database=database, service=service)
+                    continue
                 with engine.connect() as migration_conn:
                     before = migrations_module.current_revision(migration_conn, service=service)
                     migration_conn.rollback()
