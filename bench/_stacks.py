@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from trellis.kinds import TABLE, Bucket
+from trellis.kinds import TABLE
 from trellis.manifest import Manifest, load_manifest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -15,8 +15,9 @@ def api_stack_manifest(project: str) -> Manifest:
     example = load_manifest(ROOT / "trellis.toml")
     return Manifest(
         project=example.project.model_copy(update={"name": project, "environments": ["dev"]}),
-        tables={name: example.specs(TABLE)[name] for name in ("users", "files")},
-        buckets={"uploads": Bucket(versioning=True)},
+        # As data: the manifest's section models are its own (they add ``tags``).
+        tables={name: example.specs(TABLE)[name].model_dump() for name in ("users", "files")},
+        buckets={"uploads": {"versioning": True}},
     )
 
 

@@ -3,6 +3,11 @@
     uv run python bench/emulator_workload.py                     # patch set off vs on (IAM on both)
     uv run python bench/emulator_workload.py --baseline-src ../main/src   # another checkout's emulator vs this one
     uv run python bench/emulator_workload.py --peer http://127.0.0.1:4566 --peer-name MiniStack
+    uv run python bench/emulator_workload.py --ministack          # starts MiniStack itself
+
+``--ministack`` runs MiniStack (``ministack`` 1.5.33 on PyPI, a pure-Python AWS
+emulator) from its own tool environment (``uv tool run``: it pins a botocore of
+its own) on a free port, and stops it afterwards.
 
 One client thread. Per round and emulator: SQS send batch of 10 + receive 10 +
 delete batch (messages/s, the queue stays shallow); DynamoDB conditional
@@ -20,8 +25,8 @@ import sys
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from botocore.config import Config
@@ -206,6 +211,40 @@ class Target:
         ]
 
 
+@contextmanager
+def ministack(version: str) -> Iterator[str]:
+    """MiniStack on a free port of 127.0.0.1, from its own tool environment: its endpoint."""
+    import os
+    import subprocess
+    import urllib.request
+
+    port = free_port()
+    process = subprocess.Popen(
+        ["uv", "tool", "run", "--from", f"ministack=={version}", "ministack"],
+        env={**os.environ, "GATEWAY_PORT": str(port)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(endpoint, timeout=2).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit("MiniStack did not start (is `uv` on PATH?)") from None
+                time.sleep(0.5)
+        yield endpoint
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 def rate(operation: Callable[[], int], seconds: float) -> float:
     done = 0
     started = time.perf_counter()
@@ -227,6 +266,13 @@ def main() -> int:
     )
     parser.add_argument("--peer-name", default="peer")
     parser.add_argument(
+        "--ministack",
+        nargs="?",
+        const="1.5.33",
+        metavar="VERSION",
+        help="start MiniStack (this version, default 1.5.33) and compare with it",
+    )
+    parser.add_argument(
         "--no-iam", action="store_true", help="run the Trellis emulator without IAM enforcement"
     )
     parser.add_argument(
@@ -243,6 +289,8 @@ def main() -> int:
             stack.callback(emulator.stop)
             return Target(label, emulator.endpoint, args.items)
 
+        if args.ministack:
+            args.peer, args.peer_name = stack.enter_context(ministack(args.ministack)), "MiniStack"
         if args.peer:
             targets = [ours("Trellis", "1"), Target(args.peer_name, args.peer, args.items)]
         elif args.baseline_src:

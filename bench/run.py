@@ -30,6 +30,14 @@ BENCHMARKS: list[tuple[str, list[str]]] = [
     ),
     ("Users listing", ["bench/users_listing.py", "--users", "20000"]),
     ("API overhead", ["bench/api_overhead.py", "--users", "300", "--rounds", "4"]),
+    (
+        "User cache and audit database",
+        ["bench/database_cache.py", "--requests", "300", "--rounds", "3", "--invocations", "1000"],
+    ),
+    (
+        "Emulator throughput against MiniStack",
+        ["bench/emulator_workload.py", "--items", "3000", "--rounds", "3", "--ministack"],
+    ),
     ("Cold start proxy", ["bench/cold_start.py", "--runs", "15"]),
     ("trellis dev time to ready", ["bench/dev_ready.py", "--runs", "5"]),
     ("Hot reload", ["bench/reload.py", "--rounds", "5"]),

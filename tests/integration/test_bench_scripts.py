@@ -46,3 +46,11 @@ def test_the_users_listing_benchmark_runs_at_a_toy_size() -> None:
 def test_the_api_overhead_benchmark_runs_at_a_toy_size() -> None:
     out = run("api_overhead.py", "--users", "10", "--rounds", "1")
     assert "Throughput ratio (Trellis / bare)" in out
+
+
+@pytest.mark.integration
+def test_the_database_and_cache_benchmark_runs_at_a_toy_size() -> None:
+    out = run("database_cache.py", "--requests", "5", "--rounds", "1", "--invocations", "20")
+    assert "ratio cached / uncached" in out
+    # One warm instance keeps one connection across its invocations.
+    assert "| PostgreSQL sessions opened by 20 warm Lambda invocations | 1 |" in out
