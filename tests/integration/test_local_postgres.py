@@ -165,3 +165,31 @@ def test_as_root_with_an_unusable_dev_null_the_server_still_starts(tmp_path: Pat
     assert done.stdout.strip() == "/tmp/.trellis-servers/srv/pgdata"
     # Outside, /dev/null is as it was.
     assert os.stat("/dev/null").st_mode == before
+
+
+def test_a_restart_waits_for_the_previous_server_to_finish_shutting_down(tmp_path: Path) -> None:
+    """Regression: a trellis dev started right after another stopped found the data locked.
+
+    The previous server was still checkpointing (its trellis dev killed, or stopped without
+    waiting); the new one exited with "lock file postmaster.pid already exists".
+    """
+    import threading
+
+    first = PostgresServer(tmp_path / "pg", durable=False).start()
+    with first.connect("postgres", autocommit=True) as conn:
+        conn.execute("CREATE DATABASE kept")
+    previous = first.proc
+    assert previous is not None
+    # Its shutdown begins now and ends a moment later, as a killed trellis dev's server does.
+    stopper = threading.Timer(0.5, first.stop)
+    stopper.start()
+    try:
+        second = PostgresServer(tmp_path / "pg", durable=False, port=first.port).start()
+    finally:
+        stopper.join()
+    try:
+        assert previous.poll() is not None
+        with second.connect("kept") as conn:
+            assert conn.execute("SELECT current_database()").fetchone() == ("kept",)
+    finally:
+        second.stop()

@@ -149,7 +149,29 @@ class PostgresServer:
         started = time.perf_counter()
         if not (self.pgdata / "PG_VERSION").is_file():
             self._initdb(install)
+        else:
+            self._wait_for_previous_server()
         self.timings["initdb"] = time.perf_counter() - started
+
+    def _wait_for_previous_server(self, timeout_s: float = 20) -> None:
+        """Let the last server on this data finish its shutdown before starting another.
+
+        A ``trellis dev`` that was stopped (or killed: its server gets SIGTERM and
+        shuts down by itself) may leave its server checkpointing for a moment; a
+        server started meanwhile finds the data locked and exits.
+        """
+        try:
+            pid = int((self.pgdata / "postmaster.pid").read_text().split("\n", 1)[0])
+        except (OSError, ValueError):
+            return
+        deadline = time.monotonic() + timeout_s
+        while _alive(pid):
+            if time.monotonic() > deadline:
+                raise ServerError(
+                    f"a PostgreSQL server (pid {pid}) still runs on {self.pgdata}: "
+                    "is another trellis dev using this project's data?"
+                )
+            time.sleep(0.05)
 
     def launch(self) -> None:
         """Start the server process without waiting for it.
@@ -293,6 +315,16 @@ class PostgresServer:
             str(STAGE / "pkgs" / install.parent.name / install.name / "bin" / binary),
             *argv,
         ]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _stage_dir() -> None:
