@@ -32,6 +32,8 @@ def test_example_stack_serves_health_routes_jobs_and_stops_cleanly(root: Path) -
             assert set(ready.json()["checks"]) == {
                 "users_table",
                 "files_table",
+                "audit_database",
+                "profiles_cache",
                 "uploads_bucket",
             }
 

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from api import routes
 from api.deps import Deps
 from api.files import FileStore
-from api.history import History
+from api.history import History, NoHistory
 from api.settings import Settings, UploadPolicy
 from api.users import UserStore
 from trellis.runtime import AwsClients, add_openapi_patch, clients_for, create_app, lambda_handler
@@ -42,6 +42,9 @@ def build_app(
     app.state.deps = Deps(settings, clients, policy, users=users, files=files, history=history)
     for router in routes.ROUTERS:
         app.include_router(router)
+    if not isinstance(app.state.deps.history, NoHistory):
+        # Without an audit database there is no history to serve: no route, a plain 404.
+        app.include_router(routes.history)
     add_openapi_patch(app, _upload_policy_schema(policy))
     return app
 

@@ -110,7 +110,10 @@ class _Dropped:
 
 
 class NoHistory:
-    """The trail of an api without an audit database: changes go unrecorded, reads are 404."""
+    """The trail of an api without an audit database: changes go unrecorded.
+
+    The app then serves no history route; ``list`` answers 404 for callers that ask anyway.
+    """
 
     @contextmanager
     def change(self, actor: str) -> Iterator[Recorder]:

@@ -49,6 +49,8 @@ _CONFLICT = error_responses((409, "Conflict: the id or email is taken, or the ve
 _CALLER = [Depends(get_principal)]
 users = APIRouter(prefix="/users", tags=["users"], dependencies=_CALLER)
 files = APIRouter(prefix="/files", tags=["files"], dependencies=_CALLER)
+#: Served only by an api with an audit database (see ``api.app.build_app``).
+history = APIRouter(prefix="/users", tags=["users"], dependencies=_CALLER)
 me = APIRouter(tags=["me"])
 
 
@@ -123,11 +125,7 @@ def delete_user(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@users.get(
-    "/{user_id}/history",
-    summary="A user's changes, oldest first (kept after a delete)",
-    responses=error_responses((404, "This deployment keeps no history")),
-)
+@history.get("/{user_id}/history", summary="A user's changes, oldest first (kept after a delete)")
 def user_history(
     user_id: UserIdPath, history: HistoryDep, limit: Limit = 25, cursor: Cursor = None
 ) -> HistoryPage:
@@ -175,5 +173,5 @@ def delete_file(file_id: FileIdPath, store: FilesDep) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-#: Every router of the api, in the order the app includes them.
+#: Every router of the api, in the order the app includes them (``history`` when it keeps one).
 ROUTERS = (me, users, files)

@@ -241,6 +241,8 @@ class DevStack:
             account_id=LOCAL_ACCOUNT_ID,
             servers=self.servers,
         )
+        await asyncio.to_thread(self._migrate_databases)
+        await asyncio.to_thread(self._empty_caches)
         if opts.iam:
             await asyncio.to_thread(self._create_identities)
         await asyncio.to_thread(self._prepare_auth)
@@ -336,6 +338,38 @@ class DevStack:
             )
             self.containers[name] = svc
             await svc.start()
+
+    def _migrate_databases(self) -> None:
+        """Each database migrated to its services' latest migrations, as a deploy does first.
+
+        A migration that fails stops ``trellis dev`` with its error: the services would
+        otherwise start on a schema their code does not expect.
+        """
+        from trellis.local.migrations import migrate_database
+
+        for (kind, name), server in self.servers.items():
+            if kind != "database":
+                continue
+            try:
+                revisions = migrate_database(self.manifest, self.options.root, server, name)
+            except Exception as exc:  # noqa: BLE001 - alembic and the migrations raise anything
+                raise DevError(
+                    f"databases.{name}: its migrations failed: {type(exc).__name__}: {exc}"
+                ) from None
+            for service, revision in revisions.items():
+                self.log("trellis", f"database {name}: {service}'s migrations at {revision}")
+
+    def _empty_caches(self) -> None:
+        """Every cache starts empty, as the emulator's tables and queues do.
+
+        The databases keep their data across restarts; a cache's entries could then
+        describe items the fresh emulator no longer has (a user cached before the
+        restart, served stale after it). A cache may always be emptied.
+        """
+        for (kind, _name), server in self.servers.items():
+            if kind == "cache":
+                with server.client() as client:
+                    client.flushall()
 
     def _create_identities(self) -> None:
         """Give every service its own IAM user and key, with the policy Terraform gives its role."""

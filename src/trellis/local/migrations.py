@@ -9,6 +9,11 @@ databases carry the same history.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from trellis.local.servers import PostgresServer
+    from trellis.manifest import Manifest
 
 
 def run_migrations(
@@ -29,3 +34,32 @@ def run_migrations(
             return migrate(script_location, connection, service=service, revision=revision)
     finally:
         engine.dispose()
+
+
+def migrate_database(
+    manifest: Manifest, root: Path, server: PostgresServer, name: str, revision: str = "head"
+) -> dict[str, str | None]:
+    """Migrate database ``name`` with the migrations of every service that connects to it.
+
+    What the db-admin function does in AWS before new code goes live: each
+    connecting service's ``<path>/migrations`` (one without any is skipped), run as
+    the database's owner, then the service roles granted what the migrations made.
+    Returns each migrated service's revision.
+    """
+    from trellis.kinds import database_name, database_user
+    from trellis.local.provisioners.database import connecting_services, grant
+
+    database = database_name(name)
+    services = connecting_services(manifest, name)
+    revisions: dict[str, str | None] = {}
+    for service in services:
+        migrations = root / manifest.service_path(service) / "migrations"
+        if (migrations / "env.py").is_file():
+            revisions[service] = run_migrations(
+                migrations, server.url(database), revision, service=service
+            )
+    if revisions:
+        with server.connect(database) as conn:
+            for service in services:
+                grant(conn, database, database_user(service))
+    return revisions
