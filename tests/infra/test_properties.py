@@ -254,8 +254,15 @@ def test_the_deploy_role_creates_roles_only_under_its_environments_boundary() ->
                     as_list(st.get("actions"))
                 ), sid
         # Roles are named <project>-<env>-*; the deploy roles themselves are <project>-deploy-<env>.
-        for st in statements.values():
-            if st.get("effect") == "Deny":
+        # Service-linked roles (RDS, ElastiCache, ECS, App Runner) are AWS's: created, never
+        # written, and only for the services named in the condition.
+        linked = statements.get("CreateServiceLinkedRoles")
+        if linked is not None:
+            assert as_list(linked["actions"]) == ["iam:CreateServiceLinkedRole"]
+            assert as_list(linked["condition"])[0]["variable"] == "iam:AWSServiceName"
+            assert all(":role/aws-service-role/" in r for r in as_list(linked["resources"]))
+        for sid, st in statements.items():
+            if st.get("effect") == "Deny" or sid == "CreateServiceLinkedRoles":
                 continue
             for resource in as_list(st.get("resources")):
                 if ":iam::" in resource and ":role/" in resource:

@@ -80,3 +80,30 @@ def test_trellis_service_points_the_env_vars_at_the_tests_own_database_and_cache
     with valkey.Valkey.from_url(os.environ["SESSIONS_CACHE_URL"]) as client:
         assert client.acl_whoami() == f"{api.project}-dev-api"
         assert client.dbsize() == 0
+
+
+def test_two_projects_with_a_database_of_the_same_name_get_their_own_schemas(
+    trellis_database, manifest_path: Path, tmp_path: Path
+) -> None:
+    """Regression: both projects' clones came from one ``audit_template``.
+
+    The second project's migrations (revision "0001" too) found the first's version
+    table at "0001" and ran nothing: its tests saw the first project's tables.
+    """
+    other = project(tmp_path)
+    versions = other.parent / "backend/api/migrations/versions"
+    (versions / "0001_history.py").write_text(
+        (versions / "0001_history.py")
+        .read_text()
+        .replace('op.create_table("history"', 'op.create_table("ledger"')
+    )
+    mine = trellis_database("audit", service="api", manifest=manifest_path)
+    theirs = trellis_database("audit", service="api", manifest=other)
+
+    def tables(url: str) -> set[str]:
+        with psycopg.connect(url) as conn:
+            rows = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+            return {row[0] for row in rows} - {"alembic_version_api"}
+
+    assert tables(mine.url) == {"history"}
+    assert tables(theirs.url) == {"ledger"}

@@ -9,6 +9,7 @@ migrations of every service that connects run once per session, into the templat
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import os
 import threading
@@ -138,7 +139,7 @@ class LocalServers:
             )
 
     def _template(self, manifest: Manifest, root: Path, name: str) -> str:
-        """``<database>_template``: created, given its roles and migrated once per session."""
+        """``<database>_template_<project>``: created, given its roles, migrated once per session."""
         from trellis.local.migrations import run_migrations
         from trellis.local.provisioners.database import (
             connecting_services,
@@ -146,7 +147,10 @@ class LocalServers:
             grant,
         )
 
-        template = f"{database_name(name)}_template"
+        # One template per project: two manifests (a test's own, the example's) may name
+        # their databases alike, and their migrations even share revision ids.
+        digest = hashlib.sha256(str(root).encode()).hexdigest()[:8]
+        template = f"{database_name(name)[:40]}_template_{digest}"
         key = (str(root), name)
         with self._lock:
             if key in self._templates:
