@@ -500,11 +500,22 @@ data "aws_iam_policy_document" "deploy_dev_2" {
       "ec2:DescribeSecurityGroupRules",
       "ec2:DescribeSecurityGroups",
       "ec2:DescribeSubnets",
-      "ec2:DescribeVpcAttribute",
       "ec2:DescribeVpcEndpoints",
       "ec2:DescribeVpcs",
     ]
     resources = ["*"]
+  }
+
+  statement {
+    sid       = "DescribeOwnVpcAttributes"
+    actions   = ["ec2:DescribeVpcAttribute"]
+    resources = ["arn:${local.partition}:ec2:${local.region}:${local.account_id}:vpc/*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/trellis-environment"
+      values   = ["dev"]
+    }
   }
 
   statement {
@@ -551,7 +562,10 @@ data "aws_iam_policy_document" "deploy_dev_2" {
     actions   = ["logs:DescribeLogGroups", "sns:ListTopics"]
     resources = ["*"]
   }
+}
 
+# What the dev deploy role may do (3 of 3): the kinds the manifest uses, dev's names only.
+data "aws_iam_policy_document" "deploy_dev_3" {
   statement {
     sid = "ManageAlarms"
     actions = [
@@ -566,10 +580,7 @@ data "aws_iam_policy_document" "deploy_dev_2" {
       "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:acme-dev-*",
     ]
   }
-}
 
-# What the dev deploy role may do (3 of 3): the kinds the manifest uses, dev's names only.
-data "aws_iam_policy_document" "deploy_dev_3" {
   statement {
     sid = "WriteRolesUnderBoundary"
     actions = [
@@ -1217,11 +1228,22 @@ data "aws_iam_policy_document" "deploy_test_2" {
       "ec2:DescribeSecurityGroupRules",
       "ec2:DescribeSecurityGroups",
       "ec2:DescribeSubnets",
-      "ec2:DescribeVpcAttribute",
       "ec2:DescribeVpcEndpoints",
       "ec2:DescribeVpcs",
     ]
     resources = ["*"]
+  }
+
+  statement {
+    sid       = "DescribeOwnVpcAttributes"
+    actions   = ["ec2:DescribeVpcAttribute"]
+    resources = ["arn:${local.partition}:ec2:${local.region}:${local.account_id}:vpc/*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/trellis-environment"
+      values   = ["test"]
+    }
   }
 
   statement {
@@ -1268,7 +1290,10 @@ data "aws_iam_policy_document" "deploy_test_2" {
     actions   = ["logs:DescribeLogGroups", "sns:ListTopics"]
     resources = ["*"]
   }
+}
 
+# What the test deploy role may do (3 of 3): the kinds the manifest uses, test's names only.
+data "aws_iam_policy_document" "deploy_test_3" {
   statement {
     sid = "ManageAlarms"
     actions = [
@@ -1283,10 +1308,7 @@ data "aws_iam_policy_document" "deploy_test_2" {
       "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:acme-test-*",
     ]
   }
-}
 
-# What the test deploy role may do (3 of 3): the kinds the manifest uses, test's names only.
-data "aws_iam_policy_document" "deploy_test_3" {
   statement {
     sid = "WriteRolesUnderBoundary"
     actions = [
@@ -1934,11 +1956,22 @@ data "aws_iam_policy_document" "deploy_prod_2" {
       "ec2:DescribeSecurityGroupRules",
       "ec2:DescribeSecurityGroups",
       "ec2:DescribeSubnets",
-      "ec2:DescribeVpcAttribute",
       "ec2:DescribeVpcEndpoints",
       "ec2:DescribeVpcs",
     ]
     resources = ["*"]
+  }
+
+  statement {
+    sid       = "DescribeOwnVpcAttributes"
+    actions   = ["ec2:DescribeVpcAttribute"]
+    resources = ["arn:${local.partition}:ec2:${local.region}:${local.account_id}:vpc/*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/trellis-environment"
+      values   = ["prod"]
+    }
   }
 
   statement {
@@ -1985,7 +2018,10 @@ data "aws_iam_policy_document" "deploy_prod_2" {
     actions   = ["logs:DescribeLogGroups", "sns:ListTopics"]
     resources = ["*"]
   }
+}
 
+# What the prod deploy role may do (3 of 3): the kinds the manifest uses, prod's names only.
+data "aws_iam_policy_document" "deploy_prod_3" {
   statement {
     sid = "ManageAlarms"
     actions = [
@@ -2000,10 +2036,7 @@ data "aws_iam_policy_document" "deploy_prod_2" {
       "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:acme-prod-*",
     ]
   }
-}
 
-# What the prod deploy role may do (3 of 3): the kinds the manifest uses, prod's names only.
-data "aws_iam_policy_document" "deploy_prod_3" {
   statement {
     sid = "WriteRolesUnderBoundary"
     actions = [

@@ -197,7 +197,7 @@ def network_deploy_statements(scope: EnvScope) -> Iterator[DeployStatement]:
         tuple(_ec2(k) for k in _NETWORK_RESOURCES),
         own,
     )
-    # EC2's Describe calls have no resource type: they read network metadata only.
+    # These Describe calls have no resource type: they read network metadata only.
     yield DeployStatement(
         "DescribeNetwork",
         (
@@ -213,11 +213,17 @@ def network_deploy_statements(scope: EnvScope) -> Iterator[DeployStatement]:
             "ec2:DescribeSecurityGroupRules",
             "ec2:DescribeSecurityGroups",
             "ec2:DescribeSubnets",
-            "ec2:DescribeVpcAttribute",
             "ec2:DescribeVpcEndpoints",
             "ec2:DescribeVpcs",
         ),
         ("*",),
+    )
+    # The one Describe with a resource type: its own VPC's attributes (DNS support, ...).
+    yield DeployStatement(
+        "DescribeOwnVpcAttributes",
+        ("ec2:DescribeVpcAttribute",),
+        (_ec2("vpc"),),
+        own,
     )
     # Deleting a subnet or security group first deletes the network interfaces Lambda left
     # in it (detached ones: an attached interface cannot be deleted). They carry no tag.
