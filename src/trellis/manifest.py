@@ -698,7 +698,7 @@ def _check_network(m: Manifest) -> Iterator[ManifestError]:
                     f"services.{service}.uses.{resource}",
                     f"a {kind} is not reachable from {spec.runtime}: its load balancer would be "
                     "internal in the network's private subnets (no public subnet or NAT), out "
-                    "of the gateway's reach; use runtime = \"apprunner\" or \"lambda\"",
+                    'of the gateway\'s reach; use runtime = "apprunner" or "lambda"',
                 )
     databases = m.specs(kinds.DATABASE)
     if databases:
