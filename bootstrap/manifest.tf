@@ -500,11 +500,22 @@ data "aws_iam_policy_document" "deploy_dev_2" {
       "ec2:DescribeSecurityGroupRules",
       "ec2:DescribeSecurityGroups",
       "ec2:DescribeSubnets",
-      "ec2:DescribeVpcAttribute",
       "ec2:DescribeVpcEndpoints",
       "ec2:DescribeVpcs",
     ]
     resources = ["*"]
+  }
+
+  statement {
+    sid       = "DescribeOwnVpc"
+    actions   = ["ec2:DescribeVpcAttribute"]
+    resources = ["arn:${local.partition}:ec2:${local.region}:${local.account_id}:vpc/*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/trellis-environment"
+      values   = ["dev"]
+    }
   }
 
   statement {
@@ -551,7 +562,10 @@ data "aws_iam_policy_document" "deploy_dev_2" {
     actions   = ["logs:DescribeLogGroups", "sns:ListTopics"]
     resources = ["*"]
   }
+}
 
+# What the dev deploy role may do (3 of 3): the kinds the manifest uses, dev's names only.
+data "aws_iam_policy_document" "deploy_dev_3" {
   statement {
     sid = "ManageAlarms"
     actions = [
@@ -566,10 +580,7 @@ data "aws_iam_policy_document" "deploy_dev_2" {
       "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:acme-dev-*",
     ]
   }
-}
 
-# What the dev deploy role may do (3 of 3): the kinds the manifest uses, dev's names only.
-data "aws_iam_policy_document" "deploy_dev_3" {
   statement {
     sid = "WriteRolesUnderBoundary"
     actions = [
@@ -1215,11 +1226,22 @@ data "aws_iam_policy_document" "deploy_test_2" {
       "ec2:DescribeSecurityGroupRules",
       "ec2:DescribeSecurityGroups",
       "ec2:DescribeSubnets",
-      "ec2:DescribeVpcAttribute",
       "ec2:DescribeVpcEndpoints",
       "ec2:DescribeVpcs",
     ]
     resources = ["*"]
+  }
+
+  statement {
+    sid       = "DescribeOwnVpc"
+    actions   = ["ec2:DescribeVpcAttribute"]
+    resources = ["arn:${local.partition}:ec2:${local.region}:${local.account_id}:vpc/*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/trellis-environment"
+      values   = ["test"]
+    }
   }
 
   statement {
@@ -1266,7 +1288,10 @@ data "aws_iam_policy_document" "deploy_test_2" {
     actions   = ["logs:DescribeLogGroups", "sns:ListTopics"]
     resources = ["*"]
   }
+}
 
+# What the test deploy role may do (3 of 3): the kinds the manifest uses, test's names only.
+data "aws_iam_policy_document" "deploy_test_3" {
   statement {
     sid = "ManageAlarms"
     actions = [
@@ -1281,10 +1306,7 @@ data "aws_iam_policy_document" "deploy_test_2" {
       "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:acme-test-*",
     ]
   }
-}
 
-# What the test deploy role may do (3 of 3): the kinds the manifest uses, test's names only.
-data "aws_iam_policy_document" "deploy_test_3" {
   statement {
     sid = "WriteRolesUnderBoundary"
     actions = [
@@ -1930,11 +1952,22 @@ data "aws_iam_policy_document" "deploy_prod_2" {
       "ec2:DescribeSecurityGroupRules",
       "ec2:DescribeSecurityGroups",
       "ec2:DescribeSubnets",
-      "ec2:DescribeVpcAttribute",
       "ec2:DescribeVpcEndpoints",
       "ec2:DescribeVpcs",
     ]
     resources = ["*"]
+  }
+
+  statement {
+    sid       = "DescribeOwnVpc"
+    actions   = ["ec2:DescribeVpcAttribute"]
+    resources = ["arn:${local.partition}:ec2:${local.region}:${local.account_id}:vpc/*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/trellis-environment"
+      values   = ["prod"]
+    }
   }
 
   statement {
@@ -1981,7 +2014,10 @@ data "aws_iam_policy_document" "deploy_prod_2" {
     actions   = ["logs:DescribeLogGroups", "sns:ListTopics"]
     resources = ["*"]
   }
+}
 
+# What the prod deploy role may do (3 of 3): the kinds the manifest uses, prod's names only.
+data "aws_iam_policy_document" "deploy_prod_3" {
   statement {
     sid = "ManageAlarms"
     actions = [
@@ -1996,10 +2032,7 @@ data "aws_iam_policy_document" "deploy_prod_2" {
       "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:acme-prod-*",
     ]
   }
-}
 
-# What the prod deploy role may do (3 of 3): the kinds the manifest uses, prod's names only.
-data "aws_iam_policy_document" "deploy_prod_3" {
   statement {
     sid = "WriteRolesUnderBoundary"
     actions = [

@@ -203,7 +203,7 @@ def network_deploy_statements(scope: EnvScope) -> Iterator[DeployStatement]:
         tuple(_ec2(k) for k in _NETWORK_RESOURCES),
         own,
     )
-    # EC2's Describe calls have no resource type: they read network metadata only.
+    # EC2's Describe calls (but DescribeVpcAttribute) have no resource type: network metadata only.
     yield DeployStatement(
         "DescribeNetwork",
         (
@@ -219,12 +219,13 @@ def network_deploy_statements(scope: EnvScope) -> Iterator[DeployStatement]:
             "ec2:DescribeSecurityGroupRules",
             "ec2:DescribeSecurityGroups",
             "ec2:DescribeSubnets",
-            "ec2:DescribeVpcAttribute",
             "ec2:DescribeVpcEndpoints",
             "ec2:DescribeVpcs",
         ),
         ("*",),
     )
+    # The one describe call with a resource type: the environment's own VPC, by tag.
+    yield DeployStatement("DescribeOwnVpc", ("ec2:DescribeVpcAttribute",), (_ec2("vpc"),), own)
     # Deleting a subnet or security group first deletes the network interfaces Lambda left
     # in it (detached ones: an attached interface cannot be deleted). They carry no tag.
     yield DeployStatement(
