@@ -507,7 +507,7 @@ data "aws_iam_policy_document" "deploy_dev_2" {
   }
 
   statement {
-    sid       = "DescribeOwnVpcAttributes"
+    sid       = "DescribeOwnVpc"
     actions   = ["ec2:DescribeVpcAttribute"]
     resources = ["arn:${local.partition}:ec2:${local.region}:${local.account_id}:vpc/*"]
 
@@ -731,8 +731,7 @@ data "aws_iam_policy_document" "deploy_dev_3" {
       "arn:${local.partition}:elasticache:${local.region}:${local.account_id}:*:acme-test-*",
       "arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule/default/acme-test-*",
       "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-test-*",
-      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:service/acme-test-*",
-      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:autoscalingconfiguration/acme-test-*",
+      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:*/acme-test-*",
       "arn:${local.partition}:ecs:${local.region}:${local.account_id}:service/*/acme-test-*",
       "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/acme-test-*",
       "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/apigateway/acme-test/*",
@@ -749,8 +748,7 @@ data "aws_iam_policy_document" "deploy_dev_3" {
       "arn:${local.partition}:elasticache:${local.region}:${local.account_id}:*:acme-prod-*",
       "arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule/default/acme-prod-*",
       "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-prod-*",
-      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:service/acme-prod-*",
-      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:autoscalingconfiguration/acme-prod-*",
+      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:*/acme-prod-*",
       "arn:${local.partition}:ecs:${local.region}:${local.account_id}:service/*/acme-prod-*",
       "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/acme-prod-*",
       "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/apigateway/acme-prod/*",
@@ -1235,7 +1233,7 @@ data "aws_iam_policy_document" "deploy_test_2" {
   }
 
   statement {
-    sid       = "DescribeOwnVpcAttributes"
+    sid       = "DescribeOwnVpc"
     actions   = ["ec2:DescribeVpcAttribute"]
     resources = ["arn:${local.partition}:ec2:${local.region}:${local.account_id}:vpc/*"]
 
@@ -1459,8 +1457,7 @@ data "aws_iam_policy_document" "deploy_test_3" {
       "arn:${local.partition}:elasticache:${local.region}:${local.account_id}:*:acme-dev-*",
       "arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule/default/acme-dev-*",
       "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-dev-*",
-      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:service/acme-dev-*",
-      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:autoscalingconfiguration/acme-dev-*",
+      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:*/acme-dev-*",
       "arn:${local.partition}:ecs:${local.region}:${local.account_id}:service/*/acme-dev-*",
       "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/acme-dev-*",
       "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/apigateway/acme-dev/*",
@@ -1477,8 +1474,7 @@ data "aws_iam_policy_document" "deploy_test_3" {
       "arn:${local.partition}:elasticache:${local.region}:${local.account_id}:*:acme-prod-*",
       "arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule/default/acme-prod-*",
       "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-prod-*",
-      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:service/acme-prod-*",
-      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:autoscalingconfiguration/acme-prod-*",
+      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:*/acme-prod-*",
       "arn:${local.partition}:ecs:${local.region}:${local.account_id}:service/*/acme-prod-*",
       "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/acme-prod-*",
       "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/apigateway/acme-prod/*",
@@ -1963,7 +1959,7 @@ data "aws_iam_policy_document" "deploy_prod_2" {
   }
 
   statement {
-    sid       = "DescribeOwnVpcAttributes"
+    sid       = "DescribeOwnVpc"
     actions   = ["ec2:DescribeVpcAttribute"]
     resources = ["arn:${local.partition}:ec2:${local.region}:${local.account_id}:vpc/*"]
 
@@ -2187,8 +2183,7 @@ data "aws_iam_policy_document" "deploy_prod_3" {
       "arn:${local.partition}:elasticache:${local.region}:${local.account_id}:*:acme-dev-*",
       "arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule/default/acme-dev-*",
       "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-dev-*",
-      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:service/acme-dev-*",
-      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:autoscalingconfiguration/acme-dev-*",
+      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:*/acme-dev-*",
       "arn:${local.partition}:ecs:${local.region}:${local.account_id}:service/*/acme-dev-*",
       "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/acme-dev-*",
       "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/apigateway/acme-dev/*",
@@ -2205,8 +2200,7 @@ data "aws_iam_policy_document" "deploy_prod_3" {
       "arn:${local.partition}:elasticache:${local.region}:${local.account_id}:*:acme-test-*",
       "arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule/default/acme-test-*",
       "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-test-*",
-      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:service/acme-test-*",
-      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:autoscalingconfiguration/acme-test-*",
+      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:*/acme-test-*",
       "arn:${local.partition}:ecs:${local.region}:${local.account_id}:service/*/acme-test-*",
       "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/acme-test-*",
       "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/apigateway/acme-test/*",
@@ -2416,8 +2410,7 @@ data "aws_iam_policy_document" "boundary_dev" {
       "arn:${local.partition}:elasticache:${local.region}:${local.account_id}:*:acme-test-*",
       "arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule/default/acme-test-*",
       "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-test-*",
-      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:service/acme-test-*",
-      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:autoscalingconfiguration/acme-test-*",
+      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:*/acme-test-*",
       "arn:${local.partition}:ecs:${local.region}:${local.account_id}:service/*/acme-test-*",
       "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/acme-test-*",
       "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/apigateway/acme-test/*",
@@ -2434,8 +2427,7 @@ data "aws_iam_policy_document" "boundary_dev" {
       "arn:${local.partition}:elasticache:${local.region}:${local.account_id}:*:acme-prod-*",
       "arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule/default/acme-prod-*",
       "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-prod-*",
-      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:service/acme-prod-*",
-      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:autoscalingconfiguration/acme-prod-*",
+      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:*/acme-prod-*",
       "arn:${local.partition}:ecs:${local.region}:${local.account_id}:service/*/acme-prod-*",
       "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/acme-prod-*",
       "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/apigateway/acme-prod/*",
@@ -2628,8 +2620,7 @@ data "aws_iam_policy_document" "boundary_test" {
       "arn:${local.partition}:elasticache:${local.region}:${local.account_id}:*:acme-dev-*",
       "arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule/default/acme-dev-*",
       "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-dev-*",
-      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:service/acme-dev-*",
-      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:autoscalingconfiguration/acme-dev-*",
+      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:*/acme-dev-*",
       "arn:${local.partition}:ecs:${local.region}:${local.account_id}:service/*/acme-dev-*",
       "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/acme-dev-*",
       "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/apigateway/acme-dev/*",
@@ -2646,8 +2637,7 @@ data "aws_iam_policy_document" "boundary_test" {
       "arn:${local.partition}:elasticache:${local.region}:${local.account_id}:*:acme-prod-*",
       "arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule/default/acme-prod-*",
       "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-prod-*",
-      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:service/acme-prod-*",
-      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:autoscalingconfiguration/acme-prod-*",
+      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:*/acme-prod-*",
       "arn:${local.partition}:ecs:${local.region}:${local.account_id}:service/*/acme-prod-*",
       "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/acme-prod-*",
       "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/apigateway/acme-prod/*",
@@ -2840,8 +2830,7 @@ data "aws_iam_policy_document" "boundary_prod" {
       "arn:${local.partition}:elasticache:${local.region}:${local.account_id}:*:acme-dev-*",
       "arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule/default/acme-dev-*",
       "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-dev-*",
-      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:service/acme-dev-*",
-      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:autoscalingconfiguration/acme-dev-*",
+      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:*/acme-dev-*",
       "arn:${local.partition}:ecs:${local.region}:${local.account_id}:service/*/acme-dev-*",
       "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/acme-dev-*",
       "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/apigateway/acme-dev/*",
@@ -2858,8 +2847,7 @@ data "aws_iam_policy_document" "boundary_prod" {
       "arn:${local.partition}:elasticache:${local.region}:${local.account_id}:*:acme-test-*",
       "arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule/default/acme-test-*",
       "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-test-*",
-      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:service/acme-test-*",
-      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:autoscalingconfiguration/acme-test-*",
+      "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:*/acme-test-*",
       "arn:${local.partition}:ecs:${local.region}:${local.account_id}:service/*/acme-test-*",
       "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/acme-test-*",
       "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/apigateway/acme-test/*",

@@ -279,11 +279,12 @@ def test_network_enabled_alone_makes_an_empty_network() -> None:
     [
         (
             '[services.web]\nruntime = "ecs-express"\nuses = { audit = "connect" }\n[databases.audit]\n',
-            r"^services\.web\.uses\.audit: a database is reachable from Lambda services only",
+            r"^services\.web\.uses\.audit: a database is not reachable from ecs-express: its load "
+            r"balancer would be internal .* use runtime = \"apprunner\" or \"lambda\"$",
         ),
         (
-            '[services.web]\nruntime = "apprunner"\nuses = { c = "readwrite" }\n[caches.c]\n',
-            r"^services\.web\.uses\.c: a cache is reachable from Lambda services only",
+            '[services.web]\nruntime = "ecs-express"\nuses = { c = "readwrite" }\n[caches.c]\n',
+            r"^services\.web\.uses\.c: a cache is not reachable from ecs-express",
         ),
         (
             "[network]\nenabled = false\n[caches.c]\n",
@@ -345,3 +346,119 @@ def test_trellis_env_shows_each_services_own_user_in_its_urls(
         "rediss://kit-prod-api@kit-prod-sessions-??????.serverless.??????.cache.amazonaws.com:6379"
         "?cache_name=kit-prod-sessions"
     )
+
+
+# --- App Runner services in the network: a VPC connector --------------------------------------
+
+APPRUNNER_STACK = (
+    BASE
+    + """
+[services.api]
+runtime = "lambda"
+uses = { audit = "connect" }
+
+[services.legacy]
+runtime = "apprunner"
+route = "/legacy"
+auth = "iam"
+uses = { audit = "connect", sessions = "readwrite" }
+
+[services.plain]
+runtime = "apprunner"
+route = "/plain"
+auth = "iam"
+
+[databases.audit]
+
+[caches.sessions]
+"""
+)
+
+
+@pytest.fixture(scope="module")
+def apprunner_root(tmp_path_factory: pytest.TempPathFactory) -> Config:
+    from tests.infra.conftest import write_tree
+
+    tree = write_tree(
+        tmp_path_factory.mktemp("apprunner-vpc"), render(load_manifest_text(APPRUNNER_STACK))
+    )
+    return Config.load(tree / "terraform")
+
+
+def test_an_apprunner_service_that_uses_a_database_gets_a_vpc_connector(
+    apprunner_root: Config,
+) -> None:
+    legacy = apprunner_root.modules["legacy_service"]
+    # Only the private subnets and the service's own group: no Lambda-only ids or ARNs.
+    assert legacy["vpc"] == {
+        "subnet_ids": "${module.network.private_subnet_ids}",
+        "security_group_id": '${module.network.security_group_ids["legacy"]}',
+    }
+    # A container service without a database or cache stays outside the VPC.
+    assert "vpc" not in apprunner_root.modules["plain_service"]
+    assert "vpc" in apprunner_root.modules["api_service"]
+    cfg = module(apprunner_root, "legacy_service")
+    connector = resource(cfg, "aws_apprunner_vpc_connector", "this")
+    assert connector["count"] == "${var.vpc == null ? 0 : 1}"
+    assert connector["vpc_connector_name"] == "${var.name}"
+    assert connector["subnets"] == "${var.vpc.subnet_ids}"
+    assert connector["security_groups"] == ["${var.vpc.security_group_id}"]
+    service = resource(cfg, "aws_apprunner_service", "this")
+    (network,) = [
+        d["network_configuration"]
+        for d in as_list(service["dynamic"])
+        if "network_configuration" in d
+    ]
+    assert network["for_each"] == "${aws_apprunner_vpc_connector.this}"
+    (content,) = as_list(network["content"])
+    (egress,) = as_list(content["egress_configuration"])
+    assert egress == {
+        "egress_type": "VPC",
+        "vpc_connector_arn": "${network_configuration.value.arn}",
+    }
+    # Ingress stays public: the gateway reaches it and its origin secret guards it.
+    (ingress,) = as_list(content["ingress_configuration"])
+    assert ingress == {"is_publicly_accessible": True}
+
+
+def test_the_stores_admit_the_apprunner_services_group(apprunner_root: Config) -> None:
+    def group(service: str) -> str:
+        return f'${{module.network.security_group_ids["{service}"]}}'
+
+    assert _clients(apprunner_root, "audit_database") == {
+        "api": group("api"),
+        "legacy": group("legacy"),
+        "db-admin": group("db-admin"),
+    }
+    assert _clients(apprunner_root, "sessions_cache") == {"legacy": group("legacy")}
+    net = apprunner_root.modules["network"]
+    assert net["security_groups"] == ["api", "legacy", "db-admin"]
+    # The routed container reads the gateway's origin secret through the VPC (endpoint).
+    assert net["endpoints"] == {"secretsmanager": "Interface"}
+
+
+def _network(tmp_path: Path, text: str) -> dict[str, Any]:
+    from tests.infra.conftest import write_tree
+
+    tree = write_tree(tmp_path, render(load_manifest_text(text)))
+    net: dict[str, Any] = Config.load(tree / "terraform").modules["network"]
+    return net
+
+
+def test_a_routed_apprunner_service_in_the_network_reaches_secrets_manager(
+    tmp_path: Path,
+) -> None:
+    net = _network(
+        tmp_path / "routed",
+        BASE
+        + '[services.legacy]\nruntime = "apprunner"\nroute = "/legacy"\nauth = "iam"\n'
+        + 'uses = { sessions = "readwrite" }\n[caches.sessions]\n',
+    )
+    assert net["endpoints"] == {"secretsmanager": "Interface"}
+    # An unrouted one reads no origin secret: no endpoint for it.
+    net = _network(
+        tmp_path / "unrouted",
+        BASE + '[services.legacy]\nruntime = "apprunner"\nuses = { sessions = "readwrite" }\n'
+        "[caches.sessions]\n",
+    )
+    assert net["endpoints"] == {}

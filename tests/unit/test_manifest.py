@@ -519,3 +519,28 @@ def test_a_manifest_that_cannot_be_read_is_one_line_naming_the_file_and_exit_2(
     assert fragment in err
     assert err.count(str(path)) == 1, err  # named once, not twice
     assert "Traceback" not in err
+
+
+def test_an_apprunner_service_may_use_a_database_and_a_cache() -> None:
+    m = load_manifest_text(
+        PROJECT
+        + '[services.web]\nruntime = "apprunner"\nroute = "/web"\nauth = "iam"\n'
+        + 'uses = { audit = "connect", sessions = "readwrite" }\n'
+        + "[databases.audit]\n[caches.sessions]\n"
+    )
+    assert m.network_services() == ["web"]
+
+
+def test_an_ecs_express_service_that_uses_a_database_is_refused_in_one_line() -> None:
+    with pytest.raises(ManifestError) as exc:
+        load_manifest_text(
+            PROJECT
+            + '[services.web]\nruntime = "ecs-express"\nuses = { audit = "connect" }\n'
+            + "[databases.audit]\n"
+        )
+    message = str(exc.value)
+    assert "\n" not in message
+    assert message.startswith(
+        "services.web.uses.audit: a database is not reachable from ecs-express"
+    )
+    assert 'use runtime = "apprunner" or "lambda"' in message

@@ -110,8 +110,8 @@ class _Names(EnvScope):
         return (
             *(arn for entry in kinds.KINDS for arn in entry.owned_arns(self)),
             f"arn:{{p}}:lambda:{{r}}:{{a}}:function:{n}-*",
-            f"arn:{{p}}:apprunner:{{r}}:{{a}}:service/{n}-*",
-            f"arn:{{p}}:apprunner:{{r}}:{{a}}:autoscalingconfiguration/{n}-*",
+            # Services, auto scaling configurations, VPC connectors: <type>/<name>/...
+            f"arn:{{p}}:apprunner:{{r}}:{{a}}:*/{n}-*",
             f"arn:{{p}}:ecs:{{r}}:{{a}}:service/*/{n}-*",
             f"arn:{{p}}:logs:{{r}}:{{a}}:log-group:/aws/lambda/{n}-*",
             f"arn:{{p}}:logs:{{r}}:{{a}}:log-group:/aws/apigateway/{n}/*",
@@ -215,6 +215,33 @@ def _apprunner(x: _Names) -> Iterator[DeployStatement]:
             f"arn:{{p}}:apprunner:{{r}}:{{a}}:service/{x.n}-*",
             f"arn:{{p}}:apprunner:{{r}}:{{a}}:autoscalingconfiguration/{x.n}-*",
         ),
+    )
+
+
+def _apprunner_vpc_connectors(x: _Names) -> Iterator[DeployStatement]:
+    """An App Runner service that uses a database or cache egresses through its VPC connector.
+
+    Granted wherever App Runner and the network meet (the module holds the connector at
+    count 0 otherwise): the environment's own connector names; the subnets and security
+    group it goes in are read with ``DescribeNetwork``'s EC2 describe calls.
+    """
+    yield DeployStatement(
+        "ManageAppRunnerVpcConnectors",
+        (
+            "apprunner:CreateVpcConnector",
+            "apprunner:DeleteVpcConnector",
+            "apprunner:DescribeVpcConnector",
+            "apprunner:ListTagsForResource",
+            "apprunner:TagResource",
+            "apprunner:UntagResource",
+        ),
+        (f"arn:{{p}}:apprunner:{{r}}:{{a}}:vpcconnector/{x.n}-*",),
+    )
+    # CreateService/UpdateService with network_configuration are authorised on the connector.
+    yield DeployStatement(
+        "ServicesUseOwnVpcConnectors",
+        ("apprunner:CreateService", "apprunner:UpdateService"),
+        (f"arn:{{p}}:apprunner:{{r}}:{{a}}:vpcconnector/{x.n}-*",),
     )
 
 
@@ -418,6 +445,9 @@ def _service_linked_roles(manifest: Manifest) -> tuple[str, ...]:
         linked.append("rds.amazonaws.com")
     if manifest.specs(kinds.CACHE):
         linked.append("elasticache.amazonaws.com")
+    if "apprunner" in runtimes and manifest.needs_network():
+        # App Runner's networking role makes a VPC connector's network interfaces.
+        linked.append("networking.apprunner.amazonaws.com")
     return tuple(linked)
 
 
@@ -583,6 +613,8 @@ def deploy_statements(manifest: Manifest, env: str) -> list[DeployStatement]:
         statements.extend(_gateway(x))
     if "network" in used:
         statements.extend(network_deploy_statements(x))
+    if "apprunner" in used and "network" in used:
+        statements.extend(_apprunner_vpc_connectors(x))
     if manifest.specs(kinds.DATABASE):
         statements.append(
             DeployStatement(

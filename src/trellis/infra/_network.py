@@ -53,6 +53,14 @@ def vpc_argument(group: str) -> dict[str, Expr]:
     }
 
 
+def connector_argument(group: str) -> dict[str, Expr]:
+    """The apprunner-service module's ``vpc``: its VPC connector's private subnets and own group."""
+    return {
+        "subnet_ids": Expr("module.network.private_subnet_ids"),
+        "security_group_id": Expr(f'module.network.security_group_ids["{group}"]'),
+    }
+
+
 def _endpoint(kind: str, name: str) -> tuple[str, str]:
     label = f"module.{module_name(kind, name)}"
     return f"${{{label}.endpoint}}", f"${{{label}.port}}"

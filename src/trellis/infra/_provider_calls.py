@@ -143,6 +143,8 @@ PARAMETER: Final = "arn:{p}:ssm:{r}:{a}:parameter/{project}/{env}/flag"
 SCHEDULE: Final = "arn:{p}:scheduler:{r}:{a}:schedule/default/{n}-nightly"
 APPRUNNER_SERVICE: Final = "arn:{p}:apprunner:{r}:{a}:service/{n}-legacy/*"
 APPRUNNER_SCALING: Final = "arn:{p}:apprunner:{r}:{a}:autoscalingconfiguration/{n}-legacy/*/*"
+APPRUNNER_CONNECTOR: Final = "arn:{p}:apprunner:{r}:{a}:vpcconnector/{n}-legacy/*/*"
+APPRUNNER_NETWORKING_SLR: Final = "arn:{p}:iam::{a}:role/aws-service-role/networking.apprunner.amazonaws.com/AWSServiceRoleForAppRunnerNetworking"
 ECS_SERVICE: Final = "arn:{p}:ecs:{r}:{a}:service/default/{n}-web"
 ECS_SERVICE_DEPLOYMENT: Final = "arn:{p}:ecs:{r}:{a}:service-deployment/default/{n}-web/*"
 # The network: EC2 ARNs carry ids AWS picks; the environment is the resource's tag.
@@ -651,6 +653,27 @@ _APPRUNNER_SERVICE = (
     _c("aws_apprunner_service", "tag", "apprunner:UntagResource", APPRUNNER_SERVICE, "UntagResource", TAGS + " → UpdateTags"),
     _c("aws_apprunner_service", "delete", "apprunner:DeleteService", APPRUNNER_SERVICE, "DeleteService", _SERVICE_SRC),
     _c("aws_apprunner_service", "delete", "apprunner:DescribeService", APPRUNNER_SERVICE, "DescribeService", APPRUNNER_WAIT + "WaitServiceDeleted"),
+    # With a VPC connector (network_configuration): CreateService/UpdateService are authorised on it too.
+    ProviderCall("aws_apprunner_service", "create", "apprunner:CreateService", APPRUNNER_CONNECTOR, "CreateService", _SERVICE_SRC + "; the Service Authorization Reference authorises CreateService on the referenced VPC connector too", (("apprunner:VpcConnectorArn", APPRUNNER_CONNECTOR),), only_with="aws_vpc"),
+    ProviderCall("aws_apprunner_service", "update", "apprunner:UpdateService", APPRUNNER_CONNECTOR, "UpdateService", _SERVICE_SRC + "; authorised on the referenced VPC connector too", (("apprunner:VpcConnectorArn", APPRUNNER_CONNECTOR),), only_with="aws_vpc"),
+)
+
+# A container service's VPC connector: in stacks with a network only (the module's count is 0 otherwise).
+_CONNECTOR_SRC = TF + "service/apprunner/vpc_connector.go (stored 03412d53, older: CreateVpcConnector with Tags, waitVPCConnectorCreated/Deleted → DescribeVpcConnector, ListTags in Read, UpdateTags on tags_all, DeleteVpcConnector)"
+_APPRUNNER_VPC_CONNECTOR = tuple(
+    ProviderCall("aws_apprunner_vpc_connector", phase, action, resource, api, source, context, only_with="aws_vpc")
+    for phase, action, resource, api, source, context in (
+        ("create", "apprunner:CreateVpcConnector", APPRUNNER_CONNECTOR, "CreateVpcConnector", _CONNECTOR_SRC, ()),
+        ("create", "apprunner:DescribeVpcConnector", APPRUNNER_CONNECTOR, "DescribeVpcConnector", _CONNECTOR_SRC + " waitVPCConnectorCreated", ()),
+        ("create", "iam:CreateServiceLinkedRole", APPRUNNER_NETWORKING_SLR, "CreateVpcConnector", "not found in the stored source; App Runner creates AWSServiceRoleForAppRunnerNetworking (its network interfaces) on the account's first VPC connector " + RECALLED, (("iam:AWSServiceName", "networking.apprunner.amazonaws.com"),)),
+        ("read", "apprunner:DescribeVpcConnector", APPRUNNER_CONNECTOR, "DescribeVpcConnector", _CONNECTOR_SRC, ()),
+        ("read", "apprunner:ListTagsForResource", APPRUNNER_CONNECTOR, "ListTagsForResource", _CONNECTOR_SRC, ()),
+        ("tag", "apprunner:TagResource", APPRUNNER_CONNECTOR, "CreateVpcConnector", _CONNECTOR_SRC + "; tag-on-create authorised with apprunner:TagResource (reasoning from aws:RequestTag on the Create action)", ()),
+        ("tag", "apprunner:TagResource", APPRUNNER_CONNECTOR, "TagResource", _CONNECTOR_SRC + " → UpdateTags", ()),
+        ("tag", "apprunner:UntagResource", APPRUNNER_CONNECTOR, "UntagResource", _CONNECTOR_SRC + " → UpdateTags", ()),
+        ("delete", "apprunner:DeleteVpcConnector", APPRUNNER_CONNECTOR, "DeleteVpcConnector", _CONNECTOR_SRC, ()),
+        ("delete", "apprunner:DescribeVpcConnector", APPRUNNER_CONNECTOR, "DescribeVpcConnector", _CONNECTOR_SRC + " waitVPCConnectorDeleted", ()),
+    )
 )
 
 _ECS_ROLES = (
@@ -1116,6 +1139,7 @@ PROVIDER_CALLS: Final[tuple[ProviderCall, ...]] = (
     *_SCHEDULE,
     *_APPRUNNER_SCALING,
     *_APPRUNNER_SERVICE,
+    *_APPRUNNER_VPC_CONNECTOR,
     *_ECS,
     *_REST_API,
     *_REST_CHILDREN,
@@ -1171,6 +1195,7 @@ TAGGABLE: Final[frozenset[str]] = frozenset(
         "aws_apigatewayv2_stage",
         "aws_apprunner_auto_scaling_configuration_version",
         "aws_apprunner_service",
+        "aws_apprunner_vpc_connector",
         "aws_cloudwatch_log_group",
         "aws_cloudwatch_metric_alarm",
         "aws_db_instance",
@@ -1212,6 +1237,7 @@ NO_UPDATE_CALLS: Final[Mapping[str, str]] = MappingProxyType(
         "aws_api_gateway_deployment": "triggers force a new deployment; no description is set",
         "aws_api_gateway_usage_plan_key": "every argument forces replacement",
         "aws_apprunner_auto_scaling_configuration_version": "every argument but tags forces replacement",
+        "aws_apprunner_vpc_connector": "every argument but tags forces replacement",
         "aws_iam_role_policy_attachment": "every argument forces replacement",
         "aws_lambda_permission": "every argument forces replacement",
         "aws_s3_bucket": "bucket forces replacement, force_destroy lives in the state only; tags are 'tag' rows",

@@ -7,7 +7,8 @@ database or a cache, or asks for it. What is in it follows from the manifest:
   databases' admin function), the only sources a database (5432) or cache (6379)
   admits;
 - a VPC endpoint per AWS service those services call, found through the kinds
-  they use (no NAT gateway by default: the endpoints are the way out);
+  they use and Secrets Manager for a routed container's origin secret (no NAT
+  gateway by default: the endpoints are the way out);
 - the EC2 actions an environment's deploy role needs for all of it, scoped by the
   ``trellis-environment`` tag (VPC resources have ids, not names, in their ARNs).
 """
@@ -71,6 +72,11 @@ def endpoints(manifest: Manifest) -> dict[str, str]:
             if kind in ENDPOINTS:
                 svc, type_ = ENDPOINTS[kind]
                 needed[svc] = type_
+        spec = manifest.services[service]
+        if spec.runtime != "lambda" and spec.route:
+            # A routed container reads the gateway's origin secret: with VPC egress, through
+            # the VPC (App Runner pulls the image and ships the logs outside it).
+            needed["secretsmanager"] = "Interface"
     if manifest.specs(DATABASE):
         # The admin function reads the RDS-managed master secrets.
         needed["secretsmanager"] = "Interface"
@@ -197,7 +203,7 @@ def network_deploy_statements(scope: EnvScope) -> Iterator[DeployStatement]:
         tuple(_ec2(k) for k in _NETWORK_RESOURCES),
         own,
     )
-    # These Describe calls have no resource type: they read network metadata only.
+    # EC2's Describe calls (but DescribeVpcAttribute) have no resource type: network metadata only.
     yield DeployStatement(
         "DescribeNetwork",
         (
@@ -218,13 +224,8 @@ def network_deploy_statements(scope: EnvScope) -> Iterator[DeployStatement]:
         ),
         ("*",),
     )
-    # The one Describe with a resource type: its own VPC's attributes (DNS support, ...).
-    yield DeployStatement(
-        "DescribeOwnVpcAttributes",
-        ("ec2:DescribeVpcAttribute",),
-        (_ec2("vpc"),),
-        own,
-    )
+    # The one describe call with a resource type: the environment's own VPC, by tag.
+    yield DeployStatement("DescribeOwnVpc", ("ec2:DescribeVpcAttribute",), (_ec2("vpc"),), own)
     # Deleting a subnet or security group first deletes the network interfaces Lambda left
     # in it (detached ones: an attached interface cannot be deleted). They carry no tag.
     yield DeployStatement(

@@ -61,6 +61,17 @@ resource "aws_apprunner_auto_scaling_configuration_version" "this" {
   tags                            = var.tags
 }
 
+# With a VPC: all the service's outbound traffic leaves through the private subnets
+# (AWS APIs via the network's VPC endpoints, or its NAT gateway).
+resource "aws_apprunner_vpc_connector" "this" {
+  count = var.vpc == null ? 0 : 1
+
+  vpc_connector_name = var.name
+  subnets            = var.vpc.subnet_ids
+  security_groups    = [var.vpc.security_group_id]
+  tags               = var.tags
+}
+
 resource "aws_apprunner_service" "this" {
   service_name                   = var.name
   auto_scaling_configuration_arn = aws_apprunner_auto_scaling_configuration_version.this.arn
@@ -96,6 +107,20 @@ resource "aws_apprunner_service" "this" {
     timeout             = 5
     healthy_threshold   = 1
     unhealthy_threshold = 3
+  }
+
+  dynamic "network_configuration" {
+    for_each = aws_apprunner_vpc_connector.this
+    content {
+      egress_configuration {
+        egress_type       = "VPC"
+        vpc_connector_arn = network_configuration.value.arn
+      }
+
+      ingress_configuration {
+        is_publicly_accessible = true
+      }
+    }
   }
 
   dynamic "encryption_configuration" {

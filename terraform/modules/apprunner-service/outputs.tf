@@ -12,3 +12,8 @@ output "role_arn" {
   description = "ARN of the service's own instance role."
   value       = aws_iam_role.this.arn
 }
+
+output "vpc_connector_arn" {
+  description = "ARN of the service's VPC connector; null without a VPC."
+  value       = one(aws_apprunner_vpc_connector.this[*].arn)
+}

@@ -124,3 +124,17 @@ variable "kms_key_arn" {
   type        = string
   default     = null
 }
+
+variable "vpc" {
+  description = "Send the service's outbound traffic into a VPC's private subnets (to reach a database or cache) through a VPC connector with the service's own security group; null: no VPC. Ingress stays public."
+  type = object({
+    subnet_ids        = list(string)
+    security_group_id = string
+  })
+  default = null
+
+  validation {
+    condition     = var.vpc == null || length(try(var.vpc.subnet_ids, [])) >= 2
+    error_message = "A VPC connector needs subnets in at least 2 availability zones."
+  }
+}
