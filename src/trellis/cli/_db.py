@@ -127,9 +127,7 @@ def _shell(args: argparse.Namespace, manifest: Manifest) -> int:
 
 
 def _migrate(args: argparse.Namespace, manifest: Manifest) -> int:
-    from trellis.kinds import database_name, database_user
-    from trellis.local.migrations import run_migrations
-    from trellis.local.provisioners.database import connecting_services, grant
+    from trellis.local.migrations import migrate_database
 
     env = environment(manifest, args.env)
     svc = service(manifest, args.service)
@@ -141,10 +139,6 @@ def _migrate(args: argparse.Namespace, manifest: Manifest) -> int:
             f"services.{svc}.path: no alembic migrations at {migrations} (env.py missing)"
         )
     with local_database(manifest, root, env, name) as server:
-        database = database_name(name)
-        run_migrations(migrations, server.url(database), args.revision, service=svc)
-        with server.connect(database) as conn:
-            for other in connecting_services(manifest, name):
-                grant(conn, database, database_user(other))
+        migrate_database(manifest, root, server, name, args.revision, only=svc)
     print(f"databases.{name}: migrated to {args.revision} ({migrations.relative_to(root)})")
     return 0

@@ -37,14 +37,22 @@ def run_migrations(
 
 
 def migrate_database(
-    manifest: Manifest, root: Path, server: PostgresServer, name: str, revision: str = "head"
+    manifest: Manifest,
+    root: Path,
+    server: PostgresServer,
+    name: str,
+    revision: str = "head",
+    *,
+    only: str | None = None,
 ) -> dict[str, str | None]:
     """Migrate database ``name`` with the migrations of every service that connects to it.
 
     What the db-admin function does in AWS before new code goes live: each
     connecting service's ``<path>/migrations`` (one without any is skipped), run as
     the database's owner, then the service roles granted what the migrations made.
-    Returns each migrated service's revision.
+    ``only`` migrates that service's migrations alone (``trellis db migrate --service``);
+    every connecting service's role is granted either way. Returns each migrated
+    service's revision.
     """
     from trellis.kinds import database_name, database_user
     from trellis.local.provisioners.database import connecting_services, grant
@@ -52,7 +60,7 @@ def migrate_database(
     database = database_name(name)
     services = connecting_services(manifest, name)
     revisions: dict[str, str | None] = {}
-    for service in services:
+    for service in services if only is None else [only]:
         migrations = root / manifest.service_path(service) / "migrations"
         if (migrations / "env.py").is_file():
             revisions[service] = run_migrations(

@@ -62,12 +62,13 @@ def read_state(root: Path, env: str, *, alive_only: bool = True) -> DevState | N
         state = DevState(**data)
     except (OSError, ValueError, TypeError):
         return None
-    if alive_only and not _alive(state.pid):
+    if alive_only and not pid_alive(state.pid):
         return None
     return state
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process ``pid`` exists (one of another user's counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

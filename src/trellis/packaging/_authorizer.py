@@ -53,6 +53,68 @@ def locked_closure(lock_text: str, root: str = _ROOT_REQUIREMENT) -> set[str]:
     return seen
 
 
+def install_locked(
+    uv: str,
+    workspace: Path,
+    staging: Path,
+    wanted: set[str],
+    target: str,
+    python_version: str,
+    scratch: Path,
+) -> None:
+    """Install exactly the ``wanted`` packages of the workspace's lock into ``staging``.
+
+    The versions and hashes come from ``uv export`` of the lock; wheels only, for the
+    target platform and Python, no dependency resolution of their own.
+    """
+    exported = scratch / "exported.txt"
+    requirements = scratch / "requirements.txt"
+    run_uv(
+        uv,
+        [
+            "export",
+            "--all-packages",
+            "--all-extras",
+            "--no-dev",
+            "--frozen",
+            "--no-emit-workspace",
+            "--no-header",
+            "--no-annotate",
+            "--format",
+            "requirements.txt",
+            "--output-file",
+            str(exported),
+            "--quiet",
+        ],
+        cwd=workspace,
+    )
+    requirements.write_text(_requirements(exported.read_text(), wanted))
+    run_uv(
+        uv,
+        [
+            "pip",
+            "install",
+            "--target",
+            str(staging),
+            "--python-platform",
+            target,
+            "--python-version",
+            python_version,
+            "--only-binary",
+            ":all:",
+            "--no-deps",
+            "--require-hashes",
+            "--link-mode",
+            "copy",
+            "--no-config",
+            "--quiet",
+            "--requirements",
+            str(requirements),
+        ],
+        cwd=workspace,
+    )
+
+
 def _requirements(exported: str, wanted: set[str]) -> str:
     """The ``name==version`` blocks (with their hash lines) of ``wanted`` packages."""
     kept: list[str] = []
@@ -88,54 +150,9 @@ def build_authorizer(
     source = Path(__file__).resolve().parents[1] / "authorizer"
     uv = find_uv()
     with tempfile.TemporaryDirectory(prefix="trellis-build-authorizer-") as tmp:
-        exported = Path(tmp) / "exported.txt"
-        requirements = Path(tmp) / "requirements.txt"
         staging = Path(tmp) / "package"
         staging.mkdir()
-        run_uv(
-            uv,
-            [
-                "export",
-                "--all-packages",
-                "--all-extras",
-                "--no-dev",
-                "--frozen",
-                "--no-emit-workspace",
-                "--no-header",
-                "--no-annotate",
-                "--format",
-                "requirements.txt",
-                "--output-file",
-                str(exported),
-                "--quiet",
-            ],
-            cwd=workspace,
-        )
-        requirements.write_text(_requirements(exported.read_text(), wanted))
-        run_uv(
-            uv,
-            [
-                "pip",
-                "install",
-                "--target",
-                str(staging),
-                "--python-platform",
-                target,
-                "--python-version",
-                python_version,
-                "--only-binary",
-                ":all:",
-                "--no-deps",
-                "--require-hashes",
-                "--link-mode",
-                "copy",
-                "--no-config",
-                "--quiet",
-                "--requirements",
-                str(requirements),
-            ],
-            cwd=workspace,
-        )
+        install_locked(uv, workspace, staging, wanted, target, python_version, Path(tmp))
         clean(staging)
         (staging / "trellis").mkdir(exist_ok=True)
         (staging / "trellis" / "__init__.py").write_text("")

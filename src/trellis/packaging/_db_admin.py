@@ -23,10 +23,10 @@ from typing import Final
 from trellis.kinds import DATABASE
 from trellis.kinds._database import MIGRATIONS_DIR
 from trellis.manifest import Manifest
-from trellis.packaging._authorizer import _requirements, locked_closure
+from trellis.packaging._authorizer import install_locked, locked_closure
 from trellis.packaging._errors import BuildError
 from trellis.packaging._lambda import LambdaPackage
-from trellis.packaging._platform import Platform, find_uv, host_platform, python_platform, run_uv
+from trellis.packaging._platform import Platform, find_uv, host_platform, python_platform
 from trellis.packaging._staging import clean, copy_tree, copy_trellis_runtime, size_warnings
 from trellis.packaging._workspace import workspace_root
 from trellis.packaging._zip import write_reproducible_zip
@@ -95,54 +95,9 @@ def build_db_admin(
     source = Path(__file__).resolve().parents[1]
     uv = find_uv()
     with tempfile.TemporaryDirectory(prefix="trellis-build-db-admin-") as tmp:
-        exported = Path(tmp) / "exported.txt"
-        requirements = Path(tmp) / "requirements.txt"
         staging = Path(tmp) / "package"
         staging.mkdir()
-        run_uv(
-            uv,
-            [
-                "export",
-                "--all-packages",
-                "--all-extras",
-                "--no-dev",
-                "--frozen",
-                "--no-emit-workspace",
-                "--no-header",
-                "--no-annotate",
-                "--format",
-                "requirements.txt",
-                "--output-file",
-                str(exported),
-                "--quiet",
-            ],
-            cwd=workspace,
-        )
-        requirements.write_text(_requirements(exported.read_text(), wanted))
-        run_uv(
-            uv,
-            [
-                "pip",
-                "install",
-                "--target",
-                str(staging),
-                "--python-platform",
-                target,
-                "--python-version",
-                python_version,
-                "--only-binary",
-                ":all:",
-                "--no-deps",
-                "--require-hashes",
-                "--link-mode",
-                "copy",
-                "--no-config",
-                "--quiet",
-                "--requirements",
-                str(requirements),
-            ],
-            cwd=workspace,
-        )
+        install_locked(uv, workspace, staging, wanted, target, python_version, Path(tmp))
         clean(staging)
         copy_trellis_runtime(source, staging)
         found = migration_dirs(root, manifest)

@@ -43,6 +43,7 @@ from trellis.local.servers._base import (
     stop_process,
     wait_until_ready,
 )
+from trellis.local.state import pid_alive
 
 #: The superuser Trellis itself logs in as (owner of the databases, runner of migrations).
 SUPERUSER: Final = "trellis"
@@ -165,7 +166,7 @@ class PostgresServer:
         except (OSError, ValueError):
             return
         deadline = time.monotonic() + timeout_s
-        while _alive(pid):
+        while pid_alive(pid):
             if time.monotonic() > deadline:
                 raise ServerError(
                     f"a PostgreSQL server (pid {pid}) still runs on {self.pgdata}: "
@@ -315,16 +316,6 @@ class PostgresServer:
             str(STAGE / "pkgs" / install.parent.name / install.name / "bin" / binary),
             *argv,
         ]
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _stage_dir() -> None:
