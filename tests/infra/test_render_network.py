@@ -44,7 +44,7 @@ def test_the_database_module_gets_the_manifest_settings(root: Config) -> None:
     ledger = root.modules["ledger_db_database"]
     assert ledger["identifier"] == "kit-${var.environment}-ledger-db"
     assert ledger["database_name"] == "ledger_db"
-    assert (ledger["mode"], ledger["engine_version"]) == ("serverless", "17")
+    assert (ledger["mode"], ledger["engine_version"]) == ("serverless", "18")
     assert (ledger["min_capacity"], ledger["max_capacity"]) == (0, 8)
     assert ledger["multi_az"] is True
     assert ledger["backup_retention_days"] == "${var.production ? 7 : 1}"

@@ -104,3 +104,57 @@ def test_migrate_without_migrations_names_the_service_path(
     (tmp_path / "backend/api/migrations/env.py").unlink()
     assert main(["--manifest", manifest, "db", "migrate", "--service", "api"]) == 2
     assert "services.api.path: no alembic migrations at" in capfd.readouterr().err
+
+
+def _privileges(conn: psycopg.Connection, role: str) -> tuple:
+    """What ``role`` may do: on the database, and on a table ``trellis`` creates later."""
+    return conn.execute(
+        "SELECT has_database_privilege(%(r)s, current_database(), 'CONNECT'),"
+        " has_database_privilege(%(r)s, current_database(), 'TEMPORARY'),"
+        " has_database_privilege(%(r)s, current_database(), 'CREATE'),"
+        " has_schema_privilege(%(r)s, 'public', 'CREATE'),"
+        " has_table_privilege(%(r)s, 'later', 'SELECT,INSERT,UPDATE,DELETE'),"
+        " has_table_privilege(%(r)s, 'later', 'TRUNCATE'),"
+        " EXISTS (SELECT 1 FROM pg_shdescription d JOIN pg_roles r ON d.objoid = r.oid"
+        "   WHERE r.rolname = %(r)s AND d.description = %(mark)s)",
+        {"r": role, "mark": "trellis:service-user"},
+    ).fetchone()
+
+
+def test_a_local_service_role_has_exactly_the_privileges_the_admin_function_grants_in_aws(
+    tmp_path: Path,
+) -> None:
+    """Locally and in AWS one SQL makes a service user: the same privileges on both."""
+    from trellis.local.provisioners.database import ensure_database
+    from trellis.runtime.database._users import ensure_service_user
+
+    server = PostgresServer(tmp_path / "pg")
+    with server:
+        ensure_database(server, "audit", ["api"])
+        with server.connect("audit") as conn:
+            # The role the admin function makes in AWS (with a password: no rds_iam here).
+            ensure_service_user(
+                conn, "aws_like", database="audit", iam=False, password="pw", owner="trellis"
+            )
+            conn.execute("CREATE TABLE later (id int)")
+            local, aws = _privileges(conn, "api"), _privileges(conn, "aws_like")
+    assert local == aws == (True, False, False, False, True, False, True)
+
+
+def test_a_role_from_an_older_data_folder_is_adopted_and_a_dropped_service_loses_its_role(
+    tmp_path: Path,
+) -> None:
+    from trellis.local.provisioners.database import ensure_database
+
+    server = PostgresServer(tmp_path / "pg")
+    with server:
+        with server.connect("postgres") as conn:
+            # What an earlier Trellis left behind: a login role without the mark.
+            conn.execute("CREATE ROLE api LOGIN PASSWORD 'old'")
+            conn.execute("CREATE ROLE gone LOGIN PASSWORD 'old'")
+        passwords = ensure_database(server, "audit", ["api"])
+        with psycopg.connect(server.url("audit", "api", passwords["api"])) as conn:
+            assert conn.execute("SELECT current_user").fetchone() == ("api",)
+        with server.connect("postgres") as conn:
+            roles = {r for (r,) in conn.execute("SELECT rolname FROM pg_roles")}
+    assert "gone" not in roles

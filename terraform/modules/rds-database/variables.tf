@@ -38,11 +38,11 @@ variable "mode" {
 variable "engine_version" {
   description = "PostgreSQL major version (the latest minor is picked and kept up to date)."
   type        = string
-  default     = "17"
+  default     = "18"
 
   validation {
-    condition     = contains(["16", "17"], var.engine_version)
-    error_message = "engine_version is 16 or 17."
+    condition     = contains(["16", "17", "18"], var.engine_version)
+    error_message = "engine_version is 16, 17 or 18."
   }
 }
 

@@ -56,48 +56,50 @@ def ensure_database(
 ) -> dict[str, str]:
     """Create ``database`` and ``roles`` as its login roles; return their passwords.
 
-    ``drop``: also drop every other login role (the server's roles are exactly the
-    manifest's); tests that share a server between manifests keep them.
+    The SQL is the admin function's (:mod:`trellis.runtime.database._users`), so a
+    service has the same privileges here as in AWS; only the login differs (a
+    password instead of an IAM token). ``drop``: also drop every other service
+    role (the server's roles are exactly the manifest's); tests that share a
+    server between manifests keep them.
     """
     from psycopg import sql
 
+    from trellis.runtime.database._users import (
+        MARK,
+        ensure_service_user,
+        managed_roles,
+    )
+    from trellis.runtime.database._users import ensure_database as create_database
+
     passwords = {role: server.credentials.password(f"role:{role}") for role in roles}
     with server.connect("postgres") as conn:
-        if (
-            conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone()
-            is None
-        ):
-            conn.execute(
-                sql.SQL("CREATE DATABASE {} OWNER {}").format(
-                    sql.Identifier(database), sql.Identifier(SUPERUSER)
-                )
-            )
-        for other in ("postgres", "template1", database):
+        create_database(conn, database)
+        # The server's own databases too: a service role connects to its database only.
+        for other in ("postgres", "template1"):
             conn.execute(
                 sql.SQL("REVOKE CONNECT, TEMPORARY ON DATABASE {} FROM PUBLIC").format(
                     sql.Identifier(other)
                 )
             )
-        existing = {
-            row[0]
-            for row in conn.execute(
-                "SELECT rolname FROM pg_roles WHERE rolcanlogin AND NOT rolsuper"
-            )
-        }
-        for role, password in passwords.items():
-            verb = "ALTER" if role in existing else "CREATE"
+    with server.connect(database) as conn:
+        # Roles made before they carried the mark (every role on this server but the
+        # superuser is ours: the server was created for this project) are adopted.
+        for (legacy,) in conn.execute(
+            "SELECT rolname FROM pg_roles WHERE rolcanlogin AND NOT rolsuper"
+        ).fetchall():
             conn.execute(
-                sql.SQL("{} ROLE {} LOGIN PASSWORD {}").format(
-                    sql.SQL(verb), sql.Identifier(role), sql.Literal(password)
+                sql.SQL("COMMENT ON ROLE {} IS {}").format(
+                    sql.Identifier(legacy), sql.Literal(MARK)
                 )
             )
-    with server.connect(database) as conn:
-        for role in sorted(existing - set(passwords)) if drop else ():
+        for role in sorted(managed_roles(conn) - set(passwords)) if drop else ():
             # Its privileges here (and its default-privilege entries) go first.
             conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
             conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
-        for role in passwords:
-            grant(conn, database, role)
+        for role, password in passwords.items():
+            ensure_service_user(
+                conn, role, database=database, iam=False, password=password, owner=SUPERUSER
+            )
     return passwords
 
 
@@ -107,17 +109,6 @@ def grant(conn: Any, database: str, role: str) -> None:
     Run again after a migration: ``ON ALL TABLES`` covers what exists now, the default
     privileges what ``trellis`` creates later.
     """
-    from psycopg import sql
+    from trellis.runtime.database._users import grant_privileges
 
-    r, db, owner = sql.Identifier(role), sql.Identifier(database), sql.Identifier(SUPERUSER)
-    for statement in (
-        "GRANT CONNECT, TEMPORARY ON DATABASE {db} TO {r}",
-        "GRANT USAGE ON SCHEMA public TO {r}",
-        "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {r}",
-        "GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {r}",
-        "ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA public "
-        "GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {r}",
-        "ALTER DEFAULT PRIVILEGES FOR ROLE {owner} IN SCHEMA public "
-        "GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO {r}",
-    ):
-        conn.execute(sql.SQL(statement).format(r=r, db=db, owner=owner))
+    grant_privileges(conn, role, database=database, owner=SUPERUSER)

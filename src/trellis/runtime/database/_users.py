@@ -28,6 +28,7 @@ __all__ = [
     "UnsafeRoleError",
     "ensure_database",
     "ensure_service_user",
+    "grant_privileges",
     "managed_roles",
     "revoke_service_user",
 ]
@@ -105,6 +106,27 @@ def ensure_service_user(
     conn.execute(sql.SQL("COMMENT ON ROLE {} IS {}").format(role, sql.Literal(MARK)))
     if iam:
         conn.execute(sql.SQL("GRANT rds_iam TO {}").format(role))
+    grant_privileges(conn, user, database=database, owner=owner, schema=schema)
+    return not exists
+
+
+def grant_privileges(
+    conn: psycopg.Connection[Any],
+    user: str,
+    *,
+    database: str,
+    owner: str | None = None,
+    schema: str = "public",
+) -> None:
+    """Grant ``user`` a service's privileges on ``database``: its rows, not its schema.
+
+    ``ON ALL TABLES`` covers the tables that exist now, the default privileges
+    those ``owner`` (the connection's user by default) creates later; run it
+    again after a migration made by another role. Idempotent.
+    """
+    from psycopg import sql
+
+    role = sql.Identifier(user)
     owner_role = sql.Identifier(owner) if owner else sql.SQL("CURRENT_USER")
     ns = sql.Identifier(schema)
     statements = [
@@ -129,7 +151,6 @@ def ensure_service_user(
     ]
     for statement in statements:
         conn.execute(statement)
-    return not exists
 
 
 def revoke_service_user(conn: psycopg.Connection[Any], user: str, *, database: str) -> None:
