@@ -17,6 +17,7 @@ from pathlib import Path
 
 from trellis.manifest import Manifest
 from trellis.packaging._errors import BuildError
+from trellis.packaging._extras import check_locked_extras
 from trellis.packaging._workspace import service_project, workspace_root
 
 __all__ = ["PYTHON_IMAGE", "UV_IMAGE", "render_dockerfile", "render_dockerignore"]
@@ -43,6 +44,7 @@ def render_dockerfile(root: Path, manifest: Manifest, service: str) -> str:
         raise BuildError(f"services.{service} runs on lambda: `trellis build` makes a zip")
     app = manifest.asgi_app(service)
     project, _packages = service_project(root, manifest, service, app)
+    check_locked_extras(root, manifest, service, project)
     workspace = workspace_root(root)
     context = (root / manifest.service_path(service)).resolve().relative_to(workspace).as_posix()
     port = spec.port

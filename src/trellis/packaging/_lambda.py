@@ -32,6 +32,7 @@ from pathlib import Path
 
 from trellis.manifest import Manifest
 from trellis.packaging._errors import BuildError
+from trellis.packaging._extras import check_runtime_extras
 from trellis.packaging._imports import check_runtime_imports
 from trellis.packaging._platform import Platform, find_uv, host_platform, python_platform, run_uv
 from trellis.packaging._staging import (
@@ -141,6 +142,7 @@ def build_lambda(
             cwd=workspace,
         )
         third_party, members = split_export(exported.read_text(), workspace)
+        check_runtime_extras(manifest, service, third_party, manifest.service_path(service))
         requirements.write_text(third_party)
         run_uv(
             uv,
