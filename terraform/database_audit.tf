@@ -6,7 +6,7 @@ module "audit_database" {
   identifier            = "acme-${var.environment}-audit"
   database_name         = "audit"
   mode                  = "serverless"
-  engine_version        = "17"
+  engine_version        = "18"
   min_capacity          = 0.0
   max_capacity          = 4
   multi_az              = false

@@ -62,9 +62,6 @@ _ROUTE_AUTH_RE = re.compile(rf"^(/[a-z0-9][a-z0-9._-]*){{1,{MAX_ROUTE_AUTH_DEPTH
 _HTTPS_URL_RE = r"^https://[A-Za-z0-9.-]+(:[0-9]+)?(/[^\s'\"\\]*)?$"
 _REPO_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
-#: Services that reach a database or cache run in the network: Lambda functions and App Runner
-#: services (a VPC connector). ECS Express Mode would put its load balancer in private subnets.
-NETWORK_RUNTIMES: tuple[str, ...] = ("lambda", "apprunner")
 #: The admin function of an environment's databases: ``<project>-<env>-db-admin``.
 DB_ADMIN = "db-admin"
 #: Database names PostgreSQL or RDS keep for themselves.
@@ -690,16 +687,6 @@ def _check_network(m: Manifest) -> Iterator[ManifestError]:
         )
     longest_env = max(m.project.environments, key=len)
     project = m.project.name
-    for service, spec in m.services.items():
-        for resource in spec.uses:
-            kind = m.kind_of(resource)
-            if kind in ("database", "cache") and spec.runtime not in NETWORK_RUNTIMES:
-                yield ManifestError(
-                    f"services.{service}.uses.{resource}",
-                    f"a {kind} is not reachable from {spec.runtime}: its load balancer would be "
-                    "internal in the network's private subnets (no public subnet or NAT), out "
-                    'of the gateway\'s reach; use runtime = "apprunner" or "lambda"',
-                )
     databases = m.specs(kinds.DATABASE)
     if databases:
         if DB_ADMIN in m.services:

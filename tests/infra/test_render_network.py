@@ -278,15 +278,6 @@ def test_network_enabled_alone_makes_an_empty_network() -> None:
     ("extra", "message"),
     [
         (
-            '[services.web]\nruntime = "ecs-express"\nuses = { audit = "connect" }\n[databases.audit]\n',
-            r"^services\.web\.uses\.audit: a database is not reachable from ecs-express: its load "
-            r"balancer would be internal .* use runtime = \"apprunner\" or \"lambda\"$",
-        ),
-        (
-            '[services.web]\nruntime = "ecs-express"\nuses = { c = "readwrite" }\n[caches.c]\n',
-            r"^services\.web\.uses\.c: a cache is not reachable from ecs-express",
-        ),
-        (
             "[network]\nenabled = false\n[caches.c]\n",
             r"^network\.enabled: caches\.c needs the network",
         ),
@@ -462,3 +453,46 @@ def test_a_routed_apprunner_service_in_the_network_reaches_secrets_manager(
         "[caches.sessions]\n",
     )
     assert net["endpoints"] == {}
+
+
+def test_an_ecs_express_service_reaches_its_database_from_public_subnets(tmp_path: Path) -> None:
+    """Express Mode's load balancer faces the internet only from public subnets; the database
+    stays private and admits the service's own group, which admits the port from the VPC only."""
+    m = load_manifest_text(
+        BASE
+        + '[services.web]\nruntime = "ecs-express"\nport = 8080\nroute = "/web"\nauth = "none"\n'
+        + 'uses = { audit = "connect" }\n[services.api]\nruntime = "lambda"\n'
+        + 'uses = { audit = "connect" }\n[databases.audit]\n'
+    )
+    for path, text in render(m).items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    cfg = Config.load(tmp_path / "terraform")
+    net = cfg.modules["network"]
+    assert net["public_subnets"] is True
+    assert net["ingress_ports"] == {"web": 8080}
+    web = cfg.modules["web_service"]
+    assert web["subnet_ids"] == "${module.network.public_subnet_ids}"
+    assert web["security_group_ids"] == ['${module.network.security_group_ids["web"]}']
+    assert "vpc" not in web
+    audit = cfg.modules["audit_database"]
+    assert set(audit["client_security_group_ids"]) == {"web", "api", "db-admin"}
+    # The Lambda service stays in the private subnets.
+    api = cfg.modules["api_service"]
+    assert api["vpc"]["subnet_ids"] == "${module.network.private_subnet_ids}"
+
+
+def test_without_an_ecs_express_service_the_network_has_no_public_subnets(root: Config) -> None:
+    net = root.modules["network"]
+    assert "public_subnets" not in net and "ingress_ports" not in net
+
+
+def test_the_network_module_makes_a_public_subnet_per_zone_only_when_asked() -> None:
+    net = Config.load(ROOT / "terraform" / "modules" / "network")
+    public = resource(net, "aws_subnet", "public")
+    assert public["count"] == "${local.public_count}"
+    assert public["map_public_ip_on_launch"] is False
+    ingress = resource(net, "aws_vpc_security_group_ingress_rule", "service_port")
+    assert ingress["cidr_ipv4"] == "${var.cidr}"  # the load balancer's nodes, not the internet
+    gateway = resource(net, "aws_vpc_endpoint", "gateway")
+    assert "aws_route_table.public[*].id" in gateway["route_table_ids"]

@@ -61,6 +61,14 @@ def connector_argument(group: str) -> dict[str, Expr]:
     }
 
 
+def express_network_arguments(group: str) -> dict[str, Expr | list[Expr]]:
+    """The ecs-express-service module's network: the public subnets and the service's group."""
+    return {
+        "subnet_ids": Expr("module.network.public_subnet_ids"),
+        "security_group_ids": [Expr(f'module.network.security_group_ids["{group}"]')],
+    }
+
+
 def _endpoint(kind: str, name: str) -> tuple[str, str]:
     label = f"module.{module_name(kind, name)}"
     return f"${{{label}.endpoint}}", f"${{{label}.port}}"

@@ -5,7 +5,12 @@ from __future__ import annotations
 from trellis.iam import service_statements
 from trellis.infra._common import MODULE_SOURCE, module_label, physical
 from trellis.infra._hcl import Block, Expr, Tpl
-from trellis.infra._network import connection_urls, connector_argument, vpc_argument
+from trellis.infra._network import (
+    connection_urls,
+    connector_argument,
+    express_network_arguments,
+    vpc_argument,
+)
 from trellis.infra.addresses import TerraformAddresses
 from trellis.kinds import QUEUE
 from trellis.kinds._terraform import ENV, TF_ARNS
@@ -69,13 +74,18 @@ def service_blocks(manifest: Manifest, service: str) -> list[Block]:
         m.attr("policy_json", Expr(policy))
     m.attr("permissions_boundary_arn", Expr("local.permissions_boundary_arn"))
     if service in manifest.network_services():
-        # Lambda and App Runner services reach databases and caches (manifest rule): a Lambda
-        # function runs in the private subnets, an App Runner service sends its egress there
-        # through a VPC connector (its ingress stays public: the gateway's origin secret guards it).
+        # A Lambda function runs in the private subnets; an App Runner service sends its
+        # egress there through a VPC connector (its ingress stays public: the gateway's
+        # origin secret guards it); an ECS Express service's load balancer and tasks run in
+        # the public subnets (an internal load balancer would be out of the gateway's reach),
+        # and its group is the one the databases and caches admit.
         if spec.runtime == "lambda":
             m.attr("vpc", vpc_argument(service))
-        else:
+        elif spec.runtime == "apprunner":
             m.attr("vpc", connector_argument(service))
+        else:
+            for argument, value in express_network_arguments(service).items():
+                m.attr(argument, value)
     if spec.runtime == "lambda":
         sources = {
             queue: {

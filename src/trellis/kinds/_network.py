@@ -93,6 +93,15 @@ def network_arguments(manifest: Manifest) -> Iterator[tuple[str, object]]:
     yield "az_count", net.azs
     yield "nat_gateway", net.nat_gateway
     yield "security_groups", network_groups(manifest)
+    express = {
+        s: manifest.services[s].port
+        for s in manifest.network_services()
+        if manifest.services[s].runtime == "ecs-express"
+    }
+    if express:
+        # Express Mode's load balancer faces the internet only from public subnets.
+        yield "public_subnets", True
+        yield "ingress_ports", express
     yield "endpoints", endpoints(manifest)
 
 

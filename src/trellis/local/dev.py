@@ -25,7 +25,7 @@ from typing import Any, TextIO
 
 import uvicorn
 
-from trellis import naming
+from trellis import kinds, naming
 from trellis._console import table
 from trellis.kinds import QUEUE, SCHEDULE, ResourceKind
 from trellis.local.auth import (
@@ -194,6 +194,18 @@ class DevStack:
     def dashboard_url(self) -> str:
         return f"http://127.0.0.1:{self.options.port}/_trellis/"
 
+    def _warn_version(self, name: str, server: Any) -> None:
+        """Say so when AWS will run an older PostgreSQL major than the local server."""
+        wanted = self.manifest.specs(kinds.DATABASE)[name].version
+        local = (server.pgdata / "PG_VERSION").read_text().strip()
+        if local != wanted:
+            self.log(
+                "trellis",
+                f"databases.{name}.version is {wanted}: AWS runs PostgreSQL {wanted}, this "
+                f"machine {local} (the embedded server has no {wanted} build); avoid "
+                f"features newer than {wanted}",
+            )
+
     async def start(self, stop: asyncio.Event) -> float:
         """Bring everything up; return seconds until every service answered ``/health``."""
         started = time.perf_counter()
@@ -233,6 +245,8 @@ class DevStack:
             what = "PostgreSQL" if kind == "database" else "Valkey"
             shown = os.path.relpath(server.directory, opts.root)
             self.log("trellis", f"{kind} {name}: {what} on 127.0.0.1:{server.port} (data {shown})")
+            if kind == "database":
+                self._warn_version(name, server)
         self.addresses = await asyncio.to_thread(
             provision,
             self.manifest,

@@ -10,9 +10,12 @@ data "aws_availability_zones" "available" {
 }
 
 locals {
-  azs       = slice(data.aws_availability_zones.available.names, 0, var.az_count)
-  gateway   = { for s, t in var.endpoints : s => t if t == "Gateway" }
-  interface = { for s, t in var.endpoints : s => t if t == "Interface" }
+  azs = slice(data.aws_availability_zones.available.names, 0, var.az_count)
+  # Public subnets: one per zone for services whose load balancer faces the internet
+  # (ECS Express), else one for the NAT gateway. The first keeps the NAT subnet's range.
+  public_count = var.public_subnets ? var.az_count : (var.nat_gateway ? 1 : 0)
+  gateway      = { for s, t in var.endpoints : s => t if t == "Gateway" }
+  interface    = { for s, t in var.endpoints : s => t if t == "Interface" }
 }
 
 resource "aws_vpc" "this" {
@@ -50,34 +53,34 @@ resource "aws_route_table_association" "private" {
   route_table_id = aws_route_table.private.id
 }
 
-# --- the optional way out: one NAT gateway in a public subnet ---------------------------
+# --- public subnets: ECS Express load balancers, and the optional NAT gateway --------------
 
 resource "aws_subnet" "public" {
-  count = var.nat_gateway ? 1 : 0
+  count = local.public_count
 
   vpc_id                  = aws_vpc.this.id
-  availability_zone       = local.azs[0]
-  cidr_block              = cidrsubnet(var.cidr, 4, 15)
+  availability_zone       = local.azs[count.index]
+  cidr_block              = cidrsubnet(var.cidr, 4, 15 - count.index)
   map_public_ip_on_launch = false
-  tags                    = merge(var.tags, { Name = "${var.name}-public" })
+  tags                    = merge(var.tags, { Name = "${var.name}-public-${local.azs[count.index]}" })
 }
 
 resource "aws_internet_gateway" "this" {
-  count = var.nat_gateway ? 1 : 0
+  count = local.public_count > 0 ? 1 : 0
 
   vpc_id = aws_vpc.this.id
   tags   = merge(var.tags, { Name = var.name })
 }
 
 resource "aws_route_table" "public" {
-  count = var.nat_gateway ? 1 : 0
+  count = local.public_count > 0 ? 1 : 0
 
   vpc_id = aws_vpc.this.id
   tags   = merge(var.tags, { Name = "${var.name}-public" })
 }
 
 resource "aws_route" "public_internet" {
-  count = var.nat_gateway ? 1 : 0
+  count = local.public_count > 0 ? 1 : 0
 
   route_table_id         = aws_route_table.public[0].id
   destination_cidr_block = "0.0.0.0/0"
@@ -85,9 +88,9 @@ resource "aws_route" "public_internet" {
 }
 
 resource "aws_route_table_association" "public" {
-  count = var.nat_gateway ? 1 : 0
+  count = local.public_count
 
-  subnet_id      = aws_subnet.public[0].id
+  subnet_id      = aws_subnet.public[count.index].id
   route_table_id = aws_route_table.public[0].id
 }
 
@@ -125,6 +128,20 @@ resource "aws_security_group" "service" {
   description = "The ${each.key} service: what it may reach (databases and caches admit it by this group)."
   vpc_id      = aws_vpc.this.id
   tags        = merge(var.tags, { Name = "${var.name}-${each.key}" })
+}
+
+# A service behind a load balancer ECS Express places in the public subnets: its port,
+# from inside the VPC only (the load balancer's nodes; never from the internet directly).
+resource "aws_vpc_security_group_ingress_rule" "service_port" {
+  for_each = var.ingress_ports
+
+  security_group_id = aws_security_group.service[each.key].id
+  description       = "Port ${each.value} from the load balancer in the VPC"
+  ip_protocol       = "tcp"
+  from_port         = each.value
+  to_port           = each.value
+  cidr_ipv4         = var.cidr
+  tags              = var.tags
 }
 
 # HTTPS to the VPC endpoints (and, with the NAT gateway, to the internet); gateway
@@ -195,7 +212,7 @@ resource "aws_vpc_endpoint" "gateway" {
   vpc_id            = aws_vpc.this.id
   service_name      = "com.amazonaws.${data.aws_region.current.region}.${each.key}"
   vpc_endpoint_type = "Gateway"
-  route_table_ids   = [aws_route_table.private.id]
+  route_table_ids   = concat([aws_route_table.private.id], aws_route_table.public[*].id)
   tags              = merge(var.tags, { Name = "${var.name}-${each.key}" })
 }
 

@@ -18,6 +18,11 @@ output "private_subnet_arns" {
   value       = aws_subnet.private[*].arn
 }
 
+output "public_subnet_ids" {
+  description = "Public subnets (one per availability zone with public_subnets; the NAT gateway's alone otherwise)."
+  value       = aws_subnet.public[*].id
+}
+
 output "security_group_ids" {
   description = "Security group of each service in the network, by service name."
   value       = { for k, sg in aws_security_group.service : k => sg.id }

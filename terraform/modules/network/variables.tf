@@ -36,6 +36,23 @@ variable "nat_gateway" {
   default     = false
 }
 
+variable "public_subnets" {
+  description = "A public subnet per availability zone, with an internet gateway: for ECS Express services, whose load balancer and tasks use the subnets they are given."
+  type        = bool
+  default     = false
+}
+
+variable "ingress_ports" {
+  description = "Security group key → the port its service listens on behind a load balancer in the VPC."
+  type        = map(number)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for k, p in var.ingress_ports : contains(var.security_groups, k) && p >= 1 && p <= 65535])
+    error_message = "Each key is one of security_groups and each port is 1-65535."
+  }
+}
+
 variable "security_groups" {
   description = "Keys of the security groups to create, one per service in the network (e.g. [\"api\", \"db-admin\"])."
   type        = list(string)
