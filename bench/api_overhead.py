@@ -160,6 +160,13 @@ class Server:
                 time.sleep(0.1)
         raise RuntimeError(f"{self.name} app did not answer /health within {timeout_s} s")
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU the app's process has used so far (``/proc/<pid>/stat``)."""
+        assert self.proc is not None
+        with open(f"/proc/{self.proc.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
@@ -177,6 +184,8 @@ class Samples:
     seconds: float = 0.0
     requests: int = 0
     errors: int = 0
+    #: CPU the app's own process spent serving the measured requests.
+    cpu_s: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -347,6 +356,7 @@ def main() -> None:
         for r in range(args.rounds):
             order = servers if r % 2 == 0 else list(reversed(servers))
             for server in order:
+                cpu_before = server.cpu_seconds()
                 load(
                     server.url,
                     args.users,
@@ -355,6 +365,7 @@ def main() -> None:
                     results[server.name],
                     gateway_headers,
                 )
+                results[server.name].cpu_s += server.cpu_seconds() - cpu_before
         print(report(results, args))
         failed = {name: s.errors for name, s in results.items() if s.errors}
         if failed:
@@ -372,8 +383,9 @@ def report(results: dict[str, Samples], args: argparse.Namespace) -> str:
         f"### API overhead ({pairs} create + get pairs per app in {args.rounds} interleaved "
         f"rounds, {args.concurrency} client threads, uvicorn, one emulator)",
         "",
-        "| app | req/s | p50 ms | p99 ms | create p50 ms | get p50 ms | errors |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| app | req/s | p50 ms | p99 ms | create p50 ms | get p50 ms | app CPU ms/request "
+        "| errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, label in (("bare", "bare FastAPI + boto3"), ("Trellis", "Trellis api")):
         s = results[name]
@@ -381,15 +393,21 @@ def report(results: dict[str, Samples], args: argparse.Namespace) -> str:
             f"| {label} | {s.rate:.1f} | {percentile(s.latencies_ms, 50):.1f} "
             f"| {percentile(s.latencies_ms, 99):.1f} "
             f"| {statistics.median(s.by_kind['create']):.1f} "
-            f"| {statistics.median(s.by_kind['get']):.1f} | {s.errors} |"
+            f"| {statistics.median(s.by_kind['get']):.1f} "
+            f"| {1000 * s.cpu_s / s.requests:.2f} | {s.errors} |"
         )
     ratio = trellis.rate / bare.rate if bare.rate else float("nan")
     p50 = percentile(trellis.latencies_ms, 50) / percentile(bare.latencies_ms, 50)
     p99 = percentile(trellis.latencies_ms, 99) / percentile(bare.latencies_ms, 99)
+    cpu = (trellis.cpu_s / trellis.requests) / (bare.cpu_s / bare.requests)
     lines += [
         "",
         f"Throughput ratio (Trellis / bare): **{ratio:.2f}x**; "
-        f"p50 ratio **{p50:.2f}x**, p99 ratio **{p99:.2f}x**.",
+        f"p50 ratio **{p50:.2f}x**, p99 ratio **{p99:.2f}x**; "
+        f"app CPU per request (Trellis / bare): **{cpu:.2f}x**.",
+        "",
+        "The app's CPU per request is counted from its process's own clock ticks, so other "
+        "load on the machine moves it far less than the rates.",
         "",
         "Both apps make the same DynamoDB calls per pair (one `TransactWriteItems` of two "
         "conditional puts, one consistent `GetItem`) on tables of the same design and size; "

@@ -13,6 +13,7 @@ import threading
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from api.files import FilesRepository, FileStore
 from api.history import History, HistoryStore, NoHistory
@@ -44,6 +45,16 @@ class Deps:
             history = HistoryStore() if settings.audit_database_url else NoHistory()
         self.history = history
         self._lock = threading.Lock()
+
+    @property
+    def built_users(self) -> UserStore | None:
+        """The users store if a request already built it (no lock: a read of one reference)."""
+        return self._users
+
+    @property
+    def built_files(self) -> FileStore | None:
+        """The files store if a request already built it."""
+        return self._files
 
     def users(self) -> UserStore:
         with self._lock:
@@ -79,15 +90,22 @@ def get_deps(request: Request) -> Deps:
     return deps
 
 
-def get_users(request: Request) -> UserStore:
-    return get_deps(request).users()
+# The dependencies are ``async def``: FastAPI runs a plain ``def`` dependency in its thread
+# pool, a thread hop per request. A built store is handed over on the event loop; only
+# the first request builds it, in the pool (it imports boto3 and takes the lock).
 
 
-def get_files(request: Request) -> FileStore:
-    return get_deps(request).files()
+async def get_users(request: Request) -> UserStore:
+    deps = get_deps(request)
+    return deps.built_users or await run_in_threadpool(deps.users)
 
 
-def get_history(request: Request) -> History:
+async def get_files(request: Request) -> FileStore:
+    deps = get_deps(request)
+    return deps.built_files or await run_in_threadpool(deps.files)
+
+
+async def get_history(request: Request) -> History:
     return get_deps(request).history
 
 

@@ -56,13 +56,18 @@ def _origin_secret_reader(clients: AwsClients, secret_id: str) -> Callable[[], s
 # ----------------------------------------------------------------------- dependencies
 
 
-def get_settings(request: Request) -> ServiceSettings:
+# The dependencies here are ``async def`` although they never await: FastAPI runs a plain
+# ``def`` dependency in its thread pool, a thread hop per dependency per request for
+# what is a dictionary read.
+
+
+async def get_settings(request: Request) -> ServiceSettings:
     """The app's settings (a FastAPI dependency)."""
     settings: ServiceSettings = request.app.state.settings
     return settings
 
 
-def get_clients(request: Request) -> AwsClients:
+async def get_clients(request: Request) -> AwsClients:
     """The app's AWS clients (a FastAPI dependency)."""
     clients: AwsClients = request.app.state.clients
     return clients

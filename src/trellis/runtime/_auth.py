@@ -162,12 +162,14 @@ def principal_from_scope(scope: Scope) -> Principal | None:
     return None
 
 
-def get_optional_principal(request: Request) -> Principal | None:
+# ``async def`` although they never await: FastAPI would run a plain ``def`` dependency
+# in its thread pool (a thread hop per request for parsing two headers).
+async def get_optional_principal(request: Request) -> Principal | None:
     """The request's verified caller, or None (a FastAPI dependency)."""
     return principal_from_scope(request.scope)
 
 
-def get_principal(request: Request) -> Principal:
+async def get_principal(request: Request) -> Principal:
     """The request's verified caller; 401 when there is none (a FastAPI dependency)."""
     principal = principal_from_scope(request.scope)
     if principal is None:
