@@ -133,6 +133,13 @@ resource "aws_ecs_express_gateway_service" "this" {
 # arn:...:service/<cluster>/<name>: the cluster's name is its second segment.
 # The load balancer's 5xx (AWS/ApplicationELB) is not alarmed here: its LoadBalancer
 # dimension (app/<name>/<id>) is no attribute of aws_ecs_express_gateway_service.
+locals {
+  metric_dimensions = {
+    ClusterName = split("/", aws_ecs_express_gateway_service.this.service_arn)[1]
+    ServiceName = aws_ecs_express_gateway_service.this.service_name
+  }
+}
+
 resource "aws_cloudwatch_metric_alarm" "utilization" {
   for_each = { cpu = "CPUUtilization", memory = "MemoryUtilization" }
 
@@ -140,10 +147,7 @@ resource "aws_cloudwatch_metric_alarm" "utilization" {
   alarm_description   = "${var.name}'s ${each.key} utilization stays at ${var.utilization_alarm_percent}% or more."
   namespace           = "AWS/ECS"
   metric_name         = each.value
-  dimensions = {
-    ClusterName = split("/", aws_ecs_express_gateway_service.this.service_arn)[1]
-    ServiceName = aws_ecs_express_gateway_service.this.service_name
-  }
+  dimensions          = local.metric_dimensions
   statistic           = "Average"
   period              = 300
   evaluation_periods  = 3
