@@ -21,7 +21,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, cast
 
-from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, create_model, field_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    ValidationError,
+    create_model,
+    field_validator,
+)
 
 from trellis import kinds, naming, schedule_expressions
 from trellis.kinds import (
@@ -730,7 +737,8 @@ def _check_alarms(m: Manifest) -> Iterator[ManifestError]:
         key = f"alarms.environments.{env}"
         if env not in m.project.environments:
             yield ManifestError(
-                key, f"unknown environment {env!r} (project.environments: {', '.join(m.project.environments)})"
+                key,
+                f"unknown environment {env!r} (project.environments: {', '.join(m.project.environments)})",
             )
         if not route.emails and route.topic_arn is None:
             yield ManifestError(key, "give emails, topic_arn or both (or remove the entry)")

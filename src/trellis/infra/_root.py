@@ -134,24 +134,21 @@ def _locals(manifest: Manifest) -> Block:
     # Where each environment's alarms go ([alarms] of the manifest); every alarm notifies these.
     for name, value in alarm_locals(manifest):
         locals_.attr(name, value)
-    return (
-        locals_.attr(
-            "permissions_boundary_arn",
-            Tpl(
-                f"arn:${{data.aws_partition.current.partition}}:iam::${{data.aws_caller_identity.current.account_id}}:policy/{boundary_policy_name(manifest)}"
-            ),
-        )
-        .attr(
-            "tags",
-            {
-                "trellis-project": project,
-                # The deploy role reaches resources whose ARNs carry no name by this tag.
-                ENV_TAG: Expr("var.environment"),
-                "managed-by": "trellis",
-                # The manifest refuses project tags that would replace the three above.
-                **manifest.project.tags,
-            },
-        )
+    return locals_.attr(
+        "permissions_boundary_arn",
+        Tpl(
+            f"arn:${{data.aws_partition.current.partition}}:iam::${{data.aws_caller_identity.current.account_id}}:policy/{boundary_policy_name(manifest)}"
+        ),
+    ).attr(
+        "tags",
+        {
+            "trellis-project": project,
+            # The deploy role reaches resources whose ARNs carry no name by this tag.
+            ENV_TAG: Expr("var.environment"),
+            "managed-by": "trellis",
+            # The manifest refuses project tags that would replace the three above.
+            **manifest.project.tags,
+        },
     )
 
 
