@@ -82,6 +82,11 @@ class QueueKind(Kind[Queue]):
             "batch_size",
             {"type": int, "help": "messages per Lambda batch (default 10)"},
         ),
+        CliOption(
+            "--oldest-message-alarm-s",
+            "oldest_message_alarm_s",
+            {"type": int, "help": "alarm past this message age (default 300)"},
+        ),
         CliOption("--delay-s", "delay_s", {"type": int}),
         CliOption("--fifo", "fifo", {"action": "store_true", "default": None}),
     )
