@@ -211,7 +211,7 @@ resource "aws_iam_policy" "boundary" {
   policy      = local.boundary_policies[each.key]
 }
 
-# --- Alarm topics (production alarm actions) -------------------------------------
+# --- Alarm topics (each environment's; [alarms] emails subscribe to them) -------------
 
 # CloudWatch cannot publish to a topic encrypted with the AWS managed SNS key: a customer key it may use.
 # A key policy: "Resource": "*" means this key. The account administers it

@@ -35,16 +35,19 @@ locals {
       data.aws_iam_policy_document.deploy_dev_1.json,
       data.aws_iam_policy_document.deploy_dev_2.json,
       data.aws_iam_policy_document.deploy_dev_3.json,
+      data.aws_iam_policy_document.deploy_dev_4.json,
     ]
     test = [
       data.aws_iam_policy_document.deploy_test_1.json,
       data.aws_iam_policy_document.deploy_test_2.json,
       data.aws_iam_policy_document.deploy_test_3.json,
+      data.aws_iam_policy_document.deploy_test_4.json,
     ]
     prod = [
       data.aws_iam_policy_document.deploy_prod_1.json,
       data.aws_iam_policy_document.deploy_prod_2.json,
       data.aws_iam_policy_document.deploy_prod_3.json,
+      data.aws_iam_policy_document.deploy_prod_4.json,
     ]
   }
   boundary_policies = {
@@ -56,7 +59,7 @@ locals {
   state_bucket_policy = data.aws_iam_policy_document.state_bucket.json
 }
 
-# What the dev deploy role may do (1 of 3): the kinds the manifest uses, dev's names only.
+# What the dev deploy role may do (1 of 4): the kinds the manifest uses, dev's names only.
 data "aws_iam_policy_document" "deploy_dev_1" {
   statement {
     sid = "ManageQueues"
@@ -338,7 +341,7 @@ data "aws_iam_policy_document" "deploy_dev_1" {
   }
 }
 
-# What the dev deploy role may do (2 of 3): the kinds the manifest uses, dev's names only.
+# What the dev deploy role may do (2 of 4): the kinds the manifest uses, dev's names only.
 data "aws_iam_policy_document" "deploy_dev_2" {
   statement {
     sid = "CreateNetworkResources"
@@ -559,12 +562,12 @@ data "aws_iam_policy_document" "deploy_dev_2" {
 
   statement {
     sid       = "DescribeAccount"
-    actions   = ["logs:DescribeLogGroups", "sns:ListTopics"]
+    actions   = ["logs:DescribeLogGroups"]
     resources = ["*"]
   }
 }
 
-# What the dev deploy role may do (3 of 3): the kinds the manifest uses, dev's names only.
+# What the dev deploy role may do (3 of 4): the kinds the manifest uses, dev's names only.
 data "aws_iam_policy_document" "deploy_dev_3" {
   statement {
     sid = "ManageAlarms"
@@ -579,6 +582,30 @@ data "aws_iam_policy_document" "deploy_dev_3" {
     resources = [
       "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:acme-dev-*",
     ]
+  }
+
+  statement {
+    sid     = "SubscribeEmailsToOwnAlarmTopic"
+    actions = ["sns:Subscribe"]
+    resources = [
+      "arn:${local.partition}:sns:${local.region}:${local.account_id}:acme-dev-alarms",
+    ]
+
+    condition {
+      test     = "StringEquals"
+      variable = "sns:Protocol"
+      values   = ["email"]
+    }
+  }
+
+  statement {
+    sid = "ManageSubscriptions"
+    actions = [
+      "sns:GetSubscriptionAttributes",
+      "sns:SetSubscriptionAttributes",
+      "sns:Unsubscribe",
+    ]
+    resources = ["*"]
   }
 
   statement {
@@ -770,7 +797,10 @@ data "aws_iam_policy_document" "deploy_dev_3" {
       values   = ["test", "prod"]
     }
   }
+}
 
+# What the dev deploy role may do (4 of 4): the kinds the manifest uses, dev's names only.
+data "aws_iam_policy_document" "deploy_dev_4" {
   statement {
     sid         = "DenyStateBucketSettings"
     effect      = "Deny"
@@ -782,7 +812,7 @@ data "aws_iam_policy_document" "deploy_dev_3" {
   }
 }
 
-# What the test deploy role may do (1 of 3): the kinds the manifest uses, test's names only.
+# What the test deploy role may do (1 of 4): the kinds the manifest uses, test's names only.
 data "aws_iam_policy_document" "deploy_test_1" {
   statement {
     sid = "ManageQueues"
@@ -1064,7 +1094,7 @@ data "aws_iam_policy_document" "deploy_test_1" {
   }
 }
 
-# What the test deploy role may do (2 of 3): the kinds the manifest uses, test's names only.
+# What the test deploy role may do (2 of 4): the kinds the manifest uses, test's names only.
 data "aws_iam_policy_document" "deploy_test_2" {
   statement {
     sid = "CreateNetworkResources"
@@ -1285,12 +1315,12 @@ data "aws_iam_policy_document" "deploy_test_2" {
 
   statement {
     sid       = "DescribeAccount"
-    actions   = ["logs:DescribeLogGroups", "sns:ListTopics"]
+    actions   = ["logs:DescribeLogGroups"]
     resources = ["*"]
   }
 }
 
-# What the test deploy role may do (3 of 3): the kinds the manifest uses, test's names only.
+# What the test deploy role may do (3 of 4): the kinds the manifest uses, test's names only.
 data "aws_iam_policy_document" "deploy_test_3" {
   statement {
     sid = "ManageAlarms"
@@ -1305,6 +1335,30 @@ data "aws_iam_policy_document" "deploy_test_3" {
     resources = [
       "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:acme-test-*",
     ]
+  }
+
+  statement {
+    sid     = "SubscribeEmailsToOwnAlarmTopic"
+    actions = ["sns:Subscribe"]
+    resources = [
+      "arn:${local.partition}:sns:${local.region}:${local.account_id}:acme-test-alarms",
+    ]
+
+    condition {
+      test     = "StringEquals"
+      variable = "sns:Protocol"
+      values   = ["email"]
+    }
+  }
+
+  statement {
+    sid = "ManageSubscriptions"
+    actions = [
+      "sns:GetSubscriptionAttributes",
+      "sns:SetSubscriptionAttributes",
+      "sns:Unsubscribe",
+    ]
+    resources = ["*"]
   }
 
   statement {
@@ -1496,7 +1550,10 @@ data "aws_iam_policy_document" "deploy_test_3" {
       values   = ["dev", "prod"]
     }
   }
+}
 
+# What the test deploy role may do (4 of 4): the kinds the manifest uses, test's names only.
+data "aws_iam_policy_document" "deploy_test_4" {
   statement {
     sid         = "DenyStateBucketSettings"
     effect      = "Deny"
@@ -1508,7 +1565,7 @@ data "aws_iam_policy_document" "deploy_test_3" {
   }
 }
 
-# What the prod deploy role may do (1 of 3): the kinds the manifest uses, prod's names only.
+# What the prod deploy role may do (1 of 4): the kinds the manifest uses, prod's names only.
 data "aws_iam_policy_document" "deploy_prod_1" {
   statement {
     sid = "ManageQueues"
@@ -1790,7 +1847,7 @@ data "aws_iam_policy_document" "deploy_prod_1" {
   }
 }
 
-# What the prod deploy role may do (2 of 3): the kinds the manifest uses, prod's names only.
+# What the prod deploy role may do (2 of 4): the kinds the manifest uses, prod's names only.
 data "aws_iam_policy_document" "deploy_prod_2" {
   statement {
     sid = "CreateNetworkResources"
@@ -2011,12 +2068,12 @@ data "aws_iam_policy_document" "deploy_prod_2" {
 
   statement {
     sid       = "DescribeAccount"
-    actions   = ["logs:DescribeLogGroups", "sns:ListTopics"]
+    actions   = ["logs:DescribeLogGroups"]
     resources = ["*"]
   }
 }
 
-# What the prod deploy role may do (3 of 3): the kinds the manifest uses, prod's names only.
+# What the prod deploy role may do (3 of 4): the kinds the manifest uses, prod's names only.
 data "aws_iam_policy_document" "deploy_prod_3" {
   statement {
     sid = "ManageAlarms"
@@ -2031,6 +2088,30 @@ data "aws_iam_policy_document" "deploy_prod_3" {
     resources = [
       "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:acme-prod-*",
     ]
+  }
+
+  statement {
+    sid     = "SubscribeEmailsToOwnAlarmTopic"
+    actions = ["sns:Subscribe"]
+    resources = [
+      "arn:${local.partition}:sns:${local.region}:${local.account_id}:acme-prod-alarms",
+    ]
+
+    condition {
+      test     = "StringEquals"
+      variable = "sns:Protocol"
+      values   = ["email"]
+    }
+  }
+
+  statement {
+    sid = "ManageSubscriptions"
+    actions = [
+      "sns:GetSubscriptionAttributes",
+      "sns:SetSubscriptionAttributes",
+      "sns:Unsubscribe",
+    ]
+    resources = ["*"]
   }
 
   statement {
@@ -2222,7 +2303,10 @@ data "aws_iam_policy_document" "deploy_prod_3" {
       values   = ["dev", "test"]
     }
   }
+}
 
+# What the prod deploy role may do (4 of 4): the kinds the manifest uses, prod's names only.
+data "aws_iam_policy_document" "deploy_prod_4" {
   statement {
     sid         = "DenyStateBucketSettings"
     effect      = "Deny"

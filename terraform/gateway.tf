@@ -63,4 +63,5 @@ module "gateway" {
     }
   }
   log_retention_days = var.log_retention_days
+  alarm_actions      = local.alarm_actions
 }

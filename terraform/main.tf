@@ -5,17 +5,20 @@ data "aws_caller_identity" "current" {}
 
 data "aws_partition" "current" {}
 
-data "aws_sns_topic" "alarms" {
-  count = var.alarm_actions_enabled ? 1 : 0
-  name  = "acme-${var.environment}-alarms"
-}
-
 locals {
-  project                  = "acme"
-  region                   = var.region
-  account_id               = data.aws_caller_identity.current.account_id
-  partition                = data.aws_partition.current.partition
-  alarm_actions            = [for t in data.aws_sns_topic.alarms : t.arn]
+  project    = "acme"
+  region     = var.region
+  account_id = data.aws_caller_identity.current.account_id
+  partition  = data.aws_partition.current.partition
+  alarm_routes = {
+    prod = [
+      "arn:${local.partition}:sns:${local.region}:${local.account_id}:acme-prod-alarms",
+    ]
+  }
+  alarm_emails = {
+    prod = ["oncall@example.com"]
+  }
+  alarm_actions            = lookup(local.alarm_routes, var.environment, [])
   permissions_boundary_arn = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:policy/acme-boundary-${var.environment}"
   tags = {
     trellis-project     = "acme"

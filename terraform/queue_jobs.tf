@@ -18,7 +18,8 @@ module "jobs_queue" {
       source_arn = "arn:${local.partition}:s3:::acme-${var.environment}-uploads"
     },
   ]
-  alarm_actions = local.alarm_actions
+  oldest_message_alarm_seconds = 300
+  alarm_actions                = local.alarm_actions
   tags = {
     Name = "acme-${var.environment}-jobs"
   }

@@ -18,6 +18,7 @@ module "files_table" {
   billing_mode           = "PAY_PER_REQUEST"
   point_in_time_recovery = true
   deletion_protection    = var.deletion_protection
+  alarm_actions          = local.alarm_actions
   tags = {
     Name = "acme-${var.environment}-files"
   }

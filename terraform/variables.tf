@@ -35,12 +35,6 @@ variable "deletion_protection" {
   default     = true
 }
 
-variable "alarm_actions_enabled" {
-  description = "Send alarms to the <project>-<env>-alarms SNS topic (created by bootstrap/)."
-  type        = bool
-  default     = false
-}
-
 variable "artifacts_dir" {
   description = "Directory (relative to terraform/) holding one <service>.zip Lambda package per service."
   type        = string

@@ -21,7 +21,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, cast
 
-from pydantic import BeforeValidator, Field, ValidationError, create_model, field_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    ValidationError,
+    create_model,
+    field_validator,
+)
 
 from trellis import kinds, naming, schedule_expressions
 from trellis.kinds import (
@@ -217,6 +224,45 @@ class Network(_Model):
         return value
 
 
+#: An email address as SNS accepts it for an ``email`` subscription (no spaces, quotes or
+#: backslashes: the value is a Terraform string too).
+_EMAIL_RE = r"^[A-Za-z0-9.!#$%&*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+#: An SNS topic ARN: partition, region, 12-digit account, topic name (1-256 of A-Z a-z 0-9 _ -).
+_TOPIC_ARN_RE = re.compile(
+    r"^arn:(aws|aws-cn|aws-us-gov):sns:([a-z]{2}(-[a-z]+)+-\d):(\d{12}):([A-Za-z0-9_-]{1,256})$"
+)
+
+
+def _email(value: str) -> str:
+    if len(value) > 254 or not re.match(_EMAIL_RE, value):
+        raise ValueError(f"{value!r} is not an email address such as oncall@example.com")
+    return value
+
+
+def _topic_arn(value: str) -> str:
+    if not _TOPIC_ARN_RE.match(value):
+        raise ValueError(
+            f"{value!r} is not an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:pager"
+        )
+    return value
+
+
+class AlarmRoute(_Model):
+    """Where one environment's alarms go (``[alarms.environments.<env>]``)."""
+
+    #: Each gets an email subscription to the environment's ``<project>-<env>-alarms`` topic
+    #: (SNS mails a confirmation link first: nothing arrives until it is followed).
+    emails: list[Annotated[str, AfterValidator(_email)]] = Field(default_factory=list)
+    #: An existing topic (a pager, AWS Chatbot, another account's) the alarms publish to as well.
+    topic_arn: Annotated[str, AfterValidator(_topic_arn)] | None = None
+
+
+class Alarms(_Model):
+    """``[alarms]``: who hears about the stack's alarms, per environment; no entry: nobody."""
+
+    environments: dict[str, AlarmRoute] = Field(default_factory=dict)
+
+
 class _Manifest(_Model):
     """A validated ``trellis.toml``: the project, its services, and a section per resource kind.
 
@@ -229,6 +275,7 @@ class _Manifest(_Model):
     project: Project
     auth: ProjectAuth = Field(default_factory=ProjectAuth)
     network: Network = Field(default_factory=Network)
+    alarms: Alarms = Field(default_factory=Alarms)
     services: dict[str, Service] = Field(default_factory=dict)
 
     def specs(self, kind: Kind[S]) -> dict[str, S]:
@@ -323,6 +370,10 @@ class _Manifest(_Model):
             if path == prefix or path.startswith(prefix + "/") or prefix == "":
                 return mode
         return None
+
+    def alarm_route(self, env: str) -> AlarmRoute:
+        """Where ``env``'s alarms go (``[alarms.environments.<env>]``); empty: nobody is told."""
+        return self.alarms.environments.get(env, AlarmRoute())
 
     def consumers(self, queue: str) -> list[str]:
         """Services that consume ``queue``."""
@@ -480,6 +531,8 @@ def _check_rules(m: Manifest) -> Iterator[ManifestError]:
                 f"{env!r} is reserved: bootstrap/ names {project.name}-{env}-* roles and buckets "
                 f"that an environment called {env!r} would own (pick another name)",
             )
+
+    yield from _check_alarms(m)
 
     seen: dict[str, str] = {}
     env_vars: dict[str, str] = {}
@@ -673,6 +726,30 @@ def _check_rules(m: Manifest) -> Iterator[ManifestError]:
                 yield ManifestError(
                     f"tables.{table}.indexes.{index}",
                     "an index name has 3-255 letters, digits, '_', '-' or '.'",
+                )
+
+
+def _check_alarms(m: Manifest) -> Iterator[ManifestError]:
+    for env, route in m.alarms.environments.items():
+        key = f"alarms.environments.{env}"
+        if env not in m.project.environments:
+            yield ManifestError(
+                key,
+                f"unknown environment {env!r} (project.environments: {', '.join(m.project.environments)})",
+            )
+        if not route.emails and route.topic_arn is None:
+            yield ManifestError(key, "give emails, topic_arn or both (or remove the entry)")
+        if len(set(route.emails)) != len(route.emails):
+            yield ManifestError(f"{key}.emails", "an address is listed twice")
+        if route.topic_arn is not None:
+            match = _TOPIC_ARN_RE.match(route.topic_arn)
+            assert match is not None  # the model checked the pattern
+            if match.group(2) != m.project.region:
+                # CloudWatch notifies topics in the alarm's own region only.
+                yield ManifestError(
+                    f"{key}.topic_arn",
+                    f"the topic is in {match.group(2)}: alarms in {m.project.region} "
+                    f"can only notify topics in {m.project.region}",
                 )
 
 

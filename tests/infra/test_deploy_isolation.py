@@ -141,12 +141,15 @@ def as_request(call: ProviderCall, manifest: Manifest, env: str) -> Request:
 
 
 def rendered_types(tree: Path) -> set[str]:
-    """Resource and data source types the rendered root and the modules it calls declare."""
+    """Resource and data source types the rendered root and the modules it calls declare, and
+    each resource's ``type.name`` (a provider-call row's ``only_with`` may name one block)."""
     root = Config.load(tree / "terraform")
     types = {f"data.{t}" for t, _ in root.data}
+    types |= {t for t, _ in root.resources} | {f"{t}.{n}" for t, n in root.resources}
     for name in root.modules:
         module = Config.load(root.module_dir(name))
         types |= {t for t, _ in module.resources}
+        types |= {f"{t}.{n}" for t, n in module.resources}
         types |= {f"data.{t}" for t, _ in module.data}
     return types - set(NOT_RENDERED)
 

@@ -138,6 +138,14 @@ def test_generated_code_passes_ruff_even_with_long_names(project: Path) -> None:
         assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_add_queue_sets_its_oldest_message_alarm(project: Path) -> None:
+    argv = ["add", "queue", "jobs", "--send", "api", "--oldest-message-alarm-s", "600"]
+    assert run(project, *argv) == 0
+    assert load_manifest(project / "trellis.toml").queues["jobs"].oldest_message_alarm_s == 600
+    queue_tf = (project / "terraform/queue_jobs.tf").read_text()
+    assert re.search(r"oldest_message_alarm_seconds\s+= 600\n", queue_tf)
+
+
 def test_a_bad_option_is_refused_before_anything_is_written(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -46,7 +46,14 @@ def test_an_unknown_kind_is_an_error_not_a_fall_through() -> None:
 
 def test_the_manifest_has_one_section_per_kind_in_registry_order() -> None:
     fields = list(Manifest.model_fields)
-    assert fields == ["project", "auth", "network", "services", *(k.section for k in KINDS)]
+    assert fields == [
+        "project",
+        "auth",
+        "network",
+        "alarms",
+        "services",
+        *(k.section for k in KINDS),
+    ]
     for entry in KINDS:
         assert MANIFEST.specs(entry) == {}
 

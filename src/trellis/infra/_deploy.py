@@ -312,6 +312,31 @@ def _gateway(x: _Names) -> Iterator[DeployStatement]:
     )
 
 
+def _alarm_subscriptions(x: _Names, manifest: Manifest) -> Iterator[DeployStatement]:
+    """Email subscriptions to the environment's own alarm topic, when ``[alarms]`` routes to email.
+
+    Granted to every environment's role once any environment routes alarms by email (the
+    rendered configuration is one for all of them); an environment without addresses
+    subscribes nobody, and no role can subscribe anything but an email address, nor to
+    another environment's topic.
+    """
+    if not any(manifest.alarm_route(env).emails for env in manifest.project.environments):
+        return
+    yield DeployStatement(
+        "SubscribeEmailsToOwnAlarmTopic",
+        ("sns:Subscribe",),
+        (f"arn:{{p}}:sns:{{r}}:{{a}}:{x.n}-alarms",),
+        (("StringEquals", "sns:Protocol", ("email",)),),
+    )
+    if "topic" not in {kind for kind, _n, _s in manifest.resources()}:
+        # The topic kind grants these otherwise (ManageSubscriptions): no resource type in IAM.
+        yield DeployStatement(
+            "ManageSubscriptions",
+            ("sns:GetSubscriptionAttributes", "sns:SetSubscriptionAttributes", "sns:Unsubscribe"),
+            ("*",),
+        )
+
+
 def _common(x: _Names, manifest: Manifest) -> Iterator[DeployStatement]:
     project, env, n = x.project, x.env, x.n
     yield DeployStatement(
@@ -330,8 +355,8 @@ def _common(x: _Names, manifest: Manifest) -> Iterator[DeployStatement]:
             f"arn:{{p}}:logs:{{r}}:{{a}}:log-group:/ecs/{n}-*",
         ),
     )
-    # DescribeLogGroups and sns:ListTopics (the alarm topic lookup) have no resource type.
-    yield DeployStatement("DescribeAccount", ("logs:DescribeLogGroups", "sns:ListTopics"), ("*",))
+    # DescribeLogGroups has no resource type.
+    yield DeployStatement("DescribeAccount", ("logs:DescribeLogGroups",), ("*",))
     yield DeployStatement(
         "ManageAlarms",
         (
@@ -344,6 +369,7 @@ def _common(x: _Names, manifest: Manifest) -> Iterator[DeployStatement]:
         ),
         (f"arn:{{p}}:cloudwatch:{{r}}:{{a}}:alarm:{n}-*",),
     )
+    yield from _alarm_subscriptions(x, manifest)
     # Every call that writes a role's permissions or trust needs the environment's boundary
     # on that role; roles are named <project>-<env>-*.
     boundary = f"arn:{{p}}:iam::{{a}}:policy/{boundary_name(project, env)}"

@@ -171,6 +171,7 @@ def gateway_blocks(manifest: Manifest) -> list[Block]:
         blocks.extend(_origin_secret(manifest))
         gateway.attr("origin_secret", Expr("terraform_data.origin_secret.output"))
     gateway.attr("log_retention_days", Expr("var.log_retention_days"))
+    gateway.attr("alarm_actions", Expr("local.alarm_actions"))
     blocks.append(gateway)
     return blocks
 

@@ -101,7 +101,9 @@ class ProviderCall:
     #: Condition context keys the request carries that matter: ``((key, value), ...)``.
     context: tuple[tuple[str, str], ...] = ()
     #: A type the row needs beside its own: the call happens only in stacks that also render
-    #: it (a function's VPC checks need a network: ``"aws_vpc"``); None for every stack.
+    #: it (a function's VPC checks need a network: ``"aws_vpc"``), or a resource address
+    #: (``"aws_sns_topic_subscription.alarm_email"``: that block, not every block of the type);
+    #: None for every stack.
     only_with: str | None = None
 
     def __post_init__(self) -> None:
@@ -138,6 +140,8 @@ DLQ: Final = "arn:{p}:sqs:{r}:{a}:{n}-jobs-dlq"
 TABLE: Final = "arn:{p}:dynamodb:{r}:{a}:table/{n}-users"
 BUCKET: Final = "arn:{p}:s3:::{n}-uploads"
 TOPIC: Final = "arn:{p}:sns:{r}:{a}:{n}-events"
+#: bootstrap/'s alarm topic of the environment (email subscriptions from [alarms]).
+ALARM_TOPIC: Final = "arn:{p}:sns:{r}:{a}:{n}-alarms"
 SECRET: Final = "arn:{p}:secretsmanager:{r}:{a}:secret:{project}/{env}/token-abcdef"  # noqa: S105 (an ARN)
 PARAMETER: Final = "arn:{p}:ssm:{r}:{a}:parameter/{project}/{env}/flag"
 SCHEDULE: Final = "arn:{p}:scheduler:{r}:{a}:schedule/default/{n}-nightly"
@@ -568,8 +572,10 @@ _TOPIC_POLICY = (
 
 _SUBSCRIPTION_SRC = UNCHECKED + TF + "service/sns/topic_subscription.go (Subscribe with Attributes, GetSubscriptionAttributes in waits and read, SetSubscriptionAttributes, Unsubscribe)"
 _SQS_ENDPOINT = (("sns:Protocol", "sqs"), ("sns:Endpoint", QUEUE))
+_EMAIL_ENDPOINT = (("sns:Protocol", "email"), ("sns:Endpoint", "oncall@example.com"))
 _SUBSCRIPTION = (
-    _c("aws_sns_topic_subscription", "create", "sns:Subscribe", TOPIC, "Subscribe", _SUBSCRIPTION_SRC, _SQS_ENDPOINT),
+    ProviderCall("aws_sns_topic_subscription", "create", "sns:Subscribe", TOPIC, "Subscribe", _SUBSCRIPTION_SRC, _SQS_ENDPOINT, only_with="aws_sns_topic_subscription.queue"),
+    ProviderCall("aws_sns_topic_subscription", "create", "sns:Subscribe", ALARM_TOPIC, "Subscribe", _SUBSCRIPTION_SRC + " (an email endpoint: pending until its owner confirms; no wait)", _EMAIL_ENDPOINT, only_with="aws_sns_topic_subscription.alarm_email"),
     _c("aws_sns_topic_subscription", "create", "sns:GetSubscriptionAttributes", "*", "GetSubscriptionAttributes", _SUBSCRIPTION_SRC + " (wait until confirmed)"),
     _c("aws_sns_topic_subscription", "read", "sns:GetSubscriptionAttributes", "*", "GetSubscriptionAttributes", _SUBSCRIPTION_SRC),
     _c("aws_sns_topic_subscription", "update", "sns:SetSubscriptionAttributes", "*", "SetSubscriptionAttributes", _SUBSCRIPTION_SRC + " (raw_message_delivery)"),

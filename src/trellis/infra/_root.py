@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from trellis import kinds
+from trellis.infra._alarms import alarm_blocks, alarm_locals
 from trellis.infra._common import (
     AWS_PROVIDER_VERSION,
     TERRAFORM_VERSION,
@@ -81,13 +82,6 @@ def _variables(manifest: Manifest) -> list[Block]:
         .attr("description", "Deletion protection on tables whose manifest entry asks for it.")
         .attr("type", Expr("bool"))
         .attr("default", True),
-        Block("variable", ["alarm_actions_enabled"])
-        .attr(
-            "description",
-            "Send alarms to the <project>-<env>-alarms SNS topic (created by bootstrap/).",
-        )
-        .attr("type", Expr("bool"))
-        .attr("default", False),
     ]
     if "lambda" in runtimes or jwt_authorizers(manifest) or manifest.specs(kinds.DATABASE):
         blocks.append(
@@ -120,37 +114,42 @@ def _variables(manifest: Manifest) -> list[Block]:
 
 
 def _main(manifest: Manifest) -> list[Block]:
-    project = manifest.project.name
+    locals_ = _locals(manifest)
     return [
         Block("data", ["aws_caller_identity", "current"]),
         Block("data", ["aws_partition", "current"]),
-        Block("data", ["aws_sns_topic", "alarms"])
-        .attr("count", Expr("var.alarm_actions_enabled ? 1 : 0"))
-        .attr("name", Tpl(f"{project}-{ENV}-alarms")),
+        locals_,
+    ]
+
+
+def _locals(manifest: Manifest) -> Block:
+    project = manifest.project.name
+    locals_ = (
         Block("locals")
         .attr("project", project)
         .attr("region", Expr("var.region"))
         .attr("account_id", Expr("data.aws_caller_identity.current.account_id"))
         .attr("partition", Expr("data.aws_partition.current.partition"))
-        .attr("alarm_actions", Expr("[for t in data.aws_sns_topic.alarms : t.arn]"))
-        .attr(
-            "permissions_boundary_arn",
-            Tpl(
-                f"arn:${{data.aws_partition.current.partition}}:iam::${{data.aws_caller_identity.current.account_id}}:policy/{boundary_policy_name(manifest)}"
-            ),
-        )
-        .attr(
-            "tags",
-            {
-                "trellis-project": project,
-                # The deploy role reaches resources whose ARNs carry no name by this tag.
-                ENV_TAG: Expr("var.environment"),
-                "managed-by": "trellis",
-                # The manifest refuses project tags that would replace the three above.
-                **manifest.project.tags,
-            },
+    )
+    # Where each environment's alarms go ([alarms] of the manifest); every alarm notifies these.
+    for name, value in alarm_locals(manifest):
+        locals_.attr(name, value)
+    return locals_.attr(
+        "permissions_boundary_arn",
+        Tpl(
+            f"arn:${{data.aws_partition.current.partition}}:iam::${{data.aws_caller_identity.current.account_id}}:policy/{boundary_policy_name(manifest)}"
         ),
-    ]
+    ).attr(
+        "tags",
+        {
+            "trellis-project": project,
+            # The deploy role reaches resources whose ARNs carry no name by this tag.
+            ENV_TAG: Expr("var.environment"),
+            "managed-by": "trellis",
+            # The manifest refuses project tags that would replace the three above.
+            **manifest.project.tags,
+        },
+    )
 
 
 def _resource_module(manifest: Manifest, kind: ResourceKind, name: str) -> Block:
@@ -200,7 +199,6 @@ def _tfvars(manifest: Manifest, env: str) -> dict[str, Any]:
         "production": prod,
         "log_retention_days": 365 if prod else 14,
         "deletion_protection": prod,
-        "alarm_actions_enabled": prod,
     }
 
 
@@ -228,6 +226,9 @@ def root_files(manifest: Manifest, manifest_name: str) -> Iterator[tuple[str, st
         yield "terraform/db_admin.tf", document(head, db_admin_blocks(manifest))
     for service in manifest.services:
         yield _file_name("service", service), document(head, service_blocks(manifest, service))
+    alarms = alarm_blocks(manifest)
+    if alarms:
+        yield "terraform/alarms.tf", document(head, alarms)
     gateway = gateway_blocks(manifest)
     if gateway:
         yield "terraform/gateway.tf", document(head, gateway)

@@ -100,7 +100,6 @@ def service_blocks(manifest: Manifest, service: str) -> list[Block]:
         if sources:
             m.attr("sqs_event_sources", sources)
         m.attr("log_retention_days", Expr("var.log_retention_days"))
-        m.attr("alarm_actions", Expr("local.alarm_actions"))
     elif spec.runtime == "ecs-express":
         m.attr("log_retention_days", Expr("var.log_retention_days"))
         # bootstrap/ makes it (it manages load balancers: no service boundary fits it).
@@ -110,6 +109,8 @@ def service_blocks(manifest: Manifest, service: str) -> list[Block]:
                 f"arn:${{local.partition}}:iam::${{local.account_id}}:role/{manifest.project.name}-ecs-infrastructure-{ENV}"
             ),
         )
+    # Every runtime's module renders its own alarms (errors, throttles, duration, 5xx, CPU, memory).
+    m.attr("alarm_actions", Expr("local.alarm_actions"))
     consumes = [q for q, levels in manifest.uses(service, "queue") if "consume" in levels]
     if consumes and spec.runtime != "lambda":
         m.comment = f"Consumes {', '.join(consumes)} with its own loop (no event source mapping for containers)."

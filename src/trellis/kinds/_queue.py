@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 #: Default ``max_concurrency``: 1% of AWS's default account concurrency of 1,000.
 DEFAULT_MAX_CONCURRENCY: Final = 10
 
+#: Default ``oldest_message_alarm_s`` (the guide's ApproximateAgeOfOldestMessage threshold).
+DEFAULT_OLDEST_MESSAGE_ALARM_S: Final = 300
+
 #: What ``consume`` also grants on the queue's dead-letter queue.
 DLQ_ACTIONS: Final[tuple[str, ...]] = ("sqs:SendMessage",)
 
@@ -38,6 +41,9 @@ class Queue(Spec):
     #: Concurrent batches of a Lambda consumer (the event source mapping's maximum concurrency):
     #: one queue's backlog cannot take the whole account's concurrency. AWS's range is 2-1000.
     max_concurrency: int = Field(default=DEFAULT_MAX_CONCURRENCY, ge=2, le=1000)
+    #: The oldest-message alarm fires past this age: the integration guide's 5 minutes by default.
+    #: AWS publishes the metric once a minute, so less than 60 s cannot be told apart.
+    oldest_message_alarm_s: int = Field(default=DEFAULT_OLDEST_MESSAGE_ALARM_S, ge=60, le=1_209_600)
 
 
 class QueueKind(Kind[Queue]):
@@ -75,6 +81,11 @@ class QueueKind(Kind[Queue]):
             "--batch-size",
             "batch_size",
             {"type": int, "help": "messages per Lambda batch (default 10)"},
+        ),
+        CliOption(
+            "--oldest-message-alarm-s",
+            "oldest_message_alarm_s",
+            {"type": int, "help": "alarm past this message age (default 300)"},
         ),
         CliOption("--delay-s", "delay_s", {"type": int}),
         CliOption("--fifo", "fifo", {"action": "store_true", "default": None}),
@@ -120,6 +131,7 @@ class QueueKind(Kind[Queue]):
         yield "receive_wait_time_seconds", spec.receive_wait_s
         yield "max_receive_count", spec.max_receive_count
         yield "publishers", _publishers(manifest, name)
+        yield "oldest_message_alarm_seconds", spec.oldest_message_alarm_s
         yield "alarm_actions", Expr("local.alarm_actions")
 
     def deploy_statements(self, scope: EnvScope) -> Iterator[DeployStatement]:

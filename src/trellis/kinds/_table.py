@@ -145,6 +145,7 @@ class TableKind(Kind[Table]):
             "deletion_protection",
             Expr("var.deletion_protection") if spec.deletion_protection else False,
         )
+        yield "alarm_actions", Expr("local.alarm_actions")
 
     def deploy_statements(self, scope: EnvScope) -> Iterator[DeployStatement]:
         yield DeployStatement(

@@ -330,3 +330,85 @@ resource "aws_api_gateway_usage_plan_key" "this" {
   key_type      = "API_KEY"
   usage_plan_id = aws_api_gateway_usage_plan.this[each.key].id
 }
+
+# --- Alarms per route --------------------------------------------------------------------
+
+# The stage's detailed metrics (metrics_enabled above) give each method its own series:
+# ApiName, Stage, Resource (the resource path) and Method (ANY: the only method defined).
+# A route's traffic goes through its "/<prefix>/{proxy+}" resource, except paths that have an
+# auth of their own (route_auth, /health).
+locals {
+  route_metric_dimensions = { for k, r in var.routes : k => {
+    ApiName  = aws_api_gateway_rest_api.this.name
+    Stage    = aws_api_gateway_stage.this.stage_name
+    Resource = "/${r.path_part}/{proxy+}"
+    Method   = "ANY"
+  } }
+}
+
+# 5xx responses (the service's, or the gateway's own: integration timeouts at 29 s, a Lambda
+# throttled or failing) as a share of requests, once there are enough requests to tell.
+resource "aws_cloudwatch_metric_alarm" "route_5xx_rate" {
+  for_each = var.routes
+
+  alarm_name          = "${var.name}-${each.key}-5xx-rate"
+  alarm_description   = "More than ${var.error_rate_alarm_percent}% of requests to /${each.value.path_part} end in a 5xx (at least ${var.error_rate_min_requests} requests in 5 minutes)."
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.error_rate_alarm_percent
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
+  tags                = var.tags
+
+  metric_query {
+    id          = "rate"
+    expression  = "IF(requests >= ${var.error_rate_min_requests}, 100 * errors / requests, 0)"
+    label       = "5xx responses (% of requests)"
+    return_data = true
+  }
+
+  metric_query {
+    id = "errors"
+    metric {
+      namespace   = "AWS/ApiGateway"
+      metric_name = "5XXError"
+      dimensions  = local.route_metric_dimensions[each.key]
+      stat        = "Sum"
+      period      = 300
+    }
+  }
+
+  # 5XXError has one sample per request (0 or 1): its sample count is the request count.
+  metric_query {
+    id = "requests"
+    metric {
+      namespace   = "AWS/ApiGateway"
+      metric_name = "5XXError"
+      dimensions  = local.route_metric_dimensions[each.key]
+      stat        = "SampleCount"
+      period      = 300
+    }
+  }
+}
+
+# The slowest 1% of requests, as callers see them (the integration plus the gateway's share).
+resource "aws_cloudwatch_metric_alarm" "route_latency" {
+  for_each = var.routes
+
+  alarm_name          = "${var.name}-${each.key}-latency-p99"
+  alarm_description   = "p99 latency of /${each.value.path_part} is above ${var.latency_alarm_p99_ms} ms in two of three 5-minute periods."
+  namespace           = "AWS/ApiGateway"
+  metric_name         = "Latency"
+  dimensions          = local.route_metric_dimensions[each.key]
+  extended_statistic  = "p99"
+  period              = 300
+  evaluation_periods  = 3
+  datapoints_to_alarm = 2
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.latency_alarm_p99_ms
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
+  tags                = var.tags
+}

@@ -166,3 +166,42 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "error_rate_alarm_percent" {
+  description = "A route's 5xx alarm fires when more than this percentage of its requests in 5 minutes end in a 5xx (0-100)."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.error_rate_alarm_percent >= 0 && var.error_rate_alarm_percent <= 100
+    error_message = "error_rate_alarm_percent is 0-100."
+  }
+}
+
+variable "error_rate_min_requests" {
+  description = "Requests in 5 minutes below which a route's 5xx rate is not judged (two requests, one failed, is no 50% outage)."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.error_rate_min_requests >= 1
+    error_message = "error_rate_min_requests is at least 1."
+  }
+}
+
+variable "latency_alarm_p99_ms" {
+  description = "A route's latency alarm fires when its p99 latency is above this many milliseconds (API Gateway gives up at 29,000)."
+  type        = number
+  default     = 5000
+
+  validation {
+    condition     = var.latency_alarm_p99_ms >= 1 && var.latency_alarm_p99_ms <= 29000
+    error_message = "latency_alarm_p99_ms is 1-29000."
+  }
+}
+
+variable "alarm_actions" {
+  description = "ARNs notified when an alarm fires or recovers (the environment's [alarms] routing); empty: the alarms notify nobody."
+  type        = list(string)
+  default     = []
+}

@@ -134,3 +134,49 @@ resource "aws_apprunner_service" "this" {
 
   depends_on = [aws_iam_role_policy_attachment.access, aws_iam_role_policy.service]
 }
+
+locals {
+  # App Runner publishes its service metrics by ServiceName and ServiceID together.
+  metric_dimensions = {
+    ServiceName = aws_apprunner_service.this.service_name
+    ServiceID   = aws_apprunner_service.this.service_id
+  }
+}
+
+# Responses with a 5xx status from the instances (the app's own errors and App Runner's).
+resource "aws_cloudwatch_metric_alarm" "http_5xx" {
+  alarm_name          = "${var.name}-5xx"
+  alarm_description   = "${var.name} answers with 5xx statuses."
+  namespace           = "AWS/AppRunner"
+  metric_name         = "5xxStatusResponses"
+  dimensions          = local.metric_dimensions
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.http_5xx_alarm_threshold
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
+  tags                = var.tags
+}
+
+# Sustained CPU or memory pressure (App Runner scales on concurrency, not on these).
+resource "aws_cloudwatch_metric_alarm" "utilization" {
+  for_each = { cpu = "CPUUtilization", memory = "MemoryUtilization" }
+
+  alarm_name          = "${var.name}-${each.key}-high"
+  alarm_description   = "${var.name}'s ${each.key} utilization stays at ${var.utilization_alarm_percent}% or more."
+  namespace           = "AWS/AppRunner"
+  metric_name         = each.value
+  dimensions          = local.metric_dimensions
+  statistic           = "Average"
+  period              = 300
+  evaluation_periods  = 3
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  threshold           = var.utilization_alarm_percent
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
+  tags                = var.tags
+}

@@ -138,3 +138,31 @@ variable "vpc" {
     error_message = "A VPC connector needs subnets in at least 2 availability zones."
   }
 }
+
+variable "utilization_alarm_percent" {
+  description = "The CPU and memory alarms fire when average utilization stays at this percentage or more for 15 minutes (1-100)."
+  type        = number
+  default     = 80
+
+  validation {
+    condition     = var.utilization_alarm_percent >= 1 && var.utilization_alarm_percent <= 100
+    error_message = "utilization_alarm_percent is 1-100."
+  }
+}
+
+variable "alarm_actions" {
+  description = "ARNs notified when an alarm fires or recovers (the environment's [alarms] routing); empty: the alarms notify nobody."
+  type        = list(string)
+  default     = []
+}
+
+variable "http_5xx_alarm_threshold" {
+  description = "5xx responses per 5 minutes above which the 5xx alarm fires (>= 0)."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.http_5xx_alarm_threshold >= 0
+    error_message = "The threshold is 0 or more."
+  }
+}

@@ -133,3 +133,20 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "throttle_alarm_threshold" {
+  description = "Read plus write throttle events per 5 minutes above which the throttles alarm fires (>= 0)."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.throttle_alarm_threshold >= 0
+    error_message = "The threshold is 0 or more."
+  }
+}
+
+variable "alarm_actions" {
+  description = "ARNs notified when an alarm fires or recovers (the environment's [alarms] routing); empty: the alarms notify nobody."
+  type        = list(string)
+  default     = []
+}

@@ -128,3 +128,33 @@ resource "aws_ecs_express_gateway_service" "this" {
     aws_iam_role_policy_attachment.infrastructure,
   ]
 }
+
+# Sustained CPU or memory pressure across the service's tasks. The ARN is
+# arn:...:service/<cluster>/<name>: the cluster's name is its second segment.
+# The load balancer's 5xx (AWS/ApplicationELB) is not alarmed here: its LoadBalancer
+# dimension (app/<name>/<id>) is no attribute of aws_ecs_express_gateway_service.
+locals {
+  metric_dimensions = {
+    ClusterName = split("/", aws_ecs_express_gateway_service.this.service_arn)[1]
+    ServiceName = aws_ecs_express_gateway_service.this.service_name
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "utilization" {
+  for_each = { cpu = "CPUUtilization", memory = "MemoryUtilization" }
+
+  alarm_name          = "${var.name}-${each.key}-high"
+  alarm_description   = "${var.name}'s ${each.key} utilization stays at ${var.utilization_alarm_percent}% or more."
+  namespace           = "AWS/ECS"
+  metric_name         = each.value
+  dimensions          = local.metric_dimensions
+  statistic           = "Average"
+  period              = 300
+  evaluation_periods  = 3
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  threshold           = var.utilization_alarm_percent
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
+  tags                = var.tags
+}

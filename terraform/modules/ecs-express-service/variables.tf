@@ -181,3 +181,20 @@ variable "infrastructure_role_arn" {
   type        = string
   default     = null
 }
+
+variable "utilization_alarm_percent" {
+  description = "The CPU and memory alarms fire when average utilization stays at this percentage or more for 15 minutes (1-100)."
+  type        = number
+  default     = 80
+
+  validation {
+    condition     = var.utilization_alarm_percent >= 1 && var.utilization_alarm_percent <= 100
+    error_message = "utilization_alarm_percent is 1-100."
+  }
+}
+
+variable "alarm_actions" {
+  description = "ARNs notified when an alarm fires or recovers (the environment's [alarms] routing); empty: the alarms notify nobody."
+  type        = list(string)
+  default     = []
+}

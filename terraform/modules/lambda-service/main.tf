@@ -186,3 +186,24 @@ resource "aws_cloudwatch_metric_alarm" "throttles" {
   ok_actions          = var.alarm_actions
   tags                = var.tags
 }
+
+# Invocations close to the timeout are the ones about to fail: p99 of Duration at or above
+# duration_alarm_percent of the timeout in two of three 5-minute periods (one slow cold
+# invocation does not page; a sustained tail does, before the timeouts show up as Errors).
+resource "aws_cloudwatch_metric_alarm" "duration" {
+  alarm_name          = "${var.name}-duration-near-timeout"
+  alarm_description   = "p99 duration of ${var.name} is at ${var.duration_alarm_percent}% or more of its ${var.timeout_seconds} s timeout."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Duration"
+  dimensions          = { FunctionName = aws_lambda_function.this.function_name }
+  extended_statistic  = "p99"
+  period              = 300
+  evaluation_periods  = 3
+  datapoints_to_alarm = 2
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  threshold           = var.timeout_seconds * 1000 * var.duration_alarm_percent / 100
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
+  tags                = var.tags
+}

@@ -166,8 +166,19 @@ variable "error_alarm_threshold" {
   }
 }
 
+variable "duration_alarm_percent" {
+  description = "The duration alarm fires when p99 Duration reaches this percentage of timeout_seconds (50-100)."
+  type        = number
+  default     = 80
+
+  validation {
+    condition     = var.duration_alarm_percent >= 50 && var.duration_alarm_percent <= 100
+    error_message = "duration_alarm_percent is 50-100."
+  }
+}
+
 variable "alarm_actions" {
-  description = "ARNs notified when an alarm fires or recovers; empty in non-production environments."
+  description = "ARNs notified when an alarm fires or recovers (the environment's [alarms] routing); empty: the alarms notify nobody."
   type        = list(string)
   default     = []
 }

@@ -123,9 +123,9 @@ variable "publishers" {
 }
 
 variable "oldest_message_alarm_seconds" {
-  description = "Alarm when the oldest message is older than this many seconds (60-1209600)."
+  description = "Alarm when the oldest message is older than this many seconds (60-1209600); the integration guide's 300 by default."
   type        = number
-  default     = 900
+  default     = 300
 
   validation {
     condition     = var.oldest_message_alarm_seconds >= 60 && var.oldest_message_alarm_seconds <= 1209600
@@ -134,7 +134,7 @@ variable "oldest_message_alarm_seconds" {
 }
 
 variable "alarm_actions" {
-  description = "ARNs notified when an alarm fires or recovers (e.g. an SNS topic); empty in non-production environments."
+  description = "ARNs notified when an alarm fires or recovers (the environment's [alarms] routing); empty: the alarms notify nobody."
   type        = list(string)
   default     = []
 }
