@@ -198,16 +198,21 @@ data "aws_iam_policy_document" "deploy_dev_1" {
   statement {
     sid = "ManageFunctions"
     actions = [
+      "lambda:CreateAlias",
       "lambda:CreateFunction",
+      "lambda:DeleteAlias",
       "lambda:DeleteFunction",
+      "lambda:GetAlias",
       "lambda:GetFunction",
       "lambda:GetFunctionCodeSigningConfig",
       "lambda:GetPolicy",
       "lambda:ListTags",
       "lambda:ListVersionsByFunction",
+      "lambda:PublishVersion",
       "lambda:RemovePermission",
       "lambda:TagResource",
       "lambda:UntagResource",
+      "lambda:UpdateAlias",
       "lambda:UpdateFunctionCode",
       "lambda:UpdateFunctionConfiguration",
     ]
@@ -951,16 +956,21 @@ data "aws_iam_policy_document" "deploy_test_1" {
   statement {
     sid = "ManageFunctions"
     actions = [
+      "lambda:CreateAlias",
       "lambda:CreateFunction",
+      "lambda:DeleteAlias",
       "lambda:DeleteFunction",
+      "lambda:GetAlias",
       "lambda:GetFunction",
       "lambda:GetFunctionCodeSigningConfig",
       "lambda:GetPolicy",
       "lambda:ListTags",
       "lambda:ListVersionsByFunction",
+      "lambda:PublishVersion",
       "lambda:RemovePermission",
       "lambda:TagResource",
       "lambda:UntagResource",
+      "lambda:UpdateAlias",
       "lambda:UpdateFunctionCode",
       "lambda:UpdateFunctionConfiguration",
     ]
@@ -1704,16 +1714,21 @@ data "aws_iam_policy_document" "deploy_prod_1" {
   statement {
     sid = "ManageFunctions"
     actions = [
+      "lambda:CreateAlias",
       "lambda:CreateFunction",
+      "lambda:DeleteAlias",
       "lambda:DeleteFunction",
+      "lambda:GetAlias",
       "lambda:GetFunction",
       "lambda:GetFunctionCodeSigningConfig",
       "lambda:GetPolicy",
       "lambda:ListTags",
       "lambda:ListVersionsByFunction",
+      "lambda:PublishVersion",
       "lambda:RemovePermission",
       "lambda:TagResource",
       "lambda:UntagResource",
+      "lambda:UpdateAlias",
       "lambda:UpdateFunctionCode",
       "lambda:UpdateFunctionConfiguration",
     ]

@@ -24,7 +24,7 @@ module "gateway" {
   routes = {
     api = {
       path_part            = "api"
-      lambda_function_name = module.api_service.function_name
+      lambda_function_name = module.api_service.invoke_function_name
       lambda_invoke_arn    = module.api_service.invoke_arn
       auth                 = "jwt"
       jwt_authorizer       = "default"
@@ -37,7 +37,7 @@ module "gateway" {
     }
     worker = {
       path_part            = "worker"
-      lambda_function_name = module.worker_service.function_name
+      lambda_function_name = module.worker_service.invoke_function_name
       lambda_invoke_arn    = module.worker_service.invoke_arn
       auth                 = "jwt"
       jwt_authorizer       = "default"

@@ -110,6 +110,8 @@ class Project(_Model):
     github_repository: str = Field(pattern=_REPO_RE.pattern)
     #: Tags on every resource of the stack (the AWS provider's ``default_tags``).
     tags: dict[str, str] = Field(default_factory=dict)
+    #: The Python of the Lambda runtime (``python3.X``) and of ``trellis build``'s packages.
+    python: Literal["3.11", "3.12", "3.13"] = "3.11"
 
 
 Audience = Annotated[
@@ -176,6 +178,8 @@ class Service(_Model):
     #: Concurrent executions reserved for (and capped at) a Lambda function; None: unreserved.
     #: ``trellis dev`` runs at most this many local instances of it.
     reserved_concurrency: int | None = Field(default=None, ge=1, le=1000)
+    #: Lambda SnapStart: cold starts restore a snapshot taken after init (Python 3.12+).
+    snap_start: bool = False
     #: Lambda handler (``module.attr``) and ASGI app (``module:attr``) of the service.
     handler: str | None = None
     app: str | None = None
@@ -579,6 +583,16 @@ def _check_rules(m: Manifest) -> Iterator[ManifestError]:
             yield ManifestError(
                 f"{key}.reserved_concurrency",
                 f"only Lambda services have a reserved concurrency ({service} runs on {spec.runtime})",
+            )
+        if spec.snap_start and spec.runtime != "lambda":
+            yield ManifestError(
+                f"{key}.snap_start",
+                f"SnapStart is for Lambda services ({service} runs on {spec.runtime})",
+            )
+        elif spec.snap_start and project.python == "3.11":
+            yield ManifestError(
+                f"{key}.snap_start",
+                'Lambda SnapStart for Python needs 3.12 or later: set [project] python = "3.12"',
             )
         for resource, levels in spec.uses.items():
             ukey = f"{key}.uses.{resource}"

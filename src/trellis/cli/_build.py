@@ -47,7 +47,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--python",
         dest="python_version",
         default=None,
-        help="Python version of the Lambda runtime (default: 3.11; host: this interpreter's)",
+        help="Python version of the Lambda runtime (default: [project] python, 3.11 unless set; host: this interpreter's)",
     )
     add_json_option(build, "each artefact (service, kind, path, sizes, warnings) and the failures")
     build.set_defaults(run=_build)

@@ -140,19 +140,25 @@ def _lambda(x: _Names) -> Iterator[DeployStatement]:
     yield DeployStatement(
         "ManageFunctions",
         (
+            "lambda:CreateAlias",
             "lambda:CreateFunction",
+            "lambda:DeleteAlias",
             "lambda:DeleteFunction",
+            "lambda:GetAlias",
             "lambda:GetFunction",
             "lambda:GetFunctionCodeSigningConfig",
             "lambda:GetPolicy",
             "lambda:ListTags",
             "lambda:ListVersionsByFunction",
+            "lambda:PublishVersion",
             "lambda:RemovePermission",
             "lambda:TagResource",
             "lambda:UntagResource",
+            "lambda:UpdateAlias",
             "lambda:UpdateFunctionCode",
             "lambda:UpdateFunctionConfiguration",
         ),
+        # Also the qualified ARNs (``function:<name>:live``, ``:<version>``) of SnapStart.
         (_own_function_arn(x),),
     )
     # A function's resource policy: only API Gateway may be let in (no other account, no URL).

@@ -125,7 +125,7 @@ def gateway_blocks(manifest: Manifest) -> list[Block]:
         if spec.runtime == "lambda":
             route: dict[str, Any] = {
                 "path_part": part,
-                "lambda_function_name": Expr(f"module.{label}.function_name"),
+                "lambda_function_name": Expr(f"module.{label}.invoke_function_name"),
                 "lambda_invoke_arn": Expr(f"module.{label}.invoke_arn"),
             }
         else:

@@ -381,6 +381,14 @@ _LAMBDA = (
     _c("aws_lambda_function", "tag", "lambda:UntagResource", FUNCTION, "UntagResource", TAGS + " → UpdateTags"),
     _c("aws_lambda_function", "delete", "lambda:DeleteFunction", FUNCTION, "DeleteFunction", FN + "resourceFunctionDelete"),
     _c("aws_lambda_function", "delete", "lambda:GetFunction", FUNCTION, "GetFunction", FN + "resourceFunctionDelete → waitFunctionDeleted"),
+    # publish = true (SnapStart): every create and code or configuration change publishes a version.
+    _c("aws_lambda_function", "create", "lambda:PublishVersion", FUNCTION, "CreateFunction", UNCHECKED + FN + "resourceFunctionCreate (Publish: d.Get(\"publish\"))"),
+    _c("aws_lambda_function", "update", "lambda:PublishVersion", FUNCTION, "PublishVersion", UNCHECKED + FN + "resourceFunctionUpdate → PublishVersion (publish = true)"),
+    # aws_lambda_alias "live" (lambda-service module, snap_start = true): <function>:live
+    _c("aws_lambda_alias", "create", "lambda:CreateAlias", FUNCTION, "CreateAlias", UNCHECKED + TF + "service/lambda/alias.go resourceAliasCreate"),
+    _c("aws_lambda_alias", "read", "lambda:GetAlias", FUNCTION, "GetAlias", UNCHECKED + TF + "service/lambda/alias.go resourceAliasRead → findAliasByTwoPartKey"),
+    _c("aws_lambda_alias", "update", "lambda:UpdateAlias", FUNCTION, "UpdateAlias", UNCHECKED + TF + "service/lambda/alias.go resourceAliasUpdate"),
+    _c("aws_lambda_alias", "delete", "lambda:DeleteAlias", FUNCTION, "DeleteAlias", UNCHECKED + TF + "service/lambda/alias.go resourceAliasDelete"),
     # vpc_config (services that use a database or cache): Lambda checks the caller may see
     # the subnets, security groups and VPC it names.
     *(

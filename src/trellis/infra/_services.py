@@ -59,6 +59,10 @@ def service_blocks(manifest: Manifest, service: str) -> list[Block]:
         m.attr("package_file", Tpl(f"${{var.artifacts_dir}}/{service}.zip"))
         m.attr("handler", handler)
         m.attr("memory_mb", spec.memory_mb).attr("timeout_seconds", spec.timeout_s)
+        if manifest.project.python != "3.11":
+            m.attr("runtime", f"python{manifest.project.python}")
+        if spec.snap_start:
+            m.attr("snap_start", True)
         if spec.reserved_concurrency is not None:
             m.attr("reserved_concurrency", spec.reserved_concurrency)
     else:

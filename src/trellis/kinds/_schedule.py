@@ -80,7 +80,7 @@ class ScheduleKind(Kind[Schedule]):
         else:
             # The manifest refuses any other target than a Lambda service.
             yield "target_kind", "lambda"
-            yield "target_arn", module_ref("service", spec.target, "arn")
+            yield "target_arn", module_ref("service", spec.target, "target_arn")
             body = envelope(name, spec.payload)
         yield "input", json.dumps(body, sort_keys=True, separators=(",", ":"))
         yield "permissions_boundary_arn", Expr("local.permissions_boundary_arn")

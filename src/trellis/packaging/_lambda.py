@@ -111,7 +111,11 @@ def build_lambda(
     project, packages = service_project(root, manifest, service, manifest.lambda_handler(service))
     host = platform == "host"
     if python_version is None:
-        python_version = f"{sys.version_info.major}.{sys.version_info.minor}" if host else "3.11"
+        python_version = (
+            f"{sys.version_info.major}.{sys.version_info.minor}"
+            if host
+            else manifest.project.python
+        )
     if not re.fullmatch(r"3\.1[1-9]", python_version):
         raise BuildError(f"--python {python_version}: give the Lambda runtime's X.Y, 3.11 or later")
     target_platform = host_platform() if host else python_platform(platform, python_version)

@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     from trellis.runtime._settings import ServiceSettings as ServiceSettings
     from trellis.runtime._settings import SettingsError as SettingsError
     from trellis.runtime._settings import load_settings as load_settings
+    from trellis.runtime._snapstart import on_restore as on_restore
     from trellis.runtime._tracing import configure_tracing as configure_tracing
 
 #: Every public name → the private module that defines it: the one list of the public API.
@@ -102,6 +103,7 @@ _MODULE_OF: dict[str, str] = {
     **dict.fromkeys(["bind_request_id", "configure_logging", "get_logger"], "_logging"),
     **dict.fromkeys(["ReadinessCheck", "default_readiness_checks"], "_readiness"),
     **dict.fromkeys(["ServiceSettings", "SettingsError", "load_settings"], "_settings"),
+    **dict.fromkeys(["on_restore"], "_snapstart"),
     **dict.fromkeys(["configure_tracing"], "_tracing"),
 }
 

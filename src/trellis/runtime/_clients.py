@@ -35,11 +35,19 @@ class _SessionHolder:
 
     def __init__(self, session: Any | None) -> None:
         self._session = session
+        self._made = False
         self.lock = threading.RLock()
+
+    def reset(self) -> None:
+        """Forget a session this holder made (a given one, e.g. a test's fake, is kept)."""
+        with self.lock:
+            if self._made:
+                self._session = None
 
     def get(self) -> Any:
         with self.lock:
             if self._session is None:
+                self._made = True
                 import boto3.session
 
                 self._session = boto3.session.Session()
@@ -59,6 +67,9 @@ class AwsClients:
         self.settings = settings
         self._holder = _SessionHolder(session)
         self._clients: dict[str, Any] = {}
+        from trellis.runtime._snapstart import track_clients
+
+        track_clients(self)
 
     def __repr__(self) -> str:
         return f"AwsClients(region={self.settings.aws_region!r}, built={sorted(self._clients)})"
@@ -74,6 +85,16 @@ class AwsClients:
                 client = self._build(service_name)
                 self._clients[service_name] = client
             return client
+
+    def reset(self) -> None:
+        """Drop the built clients and the session: the next use builds them again.
+
+        After a SnapStart restore (:mod:`trellis.runtime._snapstart`): the clients'
+        connections and the session's credentials were made before the snapshot.
+        """
+        with self._holder.lock:
+            self._clients.clear()
+            self._holder.reset()
 
     def with_options(
         self,

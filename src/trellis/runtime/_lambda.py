@@ -284,6 +284,9 @@ def lambda_handler(
     return ``{"schedule": name, "result": ...}``; a handler that raises fails
     the invocation (Lambda retries the asynchronous invocation).
     """
+    from trellis.runtime._snapstart import install as install_restore_hooks
+
+    install_restore_hooks()
     settings = getattr(app.state, "settings", None)
     base_path = getattr(settings, "trellis_route", None) or "/"
     adapter: Callable[[dict[str, Any], Any], dict[str, Any]] | None = None

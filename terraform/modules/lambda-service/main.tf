@@ -107,6 +107,15 @@ resource "aws_lambda_function" "this" {
   memory_size                    = var.memory_mb
   timeout                        = var.timeout_seconds
   reserved_concurrent_executions = var.reserved_concurrency
+  # SnapStart snapshots published versions only: every change publishes one.
+  publish = var.snap_start
+
+  dynamic "snap_start" {
+    for_each = var.snap_start ? [1] : []
+    content {
+      apply_on = "PublishedVersions"
+    }
+  }
 
   environment {
     variables = var.environment_variables
@@ -134,10 +143,27 @@ resource "aws_lambda_function" "this" {
   depends_on = [aws_iam_role_policy.runtime, aws_iam_role_policy.service]
 }
 
+# With SnapStart, callers invoke the alias: it points at the newest published version,
+# whose snapshot is ready once apply has finished publishing it.
+resource "aws_lambda_alias" "live" {
+  count = var.snap_start ? 1 : 0
+
+  name             = "live"
+  description      = "The published version the gateway, event sources and schedules invoke."
+  function_name    = aws_lambda_function.this.function_name
+  function_version = aws_lambda_function.this.version
+}
+
+locals {
+  # What invocations address: the alias with SnapStart, the function otherwise.
+  target_arn = var.snap_start ? aws_lambda_alias.live[0].arn : aws_lambda_function.this.arn
+  invoke_arn = var.snap_start ? aws_lambda_alias.live[0].invoke_arn : aws_lambda_function.this.invoke_arn
+}
+
 resource "aws_lambda_event_source_mapping" "sqs" {
   for_each = var.sqs_event_sources
 
-  function_name                      = aws_lambda_function.this.arn
+  function_name                      = local.target_arn
   event_source_arn                   = each.value.queue_arn
   batch_size                         = each.value.batch_size
   maximum_batching_window_in_seconds = each.value.batching_window_seconds

@@ -9,8 +9,18 @@ output "arn" {
 }
 
 output "invoke_arn" {
-  description = "ARN API Gateway uses to invoke the function (Lambda proxy integration)."
-  value       = aws_lambda_function.this.invoke_arn
+  description = "ARN API Gateway uses to invoke the function (Lambda proxy integration): the live alias's with SnapStart."
+  value       = local.invoke_arn
+}
+
+output "invoke_function_name" {
+  description = "What a resource-based permission names (API Gateway's): the live alias's ARN with SnapStart, else the function's name."
+  value       = var.snap_start ? aws_lambda_alias.live[0].arn : aws_lambda_function.this.function_name
+}
+
+output "target_arn" {
+  description = "ARN invocations address (gateway permission, schedules): the live alias with SnapStart, else the function."
+  value       = local.target_arn
 }
 
 output "role_arn" {

@@ -34,6 +34,17 @@ variable "runtime" {
   }
 }
 
+variable "snap_start" {
+  description = "Lambda SnapStart: publish a version on every change, snapshot it, and invoke it through the `live` alias (Python 3.12 and later)."
+  type        = bool
+  default     = false
+
+  validation {
+    condition     = !var.snap_start || var.runtime != "python3.11"
+    error_message = "SnapStart for Python needs python3.12 or later."
+  }
+}
+
 variable "architecture" {
   description = "Instruction set: arm64 (Graviton, the default: cheaper per GB-second) or x86_64."
   type        = string

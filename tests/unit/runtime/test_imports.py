@@ -55,6 +55,7 @@ EXPORTS = [
     "get_settings",
     "lambda_handler",
     "load_settings",
+    "on_restore",
     "translate_aws_error",
 ]
 
