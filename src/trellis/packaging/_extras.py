@@ -30,8 +30,13 @@ def _normalize(name: str) -> str:
 
 def required_by_extra(extra: str) -> set[str]:
     """The distributions ``trellis[extra]`` adds (from the installed trellis's metadata)."""
+    try:
+        requirements = importlib.metadata.requires("trellis") or []
+    except importlib.metadata.PackageNotFoundError:
+        # Run from a source tree without an installed trellis: nothing to check against.
+        return set()
     names = set()
-    for requirement in importlib.metadata.requires("trellis") or ():
+    for requirement in requirements:
         marker = _EXTRA_MARKER_RE.search(requirement)
         match = _NAME_RE.match(requirement)
         if marker and marker.group(1) == extra and match:
