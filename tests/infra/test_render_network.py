@@ -154,8 +154,9 @@ def test_only_the_services_that_use_a_database_or_cache_run_in_the_vpc(root: Con
     assert vpc["subnet_ids"] == "${module.network.private_subnet_ids}"
     assert vpc["security_group_id"] == '${module.network.security_group_ids["api"]}'
     fn = module(root, "api_service")
-    (config,) = as_list(resource(fn, "aws_lambda_function", "this")["dynamic"])
-    assert config["vpc_config"]["for_each"] == "${var.vpc == null ? [] : [var.vpc]}"
+    dynamic = as_list(resource(fn, "aws_lambda_function", "this")["dynamic"])
+    (config,) = [d["vpc_config"] for d in dynamic if "vpc_config" in d]
+    assert config["for_each"] == "${var.vpc == null ? [] : [var.vpc]}"
 
 
 def test_a_lambda_in_the_vpc_makes_interfaces_only_in_its_own_subnets_and_vpc(root: Config) -> None:
