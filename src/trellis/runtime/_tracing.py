@@ -4,6 +4,12 @@ Tracing is on only when an OTLP endpoint is configured. Otherwise nothing
 from the SDK is imported (it costs tens of milliseconds of cold start) and
 the OpenTelemetry API's default no-op tracer stays in place, so code may
 create spans unconditionally.
+
+Deployed with ``tracing = true``, the endpoint is X-Ray's OTLP traces endpoint and
+``TRELLIS_TRACES_SIGV4`` names the signing service: each export is signed with SigV4
+and the role's credentials (:mod:`trellis.runtime._sigv4`). A batch the endpoint
+refuses, or that cannot be sent, is dropped with one log line: tracing never fails
+a request.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from typing import Any
 from trellis.runtime._logging import get_logger
 
 __all__ = [
+    "SIGV4_VAR",
     "TRACE_ATTRIBUTE",
     "configure_tracing",
     "consumer_span",
@@ -28,6 +35,9 @@ __all__ = [
 
 #: The SQS message attribute that carries the sender's trace context (W3C ``traceparent``).
 TRACE_ATTRIBUTE = "traceparent"
+
+#: When set (to a signing name, ``xray``), OTLP requests are signed with SigV4.
+SIGV4_VAR = "TRELLIS_TRACES_SIGV4"
 
 _ENDPOINT_VARS = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
 
@@ -81,11 +91,23 @@ def configure_tracing(service_name: str) -> bool:
                 {} if os.environ.get("OTEL_SERVICE_NAME") else {"service.name": service_name}
             )
             provider = TracerProvider(resource=Resource.create(attributes))
-            provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+            provider.add_span_processor(BatchSpanProcessor(_span_exporter(OTLPSpanExporter)))
             trace.set_tracer_provider(provider)
         BotocoreInstrumentor().instrument(tracer_provider=provider)  # type: ignore[no-untyped-call]
         _provider = provider
         return True
+
+
+def _span_exporter(otlp: Any) -> Any:
+    """The OTLP exporter, signing with SigV4 when asked to, and saying when it drops spans."""
+    from trellis.runtime._export import DroppingExporter
+
+    signing = os.environ.get(SIGV4_VAR, "").strip()
+    if not signing:
+        return DroppingExporter(otlp())
+    from trellis.runtime._sigv4 import SigV4Session
+
+    return DroppingExporter(otlp(session=SigV4Session(signing)))
 
 
 def instrument_app(app: Any) -> bool:
