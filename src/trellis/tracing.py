@@ -49,14 +49,12 @@ def tracing_environment(manifest: Manifest, service: str) -> dict[str, str]:
     if not spec.tracing:
         return {}
     ratio = spec.trace_sample_ratio if spec.trace_sample_ratio is not None else DEFAULT_SAMPLE_RATIO
-    # A Lambda function's invocation carries X-Ray's context in _X_AMZN_TRACE_ID
-    # (Active tracing): "xray-lambda" reads it when a request brings no header, so the
-    # spans hang under the function's own segment. Containers get X-Amzn-Trace-Id only.
-    xray = "xray-lambda" if spec.runtime == "lambda" else "xray"
     return {
         "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": xray_traces_endpoint(manifest.project.region),
         SIGV4_VAR: XRAY_SIGNING_NAME,
         "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
         "OTEL_TRACES_SAMPLER_ARG": f"{ratio:g}",
-        "OTEL_PROPAGATORS": f"tracecontext,baggage,{xray}",
+        # X-Amzn-Trace-Id joins API Gateway's trace; in Lambda the runtime sets it to the
+        # function's own segment (Active tracing), so the spans hang under it.
+        "OTEL_PROPAGATORS": "tracecontext,baggage,xray",
     }

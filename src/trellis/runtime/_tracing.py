@@ -31,6 +31,7 @@ __all__ = [
     "instrument_app",
     "trace_carrier",
     "tracing_enabled",
+    "with_lambda_trace_header",
 ]
 
 #: The SQS message attribute that carries the sender's trace context (W3C ``traceparent``).
@@ -38,6 +39,9 @@ TRACE_ATTRIBUTE = "traceparent"
 
 #: When set (to a signing name, ``xray``), OTLP requests are signed with SigV4.
 SIGV4_VAR = "TRELLIS_TRACES_SIGV4"
+#: Lambda puts each invocation's X-Ray context here (Active tracing: the function's segment).
+LAMBDA_TRACE_VAR = "_X_AMZN_TRACE_ID"
+XRAY_HEADER = "X-Amzn-Trace-Id"
 
 _ENDPOINT_VARS = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
 
@@ -141,6 +145,32 @@ def trace_carrier() -> dict[str, str]:
     return {TRACE_ATTRIBUTE: carrier[TRACE_ATTRIBUTE]} if TRACE_ATTRIBUTE in carrier else {}
 
 
+def _lambda_trace_header() -> str | None:
+    return os.environ.get(LAMBDA_TRACE_VAR) or None
+
+
+def with_lambda_trace_header(event: Any) -> Any:
+    """The API Gateway ``event`` with Lambda's X-Ray context as its ``X-Amzn-Trace-Id``.
+
+    API Gateway's header names its own segment as the parent; Lambda's variable names
+    the function's segment (same trace), so the request's spans hang under the
+    function in X-Ray. The ``xray`` propagator (``OTEL_PROPAGATORS``, set by
+    ``tracing = true``) reads it. Unchanged when not tracing or not in Lambda.
+    """
+    header = _lambda_trace_header() if _provider is not None else None
+    if header is None or not isinstance(event, dict):
+        return event
+    out = dict(event)
+    for key, value in (("headers", header), ("multiValueHeaders", [header])):
+        current = event.get(key)
+        if key == "headers" or isinstance(current, dict):
+            kept = {
+                k: v for k, v in (current or {}).items() if str(k).lower() != XRAY_HEADER.lower()
+            }
+            out[key] = {**kept, XRAY_HEADER: value}
+    return out
+
+
 def _attribute_value(attributes: dict[str, Any], name: str) -> str | None:
     value = attributes.get(name)
     if not isinstance(value, dict):
@@ -164,7 +194,14 @@ def consumer_span(
     from opentelemetry import propagate, trace
 
     parent = _attribute_value(message_attributes, TRACE_ATTRIBUTE)
-    context = propagate.extract({TRACE_ATTRIBUTE: parent}) if parent else None
+    lambda_segment = _lambda_trace_header()
+    # A message without the sender's context joins the invocation's X-Ray trace, if any.
+    carrier = (
+        {TRACE_ATTRIBUTE: parent}
+        if parent
+        else ({XRAY_HEADER: lambda_segment} if lambda_segment else None)
+    )
+    context = propagate.extract(carrier) if carrier else None
     tracer = trace.get_tracer("trellis.runtime", tracer_provider=_provider)
     with tracer.start_as_current_span(
         f"{queue or 'sqs'} process",

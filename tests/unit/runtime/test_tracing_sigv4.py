@@ -11,95 +11,22 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from tests.otlp_receiver import KEY, SECRET, TOKEN, Receiver, otlp_receiver
 
 from trellis.runtime._sigv4 import SigV4Session, TracesSigningError
-
-KEY, SECRET, TOKEN = "AKIDTRACES", "secret-of-the-role", "session-token-of-the-role"
-_AUTH = re.compile(
-    r"^AWS4-HMAC-SHA256 Credential=(?P<key>[^/]+)/(?P<date>\d{8})/(?P<region>[^/]+)/"
-    r"(?P<service>[^/]+)/aws4_request, SignedHeaders=(?P<signed>[^,]+), Signature=(?P<sig>[0-9a-f]{64})$"
-)
-
-
-@dataclass
-class Received:
-    path: str
-    headers: dict[str, str]
-    body: bytes
-    valid_signature: bool
-    scope: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class Receiver:
-    url: str
-    status: int = 200
-    requests: list[Received] = field(default_factory=list)
-
-
-def _verify(
-    method: str, url: str, headers: dict[str, str], body: bytes
-) -> tuple[bool, dict[str, str]]:
-    """Recompute the signature from what arrived, as the service would."""
-    found = _AUTH.match(headers.get("authorization", ""))
-    if found is None:
-        return False, {}
-    scope = found.groupdict()
-    signed = scope["signed"].split(";")
-    request = AWSRequest(
-        method=method,
-        url=url,
-        data=body,
-        headers={name: headers[name] for name in signed if name != "host"},
-    )
-    request.context["timestamp"] = headers["x-amz-date"]
-    auth = SigV4Auth(Credentials(KEY, SECRET, TOKEN), scope["service"], scope["region"])
-    canonical = auth.canonical_request(request)
-    expected = auth.signature(auth.string_to_sign(request, canonical), request)
-    return expected == scope["sig"] and "host" in signed, scope
 
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    state = Receiver(url="")
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            url = f"http://{self.headers['Host']}{self.path}"
-            valid, scope = _verify("POST", url, headers, body)
-            state.requests.append(Received(self.path, headers, body, valid, scope))
-            self.send_response(state.status)
-            self.send_header("Content-Type", "application/x-protobuf")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *_args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/v1/traces"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with otlp_receiver() as state:
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 # A service as deployed: its app serves /health through the tracing middleware, then the
