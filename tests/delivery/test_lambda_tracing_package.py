@@ -73,6 +73,8 @@ def _dists(package: LambdaPackage) -> set[str]:
     }
 
 
+# Two package builds (the traced one and the session's untraced one) run in the test's time.
+@pytest.mark.timeout(600)
 def test_a_traced_service_package_carries_the_otel_extra_and_an_untraced_one_does_not(
     traced_package: LambdaPackage, host_package: LambdaPackage
 ) -> None:
@@ -82,7 +84,7 @@ def test_a_traced_service_package_carries_the_otel_extra_and_an_untraced_one_doe
     assert _dists(host_package) <= _dists(traced_package)
 
 
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(600)
 def test_the_extracted_handler_exports_signed_spans_in_the_lambda_segments_trace(
     traced_package: LambdaPackage, manifest: Manifest, tmp_path: Path
 ) -> None:

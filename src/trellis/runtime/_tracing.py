@@ -15,6 +15,7 @@ a request.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,6 +30,7 @@ __all__ = [
     "consumer_span",
     "flush_traces",
     "instrument_app",
+    "instrument_botocore",
     "trace_carrier",
     "tracing_enabled",
     "with_lambda_trace_header",
@@ -46,6 +48,7 @@ XRAY_HEADER = "X-Amzn-Trace-Id"
 _ENDPOINT_VARS = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
 
 _provider: Any = None
+_botocore_instrumented = False
 _lock = threading.Lock()
 _log = get_logger("trellis.runtime.tracing")
 
@@ -58,9 +61,10 @@ def tracing_enabled() -> bool:
 def configure_tracing(service_name: str) -> bool:
     """Export traces over OTLP (http/protobuf) if ``OTEL_EXPORTER_OTLP_ENDPOINT`` is set.
 
-    Installs a ``TracerProvider`` with a batch exporter and instruments
-    botocore, then returns True. Without an endpoint (or with
-    ``OTEL_SDK_DISABLED=true``) it imports nothing and returns False.
+    Installs a ``TracerProvider`` with a batch exporter, then returns True; botocore
+    is instrumented when the runtime's client factory builds its first client
+    (:func:`instrument_botocore`), or now if botocore is loaded already. Without an
+    endpoint (or with ``OTEL_SDK_DISABLED=true``) it imports nothing and returns False.
     ``OTEL_SERVICE_NAME``, when set, wins over ``service_name``. Safe to call
     repeatedly.
     """
@@ -77,7 +81,6 @@ def configure_tracing(service_name: str) -> bool:
         try:
             from opentelemetry import trace
             from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-            from opentelemetry.instrumentation.botocore import BotocoreInstrumentor
             from opentelemetry.sdk.resources import Resource
             from opentelemetry.sdk.trace import TracerProvider
             from opentelemetry.sdk.trace.export import BatchSpanProcessor
@@ -97,9 +100,28 @@ def configure_tracing(service_name: str) -> bool:
             provider = TracerProvider(resource=Resource.create(attributes))
             provider.add_span_processor(BatchSpanProcessor(_span_exporter(OTLPSpanExporter)))
             trace.set_tracer_provider(provider)
-        BotocoreInstrumentor().instrument(tracer_provider=provider)  # type: ignore[no-untyped-call]
         _provider = provider
-        return True
+    if "botocore.client" in sys.modules:
+        instrument_botocore()
+    return True
+
+
+def instrument_botocore() -> None:
+    """Trace every AWS call (once, when tracing is on); the client factory calls it.
+
+    Deferred from :func:`configure_tracing`: the instrumentation imports botocore
+    (hundreds of milliseconds), which a request that calls no AWS API never needs.
+    """
+    global _botocore_instrumented
+    if _provider is None or _botocore_instrumented:
+        return
+    with _lock:
+        if _botocore_instrumented:
+            return
+        from opentelemetry.instrumentation.botocore import BotocoreInstrumentor
+
+        BotocoreInstrumentor().instrument(tracer_provider=_provider)  # type: ignore[no-untyped-call]
+        _botocore_instrumented = True
 
 
 def _span_exporter(otlp: Any) -> Any:
