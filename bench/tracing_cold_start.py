@@ -37,6 +37,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 COPIED = ("pyproject.toml", "uv.lock", "trellis.toml", "src", "backend", "libs")
@@ -129,6 +130,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--runs", type=int, default=15, help="fresh processes for each side")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
 
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TRELLIS_", "OTEL_"))}
@@ -163,11 +165,58 @@ def main() -> None:
         "unzipped_mib": {"off": round(off_unzipped / mb, 1), "on": round(on_unzipped / mb, 1)},
         "zip_mib": {"off": round(off_zip / mb, 1), "on": round(on_zip / mb, 1)},
     }
-    report["import_added_ms"] = round(report["import_ms"]["on"] - report["import_ms"]["off"], 1)
-    report["first_invoke_added_ms"] = round(
-        report["first_invoke_ms"]["on"] - report["first_invoke_ms"]["off"], 1
-    )
-    print(json.dumps(report, indent=2))
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return
+    print(markdown(report))
+
+
+def markdown(r: dict[str, Any]) -> str:
+    """The section ``make bench`` puts in bench/RESULTS.md."""
+    imp, first = r["import_ms"], r["first_invoke_ms"]
+    rows = [
+        (
+            "import `api.handler`",
+            f"{imp['off']:.0f} ms",
+            f"{imp['on']:.0f} ms",
+            f"+{imp['on'] - imp['off']:.0f} ms",
+        ),
+        (
+            "import + first `GET /health` (spans flushed to 127.0.0.1)",
+            f"{first['off']:.0f} ms",
+            f"{first['on']:.0f} ms",
+            f"+{first['on'] - first['off']:.0f} ms",
+        ),
+        (
+            "modules loaded",
+            str(r["modules"]["off"]),
+            str(r["modules"]["on"]),
+            f"+{r['modules']['on'] - r['modules']['off']}",
+        ),
+        (
+            "package, unzipped",
+            f"{r['unzipped_mib']['off']} MiB",
+            f"{r['unzipped_mib']['on']} MiB",
+            f"+{r['unzipped_mib']['on'] - r['unzipped_mib']['off']:.1f} MiB",
+        ),
+        (
+            "package, zipped",
+            f"{r['zip_mib']['off']} MiB",
+            f"{r['zip_mib']['on']} MiB",
+            f"+{r['zip_mib']['on'] - r['zip_mib']['off']:.1f} MiB",
+        ),
+    ]
+    ratio = first["on"] / first["off"] if first["off"] else 0.0
+    lines = [
+        f"### Tracing cold start ({r['runs']} fresh processes each, alternating, medians)",
+        "",
+        "| | tracing off | tracing on | added |",
+        "| --- | --- | --- | --- |",
+        *(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows),
+        "",
+        f"Import + first invoke with tracing on vs off: ratio **{ratio:.2f}x**.",
+    ]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
