@@ -151,3 +151,15 @@ def test_the_environment_boundary_admits_the_traced_roles_trace_writes(
 
 def test_the_endpoint_is_regional() -> None:
     assert xray_traces_endpoint("ap-south-1") == "https://xray.ap-south-1.amazonaws.com/v1/traces"
+
+
+def test_every_action_a_traced_stack_grants_exists(
+    manifest: Manifest, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from tests.infra.conftest import write_tree
+    from tests.infra.test_iam_actions import granted_actions, unknown_actions
+
+    tree = write_tree(tmp_path_factory.mktemp("traced"), render(manifest))
+    actions = granted_actions(tree / "terraform")
+    assert "xray:PutTraceSegments" in actions
+    assert unknown_actions(actions) == []
