@@ -4,6 +4,7 @@ the one X-Ray action the OTLP endpoint needs; nothing changes for untraced servi
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -163,3 +164,16 @@ def test_every_action_a_traced_stack_grants_exists(
     actions = granted_actions(tree / "terraform")
     assert "xray:PutTraceSegments" in actions
     assert unknown_actions(actions) == []
+
+
+def test_trellis_env_prints_the_deployed_tracing_variables(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from trellis.cli import main
+
+    (tmp_path / "trellis.toml").write_text(MANIFEST)
+    assert main(["--manifest", str(tmp_path / "trellis.toml"), "env", "api", "--env", "prod"]) == 0
+    printed = dict(line.split("=", 1) for line in capsys.readouterr().out.splitlines())
+    assert printed["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] == xray_traces_endpoint("eu-west-1")
+    assert printed["TRELLIS_TRACES_SIGV4"] == "xray"
+    assert printed["OTEL_SERVICE_NAME"] == "acme-prod-api"
