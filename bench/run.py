@@ -39,6 +39,7 @@ BENCHMARKS: list[tuple[str, list[str]]] = [
         ["bench/emulator_workload.py", "--items", "3000", "--rounds", "3", "--ministack"],
     ),
     ("Cold start proxy", ["bench/cold_start.py", "--runs", "15"]),
+    ("Tracing cold start", ["bench/tracing_cold_start.py", "--runs", "15"]),
     ("trellis dev time to ready", ["bench/dev_ready.py", "--runs", "5"]),
     ("Hot reload", ["bench/reload.py", "--rounds", "5"]),
     (

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from trellis import kinds, naming
+from trellis import kinds, naming, tracing
 from trellis.kinds import DLQ_ACTIONS, Arns, Grant, ResourceKind, Statement
 from trellis.manifest import Manifest
 
@@ -93,6 +93,13 @@ def service_statements(manifest: Manifest, service: str, env: str, arns: Arns) -
                 (),
                 "the gateway's origin secret",
             )
+        )
+    if spec_.tracing and spec_.runtime != "lambda":
+        # The OTLP traces endpoint authorizes as xray:PutTraceSegments, which has no resource
+        # type: "*" is the narrowest grant. (A Lambda function's module grants it already:
+        # Active tracing writes the function's own segments with the same action.)
+        statements.append(
+            Statement("WriteTraces", tracing.TRACES_ACTIONS, ("*",), (), "X-Ray (tracing = true)")
         )
     return statements
 

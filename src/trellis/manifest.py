@@ -196,6 +196,10 @@ class Service(_Model):
     env: dict[str, str] = Field(default_factory=dict)
     #: Tags on the service's resources (function or container service, role, log group).
     tags: dict[str, str] = Field(default_factory=dict)
+    #: Deployed, export the service's OpenTelemetry spans to X-Ray (docs/tracing.md).
+    tracing: bool = False
+    #: Share of the traces this service starts that are kept (0 < r <= 1); needs ``tracing``.
+    trace_sample_ratio: float | None = Field(default=None, gt=0, le=1)
 
 
 class Network(_Model):
@@ -619,6 +623,11 @@ def _check_rules(m: Manifest) -> Iterator[ManifestError]:
     for service, spec in m.services.items():
         for var in spec.env:
             yield from _check_env_var(m, service, var)
+        if spec.trace_sample_ratio is not None and not spec.tracing:
+            yield ManifestError(
+                f"services.{service}.trace_sample_ratio",
+                "samples the traces exported to X-Ray: set tracing = true as well",
+            )
 
     if m.auth.jwt is not None:
         yield from _check_jwt_environments(m, m.auth.jwt, "auth.jwt")
@@ -898,6 +907,10 @@ def _check_env_var(m: Manifest, service: str, var: str) -> Iterator[ManifestErro
     elif var.startswith(("AWS_", "LAMBDA_")):
         yield ManifestError(
             key, "AWS_* and LAMBDA_* variables are set by the runtime or reserved by Lambda"
+        )
+    elif m.services[service].tracing and var.startswith(("OTEL_", "TRELLIS_TRACES_")):
+        yield ManifestError(
+            key, "tracing = true derives the OTEL_* variables (endpoint, sampler, signing)"
         )
     elif var in _DERIVED_VARS or var.endswith(
         tuple(f"_{k.env_suffix}" for k in RUNTIME_KINDS.values())

@@ -22,6 +22,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def _env(args: argparse.Namespace, manifest: Manifest) -> int:
     from trellis.infra._network import aws_endpoint, connection_urls
     from trellis.infra.addresses import AwsAddresses
+    from trellis.tracing import tracing_environment
     from trellis.wiring import service_environment
 
     env = environment(manifest, args.environment)
@@ -30,6 +31,8 @@ def _env(args: argparse.Namespace, manifest: Manifest) -> int:
     variables = service_environment(manifest, name, env, addresses)
     # Database and cache URLs carry the service's own user (as in terraform/service_*.tf).
     variables.update(connection_urls(manifest, name, env, aws_endpoint(manifest, env)))
+    # And, with tracing = true, the exporter's (as in terraform/service_*.tf).
+    variables.update(tracing_environment(manifest, name))
     if args.json:
         print_json({"service": args.service, "env": env, "variables": variables})
         return 0

@@ -15,6 +15,7 @@ from trellis.infra.addresses import TerraformAddresses
 from trellis.kinds import QUEUE
 from trellis.kinds._terraform import ENV, TF_ARNS
 from trellis.manifest import Manifest
+from trellis.tracing import tracing_environment
 from trellis.wiring import service_environment
 
 
@@ -49,6 +50,8 @@ def service_blocks(manifest: Manifest, service: str) -> list[Block]:
     env_vars = service_environment(manifest, service, ENV, TerraformAddresses())
     # A database or cache URL carries the service's own user: per service, not per resource.
     env_vars.update(connection_urls(manifest, service))
+    # Deployed only: `trellis dev` sends the same spans to its own receiver.
+    env_vars.update(tracing_environment(manifest, service))
     label = module_label("service", service)
     policy = f"data.aws_iam_policy_document.{service.replace('-', '_')}.json"
     m = Block("module", [label]).attr("source", MODULE_SOURCE[spec.runtime])

@@ -48,6 +48,16 @@ def render_dockerfile(root: Path, manifest: Manifest, service: str) -> str:
     workspace = workspace_root(root)
     context = (root / manifest.service_path(service)).resolve().relative_to(workspace).as_posix()
     port = spec.port
+    tracing = (
+        "# tracing = true: trellis's otel extra (the exporter), at the versions uv.lock pins.\n"
+        "RUN --mount=type=cache,target=/root/.cache/uv \\\n"
+        "    uv export --frozen --no-dev --no-emit-workspace --no-hashes --package trellis "
+        "--extra otel \\\n"
+        "        --output-file /tmp/otel.txt --quiet \\\n"
+        "    && uv pip install --python /app/.venv/bin/python --requirements /tmp/otel.txt\n"
+        if spec.tracing
+        else ""
+    )
     return f"""\
 # syntax=docker/dockerfile:1
 # Rendered by `trellis build {service}` from trellis.toml: do not edit; re-run it instead.
@@ -72,7 +82,7 @@ RUN --mount=type=cache,target=/root/.cache/uv \\
     uv export --frozen --no-dev --no-emit-workspace --no-hashes --package trellis --extra cli \\
         --output-file /tmp/constraints.txt --quiet \\
     && uv pip install --python /app/.venv/bin/python --constraints /tmp/constraints.txt uvicorn
-
+{tracing}
 # --- runtime: the virtual environment only, as an unprivileged user ----------------------
 FROM {PYTHON_IMAGE} AS runtime
 RUN groupadd --system --gid {APP_UID} app \\

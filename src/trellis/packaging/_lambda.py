@@ -5,7 +5,8 @@ Steps, all offline but the wheel download:
 1. ``uv export --package <service> --no-dev --frozen``: the service's locked
    requirements, with hashes. ``trellis`` brings only its ``dependencies`` —
    never the ``cli``/``otel`` extras — unless the service asks for an extra
-   itself. Workspace members (``-e`` lines: the service, ``trellis``, shared
+   itself, or the manifest says ``tracing = true``: then the ``otel`` extra's
+   locked requirements are added (``trellis.packaging._extras``). Workspace members (``-e`` lines: the service, ``trellis``, shared
    libraries) are taken from the source tree, not installed.
 2. ``uv pip install --target <staging> --python-platform <lambda platform>
    --python-version <x.y> --only-binary :all: --no-deps --require-hashes``:
@@ -32,7 +33,7 @@ from pathlib import Path
 
 from trellis.manifest import Manifest
 from trellis.packaging._errors import BuildError
-from trellis.packaging._extras import check_runtime_extras
+from trellis.packaging._extras import check_runtime_extras, with_extra
 from trellis.packaging._imports import check_runtime_imports
 from trellis.packaging._platform import Platform, find_uv, host_platform, python_platform, run_uv
 from trellis.packaging._staging import (
@@ -147,6 +148,15 @@ def build_lambda(
         )
         third_party, members = split_export(exported.read_text(), workspace)
         check_runtime_extras(manifest, service, third_party, manifest.service_path(service))
+        if spec.tracing:
+            third_party = with_extra(
+                uv,
+                workspace,
+                service,
+                third_party,
+                trellis_in_workspace=any(project_name(m)[0] == "trellis" for m in members),
+                scratch=Path(tmp),
+            )
         requirements.write_text(third_party)
         run_uv(
             uv,

@@ -121,6 +121,12 @@ class AwsClients:
     def _build(self, service_name: str) -> Any:
         from botocore.config import Config
 
+        from trellis.runtime._tracing import instrument_botocore
+
+        # Tracing instruments botocore only now: a cold start that makes no AWS call
+        # (GET /health) never imports it.
+        instrument_botocore()
+
         settings = self.settings
         options: dict[str, Any] = {
             # "standard" retries transient errors and throttling with jittered

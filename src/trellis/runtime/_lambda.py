@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from trellis.runtime._logging import bind_request_id, get_logger
-from trellis.runtime._tracing import consumer_span, flush_traces
+from trellis.runtime._tracing import consumer_span, flush_traces, with_lambda_trace_header
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -336,7 +336,7 @@ def lambda_handler(
                 from mangum import Mangum
 
                 adapter = Mangum(app, lifespan="off", api_gateway_base_path=base_path)
-            return adapter(event, context)
+            return adapter(with_lambda_trace_header(event), context)
         finally:
             flush_traces()
 
