@@ -106,6 +106,9 @@ class Project(_Model):
     github_repository: str = Field(pattern=_REPO_RE.pattern)
     #: Tags on every resource of the stack (the AWS provider's ``default_tags``).
     tags: dict[str, str] = Field(default_factory=dict)
+    #: Keys at rest: AWS's own keys, or one customer-managed KMS key per environment
+    #: (:mod:`trellis.kinds._encryption`) used by every resource that takes one.
+    encryption: Literal["aws-managed", "customer"] = "aws-managed"
 
 
 Audience = Annotated[

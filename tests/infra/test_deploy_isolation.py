@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.infra.conftest import EVERYTHING, ROOT, write_tree
+from tests.infra.conftest import EVERYTHING, ROOT, customer_key_manifest, write_tree
 from tests.infra.hclconfig import Config, as_list
 from trellis.iam import ACTIONS
 from trellis.iam_eval import Request, action_matches, allowed, trusts
@@ -37,7 +37,8 @@ from trellis.kinds import DATABASE
 from trellis.manifest import Manifest, load_manifest
 
 ACCOUNT = Account(account_id="111122223333", partition="aws", region="us-east-1")
-MANIFESTS = {"example": ROOT / "trellis.toml", "everything": EVERYTHING}
+#: The stacks evaluated: the example, every kind and runtime, and every kind with a customer key.
+MANIFESTS = {"example": ROOT / "trellis.toml", "everything": EVERYTHING, "customer-key": None}
 
 #: Calls IAM cannot scope to a resource or an environment (no resource type, no condition
 #: key naming one): any deploy role may make them in the whole account. None reads or
@@ -53,6 +54,7 @@ UNSCOPABLE = {
     "rds:DescribeDBEngineVersions": "the engine versions RDS offers (no account data)",
     "route53:AssociateVPCWithHostedZone": "the private hosted zone of an interface endpoint (AWS owns it)",
     "ec2:DescribeSubnets": "subnets' ids, ranges and tags",
+    "kms:ListAliases": "alias names and the key ids they point to (no key material, no policy)",
     "ec2:DescribeNetworkInterfaces": "network interfaces' addresses and attachments",
     "ec2:DeleteNetworkInterface": (
         "a detached network interface (an attached one cannot be deleted; Lambda's carry no tag)"
@@ -76,7 +78,8 @@ NOT_RENDERED = {
 
 @pytest.fixture(scope="module", params=sorted(MANIFESTS))
 def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Stack:
-    manifest = load_manifest(MANIFESTS[request.param])
+    path = MANIFESTS[request.param]
+    manifest = customer_key_manifest() if path is None else load_manifest(path)
     tree = write_tree(tmp_path_factory.mktemp(request.param), render(manifest))
     return Stack(manifest, tree)
 
