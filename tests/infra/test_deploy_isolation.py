@@ -696,3 +696,74 @@ def test_the_boundary_fits_a_managed_policy_in_any_account(stack: Stack) -> None
         assert _size(boundary_statements(stack.manifest, env), stack.manifest) <= (
             MANAGED_POLICY_LIMIT
         )
+
+
+# --- the customer key (encryption = "customer") --------------------------------------------------
+
+
+def _key(stack: Stack, env: str) -> Request:
+    """A request context of one environment's key: its ARN has an id, its tag names it."""
+    arn = f"arn:aws:kms:{ACCOUNT.region}:{ACCOUNT.account_id}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    return Request("kms:DescribeKey", arn, {f"aws:ResourceTag/{ENV_TAG}": env})
+
+
+def _with(request: Request, action: str, **context: str) -> Request:
+    return Request(action, request.resource, {**request.context, **context})
+
+
+def test_a_deploy_role_manages_only_its_own_key_and_never_decrypts(stack: Stack) -> None:
+    if stack.manifest.project.encryption != "customer":
+        pytest.skip("no customer key in this stack")
+    open_policy = {
+        "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]
+    }
+    for env in stack.envs:
+        policies = stack.deploy(env)
+        for other in stack.envs:
+            key = _key(stack, other)
+            for action in ("kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:CreateAlias"):
+                assert allowed(_with(key, action), policies) == (env == other), (env, other, action)
+            # Even a key policy that lets everyone in: never a direct use of any key.
+            for action in (
+                "kms:Decrypt",
+                "kms:GenerateDataKey",
+                "kms:Encrypt",
+                "kms:ReEncryptFrom",
+            ):
+                assert not allowed(_with(key, action), policies, resource_policy=open_policy)
+            # Through a service, only its own key and only what creating resources needs.
+            via = {"kms:ViaService": f"dynamodb.{ACCOUNT.region}.amazonaws.com"}
+            grant = _with(key, "kms:CreateGrant", **via)
+            assert allowed(grant, policies) == (env == other), (env, other)
+            assert not allowed(_with(key, "kms:Decrypt", **via), policies)
+            alias = f"arn:aws:kms:{ACCOUNT.region}:{ACCOUNT.account_id}:alias/{stack.project}-{other}-key"
+            assert allowed(Request("kms:DeleteAlias", alias), policies) == (env == other)
+            assert not (
+                env != other
+                and allowed(
+                    Request("kms:DeleteAlias", alias), policies, resource_policy=open_policy
+                )
+            )
+        # Re-tagging a key into another environment is refused.
+        retag = _with(_key(stack, env), "kms:TagResource", **{f"aws:RequestTag/{ENV_TAG}": "x"})
+        assert not allowed(retag, policies)
+
+
+def test_a_created_role_uses_its_own_environments_key_only(stack: Stack) -> None:
+    if stack.manifest.project.encryption != "customer":
+        pytest.skip("no customer key in this stack")
+    anything = {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    open_policy = {
+        "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]
+    }
+    for env in stack.envs:
+        boundary = stack.boundary(env)
+        for other in stack.envs:
+            for action in ("kms:Decrypt", "kms:GenerateDataKey"):
+                request = _with(_key(stack, other), action)
+                assert allowed(request, [anything], boundary) == (env == other), (env, other)
+                if env != other:
+                    assert not allowed(request, [anything], boundary, resource_policy=open_policy)
+            # Nothing else of a key, its own included: no policy, no deletion, no grants.
+            for action in ("kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:CreateGrant"):
+                assert not allowed(_with(_key(stack, other), action), [anything], boundary)
