@@ -470,8 +470,9 @@ def test_a_deploy_role_allows_every_call_terraform_makes_in_its_environment(stac
         assert missing == []
 
 
-def test_every_action_a_deploy_role_is_granted_is_one_terraform_calls() -> None:
-    everything = load_manifest(EVERYTHING)
+@pytest.mark.parametrize("encryption", ["aws-managed", "customer"])
+def test_every_action_a_deploy_role_is_granted_is_one_terraform_calls(encryption: str) -> None:
+    everything = customer_key_manifest() if encryption == "customer" else load_manifest(EVERYTHING)
     used = {c.action for c in PROVIDER_CALLS}
     policy = deploy_documents(everything, everything.project.environments[0], ACCOUNT)
     granted = [

@@ -59,10 +59,11 @@ Deliberately not rows
     * Calls behind arguments our modules never set: ``reserved_concurrent_executions >= 0``
       (``lambda:PutFunctionConcurrency``/``DeleteFunctionConcurrency``), ``publish``
       (``lambda:PublishVersion``/``GetFunctionConfiguration``), ``force_destroy = true``
-      (S3 object listing and deletion, a data-plane grant), KMS keys (``kms_key_id`` and
-      friends default to null or AWS managed keys, whose key policies admit the account's
-      principals through the service without an IAM grant), log group KMS association
-      (``logs:AssociateKmsKey``), ``aws_api_gateway_authorizer.authorizer_credentials``
+      (S3 object listing and deletion, a data-plane grant), KMS keys of an AWS-managed stack
+      (``kms_key_id`` and friends stay null or AWS managed keys, whose key policies admit the
+      account's principals through the service without an IAM grant; with ``encryption =
+      "customer"`` the key's own rows and its use through each service are below, ``only_with``
+      ``aws_kms_key``), ``aws_api_gateway_authorizer.authorizer_credentials``
       (``iam:PassRole`` to ``apigateway.amazonaws.com``), replica and policy arguments of
       secrets and tables.
     * ``aws_dynamodb_table`` Read calls ``kms:DescribeKey`` on ``alias/aws/dynamodb`` only
@@ -1154,6 +1155,7 @@ _KEY_USE = tuple(
         ("aws_ssm_parameter", "create", "kms:Encrypt", "PutParameter", "ssm", "a SecureString's placeholder is encrypted as the caller"),
         ("aws_ssm_parameter", "read", "kms:Decrypt", "GetParameter", "ssm", "the provider reads with WithDecryption true"),
         ("aws_ssm_parameter", "update", "kms:Encrypt", "PutParameter", "ssm", "an overwrite is encrypted as the caller"),
+        ("aws_secretsmanager_secret_version", "create", "kms:GenerateDataKey", "PutSecretValue", "secretsmanager", "a secret value (the gateway's origin secret) is encrypted with a data key asked for as the caller"),
     )
 )
 _LOG_GROUP_KEY = tuple(
