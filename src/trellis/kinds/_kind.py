@@ -10,6 +10,9 @@ An entry (``trellis.kinds._queue``, ...) subclasses :class:`Kind` and says:
   value that variable carries in AWS;
 - **IAM**: access levels → exact actions, the ARN template(s), the statements a
   service's grant becomes, the data-plane ARNs of an environment (boundary);
+- **keys**: with ``encryption = "customer"``, the module argument that takes the
+  environment's key, and the ``kms:`` actions each access level needs through the
+  kind's service (:mod:`trellis.kinds._encryption`);
 - **Terraform**: its module under ``terraform/modules/`` and the module's arguments;
 - **deploy layer**: what an environment's deploy role needs to manage it;
 - **local**: the module that provisions it in the emulator;
