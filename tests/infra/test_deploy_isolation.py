@@ -712,9 +712,15 @@ def _with(request: Request, action: str, **context: str) -> Request:
     return Request(action, request.resource, {**request.context, **context})
 
 
-def test_a_deploy_role_manages_only_its_own_key_and_never_decrypts(stack: Stack) -> None:
-    if stack.manifest.project.encryption != "customer":
-        pytest.skip("no customer key in this stack")
+@pytest.fixture(scope="module")
+def keyed(tmp_path_factory: pytest.TempPathFactory) -> Stack:
+    """The every-kind stack with a customer key (the only one of the three with a key)."""
+    manifest = customer_key_manifest()
+    return Stack(manifest, write_tree(tmp_path_factory.mktemp("keyed"), render(manifest)))
+
+
+def test_a_deploy_role_manages_only_its_own_key_and_never_decrypts(keyed: Stack) -> None:
+    stack = keyed
     open_policy = {
         "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]
     }
@@ -750,9 +756,8 @@ def test_a_deploy_role_manages_only_its_own_key_and_never_decrypts(stack: Stack)
         assert not allowed(retag, policies)
 
 
-def test_a_created_role_uses_its_own_environments_key_only(stack: Stack) -> None:
-    if stack.manifest.project.encryption != "customer":
-        pytest.skip("no customer key in this stack")
+def test_a_created_role_uses_its_own_environments_key_only(keyed: Stack) -> None:
+    stack = keyed
     anything = {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
     open_policy = {
         "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]
