@@ -196,10 +196,12 @@ def key_boundary_statements(scope: EnvScope, others: tuple[str, ...]) -> Iterato
     """
     yield DeployStatement("OwnKey", USE_ACTIONS, (KEY_ARNS,), (_own_key(scope),))
     if others:
+        # On "*": only keys carry the tag, and the shorter statement keeps the boundary
+        # within a managed policy's 6,144 characters on a stack of every kind.
         yield DeployStatement(
             "DenyOtherKeys",
             ("kms:*",),
-            (KEY_ARNS,),
+            ("*",),
             (("StringEquals", f"aws:ResourceTag/{_ENV_TAG}", others),),
             effect="Deny",
         )
