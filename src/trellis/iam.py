@@ -15,6 +15,7 @@ from typing import Any, Final
 
 from trellis import kinds, naming, tracing
 from trellis.kinds import DLQ_ACTIONS, Arns, Grant, ResourceKind, Statement
+from trellis.kinds._encryption import customer_key, key_statement
 from trellis.manifest import Manifest
 
 __all__ = [
@@ -71,8 +72,9 @@ def resource_statements(
         actions=entry.actions(levels),
         arn=arns.of(entry.name, physical),
         sid=_sid(resource, entry.name),
+        encrypted=customer_key(manifest),
     )
-    return list(entry.statements(grant))
+    return [*entry.statements(grant), *entry.key_statements(grant)]
 
 
 def service_statements(manifest: Manifest, service: str, env: str, arns: Arns) -> list[Statement]:
@@ -94,6 +96,22 @@ def service_statements(manifest: Manifest, service: str, env: str, arns: Arns) -
                 "the gateway's origin secret",
             )
         )
+        if customer_key(manifest):
+            # Terraform encrypts the origin secret with the environment's key too.
+            origin_grant: Grant[Any] = Grant(
+                service=service,
+                resource="the gateway's origin secret",
+                spec=None,
+                levels=(),
+                project=project,
+                env=env,
+                arns=arns,
+                actions=(),
+                arn="",
+                sid="GatewayOriginSecret",
+                encrypted=True,
+            )
+            statements.append(key_statement(origin_grant, ("kms:Decrypt",), "secretsmanager"))
     if spec_.tracing and spec_.runtime != "lambda":
         # The OTLP traces endpoint authorizes as xray:PutTraceSegments, which has no resource
         # type: "*" is the narrowest grant. (A Lambda function's module grants it already:

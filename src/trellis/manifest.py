@@ -112,6 +112,9 @@ class Project(_Model):
     tags: dict[str, str] = Field(default_factory=dict)
     #: The Python of the Lambda runtime (``python3.X``) and of ``trellis build``'s packages.
     python: Literal["3.11", "3.12", "3.13"] = "3.11"
+    #: Keys at rest: AWS's own keys, or one customer-managed KMS key per environment
+    #: (:mod:`trellis.kinds._encryption`) used by every resource that takes one.
+    encryption: Literal["aws-managed", "customer"] = "aws-managed"
 
 
 Audience = Annotated[

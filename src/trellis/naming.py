@@ -72,6 +72,14 @@ def authorizer_function_name(project: str, env: str, service: str | None = None)
     return physical_name(project, env, f"{owner}jwt_authz")
 
 
+def key_alias(project: str, env: str) -> str:
+    """The alias of an environment's customer-managed KMS key: ``alias/<project>-<env>-key``.
+
+    Inside ``<project>-<env>-*``, so the denies on other environments' names cover it.
+    """
+    return f"alias/{physical_name(project, env, 'key')}"
+
+
 def parameter_name(project: str, env: str, name: str) -> str:
     """SSM parameter name (hierarchical, with the leading slash SSM expects)."""
     return f"/{project}/{env}/{name}"

@@ -6,10 +6,18 @@ from pathlib import Path
 import pytest
 
 from trellis.infra import render
-from trellis.manifest import Manifest, load_manifest
+from trellis.manifest import Manifest, load_manifest, load_manifest_text
 
 ROOT = Path(__file__).resolve().parents[2]
 EVERYTHING = Path(__file__).resolve().parent / "stacks" / "everything.toml"
+
+
+def customer_key_manifest() -> Manifest:
+    """The every-kind stack with ``encryption = "customer"``: a key per environment."""
+    text = EVERYTHING.read_text(encoding="utf-8")
+    marker = 'environments = ["dev", "prod"]\n'
+    assert marker in text
+    return load_manifest_text(text.replace(marker, marker + 'encryption = "customer"\n', 1))
 
 
 def write_tree(dest: Path, files: dict[str, str]) -> Path:
@@ -35,6 +43,12 @@ def example_manifest() -> Manifest:
 @pytest.fixture(scope="session")
 def everything_manifest() -> Manifest:
     return load_manifest(EVERYTHING)
+
+
+@pytest.fixture(scope="session")
+def customer_key_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The every-kind stack with a customer key, rendered into a scratch project."""
+    return write_tree(tmp_path_factory.mktemp("customer-key"), render(customer_key_manifest()))
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.infra.conftest import EVERYTHING, ROOT, write_tree
+from tests.infra.conftest import EVERYTHING, ROOT, customer_key_manifest, write_tree
 from tests.infra.hclconfig import Config, as_list
 from trellis.iam import ACTIONS
 from trellis.iam_eval import Request, action_matches, allowed, trusts
@@ -37,7 +37,8 @@ from trellis.kinds import DATABASE
 from trellis.manifest import Manifest, load_manifest
 
 ACCOUNT = Account(account_id="111122223333", partition="aws", region="us-east-1")
-MANIFESTS = {"example": ROOT / "trellis.toml", "everything": EVERYTHING}
+#: The stacks evaluated: the example, every kind and runtime, and every kind with a customer key.
+MANIFESTS = {"example": ROOT / "trellis.toml", "everything": EVERYTHING, "customer-key": None}
 
 #: Calls IAM cannot scope to a resource or an environment (no resource type, no condition
 #: key naming one): any deploy role may make them in the whole account. None reads or
@@ -53,6 +54,7 @@ UNSCOPABLE = {
     "rds:DescribeDBEngineVersions": "the engine versions RDS offers (no account data)",
     "route53:AssociateVPCWithHostedZone": "the private hosted zone of an interface endpoint (AWS owns it)",
     "ec2:DescribeSubnets": "subnets' ids, ranges and tags",
+    "kms:ListAliases": "alias names and the key ids they point to (no key material, no policy)",
     "ec2:DescribeNetworkInterfaces": "network interfaces' addresses and attachments",
     "ec2:DeleteNetworkInterface": (
         "a detached network interface (an attached one cannot be deleted; Lambda's carry no tag)"
@@ -76,7 +78,8 @@ NOT_RENDERED = {
 
 @pytest.fixture(scope="module", params=sorted(MANIFESTS))
 def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Stack:
-    manifest = load_manifest(MANIFESTS[request.param])
+    path = MANIFESTS[request.param]
+    manifest = customer_key_manifest() if path is None else load_manifest(path)
     tree = write_tree(tmp_path_factory.mktemp(request.param), render(manifest))
     return Stack(manifest, tree)
 
@@ -470,8 +473,9 @@ def test_a_deploy_role_allows_every_call_terraform_makes_in_its_environment(stac
         assert missing == []
 
 
-def test_every_action_a_deploy_role_is_granted_is_one_terraform_calls() -> None:
-    everything = load_manifest(EVERYTHING)
+@pytest.mark.parametrize("encryption", ["aws-managed", "customer"])
+def test_every_action_a_deploy_role_is_granted_is_one_terraform_calls(encryption: str) -> None:
+    everything = customer_key_manifest() if encryption == "customer" else load_manifest(EVERYTHING)
     used = {c.action for c in PROVIDER_CALLS}
     policy = deploy_documents(everything, everything.project.environments[0], ACCOUNT)
     granted = [
@@ -696,3 +700,79 @@ def test_the_boundary_fits_a_managed_policy_in_any_account(stack: Stack) -> None
         assert _size(boundary_statements(stack.manifest, env), stack.manifest) <= (
             MANAGED_POLICY_LIMIT
         )
+
+
+# --- the customer key (encryption = "customer") --------------------------------------------------
+
+
+def _key(stack: Stack, env: str) -> Request:
+    """A request context of one environment's key: its ARN has an id, its tag names it."""
+    arn = f"arn:aws:kms:{ACCOUNT.region}:{ACCOUNT.account_id}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    return Request("kms:DescribeKey", arn, {f"aws:ResourceTag/{ENV_TAG}": env})
+
+
+def _with(request: Request, action: str, **context: str) -> Request:
+    return Request(action, request.resource, {**request.context, **context})
+
+
+@pytest.fixture(scope="module")
+def keyed(tmp_path_factory: pytest.TempPathFactory) -> Stack:
+    """The every-kind stack with a customer key (the only one of the three with a key)."""
+    manifest = customer_key_manifest()
+    return Stack(manifest, write_tree(tmp_path_factory.mktemp("keyed"), render(manifest)))
+
+
+def test_a_deploy_role_manages_only_its_own_key_and_never_decrypts(keyed: Stack) -> None:
+    stack = keyed
+    open_policy = {
+        "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]
+    }
+    for env in stack.envs:
+        policies = stack.deploy(env)
+        for other in stack.envs:
+            key = _key(stack, other)
+            for action in ("kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:CreateAlias"):
+                assert allowed(_with(key, action), policies) == (env == other), (env, other, action)
+            # Even a key policy that lets everyone in: never a direct use of any key.
+            for action in (
+                "kms:Decrypt",
+                "kms:GenerateDataKey",
+                "kms:Encrypt",
+                "kms:ReEncryptFrom",
+            ):
+                assert not allowed(_with(key, action), policies, resource_policy=open_policy)
+            # Through a service, only its own key and only what creating resources needs.
+            via = {"kms:ViaService": f"dynamodb.{ACCOUNT.region}.amazonaws.com"}
+            grant = _with(key, "kms:CreateGrant", **via)
+            assert allowed(grant, policies) == (env == other), (env, other)
+            assert not allowed(_with(key, "kms:Decrypt", **via), policies)
+            alias = f"arn:aws:kms:{ACCOUNT.region}:{ACCOUNT.account_id}:alias/{stack.project}-{other}-key"
+            assert allowed(Request("kms:DeleteAlias", alias), policies) == (env == other)
+            assert not (
+                env != other
+                and allowed(
+                    Request("kms:DeleteAlias", alias), policies, resource_policy=open_policy
+                )
+            )
+        # Re-tagging a key into another environment is refused.
+        retag = _with(_key(stack, env), "kms:TagResource", **{f"aws:RequestTag/{ENV_TAG}": "x"})
+        assert not allowed(retag, policies)
+
+
+def test_a_created_role_uses_its_own_environments_key_only(keyed: Stack) -> None:
+    stack = keyed
+    anything = {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    open_policy = {
+        "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]
+    }
+    for env in stack.envs:
+        boundary = stack.boundary(env)
+        for other in stack.envs:
+            for action in ("kms:Decrypt", "kms:GenerateDataKey"):
+                request = _with(_key(stack, other), action)
+                assert allowed(request, [anything], boundary) == (env == other), (env, other)
+                if env != other:
+                    assert not allowed(request, [anything], boundary, resource_policy=open_policy)
+            # Nothing else of a key, its own included: no policy, no deletion, no grants.
+            for action in ("kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:CreateGrant"):
+                assert not allowed(_with(_key(stack, other), action), [anything], boundary)

@@ -49,16 +49,21 @@ def test_init_installs_the_local_modules_of_the_committed_config(
     assert (example_tree / directory / ".terraform" / "modules" / "modules.json").exists()
 
 
-def test_init_accepts_every_kind_and_runtime(everything_tree: Path) -> None:
-    # The every-kind stack calls every module, so each module loads here too.
+def test_init_accepts_every_kind_and_runtime(
+    everything_tree: Path, customer_key_tree: Path
+) -> None:
+    # The every-kind stack, with and without a customer key, calls every module (and each
+    # module's key argument), so each module loads here too.
     sources = {
         line.split('"')[1].removeprefix("./modules/")
-        for f in (everything_tree / "terraform").glob("*.tf")
+        for tree in (everything_tree, customer_key_tree)
+        for f in (tree / "terraform").glob("*.tf")
         for line in f.read_text().splitlines()
         if line.strip().startswith("source") and "./modules/" in line
     }
     assert sources == {p.name for p in (ROOT / "terraform" / "modules").iterdir()}
     assert init_errors(everything_tree / "terraform") == ""
+    assert init_errors(customer_key_tree / "terraform") == ""
 
 
 def test_init_rejects_a_wrong_module_argument(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -164,3 +165,81 @@ def test_verify_json_is_the_table_as_data_and_progress_goes_to_stderr(
     ), progress
     assert any("baseline: running" in line for line in progress)
     assert any("round 1: withholding" in line for line in progress)
+
+
+KEYED_MANIFEST = """
+[project]
+name = "vfk"
+region = "us-east-1"
+github_repository = "acme/backend"
+environments = ["dev"]
+encryption = "customer"
+
+[services.reader]
+runtime = "lambda"
+path = "reader"
+uses = { signing = "read" }
+
+[parameters.signing]
+secure = true
+local_value = "s3cr3t"
+"""
+
+KEYED_TESTS = """
+import os
+
+import boto3
+
+
+def NAME():
+    return f"/{os.environ['TRELLIS_PROJECT']}/{os.environ['TRELLIS_ENV']}/signing"
+
+
+def test_reads_the_signing_key(trellis_service):
+    trellis_service("reader")
+    ssm = boto3.client("ssm")
+    got = ssm.get_parameter(Name=NAME(), WithDecryption=True)["Parameter"]["Value"]
+    assert got == "s3cr3t"
+
+
+def test_reads_it_in_one_call(trellis_service):
+    trellis_service("reader")
+    ssm = boto3.client("ssm")
+    got = ssm.get_parameters(Names=[NAME()], WithDecryption=True)["Parameters"]
+    assert [p["Value"] for p in got] == ["s3cr3t"]
+"""
+
+
+@pytest.mark.timeout(300)
+def test_verify_passes_a_customer_key_stack_and_says_its_kms_grant_is_not_checked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "trellis.toml").write_text(KEYED_MANIFEST)
+    (tmp_path / "reader" / "tests").mkdir(parents=True)
+    (tmp_path / "reader" / "tests" / "test_reader.py").write_text(textwrap.dedent(KEYED_TESTS))
+
+    status = cli(["--manifest", str(tmp_path / "trellis.toml"), "iam", "verify"])
+
+    out = capsys.readouterr().out
+    # Columns are two spaces apart; "signing (key)" has one inside.
+    rows = {
+        tuple(cells[:3]): cells[3]
+        for line in out.splitlines()
+        if line.startswith("reader ")
+        for cells in [re.split(r"\s{2,}", line.strip(), maxsplit=3)]
+    }
+    assert rows == {
+        ("reader", "ssm:GetParameter", "signing"): (
+            "reader/tests/test_reader.py::test_reads_the_signing_key"
+        ),
+        ("reader", "ssm:GetParameters", "signing"): (
+            "reader/tests/test_reader.py::test_reads_it_in_one_call"
+        ),
+        # The emulator decrypts without KMS: the grant is listed, never failed as unused.
+        ("reader", "kms:Decrypt", "signing (key)"): (
+            "NOT CHECKED LOCALLY: the emulator never calls KMS on a caller's behalf"
+        ),
+    }, out
+    assert "2 of 3 grants (action on a resource) needed by a test" in out
+    assert "1 not checked locally" in out
+    assert status == 0

@@ -62,6 +62,8 @@ def test_valid_manifest_loads_with_defaults() -> None:
     assert m.queues["jobs"].max_receive_count == 3
     assert m.lambda_handler("api") == "api.handler.handler"
     assert m.service_path("worker") == "backend/worker"
+    # AWS's own keys unless the project asks for its own.
+    assert m.project.encryption == "aws-managed"
 
 
 def test_the_example_stack_manifest_is_valid() -> None:
@@ -242,6 +244,12 @@ def test_the_example_stack_manifest_is_valid() -> None:
             "parameters.flags.local_value",
             "only a secure parameter",
             id="local-value-on-a-plain-parameter",
+        ),
+        pytest.param(
+            VALID.replace('"test", "prod"]', '"test", "prod"]\nencryption = "kms"'),
+            "project.encryption",
+            "'kms' is not one of 'aws-managed' or 'customer'",
+            id="unknown-encryption",
         ),
         pytest.param(
             VALID.replace('"test", "prod"]', '"test", "deploy"]'),

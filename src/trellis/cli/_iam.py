@@ -187,6 +187,9 @@ def _iam_verify(args: argparse.Namespace, manifest: Manifest) -> int:
                     for svc, action, test in dict.fromkeys(report.denied_in_baseline)
                 ],
                 "needed": proven,
+                "not_checked_locally": sum(
+                    1 for r in report.results if r.unchecked and not r.needed_by
+                ),
                 "total": len(report.results),
                 "pytest_runs": report.pytest_runs,
                 "seconds": round(report.seconds, 1),
@@ -206,13 +209,15 @@ def _iam_verify(args: argparse.Namespace, manifest: Manifest) -> int:
     print(report.table())
     for svc, action, test in dict.fromkeys(report.denied_in_baseline):
         print(f"note: {svc} was denied {action} in {test} (the test passed anyway)")
+    unchecked = sum(1 for r in report.results if r.unchecked and not r.needed_by)
     print(
         f"\n{proven} of {len(report.results)} grants (action on a resource) needed by a test "
         f"({report.pytest_runs} pytest runs, {report.seconds:.1f} s)"
+        + (f"; {unchecked} not checked locally (kms: grants, see docs/iam.md)" if unchecked else "")
     )
     if not report.ok:
         print(
-            f"trellis iam verify: {len(report.results) - proven} grant(s) no test needs "
+            f"trellis iam verify: {len(report.results) - proven - unchecked} grant(s) no test needs "
             "(see the table): remove them from the manifest, or add a test that uses them",
             file=sys.stderr,
         )

@@ -6,7 +6,8 @@ from typing import Final
 
 from trellis import naming
 from trellis.infra._deploy import boundary_name
-from trellis.infra._hcl import Tpl
+from trellis.infra._hcl import Block, Expr, Tpl
+from trellis.kinds._encryption import customer_key
 from trellis.kinds._terraform import ENV, module_name
 from trellis.manifest import Manifest
 
@@ -48,6 +49,17 @@ def module_label(kind: str, name: str) -> str:
 
 def physical(manifest: Manifest, name: str) -> Tpl:
     return Tpl(naming.physical_name(manifest.project.name, ENV, name))
+
+
+#: The environment's customer-managed KMS key (``terraform/key.tf``, ``encryption = "customer"``).
+KEY_ARN: Final = Expr("module.key.arn")
+
+
+def with_log_key(block: Block, manifest: Manifest) -> Block:
+    """``block`` (a module with a log group) with the environment's key on its logs, if it has one."""
+    if customer_key(manifest):
+        block.attr("log_kms_key_arn", KEY_ARN)
+    return block
 
 
 def header(manifest_name: str) -> str:

@@ -36,6 +36,12 @@ from typing import Any, Final
 from trellis import kinds
 from trellis.kinds import Condition, DeployStatement, EnvScope
 from trellis.kinds._database import MASTER_SECRET_ARNS, MASTER_SECRET_TAGS
+from trellis.kinds._encryption import (
+    customer_key,
+    key_boundary_statements,
+    key_deploy_denials,
+    key_deploy_statements,
+)
 from trellis.kinds._network import network_deploy_statements, other_environments_network_deny
 from trellis.manifest import DB_ADMIN, Manifest
 
@@ -653,8 +659,13 @@ def deploy_statements(manifest: Manifest, env: str) -> list[DeployStatement]:
                 "InvokeDbAdmin", ("lambda:InvokeFunction",), (db_admin_function_arn(x),)
             )
         )
+    if customer_key(manifest):
+        statements.extend(key_deploy_statements(x, manifest))
     statements.extend(_common(x, manifest))
     statements.extend(_denials(manifest, x))
+    if customer_key(manifest):
+        others = tuple(e for e in manifest.project.environments if e != env)
+        statements.extend(key_deploy_denials(x, others))
     return statements
 
 
@@ -684,6 +695,10 @@ def boundary_statements(manifest: Manifest, env: str) -> list[DeployStatement]:
             ),
         )
     )
+    if customer_key(manifest):
+        out.extend(
+            key_boundary_statements(x, tuple(e for e in manifest.project.environments if e != env))
+        )
     # X-Ray's actions have no resource type.
     out.append(
         DeployStatement("Traces", ("xray:PutTelemetryRecords", "xray:PutTraceSegments"), ("*",))

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any, Final
 
 from trellis import naming
-from trellis.infra._common import MODULE_SOURCE, module_label
+from trellis.infra._common import KEY_ARN, MODULE_SOURCE, module_label, with_log_key
 from trellis.infra._hcl import Block, Expr, Tpl
 from trellis.infra._hcl import value as hcl_value
+from trellis.kinds._encryption import customer_key
 from trellis.kinds._terraform import ENV
 from trellis.manifest import HEALTH_PATH, ApiKeyPlan, JwtAuth, Manifest
 
@@ -70,21 +71,24 @@ def _authorizer_modules(manifest: Manifest) -> list[Block]:
         name = _authorizer_function_name(manifest, key)
         env = _authorizer_environment(manifest, config)
         blocks.append(
-            Block(
-                "module",
-                [f"jwt_authorizer_{key.replace('-', '_')}"],
-                comment=f"Verifies the bearer tokens of {', '.join(services)} (trellis.authorizer).",
+            with_log_key(
+                Block(
+                    "module",
+                    [f"jwt_authorizer_{key.replace('-', '_')}"],
+                    comment=f"Verifies the bearer tokens of {', '.join(services)} (trellis.authorizer).",
+                )
+                .attr("source", MODULE_SOURCE["lambda"])
+                .attr("name", Tpl(name))
+                .attr("package_file", Tpl(f"${{var.artifacts_dir}}/{AUTHORIZER_PACKAGE}"))
+                .attr("handler", AUTHORIZER_HANDLER)
+                .attr("memory_mb", 256)
+                .attr("timeout_seconds", 5)
+                .attr("environment_variables", env)
+                .attr("permissions_boundary_arn", Expr("local.permissions_boundary_arn"))
+                .attr("log_retention_days", Expr("var.log_retention_days"))
+                .attr("alarm_actions", Expr("local.alarm_actions")),
+                manifest,
             )
-            .attr("source", MODULE_SOURCE["lambda"])
-            .attr("name", Tpl(name))
-            .attr("package_file", Tpl(f"${{var.artifacts_dir}}/{AUTHORIZER_PACKAGE}"))
-            .attr("handler", AUTHORIZER_HANDLER)
-            .attr("memory_mb", 256)
-            .attr("timeout_seconds", 5)
-            .attr("environment_variables", env)
-            .attr("permissions_boundary_arn", Expr("local.permissions_boundary_arn"))
-            .attr("log_retention_days", Expr("var.log_retention_days"))
-            .attr("alarm_actions", Expr("local.alarm_actions"))
         )
     return blocks
 
@@ -172,7 +176,7 @@ def gateway_blocks(manifest: Manifest) -> list[Block]:
         gateway.attr("origin_secret", Expr("terraform_data.origin_secret.output"))
     gateway.attr("log_retention_days", Expr("var.log_retention_days"))
     gateway.attr("alarm_actions", Expr("local.alarm_actions"))
-    blocks.append(gateway)
+    blocks.append(with_log_key(gateway, manifest))
     return blocks
 
 
@@ -185,6 +189,14 @@ def _origin_secret(manifest: Manifest) -> list[Block]:
     a secret value. It is in the state all the same: the integration sends it.
     """
     name = naming.origin_secret_name(manifest.project.name, ENV)
+    secret = (
+        Block("resource", ["aws_secretsmanager_secret", "origin"])
+        .attr("name", Tpl(name))
+        .attr("description", "Proof that a request came through the API gateway (Trellis).")
+        .attr("recovery_window_in_days", 7)
+    )
+    if customer_key(manifest):
+        secret.attr("kms_key_id", KEY_ARN)
     return [
         Block(
             "resource",
@@ -195,10 +207,7 @@ def _origin_secret(manifest: Manifest) -> list[Block]:
         )
         .attr("input", Expr('"${replace(uuid(), "-", "")}${replace(uuid(), "-", "")}"'))
         .block(Block("lifecycle").attr("ignore_changes", Expr("[input]"))),
-        Block("resource", ["aws_secretsmanager_secret", "origin"])
-        .attr("name", Tpl(name))
-        .attr("description", "Proof that a request came through the API gateway (Trellis).")
-        .attr("recovery_window_in_days", 7),
+        secret,
         Block("resource", ["aws_secretsmanager_secret_version", "origin"])
         .attr("secret_id", Expr("aws_secretsmanager_secret.origin.id"))
         .attr("secret_string_wo", Expr("terraform_data.origin_secret.output"))

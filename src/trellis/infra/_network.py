@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from trellis import kinds, naming
-from trellis.infra._common import MODULE_SOURCE, physical
+from trellis.infra._common import MODULE_SOURCE, physical, with_log_key
 from trellis.infra._hcl import Block, Expr, Tpl
 from trellis.kinds import CACHE, DATABASE, ResourceKind
 from trellis.kinds._cache import cache_url
@@ -178,7 +178,7 @@ def db_admin_blocks(manifest: Manifest) -> list[Block]:
         .attr("log_retention_days", Expr("var.log_retention_days"))
         .attr("alarm_actions", Expr("local.alarm_actions"))
     )
-    return [doc, m]
+    return [doc, with_log_key(m, manifest)]
 
 
 def db_admin_output(manifest: Manifest) -> Block:

@@ -59,10 +59,11 @@ Deliberately not rows
     * Calls behind arguments our modules never set: ``reserved_concurrent_executions >= 0``
       (``lambda:PutFunctionConcurrency``/``DeleteFunctionConcurrency``), ``publish``
       (``lambda:PublishVersion``/``GetFunctionConfiguration``), ``force_destroy = true``
-      (S3 object listing and deletion, a data-plane grant), KMS keys (``kms_key_id`` and
-      friends default to null or AWS managed keys, whose key policies admit the account's
-      principals through the service without an IAM grant), log group KMS association
-      (``logs:AssociateKmsKey``), ``aws_api_gateway_authorizer.authorizer_credentials``
+      (S3 object listing and deletion, a data-plane grant), KMS keys of an AWS-managed stack
+      (``kms_key_id`` and friends stay null or AWS managed keys, whose key policies admit the
+      account's principals through the service without an IAM grant; with ``encryption =
+      "customer"`` the key's own rows and its use through each service are below, ``only_with``
+      ``aws_kms_key``), ``aws_api_gateway_authorizer.authorizer_credentials``
       (``iam:PassRole`` to ``apigateway.amazonaws.com``), replica and policy arguments of
       secrets and tables.
     * ``aws_dynamodb_table`` Read calls ``kms:DescribeKey`` on ``alias/aws/dynamodb`` only
@@ -179,6 +180,9 @@ CACHE: Final = "arn:{p}:elasticache:{r}:{a}:serverlesscache:{n}-sessions"
 CACHE_USER: Final = "arn:{p}:elasticache:{r}:{a}:user:{n}-api"
 CACHE_DEFAULT_USER: Final = "arn:{p}:elasticache:{r}:{a}:user:{n}-sessions-default"
 CACHE_USER_GROUP: Final = "arn:{p}:elasticache:{r}:{a}:usergroup:{n}-sessions"
+# The customer key (encryption = "customer"): an id AWS picks, and the alias of its name.
+KMS_KEY: Final = "arn:{p}:kms:{r}:{a}:key/*"
+KMS_ALIAS: Final = "arn:{p}:kms:{r}:{a}:alias/{n}-key"
 ELASTICACHE_SLR: Final = (
     "arn:{p}:iam::{a}:role/aws-service-role/elasticache.amazonaws.com/AWSServiceRoleForElastiCache"
 )
@@ -1120,6 +1124,59 @@ _SERVERLESS_CACHE = (
     _c("aws_elasticache_serverless_cache", "delete", "elasticache:DescribeServerlessCaches", CACHE, "DescribeServerlessCaches", _SERVERLESS_SRC + " (waitServerlessCacheDeleted)"),
 )
 
+KMS_KEY_SRC: Final = UNCHECKED + TF + "service/kms/key.go resourceKeyCreate/Read/Update/Delete (CreateKey with Policy and Tags, waitKeyDescriptionPropagated/PolicyPropagated → DescribeKey/GetKeyPolicy, EnableKeyRotation with RotationPeriodInDays, GetKeyRotationStatus, ListResourceTags, PutKeyPolicy, UpdateKeyDescription, ScheduleKeyDeletion)"
+KMS_ALIAS_SRC: Final = UNCHECKED + TF + "service/kms/alias.go (CreateAlias, findAliasByName → ListAliases pages, UpdateAlias, DeleteAlias); https://docs.aws.amazon.com/kms/latest/developerguide/alias-access.html: an alias call is authorised on the alias and on its key " + RECALLED
+KMS_VIA_DOC: Final = "https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service (the service calls KMS with the caller's credentials) "
+_VIA = {svc: (("kms:ViaService", f"{svc}.{{r}}.amazonaws.com"),) for svc in ("dynamodb", "rds", "elasticache", "ssm", "secretsmanager")}
+_KMS_KEY = (
+    _c("aws_kms_key", "create", "kms:CreateKey", "*", "CreateKey", KMS_KEY_SRC),
+    _c("aws_kms_key", "create", "kms:EnableKeyRotation", KMS_KEY, "EnableKeyRotation", KMS_KEY_SRC + " (enable_key_rotation, rotation_period_in_days)"),
+    _c("aws_kms_key", "create", "kms:DescribeKey", KMS_KEY, "DescribeKey", KMS_KEY_SRC + " (waits)"),
+    _c("aws_kms_key", "read", "kms:DescribeKey", KMS_KEY, "DescribeKey", KMS_KEY_SRC),
+    _c("aws_kms_key", "read", "kms:GetKeyPolicy", KMS_KEY, "GetKeyPolicy", KMS_KEY_SRC),
+    _c("aws_kms_key", "read", "kms:GetKeyRotationStatus", KMS_KEY, "GetKeyRotationStatus", KMS_KEY_SRC),
+    _c("aws_kms_key", "read", "kms:ListResourceTags", KMS_KEY, "ListResourceTags", KMS_KEY_SRC + "; " + TAGS),
+    _c("aws_kms_key", "update", "kms:PutKeyPolicy", KMS_KEY, "PutKeyPolicy", KMS_KEY_SRC + " (policy)"),
+    _c("aws_kms_key", "update", "kms:UpdateKeyDescription", KMS_KEY, "UpdateKeyDescription", KMS_KEY_SRC + " (description)"),
+    _c("aws_kms_key", "update", "kms:EnableKeyRotation", KMS_KEY, "EnableKeyRotation", KMS_KEY_SRC + " (rotation_period_in_days)"),
+    _c("aws_kms_key", "tag", "kms:TagResource", KMS_KEY, "CreateKey", KMS_KEY_SRC + " (Tags in CreateKey); tag-on-create needs kms:TagResource " + RECALLED),
+    _c("aws_kms_key", "tag", "kms:TagResource", KMS_KEY, "TagResource", TAGS + " → UpdateTags"),
+    _c("aws_kms_key", "tag", "kms:UntagResource", KMS_KEY, "UntagResource", TAGS + " → UpdateTags"),
+    _c("aws_kms_key", "delete", "kms:ScheduleKeyDeletion", KMS_KEY, "ScheduleKeyDeletion", KMS_KEY_SRC + " (deletion_window_in_days)"),
+    _c("aws_kms_key", "delete", "kms:DescribeKey", KMS_KEY, "DescribeKey", KMS_KEY_SRC + " (wait until PendingDeletion)"),
+)
+_KMS_ALIAS = (
+    _c("aws_kms_alias", "create", "kms:CreateAlias", KMS_ALIAS, "CreateAlias", KMS_ALIAS_SRC),
+    _c("aws_kms_alias", "create", "kms:CreateAlias", KMS_KEY, "CreateAlias", KMS_ALIAS_SRC),
+    _c("aws_kms_alias", "read", "kms:ListAliases", "*", "ListAliases", KMS_ALIAS_SRC),
+    _c("aws_kms_alias", "update", "kms:UpdateAlias", KMS_ALIAS, "UpdateAlias", KMS_ALIAS_SRC),
+    _c("aws_kms_alias", "update", "kms:UpdateAlias", KMS_KEY, "UpdateAlias", KMS_ALIAS_SRC),
+    _c("aws_kms_alias", "delete", "kms:DeleteAlias", KMS_ALIAS, "DeleteAlias", KMS_ALIAS_SRC),
+    _c("aws_kms_alias", "delete", "kms:DeleteAlias", KMS_KEY, "DeleteAlias", KMS_ALIAS_SRC),
+)
+#: What creating or using an encrypted resource asks KMS for with the deploy role's credentials.
+_KEY_USE = tuple(
+    ProviderCall(type_, phase, action, KMS_KEY, api, KMS_VIA_DOC + why + " " + RECALLED, _VIA[svc], only_with="aws_kms_key")
+    for type_, phase, action, api, svc, why in (
+        ("aws_dynamodb_table", "create", "kms:CreateGrant", "CreateTable", "dynamodb", "DynamoDB creates the table's grant on the key as the caller"),
+        ("aws_dynamodb_table", "create", "kms:DescribeKey", "CreateTable", "dynamodb", "DynamoDB checks the key as the caller"),
+        ("aws_rds_cluster", "create", "kms:CreateGrant", "CreateDBCluster", "rds", "RDS creates the storage's grant as the caller (kms_key_id)"),
+        ("aws_rds_cluster", "create", "kms:DescribeKey", "CreateDBCluster", "rds", "RDS checks the key as the caller"),
+        ("aws_db_instance", "create", "kms:CreateGrant", "CreateDBInstance", "rds", "RDS creates the storage's grant as the caller (kms_key_id)"),
+        ("aws_db_instance", "create", "kms:DescribeKey", "CreateDBInstance", "rds", "RDS checks the key as the caller"),
+        ("aws_elasticache_serverless_cache", "create", "kms:CreateGrant", "CreateServerlessCache", "elasticache", "ElastiCache creates the cache's grant as the caller (kms_key_id)"),
+        ("aws_elasticache_serverless_cache", "create", "kms:DescribeKey", "CreateServerlessCache", "elasticache", "ElastiCache checks the key as the caller"),
+        ("aws_ssm_parameter", "create", "kms:Encrypt", "PutParameter", "ssm", "a SecureString's placeholder is encrypted as the caller"),
+        ("aws_ssm_parameter", "read", "kms:Decrypt", "GetParameter", "ssm", "the provider reads with WithDecryption true"),
+        ("aws_ssm_parameter", "update", "kms:Encrypt", "PutParameter", "ssm", "an overwrite is encrypted as the caller"),
+        ("aws_secretsmanager_secret_version", "create", "kms:GenerateDataKey", "PutSecretValue", "secretsmanager", "a secret value (the gateway's origin secret) is encrypted with a data key asked for as the caller"),
+    )
+)
+_LOG_GROUP_KEY = tuple(
+    ProviderCall("aws_cloudwatch_log_group", "update", action, LOG_GROUP, api, LOGS + "resourceGroupUpdate (kms_key_id changed: AssociateKmsKey / DisassociateKmsKey)", only_with="aws_kms_key")
+    for action, api in (("logs:AssociateKmsKey", "AssociateKmsKey"), ("logs:DisassociateKmsKey", "DisassociateKmsKey"))
+)
+
 _DATA = (
     _c("data.aws_availability_zones", "read", "ec2:DescribeAvailabilityZones", "*", "DescribeAvailabilityZones", _ec2_src("availability_zones_data_source.go", "dataSourceAvailabilityZonesRead")),
     _c("data.aws_rds_engine_version", "read", "rds:DescribeDBEngineVersions", "*", "DescribeDBEngineVersions", _rds_src("engine_version_data_source.go", "dataSourceEngineVersionRead (latest = true: every version of the major, newest picked)")),
@@ -1180,6 +1237,10 @@ PROVIDER_CALLS: Final[tuple[ProviderCall, ...]] = (
     *_CACHE_USER,
     *_CACHE_USER_GROUP,
     *_SERVERLESS_CACHE,
+    *_KMS_KEY,
+    *_KMS_ALIAS,
+    *_KEY_USE,
+    *_LOG_GROUP_KEY,
     *_DATA,
 )
 
@@ -1221,6 +1282,7 @@ TAGGABLE: Final[frozenset[str]] = frozenset(
         "aws_elasticache_user",
         "aws_elasticache_user_group",
         "aws_internet_gateway",
+        "aws_kms_key",
         "aws_nat_gateway",
         "aws_rds_cluster",
         "aws_rds_cluster_instance",

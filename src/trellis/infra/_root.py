@@ -11,6 +11,7 @@ from trellis import kinds
 from trellis.infra._alarms import alarm_blocks, alarm_locals
 from trellis.infra._common import (
     AWS_PROVIDER_VERSION,
+    KEY_ARN,
     TERRAFORM_VERSION,
     boundary_policy_name,
     header,
@@ -20,6 +21,7 @@ from trellis.infra._common import (
 from trellis.infra._deploy import ENV_TAG
 from trellis.infra._gateway import gateway_blocks, jwt_authorizers
 from trellis.infra._hcl import Block, Expr, Tpl, attributes, document
+from trellis.infra._key import key_blocks
 from trellis.infra._network import (
     cache_users_blocks,
     db_admin_blocks,
@@ -28,6 +30,7 @@ from trellis.infra._network import (
 )
 from trellis.infra._services import service_blocks
 from trellis.kinds import ResourceKind
+from trellis.kinds._encryption import customer_key
 from trellis.kinds._terraform import ENV, module_name
 from trellis.manifest import Manifest, resource_tags
 
@@ -161,6 +164,8 @@ def _resource_module(manifest: Manifest, kind: ResourceKind, name: str) -> Block
     spec = manifest.specs(entry)[name]
     for argument, value in entry.terraform_arguments(manifest, name, spec):
         m.attr(argument, value)
+    if customer_key(manifest) and entry.key_argument is not None and entry.takes_key(spec):
+        m.attr(entry.key_argument, KEY_ARN)
     # The provider's default_tags carry the project's; each resource adds its Name and own tags.
     physical_name = entry.physical_name(manifest.project.name, ENV, name, spec)
     m.attr("tags", {"Name": Tpl(physical_name), **resource_tags(spec)})
@@ -216,6 +221,8 @@ def root_files(manifest: Manifest, manifest_name: str) -> Iterator[tuple[str, st
     yield "terraform/versions.tf", document(head, _versions(manifest))
     yield "terraform/variables.tf", document(head, _variables(manifest))
     yield "terraform/main.tf", document(head, _main(manifest))
+    if customer_key(manifest):
+        yield "terraform/key.tf", document(head, key_blocks(manifest))
     for kind, name, _spec in manifest.resources():
         yield _file_name(kind, name), document(head, [_resource_module(manifest, kind, name)])
     if manifest.needs_network():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from trellis.iam import service_statements
-from trellis.infra._common import MODULE_SOURCE, module_label, physical
+from trellis.infra._common import MODULE_SOURCE, module_label, physical, with_log_key
 from trellis.infra._hcl import Block, Expr, Tpl
 from trellis.infra._network import (
     connection_urls,
@@ -107,8 +107,10 @@ def service_blocks(manifest: Manifest, service: str) -> list[Block]:
         if sources:
             m.attr("sqs_event_sources", sources)
         m.attr("log_retention_days", Expr("var.log_retention_days"))
+        with_log_key(m, manifest)
     elif spec.runtime == "ecs-express":
         m.attr("log_retention_days", Expr("var.log_retention_days"))
+        with_log_key(m, manifest)
         # bootstrap/ makes it (it manages load balancers: no service boundary fits it).
         m.attr(
             "infrastructure_role_arn",

@@ -187,6 +187,14 @@ class BucketKind(Kind[Bucket]):
     module_output = "name"
     local_provisioner = "trellis.local.provisioners.bucket"
     verbs = {"read": "reads", "write": "writes", "readwrite": "reads and writes"}
+    key_argument = "kms_key_arn"
+    key_service = "s3"
+    key_actions = {
+        "read": ("kms:Decrypt",),
+        # A put asks for a data key; a multipart upload decrypts it again for each part.
+        "write": ("kms:GenerateDataKey", "kms:Decrypt"),
+        "readwrite": ("kms:Decrypt", "kms:GenerateDataKey"),
+    }
     cli_options = (
         CliOption("--no-versioning", "versioning", {"action": "store_const", "const": False}),
         CliOption("--cors-origin", "cors_origins", {"action": "append", "metavar": "ORIGIN"}),

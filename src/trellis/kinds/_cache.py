@@ -76,6 +76,7 @@ class CacheKind(Kind[Cache]):
     module_output = "endpoint"
     runtime_extra = "cache"
     local_provisioner = "trellis.local.provisioners.cache"
+    key_argument = "kms_key_arn"
     verbs = {"readwrite": "reads and writes"}
     cli_options = (
         CliOption("--version", "version", {"choices": ["8", "7"], "help": "Valkey major"}),

@@ -109,6 +109,7 @@ class DatabaseKind(Kind[Database]):
     module_output = "endpoint"
     runtime_extra = "postgres"
     local_provisioner = "trellis.local.provisioners.database"
+    key_argument = "kms_key_arn"
     verbs = {"connect": "connects to"}
     cli_options = (
         CliOption("--engine", "engine", {"choices": ["postgres"], "help": "default: postgres"}),
@@ -142,7 +143,7 @@ class DatabaseKind(Kind[Database]):
         # rds-db:connect names the cluster's resource id (cluster-ABC...), which AWS picks:
         # Terraform reads it from the module; anywhere else it is a wildcard (the emulator
         # does not check rds-db:connect; the local server's users stand in for it).
-        if grant.arns == TF_ARNS:
+        if grant.arns.account_id == TF_ARNS.account_id:  # Terraform's ${local.*} templates
             resource_id = f"${{module.{module_name(self.name, grant.resource)}.resource_id}}"
         else:
             resource_id = "*"

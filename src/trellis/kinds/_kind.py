@@ -10,6 +10,9 @@ An entry (``trellis.kinds._queue``, ...) subclasses :class:`Kind` and says:
   value that variable carries in AWS;
 - **IAM**: access levels → exact actions, the ARN template(s), the statements a
   service's grant becomes, the data-plane ARNs of an environment (boundary);
+- **keys**: with ``encryption = "customer"``, the module argument that takes the
+  environment's key, and the ``kms:`` actions each access level needs through the
+  kind's service (:mod:`trellis.kinds._encryption`);
 - **Terraform**: its module under ``terraform/modules/`` and the module's arguments;
 - **deploy layer**: what an environment's deploy role needs to manage it;
 - **local**: the module that provisions it in the emulator;
@@ -29,6 +32,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict
 
 from trellis import naming
+from trellis.kinds._encryption import key_statement
 from trellis.kinds._policy import Arns, DeployStatement, EnvScope, Statement
 
 if TYPE_CHECKING:
@@ -76,6 +80,8 @@ class Grant(Generic[S]):
     arn: str
     #: ``JobsQueue``: the statement id of the grant (its variants append to it).
     sid: str
+    #: The environment's customer-managed key encrypts the resource (``encryption = "customer"``).
+    encrypted: bool = False
 
 
 @dataclass(frozen=True)
@@ -143,6 +149,14 @@ class Kind(Generic[S]):
     verbs: ClassVar[Mapping[str, str]] = {}
     #: The extra of ``trellis`` a service that uses the kind depends on (its driver), if any.
     runtime_extra: ClassVar[str | None] = None
+    #: Access level → the ``kms:`` actions its use needs on the environment's customer key
+    #: (the service calls KMS with the caller's credentials). Empty: the kind's data is not
+    #: encrypted with that key, or its use needs none.
+    key_actions: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+    #: The service that calls KMS for the kind (``kms:ViaService`` = ``<it>.<region>.amazonaws.com``).
+    key_service: ClassVar[str | None] = None
+    #: The module's argument that takes the environment's customer key (None: it takes none).
+    key_argument: ClassVar[str | None] = None
 
     def __repr__(self) -> str:
         return f"<kind {self.name}>"
@@ -178,6 +192,23 @@ class Kind(Generic[S]):
     def statements(self, grant: Grant[S]) -> Iterator[Statement]:
         """The execution-role statements of a service's grant: one, on the resource's ARN."""
         yield Statement(grant.sid, grant.actions, (grant.arn,), (), grant.resource)
+
+    def takes_key(self, spec: S) -> bool:
+        """Whether the resource is encrypted with the environment's customer key (if there is one)."""
+        return self.key_argument is not None
+
+    def key_statements(self, grant: Grant[S]) -> Iterator[Statement]:
+        """The grant's use of the environment's customer key, through the kind's service only."""
+        actions = tuple(
+            dict.fromkeys(a for level in grant.levels for a in self.key_actions.get(level, ()))
+        )
+        if (
+            grant.encrypted
+            and actions
+            and self.key_service is not None
+            and self.takes_key(grant.spec)
+        ):
+            yield key_statement(grant, actions, self.key_service)
 
     def owned_arns(self, scope: EnvScope) -> tuple[str, ...]:
         """ARN patterns of every resource of this kind the environment may own."""

@@ -41,6 +41,9 @@ class ParameterKind(Kind[Parameter]):
     module_output = "name"
     local_provisioner = "trellis.local.provisioners.parameter"
     verbs = {"read": "reads"}
+    key_argument = "kms_key_id"
+    key_service = "ssm"
+    key_actions = {"read": ("kms:Decrypt",)}
     cli_options = (
         CliOption(
             "--value", "value", {"help": "a plain parameter's value (a secure one takes none)"}
@@ -64,6 +67,10 @@ class ParameterKind(Kind[Parameter]):
 
     def physical_name(self, project: str, env: str, name: str, spec: Parameter) -> str:
         return naming.parameter_name(project, env, name)
+
+    def takes_key(self, spec: Parameter) -> bool:
+        # Only a SecureString is encrypted; a plain parameter is not.
+        return spec.secure
 
     def owned_arns(self, scope: EnvScope) -> tuple[str, ...]:
         return (f"arn:{{p}}:ssm:{{r}}:{{a}}:parameter/{scope.path}/*",)

@@ -26,6 +26,9 @@ class Arns:
     region: str
     account_id: str
     partition: str = "aws"
+    #: The ARN of the environment's customer-managed KMS key where it is known (Terraform:
+    #: the key module's output). None: the key is found by its alias (``kms:ResourceAliases``).
+    kms_key: str | None = None
 
     def resolve(self, template: str) -> str:
         """``template`` with ``{p}``, ``{r}`` and ``{a}`` filled in."""

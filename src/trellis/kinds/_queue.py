@@ -66,6 +66,15 @@ class QueueKind(Kind[Queue]):
     module_output = "url"
     local_provisioner = "trellis.local.provisioners.queue"
     verbs = {"send": "sends to", "consume": "consumes"}
+    key_argument = "kms_key_arn"
+    key_service = "sqs"
+    key_actions = {
+        # SQS encrypts each message with a data key it asks KMS for as the sender.
+        "send": ("kms:GenerateDataKey", "kms:Decrypt"),
+        # A consumer decrypts; it also copies a message that failed its last attempt to the
+        # DLQ (encrypted with the same key), a send.
+        "consume": ("kms:Decrypt", "kms:GenerateDataKey"),
+    }
     cli_options = (
         CliOption(
             "--visibility-timeout-s",
@@ -130,7 +139,7 @@ class QueueKind(Kind[Queue]):
         yield "delay_seconds", spec.delay_s
         yield "receive_wait_time_seconds", spec.receive_wait_s
         yield "max_receive_count", spec.max_receive_count
-        yield "publishers", _publishers(manifest, name)
+        yield "publishers", queue_publishers(manifest, name)
         yield "oldest_message_alarm_seconds", spec.oldest_message_alarm_s
         yield "alarm_actions", Expr("local.alarm_actions")
 
@@ -196,7 +205,7 @@ class QueueKind(Kind[Queue]):
         return super().probe(use, level)
 
 
-def _publishers(manifest: Manifest, queue: str) -> list[dict[str, object]]:
+def queue_publishers(manifest: Manifest, queue: str) -> list[dict[str, object]]:
     """AWS services that send to ``queue`` (bucket notifications, topic subscriptions, ...):
     every kind says which of its resources do."""
     # Imported here: the registry imports this module.

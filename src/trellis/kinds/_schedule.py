@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from pydantic import Field
 
+from trellis.kinds._encryption import customer_key
 from trellis.kinds._kind import CliOption, Kind, Spec
 from trellis.kinds._policy import DeployStatement, EnvScope
 from trellis.kinds._queue import QUEUE
@@ -76,6 +77,8 @@ class ScheduleKind(Kind[Schedule]):
             yield "target_arn", module_ref("queue", spec.target, "arn")
             if queues[spec.target].fifo:
                 yield "message_group_id", name
+            if customer_key(manifest):
+                yield "target_kms_key_arn", Expr("module.key.arn")
             body: dict[str, object] = spec.payload
         else:
             # The manifest refuses any other target than a Lambda service.

@@ -34,6 +34,9 @@ class SecretKind(Kind[Secret]):
     module_output = "arn"
     local_provisioner = "trellis.local.provisioners.secret"
     verbs = {"read": "reads"}
+    key_argument = "kms_key_arn"
+    key_service = "secretsmanager"
+    key_actions = {"read": ("kms:Decrypt",)}
     cli_options = (
         CliOption("--description", "description", {}),
         CliOption(

@@ -74,6 +74,11 @@ class TableKind(Kind[Table]):
         "write": _WRITE,
         "readwrite": tuple(dict.fromkeys(_READ + _WRITE)),
     }
+    key_argument = "kms_key_arn"
+    key_service = "dynamodb"
+    # DynamoDB decrypts the table key with the caller's credentials (then caches it): every
+    # use of an encrypted table needs kms:Decrypt, none a data key of its own.
+    key_actions = {level: ("kms:Decrypt",) for level in levels}
     max_length = 255
     arn_template = "arn:{p}:dynamodb:{r}:{a}:table/{name}"
     terraform_module = "dynamodb-table"

@@ -41,7 +41,11 @@ class Tpl:
 ENV: Final = "${var.environment}"
 #: ARNs as Terraform templates: the same templates the local IAM fills for the emulator.
 TF_ARNS: Final = Arns(
-    region="${local.region}", account_id="${local.account_id}", partition="${local.partition}"
+    region="${local.region}",
+    account_id="${local.account_id}",
+    partition="${local.partition}",
+    # Rendered only for `encryption = "customer"` (terraform/key.tf).
+    kms_key="${module.key.arn}",
 )
 
 

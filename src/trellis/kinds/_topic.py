@@ -35,6 +35,10 @@ class TopicKind(Kind[Topic]):
     module_output = "arn"
     local_provisioner = "trellis.local.provisioners.topic"
     verbs = {"publish": "publishes to"}
+    key_argument = "kms_key_id"
+    key_service = "sns"
+    # SNS encrypts each published message with a data key it asks KMS for as the publisher.
+    key_actions = {"publish": ("kms:GenerateDataKey", "kms:Decrypt")}
     cli_options = (
         CliOption("--fifo", "fifo", {"action": "store_true", "default": None}),
         CliOption(

@@ -23,7 +23,25 @@ data "aws_iam_policy_document" "target" {
     actions   = var.target_kind == "sqs" ? ["sqs:SendMessage"] : ["lambda:InvokeFunction"]
     resources = [var.target_arn]
   }
+
+  # A send to a queue encrypted with a customer key asks KMS for a data key, as the sender.
+  dynamic "statement" {
+    for_each = var.target_kms_key_arn == null ? [] : [var.target_kms_key_arn]
+    content {
+      sid       = "EncryptForTarget"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["sqs.${data.aws_region.current.region}.amazonaws.com"]
+      }
+    }
+  }
 }
+
+data "aws_region" "current" {}
 
 resource "aws_iam_role_policy" "this" {
   name   = "target"

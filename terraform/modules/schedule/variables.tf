@@ -73,6 +73,12 @@ variable "kms_key_arn" {
   default     = null
 }
 
+variable "target_kms_key_arn" {
+  description = "Customer managed KMS key of the target queue (its role may then use it through SQS); null when the target is not encrypted with one."
+  type        = string
+  default     = null
+}
+
 variable "permissions_boundary_arn" {
   description = "Permissions boundary of the schedule's role; null for none."
   type        = string

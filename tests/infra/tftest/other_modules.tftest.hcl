@@ -183,3 +183,42 @@ run "parameter_accepts_a_plain_and_a_secure_parameter" {
     secure = true
   }
 }
+
+run "kms_key_accepts_the_rendered_environment_key" {
+  command = plan
+  module {
+    source = "./m/kms-key"
+  }
+  variables {
+    alias                = "alias/acme-dev-key"
+    description          = "Data at rest of acme-dev (Trellis)."
+    deletion_window_days = 7
+  }
+}
+
+run "kms_key_rejects_an_aws_alias_a_short_window_and_a_fast_rotation" {
+  command = plan
+  module {
+    source = "./m/kms-key"
+  }
+  variables {
+    alias                = "alias/aws/sqs"
+    description          = "x"
+    deletion_window_days = 3
+    rotation_period_days = 30
+  }
+  expect_failures = [var.alias, var.deletion_window_days, var.rotation_period_days]
+}
+
+run "kms_key_rejects_an_alias_without_its_prefix_and_a_long_window" {
+  command = plan
+  module {
+    source = "./m/kms-key"
+  }
+  variables {
+    alias                = "acme-dev-key"
+    description          = "x"
+    deletion_window_days = 31
+  }
+  expect_failures = [var.alias, var.deletion_window_days]
+}
