@@ -384,6 +384,7 @@ def test_a_deploy_role_cannot_grant_itself_data_access_with_a_resource_policy(
         granted = {a for levels in ACTIONS.values() for level in levels.values() for a in level}
         readonly = {
             "dynamodb:DescribeTable",
+            "events:DescribeEventBus",
             "s3:ListBucket",
             "sqs:GetQueueAttributes",
             "sns:GetTopicAttributes",

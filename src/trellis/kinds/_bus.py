@@ -209,7 +209,9 @@ class BusKind(Kind[Bus]):
     section = "events"
     model = Bus
     runtime = RUNTIME_KINDS["bus"]
-    levels = {"publish": ("events:PutEvents",)}
+    # DescribeEventBus (read-only, the same ARN) is the readiness probe's, as a queue's
+    # `send` carries GetQueueAttributes.
+    levels = {"publish": ("events:PutEvents", "events:DescribeEventBus")}
     max_length = 256
     arn_template = "arn:{p}:events:{r}:{a}:event-bus/{name}"
     terraform_module = "event-bus"
@@ -222,7 +224,7 @@ class BusKind(Kind[Bus]):
         return arns.of("bus", physical)
 
     def statements(self, grant: Grant[Bus]) -> Iterator[Statement]:
-        # PutEvents on the bus's ARN alone: not the default bus, not another environment's.
+        # On the bus's ARN alone: not the default bus, not another environment's.
         yield Statement(grant.sid, grant.actions, (grant.arn,), (), grant.resource)
 
     def owned_arns(self, scope: EnvScope) -> tuple[str, ...]:

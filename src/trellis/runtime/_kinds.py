@@ -92,7 +92,6 @@ RUNTIME_KINDS: Final[dict[str, RuntimeKind]] = {
         RuntimeKind("topic", "TOPIC_ARN", _topic, "sns:GetTopicAttributes"),
         RuntimeKind("secret", "SECRET_ARN", _secret, "secretsmanager:DescribeSecret"),
         RuntimeKind("parameter", "PARAMETER_NAME", _parameter, "ssm:GetParameter"),
-        # `publish` grants PutEvents alone: a publishing service is not probed (no read call).
         RuntimeKind("bus", "BUS_ARN", _bus, "events:DescribeEventBus"),
         RuntimeKind("database", "DATABASE_URL", _database, "rds-db:connect"),
         RuntimeKind("cache", "CACHE_URL", _cache, "elasticache:Connect"),
