@@ -12,7 +12,10 @@ from tests.scaffold.conftest import run, snapshot
 from trellis.infra import drift
 from trellis.manifest import load_manifest
 
-PATTERN = {"detail-type": ["OrderPaid"], "$or": [{"source": ["shop.api"]}, {"source": ["shop.web"]}]}
+PATTERN = {
+    "detail-type": ["OrderPaid"],
+    "$or": [{"source": ["shop.api"]}, {"source": ["shop.web"]}],
+}
 
 
 def add_rule(project: Path, *targets: str, name: str = "paid", pattern: object = PATTERN) -> int:
