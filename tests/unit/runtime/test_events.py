@@ -52,7 +52,7 @@ class FakeEvents:
         self.script = list(script)
         self.calls: list[list[dict[str, Any]]] = []
 
-    def put_events(self, Entries: list[dict[str, Any]]) -> dict[str, Any]:  # noqa: N803 - boto3's name
+    def put_events(self, Entries: list[dict[str, Any]]) -> dict[str, Any]:
         self.calls.append(Entries)
         outcome = self.script.pop(0) if self.script else None
         if isinstance(outcome, Exception):
