@@ -210,3 +210,15 @@ def test_a_relay_queue_name_clashes_with_no_manifest_name_and_fits_sqs() -> None
     long = relay_queue_name("a" * 24, "production", "r" * 40, "s" * 40)
     assert len(long) + len("-dlq") <= 80
     assert long != relay_queue_name("a" * 24, "production", "r" * 40, "s" * 39)
+
+
+def test_the_dashboard_draws_a_bus_and_an_edge_per_rule_target() -> None:
+    from trellis.local.dashboard._architecture import edges, nodes, svg
+
+    m = manifest(rule(targets='["jobs", "worker"]'))
+    assert ("orders", "bus", "event bus, 1 rule") in [(n.name, n.kind, n.detail) for n in nodes(m)]
+    found = {(e.source, e.target): (e.label, e.kind) for e in edges(m)}
+    assert found[("orders", "jobs")] == ("rule paid", "event")
+    assert found[("orders", "worker")] == ("rule paid", "event")
+    assert found[("api", "orders")] == ("publish", "uses")
+    assert "rule paid" in svg(m)
