@@ -222,3 +222,16 @@ def test_the_dashboard_draws_a_bus_and_an_edge_per_rule_target() -> None:
     assert found[("orders", "worker")] == ("rule paid", "event")
     assert found[("api", "orders")] == ("publish", "uses")
     assert "rule paid" in svg(m)
+
+
+def test_a_publisher_in_the_network_reaches_eventbridge_through_an_interface_endpoint() -> None:
+    from trellis.kinds._network import endpoints
+
+    m = manifest(
+        rule(),
+        '\n[databases.books-db]\n\n[services.books]\nruntime = "lambda"\n'
+        'uses = { books-db = "connect", orders = "publish" }\n',
+    )
+    assert endpoints(m)["events"] == "Interface"
+    # Publishers outside the network need none.
+    assert "events" not in endpoints(manifest(rule(), "\n[databases.books-db]\n"))
