@@ -81,8 +81,8 @@ def edges(manifest: Manifest) -> list[Edge]:
     for name, schedule in manifest.specs(SCHEDULE).items():
         out.append(Edge(name, schedule.target, f"{schedule.expression} → payload", "event"))
     for name, bus in manifest.specs(BUS).items():
-        for rule, spec in bus.rules.items():
-            for target in spec.targets:
+        for rule, rspec in bus.rules.items():
+            for target in rspec.targets:
                 out.append(Edge(name, target, f"rule {rule}", "event"))
     return out
 
