@@ -12,7 +12,9 @@ from botocore.exceptions import ClientError
 
 from trellis.local.provisioners.bus import relay_queue_name
 from trellis.manifest import load_manifest_text
-from trellis.runtime import AccessDenied
+from trellis.runtime import AccessDenied, AwsClients, ServiceSettings, load_settings
+from trellis.runtime._kinds import RUNTIME_KINDS
+from trellis.runtime._readiness import default_readiness_checks
 from trellis.runtime.events import EventPublisher, OutgoingEvent
 from trellis.testing import ServiceEnvironment
 
@@ -133,6 +135,19 @@ def test_publish_is_granted_on_its_own_bus_only(api: ServiceEnvironment) -> None
             "events:PutEvents on resource: arn:aws:events:us-east-1:123456789012:event-bus/"
             in (excinfo.value.response["Error"]["Message"])
         )
+
+
+def test_a_publishers_readiness_probe_describes_its_own_bus_only(api: ServiceEnvironment) -> None:
+    class Settings(ServiceSettings):
+        orders_bus_arn: str
+
+    settings = load_settings(Settings, reload=True)
+    (check,) = default_readiness_checks(settings, AwsClients(settings))
+    assert check.name == "orders_bus"
+    check.check()  # DescribeEventBus with the api's own key
+    with pytest.raises(ClientError) as excinfo:
+        RUNTIME_KINDS["bus"].probe(AwsClients(settings), api.address("bus", "ops"))
+    assert excinfo.value.response["Error"]["Code"] == "AccessDeniedException"
 
 
 def test_a_service_without_publish_gets_access_denied(

@@ -401,6 +401,11 @@ def _resource_from_params(response: Any, prefix: str) -> str:
         name = param("Name")
         if name:
             return _parameter_arn(response, name)
+    if prefix == "events":
+        # DescribeEventBus (the readiness probe) names its bus by name or ARN.
+        bus = param("Name")
+        if bus:
+            return _event_bus_arn(response, bus)
     if prefix == "secretsmanager":
         secret = param("SecretId")
         if secret and secret.startswith("arn:"):
