@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Final
 from pydantic import Field
 
 from trellis import naming
-from trellis.kinds._kind import Grant, Kind, Snippet, Spec, Use
+from trellis.kinds._kind import CliOption, Grant, Kind, Snippet, Spec, Use
 from trellis.kinds._policy import Arns, DeployStatement, EnvScope, Statement
 from trellis.kinds._queue import QUEUE
 from trellis.kinds._terraform import ENV, TF_ARNS, Tpl, module_ref
@@ -218,7 +218,7 @@ class BusKind(Kind[Bus]):
     module_output = "arn"
     local_provisioner = "trellis.local.provisioners.bus"
     verbs = {"publish": "publishes to"}
-    cli_options = ()
+    cli_options = (CliOption("--description", "description", {"help": "what the bus carries"}),)
 
     def aws_address(self, physical: str, arns: Arns) -> str:
         return arns.of("bus", physical)
