@@ -4,6 +4,7 @@ targets, the queues' policies, the Lambda permissions and the publishers' statem
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -82,6 +83,13 @@ def test_the_module_lets_each_lambda_target_be_invoked_by_its_rule_alone(tree: P
     assert target["event_bus_name"] == "${aws_cloudwatch_event_bus.this.name}"
     # Every module argument the renderer passes is a variable of the module.
     assert set(module.variables) >= {"name", "description", "rules", "targets", "tags"}
+
+
+def test_a_publisher_gets_the_buss_arn_from_the_module(tree: Path) -> None:
+    api = (tree / "terraform" / "service_api.tf").read_text()
+    assert re.search(r"COMMERCE_BUS_ARN += module\.commerce_bus\.arn", api)
+    worker = (tree / "terraform" / "service_worker.tf").read_text()
+    assert "COMMERCE_BUS_ARN" not in worker  # a target is not a publisher
 
 
 def test_only_a_publisher_gets_put_events_and_on_its_bus_alone(root: Config) -> None:
