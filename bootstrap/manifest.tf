@@ -711,6 +711,7 @@ data "aws_iam_policy_document" "deploy_dev_3" {
       "dynamodb:Scan",
       "dynamodb:UpdateItem",
       "elasticache:Connect",
+      "events:PutEvents",
       "lambda:InvokeFunctionUrl",
       "rds-db:connect",
       "secretsmanager:GetSecretValue",
@@ -762,6 +763,7 @@ data "aws_iam_policy_document" "deploy_dev_3" {
       "arn:${local.partition}:rds:${local.region}:${local.account_id}:*:acme-test-*",
       "arn:${local.partition}:elasticache:${local.region}:${local.account_id}:*:acme-test-*",
       "arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule/default/acme-test-*",
+      "arn:${local.partition}:events:${local.region}:${local.account_id}:*/acme-test-*",
       "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-test-*",
       "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:*/acme-test-*",
       "arn:${local.partition}:ecs:${local.region}:${local.account_id}:service/*/acme-test-*",
@@ -779,6 +781,7 @@ data "aws_iam_policy_document" "deploy_dev_3" {
       "arn:${local.partition}:rds:${local.region}:${local.account_id}:*:acme-prod-*",
       "arn:${local.partition}:elasticache:${local.region}:${local.account_id}:*:acme-prod-*",
       "arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule/default/acme-prod-*",
+      "arn:${local.partition}:events:${local.region}:${local.account_id}:*/acme-prod-*",
       "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-prod-*",
       "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:*/acme-prod-*",
       "arn:${local.partition}:ecs:${local.region}:${local.account_id}:service/*/acme-prod-*",
@@ -789,7 +792,10 @@ data "aws_iam_policy_document" "deploy_dev_3" {
       "arn:${local.partition}:iam::${local.account_id}:role/acme-prod-*",
     ]
   }
+}
 
+# What the dev deploy role may do (4 of 4): the kinds the manifest uses, dev's names only.
+data "aws_iam_policy_document" "deploy_dev_4" {
   statement {
     sid       = "DenyOtherEnvironmentsNetwork"
     effect    = "Deny"
@@ -802,10 +808,7 @@ data "aws_iam_policy_document" "deploy_dev_3" {
       values   = ["test", "prod"]
     }
   }
-}
 
-# What the dev deploy role may do (4 of 4): the kinds the manifest uses, dev's names only.
-data "aws_iam_policy_document" "deploy_dev_4" {
   statement {
     sid         = "DenyStateBucketSettings"
     effect      = "Deny"
@@ -1469,6 +1472,7 @@ data "aws_iam_policy_document" "deploy_test_3" {
       "dynamodb:Scan",
       "dynamodb:UpdateItem",
       "elasticache:Connect",
+      "events:PutEvents",
       "lambda:InvokeFunctionUrl",
       "rds-db:connect",
       "secretsmanager:GetSecretValue",
@@ -1520,6 +1524,7 @@ data "aws_iam_policy_document" "deploy_test_3" {
       "arn:${local.partition}:rds:${local.region}:${local.account_id}:*:acme-dev-*",
       "arn:${local.partition}:elasticache:${local.region}:${local.account_id}:*:acme-dev-*",
       "arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule/default/acme-dev-*",
+      "arn:${local.partition}:events:${local.region}:${local.account_id}:*/acme-dev-*",
       "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-dev-*",
       "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:*/acme-dev-*",
       "arn:${local.partition}:ecs:${local.region}:${local.account_id}:service/*/acme-dev-*",
@@ -1537,6 +1542,7 @@ data "aws_iam_policy_document" "deploy_test_3" {
       "arn:${local.partition}:rds:${local.region}:${local.account_id}:*:acme-prod-*",
       "arn:${local.partition}:elasticache:${local.region}:${local.account_id}:*:acme-prod-*",
       "arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule/default/acme-prod-*",
+      "arn:${local.partition}:events:${local.region}:${local.account_id}:*/acme-prod-*",
       "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-prod-*",
       "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:*/acme-prod-*",
       "arn:${local.partition}:ecs:${local.region}:${local.account_id}:service/*/acme-prod-*",
@@ -1547,7 +1553,10 @@ data "aws_iam_policy_document" "deploy_test_3" {
       "arn:${local.partition}:iam::${local.account_id}:role/acme-prod-*",
     ]
   }
+}
 
+# What the test deploy role may do (4 of 4): the kinds the manifest uses, test's names only.
+data "aws_iam_policy_document" "deploy_test_4" {
   statement {
     sid       = "DenyOtherEnvironmentsNetwork"
     effect    = "Deny"
@@ -1560,10 +1569,7 @@ data "aws_iam_policy_document" "deploy_test_3" {
       values   = ["dev", "prod"]
     }
   }
-}
 
-# What the test deploy role may do (4 of 4): the kinds the manifest uses, test's names only.
-data "aws_iam_policy_document" "deploy_test_4" {
   statement {
     sid         = "DenyStateBucketSettings"
     effect      = "Deny"
@@ -2227,6 +2233,7 @@ data "aws_iam_policy_document" "deploy_prod_3" {
       "dynamodb:Scan",
       "dynamodb:UpdateItem",
       "elasticache:Connect",
+      "events:PutEvents",
       "lambda:InvokeFunctionUrl",
       "rds-db:connect",
       "secretsmanager:GetSecretValue",
@@ -2278,6 +2285,7 @@ data "aws_iam_policy_document" "deploy_prod_3" {
       "arn:${local.partition}:rds:${local.region}:${local.account_id}:*:acme-dev-*",
       "arn:${local.partition}:elasticache:${local.region}:${local.account_id}:*:acme-dev-*",
       "arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule/default/acme-dev-*",
+      "arn:${local.partition}:events:${local.region}:${local.account_id}:*/acme-dev-*",
       "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-dev-*",
       "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:*/acme-dev-*",
       "arn:${local.partition}:ecs:${local.region}:${local.account_id}:service/*/acme-dev-*",
@@ -2295,6 +2303,7 @@ data "aws_iam_policy_document" "deploy_prod_3" {
       "arn:${local.partition}:rds:${local.region}:${local.account_id}:*:acme-test-*",
       "arn:${local.partition}:elasticache:${local.region}:${local.account_id}:*:acme-test-*",
       "arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule/default/acme-test-*",
+      "arn:${local.partition}:events:${local.region}:${local.account_id}:*/acme-test-*",
       "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-test-*",
       "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:*/acme-test-*",
       "arn:${local.partition}:ecs:${local.region}:${local.account_id}:service/*/acme-test-*",
@@ -2305,7 +2314,10 @@ data "aws_iam_policy_document" "deploy_prod_3" {
       "arn:${local.partition}:iam::${local.account_id}:role/acme-test-*",
     ]
   }
+}
 
+# What the prod deploy role may do (4 of 4): the kinds the manifest uses, prod's names only.
+data "aws_iam_policy_document" "deploy_prod_4" {
   statement {
     sid       = "DenyOtherEnvironmentsNetwork"
     effect    = "Deny"
@@ -2318,10 +2330,7 @@ data "aws_iam_policy_document" "deploy_prod_3" {
       values   = ["dev", "test"]
     }
   }
-}
 
-# What the prod deploy role may do (4 of 4): the kinds the manifest uses, prod's names only.
-data "aws_iam_policy_document" "deploy_prod_4" {
   statement {
     sid         = "DenyStateBucketSettings"
     effect      = "Deny"
@@ -2508,6 +2517,7 @@ data "aws_iam_policy_document" "boundary_dev" {
       "arn:${local.partition}:rds:${local.region}:${local.account_id}:*:acme-test-*",
       "arn:${local.partition}:elasticache:${local.region}:${local.account_id}:*:acme-test-*",
       "arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule/default/acme-test-*",
+      "arn:${local.partition}:events:${local.region}:${local.account_id}:*/acme-test-*",
       "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-test-*",
       "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:*/acme-test-*",
       "arn:${local.partition}:ecs:${local.region}:${local.account_id}:service/*/acme-test-*",
@@ -2525,6 +2535,7 @@ data "aws_iam_policy_document" "boundary_dev" {
       "arn:${local.partition}:rds:${local.region}:${local.account_id}:*:acme-prod-*",
       "arn:${local.partition}:elasticache:${local.region}:${local.account_id}:*:acme-prod-*",
       "arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule/default/acme-prod-*",
+      "arn:${local.partition}:events:${local.region}:${local.account_id}:*/acme-prod-*",
       "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-prod-*",
       "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:*/acme-prod-*",
       "arn:${local.partition}:ecs:${local.region}:${local.account_id}:service/*/acme-prod-*",
@@ -2718,6 +2729,7 @@ data "aws_iam_policy_document" "boundary_test" {
       "arn:${local.partition}:rds:${local.region}:${local.account_id}:*:acme-dev-*",
       "arn:${local.partition}:elasticache:${local.region}:${local.account_id}:*:acme-dev-*",
       "arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule/default/acme-dev-*",
+      "arn:${local.partition}:events:${local.region}:${local.account_id}:*/acme-dev-*",
       "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-dev-*",
       "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:*/acme-dev-*",
       "arn:${local.partition}:ecs:${local.region}:${local.account_id}:service/*/acme-dev-*",
@@ -2735,6 +2747,7 @@ data "aws_iam_policy_document" "boundary_test" {
       "arn:${local.partition}:rds:${local.region}:${local.account_id}:*:acme-prod-*",
       "arn:${local.partition}:elasticache:${local.region}:${local.account_id}:*:acme-prod-*",
       "arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule/default/acme-prod-*",
+      "arn:${local.partition}:events:${local.region}:${local.account_id}:*/acme-prod-*",
       "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-prod-*",
       "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:*/acme-prod-*",
       "arn:${local.partition}:ecs:${local.region}:${local.account_id}:service/*/acme-prod-*",
@@ -2928,6 +2941,7 @@ data "aws_iam_policy_document" "boundary_prod" {
       "arn:${local.partition}:rds:${local.region}:${local.account_id}:*:acme-dev-*",
       "arn:${local.partition}:elasticache:${local.region}:${local.account_id}:*:acme-dev-*",
       "arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule/default/acme-dev-*",
+      "arn:${local.partition}:events:${local.region}:${local.account_id}:*/acme-dev-*",
       "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-dev-*",
       "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:*/acme-dev-*",
       "arn:${local.partition}:ecs:${local.region}:${local.account_id}:service/*/acme-dev-*",
@@ -2945,6 +2959,7 @@ data "aws_iam_policy_document" "boundary_prod" {
       "arn:${local.partition}:rds:${local.region}:${local.account_id}:*:acme-test-*",
       "arn:${local.partition}:elasticache:${local.region}:${local.account_id}:*:acme-test-*",
       "arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule/default/acme-test-*",
+      "arn:${local.partition}:events:${local.region}:${local.account_id}:*/acme-test-*",
       "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:acme-test-*",
       "arn:${local.partition}:apprunner:${local.region}:${local.account_id}:*/acme-test-*",
       "arn:${local.partition}:ecs:${local.region}:${local.account_id}:service/*/acme-test-*",

@@ -38,6 +38,7 @@ from trellis.kinds import (
     Spec,
 )
 from trellis.kinds._bucket import lifecycle_problems
+from trellis.kinds._bus import bus_problems
 from trellis.kinds._terraform import module_name
 from trellis.runtime._kinds import RUNTIME_KINDS
 
@@ -730,6 +731,8 @@ def _check_rules(m: Manifest) -> Iterator[ManifestError]:
                 f"{sspec.target!r} runs on {m.services[sspec.target].runtime}, which a schedule "
                 f"cannot invoke: aim the schedule at {hint}; the payload becomes the message body",
             )
+    for where, problem in bus_problems(m):
+        yield ManifestError(where, problem)
     yield from _check_network(m)
     for name, pspec in m.specs(kinds.PARAMETER).items():
         key = f"parameters.{name}"

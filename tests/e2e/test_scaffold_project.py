@@ -62,6 +62,11 @@ def every_pair(project: Path) -> list[tuple[str, str, str, str]]:
         project, "add", "topic", "fifo-t", "--fifo", "--subscribe", "fifo-q", "--publish", "api"
     )
     trellis(project, "add", "parameter", "signing-key", "--secure", "--read", "api")
+    # An event rule on the bus, to a queue and to the Lambda api (its Terraform, its policies).
+    pattern = '{"detail-type": ["Paid"]}'
+    bus = "bus-publish-api"
+    trellis(project, "add", "rule", bus, "paid", "--pattern-json", pattern, "--target", "jobs")
+    trellis(project, "add", "rule", bus, "paid-api", "--pattern-json", pattern, "--target", "api")
     return done
 
 

@@ -33,7 +33,7 @@ from trellis.infra._deploy import (
     plan_environment,
 )
 from trellis.infra._provider_calls import PROVIDER_CALLS, ProviderCall
-from trellis.kinds import DATABASE
+from trellis.kinds import BUS, DATABASE
 from trellis.manifest import Manifest, load_manifest
 
 ACCOUNT = Account(account_id="111122223333", partition="aws", region="us-east-1")
@@ -390,6 +390,7 @@ def test_a_deploy_role_cannot_grant_itself_data_access_with_a_resource_policy(
         granted = {a for levels in ACTIONS.values() for level in levels.values() for a in level}
         readonly = {
             "dynamodb:DescribeTable",
+            "events:DescribeEventBus",
             "s3:ListBucket",
             "sqs:GetQueueAttributes",
             "sns:GetTopicAttributes",
@@ -400,13 +401,18 @@ def test_a_deploy_role_cannot_grant_itself_data_access_with_a_resource_policy(
         assert granted - readonly <= set(DATA_ACTIONS + OBJECT_ACTIONS)
 
 
-def test_a_function_may_be_opened_only_to_api_gateway(stack: Stack) -> None:
+def test_a_function_may_be_opened_only_to_api_gateway_and_the_stacks_event_rules(
+    stack: Stack,
+) -> None:
     if not any(s.runtime == "lambda" for s in stack.manifest.services.values()):
         pytest.skip("no Lambda service in this stack")
     env = stack.envs[0]
     fn = f"arn:aws:lambda:us-east-1:{ACCOUNT.account_id}:function:{stack.project}-{env}-api"
+    buses = bool(stack.manifest.specs(BUS))
     for principal, ok in (
         ("apigateway.amazonaws.com", True),
+        # EventBridge only where a bus has rules (the event-bus module's lambda_permission).
+        ("events.amazonaws.com", buses),
         ("123456789012", False),
         ("*", False),
         ("s3.amazonaws.com", False),

@@ -127,10 +127,11 @@ def test_the_network_has_a_group_per_service_in_it_and_endpoints_for_what_they_u
     net = root.modules["network"]
     # web (ecs-express), legacy (apprunner) use no database or cache: not in the network.
     assert net["security_groups"] == ["api", "worker", "db-admin"]
-    # api and worker use a table, a bucket, queues, a topic, a secret and parameters; the
-    # admin function reads the master secrets.
+    # api and worker use a table, a bucket, queues, a topic, a secret, parameters and a bus;
+    # the admin function reads the master secrets.
     assert net["endpoints"] == {
         "dynamodb": "Gateway",
+        "events": "Interface",
         "s3": "Gateway",
         "secretsmanager": "Interface",
         "sns": "Interface",

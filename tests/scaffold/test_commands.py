@@ -265,9 +265,11 @@ def test_the_scaffold_package_exports_its_public_api() -> None:
         "Plan",
         "ScaffoldError",
         "plan_add",
+        "plan_add_rule",
         "plan_init",
         "plan_new_service",
         "plan_remove",
+        "plan_remove_rule",
     ]
 
 

@@ -85,6 +85,82 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         rm.add_argument("--force", action="store_true", help="also remove every use of it")
         _dry_run(rm)
         rm.set_defaults(run=_remove, needs_manifest=False)
+    _register_rule(add_sub, remove_sub)
+
+
+def _register_rule(
+    add_sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    remove_sub: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    """``add rule BUS RULE`` / ``remove rule BUS RULE``: a rule lives inside its bus."""
+    rule = add_sub.add_parser("rule", help="add a rule to an event bus (events.<bus>.rules)")
+    rule.add_argument("bus")
+    rule.add_argument("name")
+    rule.add_argument(
+        "--pattern-json",
+        required=True,
+        type=_json_object,
+        metavar="JSON",
+        help='EventBridge event pattern, e.g. \'{"detail-type": ["OrderPaid"]}\'',
+    )
+    rule.add_argument(
+        "--target",
+        dest="targets",
+        action="append",
+        required=True,
+        metavar="QUEUE_OR_SERVICE",
+        help="a standard queue or a Lambda service (repeat for more, at most 5)",
+    )
+    rule.add_argument("--description")
+    _dry_run(rule)
+    rule.set_defaults(run=_add_rule, needs_manifest=False)
+    rm = remove_sub.add_parser("rule", help="remove a rule from an event bus")
+    rm.add_argument("bus")
+    rm.add_argument("name")
+    _dry_run(rm)
+    rm.set_defaults(run=_remove_rule, needs_manifest=False)
+
+
+def _json_object(text: str) -> dict[str, Any]:
+    import json
+
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError("an event pattern is a JSON object")
+    return value
+
+
+def _add_rule(args: argparse.Namespace, _manifest: Manifest | None) -> int:
+    from trellis.scaffold import plan_add_rule
+
+    def run() -> int:
+        root, name = manifest_location(args)
+        plan = plan_add_rule(
+            root,
+            name,
+            args.bus,
+            args.name,
+            pattern=args.pattern_json,
+            targets=args.targets,
+            description=args.description,
+        )
+        return _finish(f"trellis add rule {args.bus} {args.name}", plan, args.dry_run)
+
+    return _guard(run)
+
+
+def _remove_rule(args: argparse.Namespace, _manifest: Manifest | None) -> int:
+    from trellis.scaffold import plan_remove_rule
+
+    def run() -> int:
+        root, name = manifest_location(args)
+        plan = plan_remove_rule(root, name, args.bus, args.name)
+        return _finish(f"trellis remove rule {args.bus} {args.name}", plan, args.dry_run)
+
+    return _guard(run)
 
 
 def _dry_run(parser: argparse.ArgumentParser) -> None:

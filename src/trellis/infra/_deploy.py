@@ -522,6 +522,7 @@ DATA_ACTIONS: Final = (
     "dynamodb:Scan",
     "dynamodb:UpdateItem",
     "elasticache:Connect",
+    "events:PutEvents",
     "lambda:InvokeFunction",
     "lambda:InvokeFunctionUrl",
     "rds-db:connect",

@@ -146,6 +146,10 @@ ALARM_TOPIC: Final = "arn:{p}:sns:{r}:{a}:{n}-alarms"
 SECRET: Final = "arn:{p}:secretsmanager:{r}:{a}:secret:{project}/{env}/token-abcdef"  # noqa: S105 (an ARN)
 PARAMETER: Final = "arn:{p}:ssm:{r}:{a}:parameter/{project}/{env}/flag"
 SCHEDULE: Final = "arn:{p}:scheduler:{r}:{a}:schedule/default/{n}-nightly"
+EVENT_BUS: Final = "arn:{p}:events:{r}:{a}:event-bus/{n}-orders"
+#: Rules on a custom bus: ``rule/<bus>/<rule>``; one delivers to a queue, one to a function.
+EVENT_RULE: Final = "arn:{p}:events:{r}:{a}:rule/{n}-orders/{n}-paid"
+EVENT_RULE_TO_FUNCTION: Final = "arn:{p}:events:{r}:{a}:rule/{n}-orders/{n}-shipped"
 APPRUNNER_SERVICE: Final = "arn:{p}:apprunner:{r}:{a}:service/{n}-legacy/*"
 APPRUNNER_SCALING: Final = "arn:{p}:apprunner:{r}:{a}:autoscalingconfiguration/{n}-legacy/*/*"
 APPRUNNER_CONNECTOR: Final = "arn:{p}:apprunner:{r}:{a}:vpcconnector/{n}-legacy/*/*"
@@ -233,6 +237,7 @@ REST_STAGE_SRC: Final = TF + "service/apigateway/stage.go "
 REST_DEPLOYMENT_SRC: Final = TF + "service/apigateway/deployment.go "
 HTTP_STAGE_SRC: Final = TF + "service/apigatewayv2/stage.go "
 SCHEDULER_SRC: Final = TF + "service/scheduler/schedule.go "
+EVENTS_SRC: Final = UNCHECKED + TF + "service/events/"
 HTTP_LOGGING_DOC: Final = (
     "https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-logging.html "
     "(permissions to activate logging)"
@@ -635,6 +640,40 @@ _SCHEDULE = (
     _c("aws_scheduler_schedule", "update", "scheduler:UpdateSchedule", SCHEDULE, "UpdateSchedule", SCHEDULER_SRC + "resourceScheduleUpdate"),
     _pass_role("aws_scheduler_schedule", "update", SCHEDULE_ROLE, "scheduler.amazonaws.com", "UpdateSchedule", SCHEDULER_SRC + "resourceScheduleUpdate (the whole target, role_arn included)"),
     _c("aws_scheduler_schedule", "delete", "scheduler:DeleteSchedule", SCHEDULE, "DeleteSchedule", SCHEDULER_SRC + "resourceScheduleDelete"),
+)
+
+_EVENTS_PRINCIPAL = (("lambda:Principal", "events.amazonaws.com"),)
+_EVENT_BUS = (
+    _c("aws_cloudwatch_event_bus", "create", "events:CreateEventBus", EVENT_BUS, "CreateEventBus", EVENTS_SRC + "bus.go resourceBusCreate"),
+    _c("aws_cloudwatch_event_bus", "read", "events:DescribeEventBus", EVENT_BUS, "DescribeEventBus", EVENTS_SRC + "bus.go resourceBusRead → findEventBusByName"),
+    _c("aws_cloudwatch_event_bus", "read", "events:ListTagsForResource", EVENT_BUS, "ListTagsForResource", TAGS),
+    _c("aws_cloudwatch_event_bus", "update", "events:UpdateEventBus", EVENT_BUS, "UpdateEventBus", EVENTS_SRC + "bus.go resourceBusUpdate (description)"),
+    _c("aws_cloudwatch_event_bus", "tag", "events:TagResource", EVENT_BUS, "CreateEventBus", EVENTS_SRC + "bus.go resourceBusCreate (Tags: getTagsIn); tag-on-create is authorised with events:TagResource " + RECALLED),
+    _c("aws_cloudwatch_event_bus", "tag", "events:TagResource", EVENT_BUS, "TagResource", TAGS + " → UpdateTags"),
+    _c("aws_cloudwatch_event_bus", "tag", "events:UntagResource", EVENT_BUS, "UntagResource", TAGS + " → UpdateTags"),
+    _c("aws_cloudwatch_event_bus", "delete", "events:DeleteEventBus", EVENT_BUS, "DeleteEventBus", EVENTS_SRC + "bus.go resourceBusDelete"),
+)
+_EVENT_RULE = (
+    _c("aws_cloudwatch_event_rule", "create", "events:PutRule", EVENT_RULE, "PutRule", EVENTS_SRC + "rule.go resourceRuleCreate (retryPutRule)"),
+    _c("aws_cloudwatch_event_rule", "read", "events:DescribeRule", EVENT_RULE, "DescribeRule", EVENTS_SRC + "rule.go resourceRuleRead → findRuleByTwoPartKey"),
+    _c("aws_cloudwatch_event_rule", "read", "events:ListTagsForResource", EVENT_RULE, "ListTagsForResource", TAGS),
+    _c("aws_cloudwatch_event_rule", "update", "events:PutRule", EVENT_RULE, "PutRule", EVENTS_SRC + "rule.go resourceRuleUpdate (retryPutRule)"),
+    _c("aws_cloudwatch_event_rule", "tag", "events:TagResource", EVENT_RULE, "PutRule", EVENTS_SRC + "rule.go resourceRuleCreate (Tags: getTagsIn); tag-on-create is authorised with events:TagResource " + RECALLED),
+    _c("aws_cloudwatch_event_rule", "tag", "events:TagResource", EVENT_RULE, "TagResource", TAGS + " → UpdateTags"),
+    _c("aws_cloudwatch_event_rule", "tag", "events:UntagResource", EVENT_RULE, "UntagResource", TAGS + " → UpdateTags"),
+    _c("aws_cloudwatch_event_rule", "delete", "events:DeleteRule", EVENT_RULE, "DeleteRule", EVENTS_SRC + "rule.go resourceRuleDelete"),
+)
+_TO_QUEUE = (("events:TargetArn", QUEUE),)
+_TO_FUNCTION = (("events:TargetArn", CONSUMER_FUNCTION),)
+_EVENT_TARGET = (
+    _c("aws_cloudwatch_event_target", "create", "events:PutTargets", EVENT_RULE, "PutTargets", EVENTS_SRC + "target.go resourceTargetCreate (a queue target)", _TO_QUEUE),
+    _c("aws_cloudwatch_event_target", "create", "events:PutTargets", EVENT_RULE_TO_FUNCTION, "PutTargets", EVENTS_SRC + "target.go resourceTargetCreate (a function target)", _TO_FUNCTION),
+    _c("aws_cloudwatch_event_target", "read", "events:ListTargetsByRule", EVENT_RULE, "ListTargetsByRule", EVENTS_SRC + "target.go resourceTargetRead → findTargetByThreePartKey"),
+    _c("aws_cloudwatch_event_target", "update", "events:PutTargets", EVENT_RULE, "PutTargets", EVENTS_SRC + "target.go resourceTargetUpdate (a queue target)", _TO_QUEUE),
+    _c("aws_cloudwatch_event_target", "update", "events:PutTargets", EVENT_RULE_TO_FUNCTION, "PutTargets", EVENTS_SRC + "target.go resourceTargetUpdate (a function target)", _TO_FUNCTION),
+    _c("aws_cloudwatch_event_target", "delete", "events:RemoveTargets", EVENT_RULE, "RemoveTargets", EVENTS_SRC + "target.go resourceTargetDelete"),
+    # A Lambda target's resource policy (event-bus module): EventBridge, from that rule only.
+    ProviderCall("aws_lambda_permission", "create", "lambda:AddPermission", CONSUMER_FUNCTION, "AddPermission", _PERMISSION_SRC + " (principal events.amazonaws.com, source_arn the rule)", _EVENTS_PRINCIPAL, only_with="aws_cloudwatch_event_target"),
 )
 
 _SCALING_SRC = UNCHECKED + TF + "service/apprunner/auto_scaling_configuration_version.go (CreateAutoScalingConfiguration with Tags, DescribeAutoScalingConfiguration, DeleteAutoScalingConfiguration); waits in " + APPRUNNER_WAIT.strip()
@@ -1208,6 +1247,9 @@ PROVIDER_CALLS: Final[tuple[ProviderCall, ...]] = (
     *_SECRET_VERSION,
     *_PARAMETER,
     *_SCHEDULE,
+    *_EVENT_BUS,
+    *_EVENT_RULE,
+    *_EVENT_TARGET,
     *_APPRUNNER_SCALING,
     *_APPRUNNER_SERVICE,
     *_APPRUNNER_VPC_CONNECTOR,
@@ -1271,6 +1313,8 @@ TAGGABLE: Final[frozenset[str]] = frozenset(
         "aws_apprunner_auto_scaling_configuration_version",
         "aws_apprunner_service",
         "aws_apprunner_vpc_connector",
+        "aws_cloudwatch_event_bus",
+        "aws_cloudwatch_event_rule",
         "aws_cloudwatch_log_group",
         "aws_cloudwatch_metric_alarm",
         "aws_db_instance",

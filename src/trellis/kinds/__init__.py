@@ -1,5 +1,5 @@
 """The kind registry: one entry per resource kind (queue, table, bucket, topic, secret,
-parameter, schedule), each the one home of everything Trellis derives about it.
+parameter, schedule, bus), each the one home of everything Trellis derives about it.
 
 >>> from trellis.kinds import QUEUE, kind
 >>> kind("queue") is QUEUE
@@ -14,6 +14,7 @@ the runtime. The runtime half (env vars and readiness probes) is
 """
 
 from trellis.kinds._bucket import Bucket, Notification
+from trellis.kinds._bus import Bus, Rule
 from trellis.kinds._cache import Cache, cache_identifier, cache_user
 from trellis.kinds._database import Database, database_identifier, database_name, database_user
 from trellis.kinds._kind import CliOption, Grant, Kind, ResourceKind, Snippet, Spec, Use
@@ -22,6 +23,7 @@ from trellis.kinds._policy import Arns, Condition, DeployStatement, EnvScope, St
 from trellis.kinds._queue import DEFAULT_MAX_CONCURRENCY, DLQ_ACTIONS, Queue
 from trellis.kinds._registry import (
     BUCKET,
+    BUS,
     CACHE,
     DATABASE,
     KINDS,
@@ -42,6 +44,7 @@ from trellis.kinds._topic import Topic
 
 __all__ = [
     "BUCKET",
+    "BUS",
     "CACHE",
     "DATABASE",
     "DEFAULT_MAX_CONCURRENCY",
@@ -56,6 +59,7 @@ __all__ = [
     "UNSET_PARAMETER_VALUE",
     "Arns",
     "Bucket",
+    "Bus",
     "Cache",
     "CliOption",
     "Condition",
@@ -70,6 +74,7 @@ __all__ = [
     "Parameter",
     "Queue",
     "ResourceKind",
+    "Rule",
     "Schedule",
     "Secret",
     "Snippet",

@@ -41,7 +41,16 @@ if TYPE_CHECKING:
 
 #: Every kind of the registry, by name (the order of ``trellis.kinds.KINDS``).
 ResourceKind = Literal[
-    "queue", "table", "bucket", "topic", "secret", "parameter", "database", "cache", "schedule"
+    "queue",
+    "table",
+    "bucket",
+    "topic",
+    "secret",
+    "parameter",
+    "database",
+    "cache",
+    "schedule",
+    "bus",
 ]
 
 

@@ -37,6 +37,7 @@ ENDPOINTS: Final[dict[str, tuple[str, str]]] = {
     "topic": ("sns", "Interface"),
     "secret": ("secretsmanager", "Interface"),
     "parameter": ("ssm", "Interface"),
+    "bus": ("events", "Interface"),
 }
 
 

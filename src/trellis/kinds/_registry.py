@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from trellis.kinds._bucket import BUCKET
+from trellis.kinds._bus import BUS
 from trellis.kinds._cache import CACHE
 from trellis.kinds._database import DATABASE
 from trellis.kinds._kind import Kind, ResourceKind
@@ -18,6 +19,7 @@ from trellis.kinds._topic import TOPIC
 
 __all__ = [
     "BUCKET",
+    "BUS",
     "CACHE",
     "DATABASE",
     "KINDS",
@@ -43,6 +45,7 @@ KINDS: Final[tuple[Kind[Any], ...]] = (
     DATABASE,
     CACHE,
     SCHEDULE,
+    BUS,
 )
 
 _BY_NAME: Final[dict[str, Kind[Any]]] = {k.name: k for k in KINDS}

@@ -27,7 +27,7 @@ import uvicorn
 
 from trellis import kinds, naming
 from trellis._console import table
-from trellis.kinds import QUEUE, SCHEDULE, ResourceKind
+from trellis.kinds import BUS, QUEUE, SCHEDULE, ResourceKind
 from trellis.local.auth import (
     DevAuthState,
     DevIssuer,
@@ -57,6 +57,7 @@ from trellis.local.emulator import (
     Emulator,
     port_in_use,
 )
+from trellis.local.event_rules import RuleTarget
 from trellis.local.event_source import POLL_WAIT_S, SqsEventSource
 from trellis.local.gateway import Gateway, GatewayAuth, Route
 from trellis.local.identities import (
@@ -543,6 +544,37 @@ class DevStack:
                 )
                 self.sources.append(source)
                 self._tasks.append(asyncio.create_task(source.run(stop)))
+        self._start_rule_targets(stop)
+
+    def _start_rule_targets(self, stop: asyncio.Event) -> None:
+        """Feed each rule's Lambda targets from their relay queues (trellis.local.event_rules)."""
+        assert self.emulator is not None and self.addresses is not None
+        for bus, spec in self.manifest.specs(BUS).items():
+            for rule, rspec in spec.rules.items():
+                for target in rspec.targets:
+                    relay = self.addresses.rule_relays.get((rule, target))
+                    fn = self.functions.get(target)
+                    if relay is None or fn is None:
+                        continue
+                    url, arn = relay
+                    source = SqsEventSource(
+                        queue_name=f"{bus}/{rule}",
+                        queue_url=url,
+                        queue_arn=arn,
+                        region=self.manifest.project.region,
+                        function=RuleTarget(bus, rule, fn),
+                        # EventBridge invokes with the function's resource policy, not a
+                        # service's key: the relay is read as the administrator.
+                        sqs=self.emulator.client(
+                            "sqs", read_timeout_s=POLL_WAIT_S + 2, max_attempts=1
+                        ),
+                        # One event per invocation, as an asynchronous invocation is.
+                        batch_size=1,
+                        max_concurrency=10,
+                        log=self.log,
+                    )
+                    self.sources.append(source)
+                    self._tasks.append(asyncio.create_task(source.run(stop)))
 
     def service_root(self, name: str) -> Path:
         return (self.options.root / self.manifest.service_path(name)).resolve()

@@ -10,7 +10,8 @@ one that:
   tests validate against the IAM database);
 - scopes each action to its resource: queue, bucket or object (as moto
   resolves them), DynamoDB table or ``table/<t>/index/<i>`` (per table for
-  batch calls, per item for transactions), topic, parameter, secret ARN;
+  batch calls, per item for transactions), topic, parameter, secret ARN, and
+  each PutEvents entry's event bus;
 - authorises presigned S3 requests (SigV4 URLs and POST policies) as the key
   that signed them, once their signature and expiry check out (moto checks
   neither), and takes that path for S3 only;
@@ -312,6 +313,16 @@ def required(response: Any, prefix: str, operation: str, resource: str) -> list[
             # CopyObject and UploadPartCopy read what they copy: AWS checks the source too.
             checks.append(_copy_source(resource, source))
         return checks
+    if prefix == "events" and operation == "PutEvents":
+        # Each entry is authorised on its own bus (no EventBusName: the default bus).
+        entries = _json_body(response).get("Entries") or []
+        return list(
+            dict.fromkeys(
+                ("events:PutEvents", _event_bus_arn(response, e.get("EventBusName")))
+                for e in entries
+                if isinstance(e, dict)
+            )
+        ) or [("events:PutEvents", _event_bus_arn(response, None))]
     if prefix == "ssm" and operation == "GetParameters":
         names = _json_body(response).get("Names") or []
         return [("ssm:GetParameters", _parameter_arn(response, str(n))) for n in names]
@@ -327,6 +338,13 @@ def _copy_source(resource: str, source: str) -> tuple[str, str]:
     versioned = "versionId" in parse_qs(parsed.query)
     arn_prefix = resource.split(":::", 1)[0]
     return ("s3:GetObjectVersion" if versioned else "s3:GetObject", f"{arn_prefix}:::{path}")
+
+
+def _event_bus_arn(response: Any, bus: Any) -> str:
+    name = str(bus) if isinstance(bus, str) and bus else "default"
+    if name.startswith("arn:"):
+        return name
+    return f"arn:aws:events:{response.region}:{response.current_account}:event-bus/{name}"
 
 
 def _parameter_arn(response: Any, name: str) -> str:
@@ -383,6 +401,11 @@ def _resource_from_params(response: Any, prefix: str) -> str:
         name = param("Name")
         if name:
             return _parameter_arn(response, name)
+    if prefix == "events":
+        # DescribeEventBus (the readiness probe) names its bus by name or ARN.
+        bus = param("Name")
+        if bus:
+            return _event_bus_arn(response, bus)
     if prefix == "secretsmanager":
         secret = param("SecretId")
         if secret and secret.startswith("arn:"):

@@ -42,6 +42,9 @@ class LocalAddresses:
     origin_secret_arn: str | None = None
     queue_arns: dict[str, str] = field(default_factory=dict)
     dlq_urls: dict[str, str] = field(default_factory=dict)
+    #: The local relay queue (url, ARN) of each Lambda target of an event rule, by
+    #: ``(rule, service)`` (:mod:`trellis.local.provisioners.bus`).
+    rule_relays: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
     #: Addresses that carry the service's own credentials (a database URL with its user
     #: and password), by ``(kind, name, service)``; they win over ``values``.
     per_service: dict[tuple[ResourceKind, str, str], str] = field(default_factory=dict)

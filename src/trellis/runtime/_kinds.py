@@ -64,6 +64,10 @@ def _parameter(clients: AwsClients, name: str) -> object:
     return clients.ssm.get_parameter(Name=name)
 
 
+def _bus(clients: AwsClients, arn: str) -> object:
+    return clients.events.describe_event_bus(Name=arn)
+
+
 def _database(clients: AwsClients, url: str) -> object:
     # Imported here: a service without a database imports no database driver.
     from trellis.runtime import database
@@ -88,6 +92,7 @@ RUNTIME_KINDS: Final[dict[str, RuntimeKind]] = {
         RuntimeKind("topic", "TOPIC_ARN", _topic, "sns:GetTopicAttributes"),
         RuntimeKind("secret", "SECRET_ARN", _secret, "secretsmanager:DescribeSecret"),
         RuntimeKind("parameter", "PARAMETER_NAME", _parameter, "ssm:GetParameter"),
+        RuntimeKind("bus", "BUS_ARN", _bus, "events:DescribeEventBus"),
         RuntimeKind("database", "DATABASE_URL", _database, "rds-db:connect"),
         RuntimeKind("cache", "CACHE_URL", _cache, "elasticache:Connect"),
     )

@@ -1,9 +1,13 @@
-"""The Lambda entry point: one handler for HTTP events, SQS batches and schedule firings.
+"""The Lambda entry point: one handler for HTTP events, SQS batches, schedule firings and
+EventBridge rule deliveries.
 
-``lambda_handler(app, sqs=consume, schedules=schedules)`` returns the function
-Lambda calls. A schedule's firing (the envelope ``{"trellis_schedule": name,
+``lambda_handler(app, sqs=consume, schedules=schedules, events=events)`` returns the
+function Lambda calls. A schedule's firing (the envelope ``{"trellis_schedule": name,
 "payload": ...}`` its target input carries) goes to the handler registered
-for it in ``schedules`` (:class:`trellis.runtime.schedules.Schedules`). API
+for it in ``schedules`` (:class:`trellis.runtime.schedules.Schedules`); a rule's
+delivery (``{"trellis_rule": name, "bus": ..., "event": ...}``, the envelope its
+target's input transformer makes) to the handler registered for the rule in
+``events`` (:class:`trellis.runtime.events.Events`). API
 Gateway events go to the FastAPI app through Mangum, created on the first
 HTTP event and reused while the sandbox stays warm. SQS events (delivered by
 the event source mapping with ``ReportBatchItemFailures``) are processed
@@ -46,6 +50,7 @@ from trellis.runtime._tracing import consumer_span, flush_traces, with_lambda_tr
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+    from trellis.runtime.events import Events
     from trellis.runtime.schedules import Schedules
 
 __all__ = ["LambdaHandler", "SqsRecord", "lambda_handler"]
@@ -111,6 +116,11 @@ def _is_schedule_event(event: Any) -> bool:
     # The same test as trellis.runtime.schedules.is_schedule_event, without importing
     # pydantic into every HTTP cold start.
     return isinstance(event, dict) and isinstance(event.get("trellis_schedule"), str)
+
+
+def _is_rule_event(event: Any) -> bool:
+    # trellis.runtime.events.is_rule_event, without importing pydantic here (as above).
+    return isinstance(event, dict) and isinstance(event.get("trellis_rule"), str)
 
 
 def _is_sqs_event(event: Any) -> bool:
@@ -264,6 +274,7 @@ def lambda_handler(
     *,
     sqs: Callable[[SqsRecord], None] | None = None,
     schedules: Schedules | None = None,
+    events: Events | None = None,
     max_record_s: float | None = None,
     safety_margin_s: float = DEFAULT_SAFETY_MARGIN_S,
 ) -> LambdaHandler:
@@ -282,7 +293,9 @@ def lambda_handler(
     the invocation keeps for itself (see :func:`process_sqs_batch`). Schedule
     firings call the handler ``schedules`` registered for the schedule and
     return ``{"schedule": name, "result": ...}``; a handler that raises fails
-    the invocation (Lambda retries the asynchronous invocation).
+    the invocation (Lambda retries the asynchronous invocation). Rule deliveries call
+    the handler ``events`` registered for the rule and return ``{"rule": name,
+    "result": ...}``, failing the invocation the same way.
     """
     from trellis.runtime._snapstart import install as install_restore_hooks
 
@@ -312,6 +325,14 @@ def lambda_handler(
                     )
                 with _invocation_context(context):
                     return schedules.dispatch(event)
+            if _is_rule_event(event):
+                if events is None:
+                    raise RuntimeError(
+                        f"received an event of rule {event['trellis_rule']!r} but "
+                        "lambda_handler() was given no events="
+                    )
+                with _invocation_context(context):
+                    return events.dispatch(event)
             if _is_sqs_event(event):
                 if sqs is None:
                     raise RuntimeError(

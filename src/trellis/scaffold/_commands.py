@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from trellis import kinds, naming
-from trellis.kinds import BUCKET, SCHEDULE, TOPIC, ResourceKind
+from trellis.kinds import BUCKET, BUS, SCHEDULE, TOPIC, ResourceKind
 from trellis.manifest import VISIBILITY_TO_TIMEOUT_RATIO, AuthMode, Manifest, Runtime
 from trellis.manifest import load_manifest_text as _load
 from trellis.scaffold import _edits
@@ -384,6 +384,12 @@ def plan_add(
             plan.next_steps.append(
                 f"{service}: resources.{_edits.ident(name)}_publisher(settings, clients).send(body)"
             )
+        elif kind == "bus":
+            plan.next_steps.append(
+                f"{service}: resources.{_edits.ident(name)}_bus(settings, clients)"
+                ".publish(detail_type, detail); then `trellis add rule "
+                f"{name} RULE --pattern-json ... --target ...`"
+            )
         elif kind == "queue" and level == "consume":
             plan.next_steps.append(
                 f"{service}: write handle_{_edits.ident(name)} in {_consumers_path(manifest, service)}"
@@ -493,6 +499,12 @@ def _references(m: Manifest, kind: ResourceKind, name: str) -> list[str]:
             if name in s.subscriptions
         ]
     out += [f"schedules.{s}" for s, spec in m.specs(SCHEDULE).items() if spec.target == name]
+    out += [
+        f"events.{b}.rules.{r}.targets"
+        for b, spec in m.specs(BUS).items()
+        for r, rule in spec.rules.items()
+        if name in rule.targets
+    ]
     return out
 
 
@@ -515,3 +527,13 @@ def _drop_references(editor: ManifestEditor, m: Manifest, kind: ResourceKind, na
     for schedule, sspec in m.specs(SCHEDULE).items():
         if sspec.target == name:
             editor.remove_table("schedules", schedule)
+    for bus, bspec in m.specs(BUS).items():
+        for rule, rspec in bspec.rules.items():
+            if name not in rspec.targets:
+                continue
+            kept = [t for t in rspec.targets if t != name]
+            if kept:
+                editor.section("events")[bus]["rules"][rule]["targets"] = toml_item(kept)
+            else:
+                # A rule needs a target: without its last one it goes too.
+                editor.remove_subtable(("events", bus, "rules", rule))

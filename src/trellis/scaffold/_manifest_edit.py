@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import tomlkit
@@ -10,6 +11,13 @@ from tomlkit.items import InlineTable
 
 from trellis.manifest import ManifestError, load_manifest_text
 from trellis.scaffold._plan import ScaffoldError
+
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _toml_key(key: str) -> str:
+    # An event pattern's `$or` (or any key outside TOML's bare-key alphabet) must be quoted.
+    return key if _BARE_KEY.match(key) else json.dumps(key)
 
 
 def _toml_value(value: Any) -> str:
@@ -24,7 +32,9 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, dict):
         if not value:
             return "{}"
-        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
+        return (
+            "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+        )
     raise TypeError(f"cannot write {type(value).__name__} as TOML")
 
 
@@ -101,6 +111,31 @@ class ManifestEditor:
             self.doc[section][name] = table
             return
         parent[name] = table
+
+    def add_subtable(self, path: tuple[str, ...], values: dict[str, Any]) -> None:
+        """Add ``[a.b.c.d]`` below the existing table ``[a.b]`` (``path`` = a, b, c, d)."""
+        table = tomlkit.table()
+        for key, value in values.items():
+            if value is not None:
+                table.add(key, toml_item(value))
+        parent: Any = self.doc
+        for i, part in enumerate(path[:-1]):
+            if part not in parent:
+                if i < 2:
+                    raise KeyError(".".join(path[: i + 1]))
+                parent.add(part, tomlkit.table(is_super_table=True))
+            parent = parent[part]
+        parent[path[-1]] = table
+        self._added.append("[" + ".".join(path) + "]")
+
+    def remove_subtable(self, path: tuple[str, ...]) -> None:
+        """Remove ``[a.b.c.d]``, and ``c`` too when it is left empty (never ``[a.b]``)."""
+        parents: list[Any] = [self.doc]
+        for part in path[:-1]:
+            parents.append(parents[-1][part])
+        del parents[-1][path[-1]]
+        if len(path) > 3 and not len(parents[-1]):
+            del parents[-2][path[-2]]
 
     def remove_table(self, section: str, name: str) -> None:
         parent = self.doc[section]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-from trellis.kinds import BUCKET, QUEUE, SCHEDULE, TABLE, TOPIC
+from trellis.kinds import BUCKET, BUS, QUEUE, SCHEDULE, TABLE, TOPIC
 from trellis.manifest import Manifest
 
 
@@ -41,6 +41,9 @@ def nodes(manifest: Manifest) -> list[Node]:
             detail = f"table, key {t.hash_key}{' + ' + t.range_key if t.range_key else ''}"
         elif kind == "schedule":
             detail = f"schedule {manifest.specs(SCHEDULE)[name].expression}"
+        elif kind == "bus":
+            rules = len(manifest.specs(BUS)[name].rules)
+            detail = f"event bus, {rules} rule{'' if rules == 1 else 's'}"
         out.append(Node(name, kind, detail))
     return out
 
@@ -77,6 +80,10 @@ def edges(manifest: Manifest) -> list[Edge]:
             out.append(Edge(name, queue, "subscription", "event"))
     for name, schedule in manifest.specs(SCHEDULE).items():
         out.append(Edge(name, schedule.target, f"{schedule.expression} → payload", "event"))
+    for name, bus in manifest.specs(BUS).items():
+        for rule, rspec in bus.rules.items():
+            for target in rspec.targets:
+                out.append(Edge(name, target, f"rule {rule}", "event"))
     return out
 
 
