@@ -2411,39 +2411,22 @@ data "aws_iam_policy_document" "boundary_dev" {
   }
 
   statement {
-    sid       = "Traces"
-    actions   = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+    sid = "ActionsWithoutResourceTypes"
+    actions = [
+      "ec2:DescribeNetworkInterfaces",
+      "ec2:DescribeSubnets",
+      "xray:PutTelemetryRecords",
+      "xray:PutTraceSegments",
+    ]
     resources = ["*"]
   }
 
   statement {
-    sid     = "DatabaseMasterSecretsOfClusters"
+    sid     = "DatabaseMasterSecrets"
     actions = ["secretsmanager:GetSecretValue"]
     resources = [
       "arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:rds!*",
     ]
-
-    condition {
-      test     = "StringLike"
-      variable = "secretsmanager:ResourceTag/aws:rds:primaryDBClusterArn"
-      values = [
-        "arn:${local.partition}:rds:${local.region}:${local.account_id}:cluster:acme-dev-*",
-      ]
-    }
-  }
-
-  statement {
-    sid     = "DatabaseMasterSecretsOfInstances"
-    actions = ["secretsmanager:GetSecretValue"]
-    resources = [
-      "arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:rds!*",
-    ]
-
-    condition {
-      test     = "StringLike"
-      variable = "secretsmanager:ResourceTag/aws:rds:primaryDBInstanceArn"
-      values   = ["arn:${local.partition}:rds:${local.region}:${local.account_id}:db:acme-dev-*"]
-    }
   }
 
   statement {
@@ -2495,12 +2478,6 @@ data "aws_iam_policy_document" "boundary_dev" {
     resources = [
       "arn:${local.partition}:ec2:${local.region}:${local.account_id}:network-interface/*",
     ]
-  }
-
-  statement {
-    sid       = "DescribeNetworkInterfaces"
-    actions   = ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"]
-    resources = ["*"]
   }
 
   statement {
@@ -2619,41 +2596,22 @@ data "aws_iam_policy_document" "boundary_test" {
   }
 
   statement {
-    sid       = "Traces"
-    actions   = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+    sid = "ActionsWithoutResourceTypes"
+    actions = [
+      "ec2:DescribeNetworkInterfaces",
+      "ec2:DescribeSubnets",
+      "xray:PutTelemetryRecords",
+      "xray:PutTraceSegments",
+    ]
     resources = ["*"]
   }
 
   statement {
-    sid     = "DatabaseMasterSecretsOfClusters"
+    sid     = "DatabaseMasterSecrets"
     actions = ["secretsmanager:GetSecretValue"]
     resources = [
       "arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:rds!*",
     ]
-
-    condition {
-      test     = "StringLike"
-      variable = "secretsmanager:ResourceTag/aws:rds:primaryDBClusterArn"
-      values = [
-        "arn:${local.partition}:rds:${local.region}:${local.account_id}:cluster:acme-test-*",
-      ]
-    }
-  }
-
-  statement {
-    sid     = "DatabaseMasterSecretsOfInstances"
-    actions = ["secretsmanager:GetSecretValue"]
-    resources = [
-      "arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:rds!*",
-    ]
-
-    condition {
-      test     = "StringLike"
-      variable = "secretsmanager:ResourceTag/aws:rds:primaryDBInstanceArn"
-      values = [
-        "arn:${local.partition}:rds:${local.region}:${local.account_id}:db:acme-test-*",
-      ]
-    }
   }
 
   statement {
@@ -2707,12 +2665,6 @@ data "aws_iam_policy_document" "boundary_test" {
     resources = [
       "arn:${local.partition}:ec2:${local.region}:${local.account_id}:network-interface/*",
     ]
-  }
-
-  statement {
-    sid       = "DescribeNetworkInterfaces"
-    actions   = ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"]
-    resources = ["*"]
   }
 
   statement {
@@ -2831,41 +2783,22 @@ data "aws_iam_policy_document" "boundary_prod" {
   }
 
   statement {
-    sid       = "Traces"
-    actions   = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+    sid = "ActionsWithoutResourceTypes"
+    actions = [
+      "ec2:DescribeNetworkInterfaces",
+      "ec2:DescribeSubnets",
+      "xray:PutTelemetryRecords",
+      "xray:PutTraceSegments",
+    ]
     resources = ["*"]
   }
 
   statement {
-    sid     = "DatabaseMasterSecretsOfClusters"
+    sid     = "DatabaseMasterSecrets"
     actions = ["secretsmanager:GetSecretValue"]
     resources = [
       "arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:rds!*",
     ]
-
-    condition {
-      test     = "StringLike"
-      variable = "secretsmanager:ResourceTag/aws:rds:primaryDBClusterArn"
-      values = [
-        "arn:${local.partition}:rds:${local.region}:${local.account_id}:cluster:acme-prod-*",
-      ]
-    }
-  }
-
-  statement {
-    sid     = "DatabaseMasterSecretsOfInstances"
-    actions = ["secretsmanager:GetSecretValue"]
-    resources = [
-      "arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:rds!*",
-    ]
-
-    condition {
-      test     = "StringLike"
-      variable = "secretsmanager:ResourceTag/aws:rds:primaryDBInstanceArn"
-      values = [
-        "arn:${local.partition}:rds:${local.region}:${local.account_id}:db:acme-prod-*",
-      ]
-    }
   }
 
   statement {
@@ -2919,12 +2852,6 @@ data "aws_iam_policy_document" "boundary_prod" {
     resources = [
       "arn:${local.partition}:ec2:${local.region}:${local.account_id}:network-interface/*",
     ]
-  }
-
-  statement {
-    sid       = "DescribeNetworkInterfaces"
-    actions   = ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"]
-    resources = ["*"]
   }
 
   statement {

@@ -83,8 +83,11 @@ def test_the_key_policy_names_the_environments_log_groups_and_delivering_resourc
         f"{logs}/aws/apigateway/kit-${{var.environment}}/*",
         f"{logs}/ecs/kit-${{var.environment}}-*",
     ]
-    # The media bucket notifies the tasks queue; the events topic feeds the fanout queue.
+    # The media bucket notifies the tasks queue; the events topic feeds the fanout queue;
+    # the commerce bus's rules send to the tasks queue.
+    rule = "arn:${local.partition}:events:${local.region}:${local.account_id}:rule/kit-${var.environment}-commerce/kit-${var.environment}-"
     assert key["deliveries"] == {
+        "events.amazonaws.com": [f"{rule}big-refund", f"{rule}paid"],
         "s3.amazonaws.com": ["arn:${local.partition}:s3:::kit-${var.environment}-media"],
         "sns.amazonaws.com": [
             "arn:${local.partition}:sns:${local.region}:${local.account_id}:kit-${var.environment}-events"

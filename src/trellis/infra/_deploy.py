@@ -716,20 +716,15 @@ def boundary_statements(manifest: Manifest, env: str) -> list[DeployStatement]:
     if manifest.specs(kinds.DATABASE):
         # The admin function reads its databases' master secrets; RDS names them rds!...,
         # and tags them (aws: tags, which only AWS sets) with their cluster or instance.
-        for sid, (tag, arn) in (
-            ("DatabaseMasterSecretsOfClusters", MASTER_SECRET_TAGS["serverless"]),
-            ("DatabaseMasterSecretsOfInstances", MASTER_SECRET_TAGS["instance"]),
-        ):
-            out.append(
-                DeployStatement(
-                    sid,
-                    ("secretsmanager:GetSecretValue",),
-                    (MASTER_SECRET_ARNS,),
-                    (("StringLike", f"secretsmanager:ResourceTag/{tag}", (f"{arn}{x.n}-*",)),),
-                )
+        # The allow names no tag: the deny below takes every master secret that is not
+        # tagged as one of this environment's databases (StringNotLike on both keys: a
+        # missing tag counts as not matching), so the one statement pair says "own only"
+        # — also against a resource policy that would open another environment's.
+        out.append(
+            DeployStatement(
+                "DatabaseMasterSecrets", ("secretsmanager:GetSecretValue",), (MASTER_SECRET_ARNS,)
             )
-        # A resource policy cannot open another environment's master secret either: a
-        # secret RDS does not tag as one of this environment's databases is out of reach.
+        )
         out.append(
             DeployStatement(
                 "DenyOtherDatabasesMasterSecrets",
@@ -776,6 +771,37 @@ def boundary_statements(manifest: Manifest, env: str) -> list[DeployStatement]:
             effect="Deny",
         )
     )
+    return _merge_unscoped(out)
+
+
+def _merge_unscoped(statements: list[DeployStatement]) -> list[DeployStatement]:
+    """One statement for the allowed actions that have no resource type (``"*"``, no condition).
+
+    The boundary is one managed policy (6,144 characters): a statement's frame costs
+    about a hundred of them, and X-Ray, ECR login and the network descriptions need
+    none of their own.
+    """
+    unscoped = [
+        s
+        for s in statements
+        if s.effect == "Allow"
+        and s.resources == ("*",)
+        and not (s.conditions or s.not_actions or s.not_resources)
+    ]
+    if len(unscoped) < 2:
+        return statements
+    merged = DeployStatement(
+        "ActionsWithoutResourceTypes",
+        tuple(sorted({a for s in unscoped for a in s.actions})),
+        ("*",),
+    )
+    out: list[DeployStatement] = []
+    for statement in statements:
+        if statement in unscoped:
+            if merged not in out:
+                out.append(merged)
+            continue
+        out.append(statement)
     return out
 
 
