@@ -51,7 +51,8 @@ def test_a_bus_renders_its_rules_and_targets(root: Config) -> None:
         "arn": "${module.fanout_queue.arn}",
     }
     worker = targets["paid-worker"]
-    assert (worker["kind"], worker["arn"]) == ("lambda", "${module.worker_service.arn}")
+    # target_arn: the live alias when the service has SnapStart, else the function.
+    assert (worker["kind"], worker["arn"]) == ("lambda", "${module.worker_service.target_arn}")
     # The input transformer wraps the matched event in the envelope lambda_handler dispatches.
     filled = json.loads(worker["input_template"].replace(AWS_EVENT, '{"id": "e"}'))
     assert filled == envelope("commerce", "paid", {"id": "e"})

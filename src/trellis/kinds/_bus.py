@@ -269,7 +269,7 @@ class BusKind(Kind[Bus]):
                     targets[f"{rule}-{target}"] = {
                         "rule": rule,
                         "kind": "lambda",
-                        "arn": module_ref("service", target, "arn"),
+                        "arn": module_ref("service", target, "target_arn"),
                         "input_template": envelope_template(name, rule),
                     }
         yield "rules", rules
