@@ -43,7 +43,7 @@ def test_add_bus_and_rule_then_remove_them_gives_back_the_tree(project: Path) ->
     assert "def test_publishes_to_the_orders_bus" in tests
     bus_tf = (project / "terraform/bus_orders.tf").read_text()
     assert re.search(r"source += \"\./modules/event-bus\"", bus_tf)
-    assert "module.api_service.arn" in bus_tf and "module.audit_queue.arn" in bus_tf
+    assert "module.api_service.target_arn" in bus_tf and "module.audit_queue.arn" in bus_tf
     assert "events.amazonaws.com" in (project / "terraform/queue_audit.tf").read_text()
     assert drift(project, manifest) == []
     assert run(project, "remove", "rule", "orders", "paid") == 0
