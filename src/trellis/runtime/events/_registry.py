@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar, get_type_hints
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from trellis.runtime._logging import get_logger
+from trellis.runtime._typed_handlers import TypedHandlers, parse_time
 from trellis.runtime.events._event import ENVELOPE_KEY
 
 R = TypeVar("R")
@@ -46,22 +46,6 @@ class EventContext:
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
-class _Registered:
-    model: type[BaseModel]
-    handler: Callable[..., Any]
-    takes_context: bool
-
-
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
 class Events:
     """Maps rule names to handlers.
 
@@ -80,33 +64,19 @@ class Events:
     """
 
     def __init__(self) -> None:
-        self._handlers: dict[str, _Registered] = {}
+        self._handlers = TypedHandlers("rule")
 
     def on(self, rule: str) -> Callable[[Callable[..., R]], Callable[..., R]]:
         """Register ``handler(detail: Model[, ctx: EventContext])`` for rule ``rule``.
 
         The first parameter's annotation (a pydantic model) validates the event's ``detail``.
         """
-
-        def register(handler: Callable[..., R]) -> Callable[..., R]:
-            if rule in self._handlers:
-                raise ValueError(f"rule {rule!r} has two handlers")
-            params = list(inspect.signature(handler).parameters)
-            model = get_type_hints(handler).get(params[0]) if params else None
-            if not (isinstance(model, type) and issubclass(model, BaseModel)):
-                raise TypeError(
-                    f"the first parameter of the {rule!r} rule handler must be annotated "
-                    "with a pydantic model"
-                )
-            self._handlers[rule] = _Registered(model, handler, len(params) > 1)
-            return handler
-
-        return register
+        return self._handlers.on(rule)
 
     @property
     def names(self) -> list[str]:
         """The rules with a handler."""
-        return sorted(self._handlers)
+        return self._handlers.names
 
     def dispatch(self, envelope: dict[str, Any]) -> dict[str, Any]:
         """Run the handler of the rule that delivered ``envelope``; return its result.
@@ -131,7 +101,7 @@ class Events:
             id=str(event.get("id") or ""),
             source=str(event.get("source") or ""),
             detail_type=str(event.get("detail-type") or ""),
-            time=_time(event.get("time")),
+            time=parse_time(event.get("time")),
             resources=tuple(str(r) for r in event.get("resources") or ()),
             account=str(event.get("account") or ""),
             region=str(event.get("region") or ""),

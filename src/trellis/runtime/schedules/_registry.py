@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar, get_type_hints
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from trellis.runtime._logging import get_logger
+from trellis.runtime._typed_handlers import TypedHandlers, parse_time
 from trellis.runtime.schedules._event import ENVELOPE_KEY
 
 P = TypeVar("P", bound=BaseModel)
@@ -43,22 +43,6 @@ class ScheduleContext:
     schedule_arn: str = ""
 
 
-@dataclass(frozen=True)
-class _Registered:
-    model: type[BaseModel]
-    handler: Callable[..., Any]
-    takes_context: bool
-
-
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or value.startswith("<"):
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
 def _attempt(value: Any) -> int:
     try:
         return max(1, int(value))
@@ -85,33 +69,19 @@ class Schedules:
     """
 
     def __init__(self) -> None:
-        self._handlers: dict[str, _Registered] = {}
+        self._handlers = TypedHandlers("schedule")
 
     def on(self, name: str) -> Callable[[Callable[..., R]], Callable[..., R]]:
         """Register ``handler(payload: Model[, ctx: ScheduleContext])`` for schedule ``name``.
 
         The first parameter's annotation (a pydantic model) validates the payload.
         """
-
-        def register(handler: Callable[..., R]) -> Callable[..., R]:
-            if name in self._handlers:
-                raise ValueError(f"schedule {name!r} has two handlers")
-            params = list(inspect.signature(handler).parameters)
-            model = get_type_hints(handler).get(params[0]) if params else None
-            if not (isinstance(model, type) and issubclass(model, BaseModel)):
-                raise TypeError(
-                    f"the first parameter of the {name!r} schedule handler must be annotated "
-                    "with a pydantic model"
-                )
-            self._handlers[name] = _Registered(model, handler, len(params) > 1)
-            return handler
-
-        return register
+        return self._handlers.on(name)
 
     @property
     def names(self) -> list[str]:
         """The schedules with a handler."""
-        return sorted(self._handlers)
+        return self._handlers.names
 
     def dispatch(self, event: dict[str, Any]) -> dict[str, Any]:
         """Run the handler of the schedule that sent ``event`` (an envelope); return its result.
@@ -129,7 +99,7 @@ class Schedules:
             )
         ctx = ScheduleContext(
             name=name,
-            scheduled_time=_time(event.get("scheduled_time")),
+            scheduled_time=parse_time(event.get("scheduled_time")),
             execution_id=str(event.get("execution_id") or ""),
             attempt=_attempt(event.get("attempt")),
             schedule_arn=str(event.get("schedule_arn") or ""),

@@ -1,0 +1,71 @@
+"""Handlers registered by name whose first parameter's model validates what they receive.
+
+The one registry under :class:`~trellis.runtime.schedules.Schedules` (a firing's payload)
+and :class:`~trellis.runtime.events.Events` (a rule delivery's ``detail``).
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar, get_type_hints
+
+from pydantic import BaseModel
+
+R = TypeVar("R")
+
+__all__ = ["Registered", "TypedHandlers", "parse_time"]
+
+
+@dataclass(frozen=True)
+class Registered:
+    """A handler, the model of its first parameter, and whether it takes a context second."""
+
+    model: type[BaseModel]
+    handler: Callable[..., Any]
+    takes_context: bool
+
+
+class TypedHandlers:
+    """``what`` (``"schedule"``, ``"rule"``) names in the errors; one handler per name."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self._handlers: dict[str, Registered] = {}
+
+    def on(self, name: str) -> Callable[[Callable[..., R]], Callable[..., R]]:
+        """The decorator that registers its function as ``name``'s handler."""
+
+        def register(handler: Callable[..., R]) -> Callable[..., R]:
+            if name in self._handlers:
+                raise ValueError(f"{self.what} {name!r} has two handlers")
+            params = list(inspect.signature(handler).parameters)
+            model = get_type_hints(handler).get(params[0]) if params else None
+            if not (isinstance(model, type) and issubclass(model, BaseModel)):
+                raise TypeError(
+                    f"the first parameter of the {name!r} {self.what} handler must be annotated "
+                    "with a pydantic model"
+                )
+            self._handlers[name] = Registered(model, handler, len(params) > 1)
+            return handler
+
+        return register
+
+    def get(self, name: str) -> Registered | None:
+        return self._handlers.get(name)
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(self._handlers)
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An ISO 8601 time of an event, or None (absent, or a template left unfilled: ``<aws...>``)."""
+    if not isinstance(value, str) or value.startswith("<"):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
