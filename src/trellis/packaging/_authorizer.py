@@ -18,7 +18,15 @@ from pathlib import Path
 
 from trellis.packaging._errors import BuildError
 from trellis.packaging._lambda import LambdaPackage
-from trellis.packaging._platform import Platform, find_uv, host_platform, python_platform, run_uv
+from trellis.packaging._platform import (
+    Platform,
+    find_uv,
+    host_platform,
+    install_wheels,
+    normalize_name,
+    python_platform,
+    run_uv,
+)
 from trellis.packaging._staging import clean, copy_tree, size_warnings
 from trellis.packaging._workspace import workspace_root
 from trellis.packaging._zip import write_reproducible_zip
@@ -30,16 +38,12 @@ AUTHORIZER_ZIP = "trellis_jwt_authorizer.zip"
 _ROOT_REQUIREMENT = "pyjwt"
 
 
-def _normal(name: str) -> str:
-    return name.lower().replace("_", "-").replace(".", "-")
-
-
 def locked_closure(lock_text: str, root: str = _ROOT_REQUIREMENT) -> set[str]:
     """Package names ``root`` needs (with the extras it is locked with), from ``uv.lock``."""
-    packages = {_normal(p["name"]): p for p in tomllib.loads(lock_text).get("package", [])}
-    if _normal(root) not in packages:
+    packages = {normalize_name(p["name"]): p for p in tomllib.loads(lock_text).get("package", [])}
+    if normalize_name(root) not in packages:
         raise BuildError(f"uv.lock has no {root}: add trellis[cli] (it brings PyJWT[crypto])")
-    todo, seen = [_normal(root)], set()
+    todo, seen = [normalize_name(root)], set()
     while todo:
         name = todo.pop()
         if name in seen:
@@ -49,7 +53,7 @@ def locked_closure(lock_text: str, root: str = _ROOT_REQUIREMENT) -> set[str]:
         deps = list(entry.get("dependencies", []))
         for extra in entry.get("optional-dependencies", {}).values():
             deps.extend(extra)
-        todo.extend(_normal(d["name"]) for d in deps)
+        todo.extend(normalize_name(d["name"]) for d in deps)
     return seen
 
 
@@ -89,30 +93,7 @@ def install_locked(
         cwd=workspace,
     )
     requirements.write_text(_requirements(exported.read_text(), wanted))
-    run_uv(
-        uv,
-        [
-            "pip",
-            "install",
-            "--target",
-            str(staging),
-            "--python-platform",
-            target,
-            "--python-version",
-            python_version,
-            "--only-binary",
-            ":all:",
-            "--no-deps",
-            "--require-hashes",
-            "--link-mode",
-            "copy",
-            "--no-config",
-            "--quiet",
-            "--requirements",
-            str(requirements),
-        ],
-        cwd=workspace,
-    )
+    install_wheels(uv, workspace, staging, requirements, target, python_version)
 
 
 def _requirements(exported: str, wanted: set[str]) -> str:
@@ -122,7 +103,7 @@ def _requirements(exported: str, wanted: set[str]) -> str:
     for line in exported.splitlines():
         if line and not line.startswith((" ", "#", "-")):
             name = line.split("==", 1)[0].split("[", 1)[0].split(";", 1)[0].strip()
-            keep = _normal(name) in wanted
+            keep = normalize_name(name) in wanted
         elif line.startswith("-"):
             keep = False
         if keep:

@@ -22,7 +22,7 @@ from typing import Final
 
 from trellis.manifest import Manifest
 from trellis.packaging._errors import BuildError
-from trellis.packaging._platform import run_uv
+from trellis.packaging._platform import normalize_name, run_uv
 
 __all__ = [
     "TRACING_EXTRA",
@@ -40,10 +40,6 @@ _TRACING_MARKER = "opentelemetry-sdk"
 _NAME = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
-def _normalize(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def _entries(text: str) -> list[tuple[str, str]]:
     """``uv export`` text → ``(normalized name, the requirement with its hash lines)``."""
     entries: list[tuple[str, str]] = []
@@ -57,7 +53,7 @@ def _entries(text: str) -> list[tuple[str, str]]:
         found = _NAME.match(line)
         if found is None:
             raise BuildError(f"uv export: cannot read the requirement line {line!r}")
-        entries.append((_normalize(found.group(1)), line))
+        entries.append((normalize_name(found.group(1)), line))
     return entries
 
 
@@ -132,28 +128,17 @@ def required_by_extra(extra: str) -> set[str]:
         marker = _EXTRA_MARKER_RE.search(requirement)
         match = _NAME.match(requirement.strip())
         if marker and marker.group(1) == extra and match:
-            names.add(_normalize(match.group(1)))
-    return names
-
-
-def exported_names(requirements: str) -> set[str]:
-    """The distribution names of ``uv export``'s requirement lines (hash lines skipped)."""
-    names = set()
-    for line in requirements.splitlines():
-        if line.lstrip().startswith(("#", "--", "-e")):
-            continue
-        if (match := _NAME.match(line.strip())) is not None and "==" in line:
-            names.add(_normalize(match.group(1)))
+            names.add(normalize_name(match.group(1)))
     return names
 
 
 def check_runtime_extras(manifest: Manifest, service: str, requirements: str, path: str) -> None:
     """Raise :class:`BuildError` if ``service`` uses a kind whose extra it does not install.
 
-    ``requirements``: the service's exported requirements; ``path``: the service's
+    ``requirements``: the service's exported third-party requirements; ``path``: the service's
     folder, for the message.
     """
-    locked = exported_names(requirements)
+    locked = requirement_names(requirements)
     needed: dict[str, list[str]] = {}
     for resource in manifest.services[service].uses:
         extra = manifest.resource(resource)[0].runtime_extra
@@ -172,8 +157,9 @@ def check_runtime_extras(manifest: Manifest, service: str, requirements: str, pa
 def check_locked_extras(root: Path, manifest: Manifest, service: str, project: str) -> None:
     """:func:`check_runtime_extras` on ``project``'s locked requirements (``uv export``)."""
     from trellis.packaging._platform import find_uv, run_uv
-    from trellis.packaging._workspace import workspace_root
+    from trellis.packaging._workspace import split_export, workspace_root
 
+    workspace = workspace_root(root)
     with tempfile.TemporaryDirectory(prefix=f"trellis-extras-{service}-") as tmp:
         exported = Path(tmp) / "exported.txt"
         run_uv(
@@ -193,7 +179,8 @@ def check_locked_extras(root: Path, manifest: Manifest, service: str, project: s
                 str(exported),
                 "--quiet",
             ],
-            cwd=workspace_root(root),
+            cwd=workspace,
         )
-        requirements = exported.read_text()
+        # Without the members' -e lines, as the Lambda build's export.
+        requirements, _members = split_export(exported.read_text(), workspace)
     check_runtime_extras(manifest, service, requirements, manifest.service_path(service))

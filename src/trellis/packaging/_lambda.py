@@ -35,7 +35,14 @@ from trellis.manifest import Manifest
 from trellis.packaging._errors import BuildError
 from trellis.packaging._extras import check_runtime_extras, with_extra
 from trellis.packaging._imports import check_runtime_imports
-from trellis.packaging._platform import Platform, find_uv, host_platform, python_platform, run_uv
+from trellis.packaging._platform import (
+    Platform,
+    find_uv,
+    host_platform,
+    install_wheels,
+    python_platform,
+    run_uv,
+)
 from trellis.packaging._staging import (
     LAMBDA_UNZIPPED_LIMIT_BYTES,
     clean,
@@ -158,30 +165,7 @@ def build_lambda(
                 scratch=Path(tmp),
             )
         requirements.write_text(third_party)
-        run_uv(
-            uv,
-            [
-                "pip",
-                "install",
-                "--target",
-                str(staging),
-                "--python-platform",
-                target_platform,
-                "--python-version",
-                python_version,
-                "--only-binary",
-                ":all:",
-                "--no-deps",
-                "--require-hashes",
-                "--link-mode",
-                "copy",
-                "--no-config",
-                "--quiet",
-                "--requirements",
-                str(requirements),
-            ],
-            cwd=workspace,
-        )
+        install_wheels(uv, workspace, staging, requirements, target_platform, python_version)
         clean(staging)
         prune_trellis(staging)
         service_dir = (root / manifest.service_path(service)).resolve()

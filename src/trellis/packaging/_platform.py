@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import platform as _platform
+import re
 import shutil
 import subprocess
 import sys
@@ -84,3 +85,47 @@ def run_uv(uv: str, args: list[str], cwd: Path) -> None:
     if result.returncode != 0:
         tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-15:])
         raise BuildError(f"uv {args[0]} {args[1] if len(args) > 1 else ''} failed:\n{tail}")
+
+
+def normalize_name(name: str) -> str:
+    """A distribution's name as packaging compares it (PEP 503: ``Foo_Bar.baz`` → ``foo-bar-baz``)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def install_wheels(
+    uv: str,
+    workspace: Path,
+    staging: Path,
+    requirements: Path,
+    target_platform: str,
+    python_version: str,
+) -> None:
+    """``uv pip install --target``: the pinned, hashed ``requirements``' wheels for the target.
+
+    Wheels only (``--only-binary :all:``), for the target platform and Python whatever machine
+    builds, no resolution of their own (``--no-deps``): the lock decided every version.
+    """
+    run_uv(
+        uv,
+        [
+            "pip",
+            "install",
+            "--target",
+            str(staging),
+            "--python-platform",
+            target_platform,
+            "--python-version",
+            python_version,
+            "--only-binary",
+            ":all:",
+            "--no-deps",
+            "--require-hashes",
+            "--link-mode",
+            "copy",
+            "--no-config",
+            "--quiet",
+            "--requirements",
+            str(requirements),
+        ],
+        cwd=workspace,
+    )
