@@ -20,12 +20,12 @@ from trellis.packaging._errors import BuildError
 from trellis.packaging._lambda import LambdaPackage
 from trellis.packaging._platform import (
     Platform,
+    export_lock,
     find_uv,
     host_platform,
     install_wheels,
     normalize_name,
     python_platform,
-    run_uv,
 )
 from trellis.packaging._staging import clean, copy_tree, size_warnings
 from trellis.packaging._workspace import workspace_root
@@ -73,26 +73,10 @@ def install_locked(
     """
     exported = scratch / "exported.txt"
     requirements = scratch / "requirements.txt"
-    run_uv(
-        uv,
-        [
-            "export",
-            "--all-packages",
-            "--all-extras",
-            "--no-dev",
-            "--frozen",
-            "--no-emit-workspace",
-            "--no-header",
-            "--no-annotate",
-            "--format",
-            "requirements.txt",
-            "--output-file",
-            str(exported),
-            "--quiet",
-        ],
-        cwd=workspace,
+    text = export_lock(
+        uv, workspace, exported, "--all-packages", "--all-extras", "--no-emit-workspace"
     )
-    requirements.write_text(_requirements(exported.read_text(), wanted))
+    requirements.write_text(_requirements(text, wanted))
     install_wheels(uv, workspace, staging, requirements, target, python_version)
 
 

@@ -22,7 +22,7 @@ from typing import Final
 
 from trellis.manifest import Manifest
 from trellis.packaging._errors import BuildError
-from trellis.packaging._platform import normalize_name, run_uv
+from trellis.packaging._platform import export_lock, normalize_name
 
 __all__ = [
     "TRACING_EXTRA",
@@ -87,28 +87,10 @@ def with_extra(
             f"add trellis[{TRACING_EXTRA}] to the service's dependencies and run `uv lock`"
         )
     out = scratch / f"{TRACING_EXTRA}-requirements.txt"
-    run_uv(
-        uv,
-        [
-            "export",
-            "--package",
-            "trellis",
-            "--extra",
-            TRACING_EXTRA,
-            "--no-dev",
-            "--frozen",
-            "--no-header",
-            "--no-annotate",
-            "--no-emit-workspace",
-            "--format",
-            "requirements.txt",
-            "--output-file",
-            str(out),
-            "--quiet",
-        ],
-        cwd=workspace,
+    text = export_lock(
+        uv, workspace, out, "--package", "trellis", "--extra", TRACING_EXTRA, "--no-emit-workspace"
     )
-    return merge_requirements(third_party, out.read_text())
+    return merge_requirements(third_party, text)
 
 
 # --- the drivers of the kinds a service uses ------------------------------------------
@@ -156,31 +138,13 @@ def check_runtime_extras(manifest: Manifest, service: str, requirements: str, pa
 
 def check_locked_extras(root: Path, manifest: Manifest, service: str, project: str) -> None:
     """:func:`check_runtime_extras` on ``project``'s locked requirements (``uv export``)."""
-    from trellis.packaging._platform import find_uv, run_uv
+    from trellis.packaging._platform import find_uv
     from trellis.packaging._workspace import split_export, workspace_root
 
     workspace = workspace_root(root)
     with tempfile.TemporaryDirectory(prefix=f"trellis-extras-{service}-") as tmp:
         exported = Path(tmp) / "exported.txt"
-        run_uv(
-            find_uv(),
-            [
-                "export",
-                "--package",
-                project,
-                "--no-dev",
-                "--frozen",
-                "--no-hashes",
-                "--no-header",
-                "--no-annotate",
-                "--format",
-                "requirements.txt",
-                "--output-file",
-                str(exported),
-                "--quiet",
-            ],
-            cwd=workspace,
-        )
+        text = export_lock(find_uv(), workspace, exported, "--package", project, "--no-hashes")
         # Without the members' -e lines, as the Lambda build's export.
-        requirements, _members = split_export(exported.read_text(), workspace)
+        requirements, _members = split_export(text, workspace)
     check_runtime_extras(manifest, service, requirements, manifest.service_path(service))

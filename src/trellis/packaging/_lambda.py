@@ -37,11 +37,11 @@ from trellis.packaging._extras import check_runtime_extras, with_extra
 from trellis.packaging._imports import check_runtime_imports
 from trellis.packaging._platform import (
     Platform,
+    export_lock,
     find_uv,
     host_platform,
     install_wheels,
     python_platform,
-    run_uv,
 )
 from trellis.packaging._staging import (
     LAMBDA_UNZIPPED_LIMIT_BYTES,
@@ -135,25 +135,8 @@ def build_lambda(
         staging = Path(tmp) / "package"
         staging.mkdir()
         exported = Path(tmp) / "exported.txt"
-        run_uv(
-            uv,
-            [
-                "export",
-                "--package",
-                project,
-                "--no-dev",
-                "--frozen",
-                "--no-header",
-                "--no-annotate",
-                "--format",
-                "requirements.txt",
-                "--output-file",
-                str(exported),
-                "--quiet",
-            ],
-            cwd=workspace,
-        )
-        third_party, members = split_export(exported.read_text(), workspace)
+        text = export_lock(uv, workspace, exported, "--package", project)
+        third_party, members = split_export(text, workspace)
         check_runtime_extras(manifest, service, third_party, manifest.service_path(service))
         if spec.tracing:
             third_party = with_extra(

@@ -92,6 +92,30 @@ def normalize_name(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+def export_lock(uv: str, workspace: Path, output: Path, *selection: str) -> str:
+    """``uv export`` of the workspace's lock as requirements (``selection``: which packages,
+    extras, ``--no-hashes``...), written to ``output``; returns the text. Never resolves:
+    ``--frozen`` reads ``uv.lock`` as it is."""
+    run_uv(
+        uv,
+        [
+            "export",
+            *selection,
+            "--no-dev",
+            "--frozen",
+            "--no-header",
+            "--no-annotate",
+            "--format",
+            "requirements.txt",
+            "--output-file",
+            str(output),
+            "--quiet",
+        ],
+        cwd=workspace,
+    )
+    return output.read_text()
+
+
 def install_wheels(
     uv: str,
     workspace: Path,
