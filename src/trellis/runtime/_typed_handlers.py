@@ -16,7 +16,14 @@ from pydantic import BaseModel
 
 R = TypeVar("R")
 
-__all__ = ["Registered", "TypedHandlers", "parse_time"]
+__all__ = ["Registered", "TypedHandlers", "first_parameter_model", "parse_time"]
+
+
+def first_parameter_model(handler: Callable[..., Any]) -> type[BaseModel] | None:
+    """The pydantic model ``handler``'s first parameter is annotated with, or None."""
+    params = list(inspect.signature(handler).parameters)
+    model = get_type_hints(handler).get(params[0]) if params else None
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
 
 
 @dataclass(frozen=True)
@@ -41,14 +48,14 @@ class TypedHandlers:
         def register(handler: Callable[..., R]) -> Callable[..., R]:
             if name in self._handlers:
                 raise ValueError(f"{self.what} {name!r} has two handlers")
-            params = list(inspect.signature(handler).parameters)
-            model = get_type_hints(handler).get(params[0]) if params else None
-            if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            model = first_parameter_model(handler)
+            if model is None:
                 raise TypeError(
                     f"the first parameter of the {name!r} {self.what} handler must be annotated "
                     "with a pydantic model"
                 )
-            self._handlers[name] = Registered(model, handler, len(params) > 1)
+            takes_context = len(inspect.signature(handler).parameters) > 1
+            self._handlers[name] = Registered(model, handler, takes_context)
             return handler
 
         return register

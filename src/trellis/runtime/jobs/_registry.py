@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import inspect
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Final, TypeVar, get_type_hints
+from typing import Any, Final, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from trellis.runtime._errors import Unprocessable
+from trellis.runtime._typed_handlers import first_parameter_model
 
 P = TypeVar("P", bound=BaseModel)
 Handler = Callable[[Any, "JobContext"], dict[str, Any] | None]
@@ -117,9 +117,8 @@ class JobRegistry:
         ) -> Callable[[P, JobContext], dict[str, Any] | None]:
             if name in self._jobs:
                 raise ValueError(f"job type {name!r} is registered twice")
-            params = list(inspect.signature(handler).parameters)
-            model = get_type_hints(handler).get(params[0]) if params else None
-            if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            model = first_parameter_model(handler)
+            if model is None:
                 raise TypeError(
                     f"the first parameter of the {name!r} handler must be annotated with a pydantic model"
                 )
