@@ -238,6 +238,9 @@ def test_a_failed_build_says_why_on_stderr(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     (tmp_path / "svc").mkdir()
+    # A workspace (its lock) whose service folder has no project: the lock is looked for
+    # first, and without this one the nearest uv.lock above tmp_path would decide.
+    (tmp_path / "uv.lock").write_text("version = 1\n")
     (tmp_path / "trellis.toml").write_text(
         '[project]\nname = "acme"\nregion = "us-east-1"\ngithub_repository = "a/b"\n'
         'environments = ["dev"]\n[services.api]\nruntime = "lambda"\npath = "svc"\n'

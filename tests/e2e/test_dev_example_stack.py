@@ -20,6 +20,18 @@ def test_example_stack_serves_health_routes_jobs_and_stops_cleanly(root: Path) -
         print(f"trellis dev ready in {dev.ready_s:.2f} s")
         children = descendants(dev.pid)
         assert len(children) >= 3  # emulator + one process per service
+        # One instance per function by the ready line, each the spare that loaded its
+        # libraries while the resources were made: the event sources start after the
+        # health checks, so no delivery took the instance a health check needed.
+        until_ready = dev.lines[: next(i for i, line in enumerate(dev.lines) if "ready in" in line)]
+        inits = [
+            json.loads(line.split("| ", 1)[1]) for line in until_ready if "lambda.init" in line
+        ]
+        assert sorted(i["handler"] for i in inits) == [
+            "api.handler.handler",
+            "worker.handler.handler",
+        ]
+        assert all(i.get("libraries_preloaded") for i in inits), inits
 
         with httpx.Client(base_url=dev.base_url, timeout=10, headers=dev.bearer()) as http:
             api = http.get("/api/health")

@@ -49,3 +49,38 @@ def test_speedups_give_the_same_answers_and_errors_as_moto() -> None:
         "rolled back writes stay invisible"
     )
     assert any(i.get("note") for i in scans[-2]), "the committed transaction is visible"
+
+
+SSM_WITHOUT_EC2 = """
+import json, os, sys
+os.environ["MOTO_PORT"] = "4566"
+from trellis.local import _moto_speedups
+_moto_speedups.apply()
+from moto.ssm.models import ec2_backends
+loaded_at_start = "moto.ec2" in sys.modules
+backend = ec2_backends["123456789012"]["us-east-1"]
+print(json.dumps({
+    "loaded_at_start": loaded_at_start,
+    "loaded_on_use": "moto.ec2" in sys.modules,
+    "backend": type(backend).__name__,
+    "regions": len(backend.describe_regions()) > 10,
+}))
+"""
+
+
+@pytest.mark.integration
+def test_ssm_loads_the_ec2_backend_only_when_it_needs_it() -> None:
+    # A fresh interpreter: in this one some other test may have imported moto.ec2 already.
+    out = subprocess.run(
+        [sys.executable, "-c", SSM_WITHOUT_EC2],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
+    assert json.loads(out) == {
+        "loaded_at_start": False,
+        "loaded_on_use": True,
+        "backend": "EC2Backend",
+        "regions": True,
+    }

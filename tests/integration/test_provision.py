@@ -218,3 +218,56 @@ def test_a_fifo_topic_delivers_to_its_fifo_queue_deduplicating_by_content(
     assert dlq["Attributes"].get("ContentBasedDeduplication", "false") == "false"
     got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
     assert [m["Body"] for m in got.get("Messages", [])] == ["same"]
+
+
+def test_the_emulator_part_and_the_servers_part_need_nothing_of_each_other(
+    trellis_emulator: Emulator, unique_name: Callable[[str], str]
+) -> None:
+    project = unique_name("split")
+    manifest = load_manifest_text(
+        f"""
+[project]
+name = "{project}"
+region = "us-east-1"
+github_repository = "acme/backend"
+environments = ["dev"]
+
+[services.api]
+runtime = "lambda"
+route = "/api"
+auth = "none"
+uses = {{ jobs = "send", audit = "connect" }}
+
+[queues.jobs]
+
+[databases.audit]
+"""
+    )
+
+    # No server is running: the emulator part skips the database, it does not fail on it.
+    addresses = provision(
+        manifest, "dev", trellis_emulator.client, account_id=LOCAL_ACCOUNT_ID, part="emulator"
+    )
+    assert ("queue", "jobs") in addresses.values
+    assert ("database", "audit") not in addresses.values
+
+    def no_emulator(service: str) -> object:
+        raise AssertionError(f"the servers part called {service}")
+
+    queues_only = load_manifest_text(
+        f"""
+[project]
+name = "{project}"
+region = "us-east-1"
+github_repository = "acme/backend"
+environments = ["dev"]
+
+[queues.jobs]
+"""
+    )
+    assert (
+        provision(
+            queues_only, "dev", no_emulator, account_id=LOCAL_ACCOUNT_ID, part="servers"
+        ).values
+        == {}
+    )

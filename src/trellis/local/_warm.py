@@ -1,15 +1,24 @@
 """A spare service process: the libraries imported ahead, the service's own code on demand.
 
-    python -m trellis.local._warm
+    python -m trellis.local._warm [-m MODULE ARG ...]
 
 It imports what every Trellis service imports (boto3, FastAPI, pydantic, the
 runtime, and the OpenTelemetry SDK when an OTLP endpoint is set), at low CPU
 priority so that it never slows the services that run, then waits for one
-line on stdin: a JSON list ``[MODULE, ARG, ...]``. It then runs ``python -m
-MODULE ARGS`` in this interpreter, at normal priority again where the system
-allows it (root, or a permissive ``RLIMIT_NICE``). On end of input it exits.
-What it will run is not on its command line, so ``ps`` (and tests looking for
-a service's process) see only the processes that serve.
+line on stdin: a JSON object ``{"argv": [MODULE, ARG, ...], "env": {...}}``
+(or the list alone). It then replaces its environment with ``env`` and runs
+``python -m MODULE ARGS`` in this interpreter, at normal priority again where
+the system allows it (root, or a permissive ``RLIMIT_NICE``). On end of input
+it exits. What it will run is not on its command line, so ``ps`` (and tests
+looking for a service's process) see only the processes that serve.
+
+``trellis dev`` also starts one per service at start-up, at normal priority
+(``TRELLIS_WARM_NICENESS=0``), before the emulator answers: the libraries load
+while the emulator starts, and the environment, which holds the addresses and
+keys provisioning makes, comes with ``go``. Variables the interpreter reads
+at start (``PYTHON*``) are the ones it was started with. Such a spare is
+told its command at once and shows it on its own (``-m MODULE ARG ...``, not
+otherwise read), since it will serve in a moment.
 
 ``trellis dev`` keeps one per service for hot reload: a save then pays only
 for importing the service's own modules (a few hundred milliseconds) instead
@@ -27,6 +36,8 @@ import json
 import os
 import runpy
 import sys
+import time
+from typing import Any
 
 #: What a service imports before its own code; a missing one is skipped.
 PRELOAD = (
@@ -83,24 +94,55 @@ def preload() -> None:
 
 #: How much lower the spare's CPU priority is while it imports (``nice``).
 PRELOAD_NICENESS = 10
+#: Overrides :data:`PRELOAD_NICENESS` (``0``: a spare on the start-up path).
+NICENESS_ENV = "TRELLIS_WARM_NICENESS"
+
+
+def _order(line: str) -> tuple[list[str], dict[str, str] | None] | None:
+    """``(argv, env)`` from the ``go`` line; None if it is neither form."""
+    try:
+        message: Any = json.loads(line)
+    except ValueError:
+        return None
+    env: dict[str, str] | None = None
+    if isinstance(message, dict):
+        env = message.get("env")
+        message = message.get("argv")
+        if not (
+            isinstance(env, dict)
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in env.items())
+        ):
+            return None
+    if not isinstance(message, list) or not message or not all(isinstance(a, str) for a in message):
+        return None
+    return message, env
 
 
 def main() -> int:
+    niceness = os.environ.get(NICENESS_ENV, "")
     with contextlib.suppress(OSError):
-        os.nice(PRELOAD_NICENESS)
+        os.nice(int(niceness) if niceness.isdigit() else PRELOAD_NICENESS)
     preload()
     line = sys.stdin.readline()
     if not line.strip():
         return 0
-    argv = json.loads(line)
-    if not isinstance(argv, list) or not argv or not all(isinstance(a, str) for a in argv):
+    order = _order(line)
+    if order is None:
         print(
-            f"trellis.local._warm: expected a JSON list of strings, got {line!r}", file=sys.stderr
+            "trellis.local._warm: expected a JSON list of strings or "
+            f'{{"argv": [...], "env": {{...}}}}, got {line!r}',
+            file=sys.stderr,
         )
         return 2
+    argv, env = order
     with contextlib.suppress(OSError):
         # Back to normal priority: allowed for root or with RLIMIT_NICE, else it stays nice.
         os.setpriority(os.PRIO_PROCESS, 0, 0)
+    if env is not None:
+        os.environ.clear()
+        os.environ.update(env)
+        if hasattr(time, "tzset"):
+            time.tzset()
     os.environ[WARM_ENV] = "1"
     sys.argv = list(argv)
     runpy.run_module(argv[0], run_name="__main__", alter_sys=True)

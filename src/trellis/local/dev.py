@@ -1,6 +1,7 @@
 """``trellis dev``: the whole stack on one machine, no Docker, no AWS account.
 
-Start-up order: emulator → resources → services → gateway → event sources.
+Start-up order: emulator → resources → services → gateway → event sources; the
+services' libraries and the database and cache servers load meanwhile.
 Shutdown (Ctrl-C or SIGTERM) runs it backwards and reaps every child; children
 also die with this process if it is killed outright (see ``processes``).
 
@@ -28,6 +29,7 @@ import uvicorn
 from trellis import kinds, naming
 from trellis._console import table
 from trellis.kinds import BUS, QUEUE, SCHEDULE, ResourceKind
+from trellis.local._warm import NICENESS_ENV
 from trellis.local.auth import (
     DevAuthState,
     DevIssuer,
@@ -102,6 +104,9 @@ _PASSTHROUGH = (
     "SYSTEMROOT",
     "OTEL_EXPORTER_OTLP_ENDPOINT",
 )
+
+#: The start-up spares' CPU priority while they import (:mod:`trellis.local._warm`).
+STARTUP_SPARE_NICENESS = 0
 
 _COLORS = ("36", "33", "35", "32", "34", "31")
 
@@ -208,7 +213,15 @@ class DevStack:
             )
 
     async def start(self, stop: asyncio.Event) -> float:
-        """Bring everything up; return seconds until every service answered ``/health``."""
+        """Bring everything up; return seconds until every routed service answered ``/health``.
+
+        What does not wait on anything else starts at once: each service's process
+        loading its libraries (a spare, :mod:`trellis.local._warm`), the emulator and
+        then its resources, the database and cache servers and then their databases
+        and migrations. The services' own code runs once both sides are done; event
+        sources, schedules and the IAM decision tail start once every service answers
+        (a first delivery would otherwise take the instance the health check needs).
+        """
         started = time.perf_counter()
         opts = self.options
         if port_in_use(opts.port):
@@ -232,38 +245,130 @@ class DevStack:
                     "on this data; stop it first"
                 )
             wipe_local_data(opts.root, opts.env)
-        # The database and cache servers start while the emulator does.
-        try:
-            _, self.servers = await asyncio.gather(
-                asyncio.to_thread(self.emulator.start),
-                asyncio.to_thread(start_servers, self.manifest, opts.root, opts.env),
-            )
-        except ProvisionError as exc:
-            raise DevError(str(exc)) from None
+        await self._start_spares()
+        self.addresses = LocalAddresses()
+        sides = await asyncio.gather(
+            asyncio.to_thread(self._emulator_side, started),
+            asyncio.to_thread(self._server_side),
+            return_exceptions=True,
+        )
+        for failure in sides:
+            if isinstance(failure, ProvisionError):
+                raise DevError(str(failure)) from None
+            if isinstance(failure, BaseException):
+                raise failure
+        self.phases["resources"] = time.perf_counter() - started - sum(self.phases.values())
+        await asyncio.gather(*(self._start_service(name) for name in self.manifest.services))
+        self.phases["services"] = time.perf_counter() - started - sum(self.phases.values())
+        await self._start_gateway()
+        await self.wait_healthy()
+        self.phases["gateway"] = time.perf_counter() - started - sum(self.phases.values())
+        self._start_background(stop)
+        self.state = DevState(
+            env=opts.env,
+            pid=os.getpid(),
+            gateway_port=opts.port,
+            emulator_port=opts.emulator_port,
+            region=self.manifest.project.region,
+            databases={n: s.port for (k, n), s in self.servers.items() if k == "database"},
+            caches={n: s.port for (k, n), s in self.servers.items() if k == "cache"},
+        )
+        self.state.write(opts.root)
+        return time.perf_counter() - started
+
+    def _emulator_side(self, started: float) -> None:
+        """The emulator, what lives in it, the services' identities and the gateway's auth."""
+        assert self.emulator is not None and self.addresses is not None
+        self.emulator.start()
         self.phases["emulator"] = time.perf_counter() - started
         self.log("emulator", f"AWS emulator (moto) on {self.emulator.endpoint}")
+        provision(
+            self.manifest,
+            self.options.env,
+            self.emulator.client,
+            account_id=LOCAL_ACCOUNT_ID,
+            part="emulator",
+            out=self.addresses,
+        )
+        if self.options.iam:
+            self._create_identities()
+        self._prepare_auth()
+
+    def _server_side(self) -> None:
+        """The database and cache servers, their databases, users and migrations."""
+        assert self.emulator is not None and self.addresses is not None
+        opts = self.options
+        self.servers = start_servers(self.manifest, opts.root, opts.env)
         for (kind, name), server in self.servers.items():
             what = "PostgreSQL" if kind == "database" else "Valkey"
             shown = os.path.relpath(server.directory, opts.root)
             self.log("trellis", f"{kind} {name}: {what} on 127.0.0.1:{server.port} (data {shown})")
             if kind == "database":
                 self._warn_version(name, server)
-        self.addresses = await asyncio.to_thread(
-            provision,
+        if not self.servers:
+            return
+        provision(
             self.manifest,
             opts.env,
             self.emulator.client,
             account_id=LOCAL_ACCOUNT_ID,
             servers=self.servers,
+            part="servers",
+            out=self.addresses,
         )
-        await asyncio.to_thread(self._migrate_databases)
-        await asyncio.to_thread(self._empty_caches)
-        if opts.iam:
-            await asyncio.to_thread(self._create_identities)
-        await asyncio.to_thread(self._prepare_auth)
-        self.phases["resources"] = time.perf_counter() - started - sum(self.phases.values())
-        await asyncio.gather(*(self._start_service(name) for name in self.manifest.services))
-        self.phases["services"] = time.perf_counter() - started - sum(self.phases.values())
+        self._migrate_databases()
+        self._empty_caches()
+
+    async def _start_spares(self) -> None:
+        """Each service's first process, loading its libraries while the resources are made.
+
+        Its environment is the part known before provisioning; the rest (addresses,
+        keys) comes when it is told to run (:meth:`ManagedProcess.take_over`).
+        """
+        for name in self.manifest.services:
+            service = self._service(name)
+            env = {k: os.environ[k] for k in _PASSTHROUGH if k in os.environ}
+            env.update(self._runtime_env(self.service_root(name)))
+            env[NICENESS_ENV] = str(STARTUP_SPARE_NICENESS)
+            service.env = env
+            await service.prestart()
+
+    def _service(self, name: str) -> LambdaFunction | ContainerService:
+        """The service's local runtime (made once, not started)."""
+        if name in self.functions:
+            return self.functions[name]
+        if name in self.containers:
+            return self.containers[name]
+        spec = self.manifest.services[name]
+        cwd = self.service_root(name)
+        if not cwd.is_dir():
+            raise DevError(f"services.{name}.path: {cwd} is not a directory")
+        if spec.runtime == "lambda":
+            self.functions[name] = LambdaFunction(
+                name,
+                handler=self.manifest.lambda_handler(name),
+                function_name=naming.physical_name(
+                    self.manifest.project.name, self.options.env, name
+                ),
+                env={},
+                cwd=cwd,
+                timeout_s=spec.timeout_s,
+                memory_mb=spec.memory_mb,
+                log=self.log,
+                max_instances=min(
+                    spec.reserved_concurrency or self.options.lambda_instances,
+                    self.options.lambda_instances,
+                ),
+                idle_s=self.options.lambda_idle_s,
+            )
+            return self.functions[name]
+        self.containers[name] = ContainerService(
+            name, app=self.manifest.asgi_app(name), env={}, cwd=cwd, log=self.log
+        )
+        return self.containers[name]
+
+    async def _start_gateway(self) -> None:
+        opts = self.options
         routes = []
         for name, spec in self.manifest.services.items():
             if spec.route is None:
@@ -290,6 +395,10 @@ class DevStack:
             if self._tasks[0].done():
                 raise DevError(f"the gateway could not listen on 127.0.0.1:{opts.port}")
             await asyncio.sleep(0.02)
+
+    def _start_background(self, stop: asyncio.Event) -> None:
+        """Event sources, schedules, the IAM decision tail and the containers' supervisors."""
+        opts = self.options
         self._start_event_sources(stop)
         if self.manifest.specs(SCHEDULE):
             self.scheduler = self.scheduler or LocalScheduler(self)
@@ -308,51 +417,12 @@ class DevStack:
             self._tasks.append(asyncio.create_task(tail.run(stop)))
         for container in self.containers.values():
             self._tasks.append(asyncio.create_task(container.supervise(stop)))
-        self.state = DevState(
-            env=opts.env,
-            pid=os.getpid(),
-            gateway_port=opts.port,
-            emulator_port=opts.emulator_port,
-            region=self.manifest.project.region,
-            databases={n: s.port for (k, n), s in self.servers.items() if k == "database"},
-            caches={n: s.port for (k, n), s in self.servers.items() if k == "cache"},
-        )
-        self.state.write(opts.root)
-        return time.perf_counter() - started
 
     async def _start_service(self, name: str) -> None:
         assert self.emulator is not None and self.addresses is not None
-        spec = self.manifest.services[name]
-        cwd = (self.options.root / self.manifest.service_path(name)).resolve()
-        if not cwd.is_dir():
-            raise DevError(f"services.{name}.path: {cwd} is not a directory")
-        env = self.process_env(name)
-        if spec.runtime == "lambda":
-            fn = LambdaFunction(
-                name,
-                handler=self.manifest.lambda_handler(name),
-                function_name=naming.physical_name(
-                    self.manifest.project.name, self.options.env, name
-                ),
-                env=env,
-                cwd=cwd,
-                timeout_s=spec.timeout_s,
-                memory_mb=spec.memory_mb,
-                log=self.log,
-                max_instances=min(
-                    spec.reserved_concurrency or self.options.lambda_instances,
-                    self.options.lambda_instances,
-                ),
-                idle_s=self.options.lambda_idle_s,
-            )
-            self.functions[name] = fn
-            await fn.start()
-        else:
-            svc = ContainerService(
-                name, app=self.manifest.asgi_app(name), env=env, cwd=cwd, log=self.log
-            )
-            self.containers[name] = svc
-            await svc.start()
+        service = self._service(name)
+        service.env = self.process_env(name)
+        await service.start()
 
     def _migrate_databases(self) -> None:
         """Each database migrated to its services' latest migrations, as a deploy does first.
@@ -485,14 +555,11 @@ class DevStack:
         env.update(service_environment(self.manifest, name, self.options.env, self.addresses))
         cwd = str((self.options.root / self.manifest.service_path(name)).resolve())
         env.update(local_aws_variables(self.emulator.endpoint, self.service_key(name)))
-        env.update({"PYTHONUNBUFFERED": "1", "PYTHONPATH": cwd})
-        if self.options.traces and "OTEL_EXPORTER_OTLP_ENDPOINT" not in env:
-            # The dashboard's receiver; a collector of the developer's own (the variable
-            # set in trellis dev's environment) wins. Containers export within half a second.
-            env["OTEL_EXPORTER_OTLP_ENDPOINT"] = (
-                f"http://127.0.0.1:{self.options.port}/_trellis/otlp"
-            )
-            env["OTEL_BSP_SCHEDULE_DELAY"] = "500"
+        runtime = self._runtime_env(Path(cwd))
+        if "OTEL_EXPORTER_OTLP_ENDPOINT" in env:
+            # A collector of the developer's own (or the service's env) wins over the dashboard.
+            runtime = {k: v for k, v in runtime.items() if not k.startswith("OTEL_")}
+        env.update(runtime)
         region = self.manifest.project.region
         if spec.runtime == "lambda":
             function_name = naming.physical_name(self.manifest.project.name, self.options.env, name)
@@ -509,6 +576,18 @@ class DevStack:
                     "_HANDLER": self.manifest.lambda_handler(name),
                 }
             )
+        return env
+
+    def _runtime_env(self, cwd: Path) -> dict[str, str]:
+        """What every service process gets from ``trellis dev`` itself: its import path, traces."""
+        env = {"PYTHONUNBUFFERED": "1", "PYTHONPATH": str(cwd)}
+        if self.options.traces and "OTEL_EXPORTER_OTLP_ENDPOINT" not in os.environ:
+            # The dashboard's receiver; a collector of the developer's own (the variable
+            # set in trellis dev's environment) wins. Containers export within half a second.
+            env["OTEL_EXPORTER_OTLP_ENDPOINT"] = (
+                f"http://127.0.0.1:{self.options.port}/_trellis/otlp"
+            )
+            env["OTEL_BSP_SCHEDULE_DELAY"] = "500"
         return env
 
     def _start_event_sources(self, stop: asyncio.Event) -> None:
@@ -838,10 +917,8 @@ async def _run(manifest: Manifest, options: DevOptions, log: ConsoleLog) -> int:
     try:
         started = time.perf_counter()
         await stack.start(stop)
-        await stack.wait_healthy()
         ready_s = time.perf_counter() - started
         log.out.write(stack.summary() + "\n")
-        stack.phases["gateway"] = ready_s - sum(stack.phases.values())
         phases = ", ".join(f"{name} {secs:.2f}" for name, secs in stack.phases.items())
         log("trellis", f"ready in {ready_s:.2f} s ({phases})")
         if options.reload:

@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from trellis import kinds, naming
 from trellis.kinds import Arns, Kind, ResourceKind
@@ -67,6 +67,8 @@ def provision(
     *,
     account_id: str,
     servers: Mapping[tuple[ResourceKind, str], Any] | None = None,
+    part: Literal["all", "emulator", "servers"] = "all",
+    out: LocalAddresses | None = None,
 ) -> LocalAddresses:
     """Create every resource of the manifest, kind by kind in registry order (queues first).
 
@@ -74,17 +76,26 @@ def provision(
     :mod:`trellis.local.provisioners`) creates its resources as its Terraform module does.
     ``servers`` are the running servers of server-backed kinds (databases, caches), by
     ``(kind, name)``: see :func:`start_servers`.
+
+    ``part``: ``"emulator"`` creates only what lives in the emulator, ``"servers"`` only
+    what lives on the servers (neither needs the other, so ``trellis dev`` runs both at
+    once), each into ``out`` when given.
     """
     arns = Arns(region=manifest.project.region, account_id=account_id)
-    out = LocalAddresses()
+    out = LocalAddresses() if out is None else out
     ctx = Provisioning(manifest, env, clients, arns, out, dict(servers or {}))
     for entry in kinds.KINDS:
         specs = manifest.specs(entry)
         if not specs:
             continue
         provisioner: Any = importlib.import_module(entry.local_provisioner)
+        on_server = hasattr(provisioner, "start_server")
+        if (part == "emulator" and on_server) or (part == "servers" and not on_server):
+            continue
         for name, spec in specs.items():
             provisioner.provision(ctx, name, spec)
+    if part == "servers":
+        return out
     if any(s.route is not None and s.runtime != "lambda" for s in manifest.services.values()):
         out.origin_secret, out.origin_secret_arn = _origin_secret(
             naming.origin_secret_name(manifest.project.name, env), clients("secretsmanager")

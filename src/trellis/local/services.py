@@ -69,6 +69,7 @@ class ManagedProcess:
         log: LogSink,
         *,
         warm: bool = False,
+        announce: bool = False,
     ) -> None:
         self.name = name
         self.argv = argv
@@ -76,6 +77,8 @@ class ManagedProcess:
         self.cwd = cwd
         self.log = log
         self.warm = warm
+        #: A spare that shows what it will run on its command line (it will run it soon).
+        self.announce = announce
         #: The last lines the process printed, to say why it exited.
         self.tail: collections.deque[str] = collections.deque(maxlen=_TAIL_LINES)
         self._proc: asyncio.subprocess.Process | None = None
@@ -92,8 +95,9 @@ class ManagedProcess:
     async def start(self) -> None:
         argv = self.argv
         if self.warm:
-            # A spare: what it will run (argv is `python -m MODULE ARGS`) comes with `go`.
-            argv = [argv[0], "-m", "trellis.local._warm"]
+            # A spare: what it will run (argv is `python -m MODULE ARGS`) comes with `go`;
+            # an announced one shows it already, for `ps` and whoever looks for the service.
+            argv = [argv[0], "-m", "trellis.local._warm", *(argv[1:] if self.announce else [])]
         self.tail.clear()
         self._proc = await asyncio.create_subprocess_exec(
             *argv,
@@ -107,12 +111,25 @@ class ManagedProcess:
         )
         self._pump = asyncio.create_task(self._forward(self._proc))
 
+    def take_over(self, argv: list[str], env: dict[str, str]) -> bool:
+        """Make this running spare the process of ``argv`` with ``env`` (sent by :meth:`go`).
+
+        False, and nothing changes, when it cannot be: it is not a running spare, or
+        ``env`` differs in what an interpreter reads only when it starts (``PYTHON*``,
+        ``LD_*``), which only a new process would honour.
+        """
+        if not (self.warm and self.running) or _startup_vars(env) != _startup_vars(self.env):
+            return False
+        self.argv, self.env = argv, env
+        return True
+
     async def go(self) -> None:
         """Let a spare run its module (it has been importing the libraries meanwhile)."""
         proc = self._proc
         if proc is None or proc.stdin is None:
             raise ServiceStartError(f"service {self.name}: no spare process to start")
-        proc.stdin.write(json.dumps(self.argv[2:]).encode() + b"\n")
+        order = {"argv": self.argv[2:], "env": self.env}
+        proc.stdin.write(json.dumps(order).encode() + b"\n")
         with contextlib.suppress(ConnectionError):
             await proc.stdin.drain()
 
@@ -173,14 +190,26 @@ class InvokeResult:
         return self.error is None
 
 
+def _startup_vars(env: dict[str, str]) -> dict[str, str]:
+    """The variables a Python process reads once, as it starts."""
+    return {k: v for k, v in env.items() if k.startswith(("PYTHON", "LD_"))}
+
+
 class _Instance:
     """One Lambda execution environment: a ``lambda_host`` process on its own port."""
 
-    def __init__(self, fn: LambdaFunction, generation: int, *, warm: bool) -> None:
+    def __init__(
+        self,
+        fn: LambdaFunction,
+        generation: int,
+        *,
+        warm: bool,
+        announce: bool = False,
+    ) -> None:
         self.port = free_port()
         self.generation = generation
         self.process = ManagedProcess(
-            fn.name, fn.argv(self.port), fn.env, fn.cwd, fn.log, warm=warm
+            fn.name, fn.argv(self.port), fn.env, fn.cwd, fn.log, warm=warm, announce=announce
         )
         self.http = httpx.AsyncClient(
             base_url=f"http://127.0.0.1:{self.port}", timeout=fn.timeout_s + 1.0
@@ -238,6 +267,7 @@ class LambdaFunction:
         self._changed = asyncio.Condition()
         self._spare: _Instance | None = None
         self._spare_task: asyncio.Task[None] | None = None
+        self._prestarted: _Instance | None = None
         self._reaper: asyncio.Task[None] | None = None
         self._reloading = False
         self._closed = False
@@ -278,9 +308,33 @@ class LambdaFunction:
         """Process ids of the running instances (tests watch them across reloads)."""
         return [pid for inst in [*self._idle, *self._busy] if (pid := inst.process.pid) is not None]
 
+    async def prestart(self) -> None:
+        """Start the first instance's process now, with :attr:`env` as it is so far.
+
+        It loads the libraries (:mod:`trellis.local._warm`) until :meth:`start` hands
+        it the final :attr:`env`; ``trellis dev`` calls this before the resources
+        (whose addresses and keys the environment holds) exist.
+        """
+        if self._prestarted is None:
+            instance = _Instance(self, self._generation, warm=True, announce=True)
+            await instance.process.start()
+            self._prestarted = instance
+
     async def start(self, timeout_s: float = 20.0) -> None:
-        """Start the first instance (raise :class:`ServiceStartError` if it cannot start)."""
-        instance = await self._cold_start(warm=False, timeout_s=timeout_s)
+        """Start the first instance (raise :class:`ServiceStartError` if it cannot start).
+
+        A :meth:`prestart` process becomes that instance when it can
+        (:meth:`ManagedProcess.take_over`); otherwise it is stopped and a new one starts.
+        """
+        instance = None
+        candidate, self._prestarted = self._prestarted, None
+        if candidate is not None:
+            if candidate.process.take_over(candidate.process.argv, self.env):
+                instance = await self._start_spare(candidate, timeout_s)
+            else:
+                await candidate.stop()
+        if instance is None:
+            instance = await self._cold_start(warm=False, timeout_s=timeout_s)
         self._idle.append(instance)
         if self._reaper is None:
             self._reaper = asyncio.create_task(self._retire_idle())
@@ -291,7 +345,8 @@ class LambdaFunction:
             if task is not None:
                 task.cancel()
         spare, self._spare = self._spare, None
-        instances = [*self._idle, *self._busy, *([spare] if spare else [])]
+        early, self._prestarted = self._prestarted, None
+        instances = [*self._idle, *self._busy, *(i for i in (spare, early) if i is not None)]
         self._idle.clear()
         self._busy.clear()
         await asyncio.gather(*(i.stop() for i in instances))
@@ -450,16 +505,16 @@ class LambdaFunction:
             self._idle.append(instance)
             self._changed.notify_all()
 
-    async def _start_spare(self, spare: _Instance | None) -> _Instance:
+    async def _start_spare(self, spare: _Instance | None, timeout_s: float = 20.0) -> _Instance:
         if spare is None or not spare.process.running:
             if spare is not None:
                 await spare.stop()
-            return await self._cold_start(warm=False)
+            return await self._cold_start(warm=False, timeout_s=timeout_s)
         spare.generation = self._generation
         self.cold_starts += 1
         await spare.process.go()
         try:
-            await _wait_healthy(spare.process, spare.http, "/ping", 20.0)
+            await _wait_healthy(spare.process, spare.http, "/ping", timeout_s)
         except ServiceStartError:
             reason = spare.process.exit_reason()
             await spare.stop()
@@ -483,6 +538,7 @@ class ContainerService:
         self.process, self.port = self._new_process(warm=False)
         self._spare: tuple[ManagedProcess, int] | None = None
         self._spare_task: asyncio.Task[None] | None = None
+        self._prestarted: tuple[ManagedProcess, int] | None = None
         self._reloaded = asyncio.Event()
 
     @property
@@ -490,8 +546,15 @@ class ContainerService:
         """Where the current process listens (it changes when the service reloads)."""
         return f"http://127.0.0.1:{self.port}"
 
-    def _new_process(self, *, warm: bool) -> tuple[ManagedProcess, int]:
+    def _new_process(self, *, warm: bool, announce: bool = False) -> tuple[ManagedProcess, int]:
         port = free_port()
+        argv, env = self._command(port)
+        process = ManagedProcess(
+            self.name, argv, env, self.cwd, self.log, warm=warm, announce=announce
+        )
+        return process, port
+
+    def _command(self, port: int) -> tuple[list[str], dict[str, str]]:
         argv = [
             sys.executable,
             "-m",
@@ -505,10 +568,29 @@ class ContainerService:
             "--timeout-graceful-shutdown",
             "10",
         ]
-        env = {**self.env, "PORT": str(port)}
-        return ManagedProcess(self.name, argv, env, self.cwd, self.log, warm=warm), port
+        return argv, {**self.env, "PORT": str(port)}
+
+    async def prestart(self) -> None:
+        """Start the task's process now, with :attr:`env` as it is so far (as for Lambda)."""
+        if self._prestarted is None:
+            process, port = self._new_process(warm=True, announce=True)
+            await process.start()
+            self._prestarted = (process, port)
 
     async def start(self, timeout_s: float = 20.0) -> None:
+        """Start the task with :attr:`env`, in the :meth:`prestart` process when it can be."""
+        early, self._prestarted = self._prestarted, None
+        if early is not None:
+            process, port = early
+            if process.take_over(*self._command(port)):
+                self.process, self.port = process, port
+                await process.go()
+                await self._wait(process, port, timeout_s)
+                return
+            await process.stop()
+        if not self.process.running:
+            # Built with the environment of its time; :attr:`env` may have changed since.
+            self.process, self.port = self._new_process(warm=False)
         await self.process.start()
         await self._wait(self.process, self.port, timeout_s)
 
@@ -555,7 +637,6 @@ class ContainerService:
             await _first(stop.wait(), asyncio.sleep(restart_delay_s))
             if stop.is_set():
                 return
-            self.process, self.port = self._new_process(warm=False)
             try:
                 await self.start()
             except ServiceStartError as exc:
@@ -617,6 +698,9 @@ class ContainerService:
             self._spare_task.cancel()
         if self._spare is not None:
             await self._spare[0].stop()
+        early, self._prestarted = self._prestarted, None
+        if early is not None:
+            await early[0].stop()
         await self.process.stop(grace_s=12.0)
 
 
