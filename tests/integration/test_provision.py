@@ -15,26 +15,31 @@ from trellis.manifest import Manifest, load_manifest_text
 pytestmark = pytest.mark.integration
 
 
-def stack(project: str) -> Manifest:
-    return load_manifest_text(
-        f"""
+def project_table(project: str) -> str:
+    return f"""
 [project]
 name = "{project}"
 region = "us-east-1"
 github_repository = "acme/backend"
 environments = ["dev"]
+"""
 
+
+def stack(project: str) -> Manifest:
+    return load_manifest_text(
+        project_table(project)
+        + """
 [services.api]
 runtime = "lambda"
 route = "/api"
 auth = "none"
 timeout_s = 5
-uses = {{ users = "readwrite", uploads = "readwrite", jobs = "send", events = "publish", token = "read", flags = "read" }}
+uses = { users = "readwrite", uploads = "readwrite", jobs = "send", events = "publish", token = "read", flags = "read" }
 
 [services.worker]
 runtime = "lambda"
 timeout_s = 5
-uses = {{ jobs = "consume" }}
+uses = { jobs = "consume" }
 
 [queues.jobs]
 visibility_timeout_s = 30
@@ -46,15 +51,15 @@ max_receive_count = 4
 hash_key = "user_id"
 range_key = "sk"
 ttl_attribute = "expires_at"
-indexes = {{ by_email = {{ hash_key = "email" }} }}
+indexes = { by_email = { hash_key = "email" } }
 
 [buckets.uploads]
 versioning = true
-notifications = [{{ queue = "jobs", prefix = "incoming/" }}]
+notifications = [{ queue = "jobs", prefix = "incoming/" }]
 noncurrent_expiration_days = 400
 lifecycle = [
-  {{ id = "archive-logs", prefix = "logs/", transitions = [{{ days = 90, storage_class = "GLACIER" }}], expiration_days = 365 }},
-  {{ id = "old-versions", noncurrent_transitions = [{{ days = 30, storage_class = "STANDARD_IA" }}], noncurrent_expiration_days = 180 }},
+  { id = "archive-logs", prefix = "logs/", transitions = [{ days = 90, storage_class = "GLACIER" }], expiration_days = 365 },
+  { id = "old-versions", noncurrent_transitions = [{ days = 30, storage_class = "STANDARD_IA" }], noncurrent_expiration_days = 180 },
 ]
 
 [topics.events]
@@ -200,9 +205,7 @@ def test_a_fifo_topic_delivers_to_its_fifo_queue_deduplicating_by_content(
 ) -> None:
     # As the sqs-queue and sns-topic modules make them: content-based deduplication on.
     manifest = load_manifest_text(
-        f'[project]\nname = "{unique_name("f")}"\nregion = "us-east-1"\n'
-        'github_repository = "acme/backend"\nenvironments = ["dev"]\n'
-        "[queues.orders]\nfifo = true\n"
+        project_table(unique_name("f")) + "[queues.orders]\nfifo = true\n"
         '[topics.events]\nfifo = true\nsubscriptions = ["orders"]\n'
     )
     addresses = provision(manifest, "dev", trellis_emulator.client, account_id=LOCAL_ACCOUNT_ID)
@@ -225,18 +228,13 @@ def test_the_emulator_part_and_the_servers_part_need_nothing_of_each_other(
 ) -> None:
     project = unique_name("split")
     manifest = load_manifest_text(
-        f"""
-[project]
-name = "{project}"
-region = "us-east-1"
-github_repository = "acme/backend"
-environments = ["dev"]
-
+        project_table(project)
+        + """
 [services.api]
 runtime = "lambda"
 route = "/api"
 auth = "none"
-uses = {{ jobs = "send", audit = "connect" }}
+uses = { jobs = "send", audit = "connect" }
 
 [queues.jobs]
 
@@ -254,17 +252,7 @@ uses = {{ jobs = "send", audit = "connect" }}
     def no_emulator(service: str) -> object:
         raise AssertionError(f"the servers part called {service}")
 
-    queues_only = load_manifest_text(
-        f"""
-[project]
-name = "{project}"
-region = "us-east-1"
-github_repository = "acme/backend"
-environments = ["dev"]
-
-[queues.jobs]
-"""
-    )
+    queues_only = load_manifest_text(project_table(project) + "\n[queues.jobs]\n")
     assert (
         provision(
             queues_only, "dev", no_emulator, account_id=LOCAL_ACCOUNT_ID, part="servers"

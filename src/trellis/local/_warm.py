@@ -16,7 +16,7 @@ looking for a service's process) see only the processes that serve.
 (``TRELLIS_WARM_NICENESS=0``), before the emulator answers: the libraries load
 while the emulator starts, and the environment, which holds the addresses and
 keys provisioning makes, comes with ``go``. Variables the interpreter reads
-at start (``PYTHON*``) are the ones it was started with. Such a spare is
+at start (``PYTHON*``, ``LD_*``) are the ones it was started with. Such a spare is
 told its command at once and shows it on its own (``-m MODULE ARG ...``, not
 otherwise read), since it will serve in a moment.
 

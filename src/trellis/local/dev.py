@@ -105,6 +105,12 @@ _PASSTHROUGH = (
     "OTEL_EXPORTER_OTLP_ENDPOINT",
 )
 
+
+def _passthrough_env() -> dict[str, str]:
+    """The host variables of :data:`_PASSTHROUGH` that are set here."""
+    return {k: os.environ[k] for k in _PASSTHROUGH if k in os.environ}
+
+
 #: The start-up spares' CPU priority while they import (:mod:`trellis.local._warm`).
 STARTUP_SPARE_NICENESS = 0
 
@@ -327,7 +333,7 @@ class DevStack:
         """
         for name in self.manifest.services:
             service = self._service(name)
-            env = {k: os.environ[k] for k in _PASSTHROUGH if k in os.environ}
+            env = _passthrough_env()
             env.update(self._runtime_env(self.service_root(name)))
             env[NICENESS_ENV] = str(STARTUP_SPARE_NICENESS)
             service.env = env
@@ -551,7 +557,7 @@ class DevStack:
         """The service's manifest env vars, plus what its runtime and the emulator add."""
         assert self.emulator is not None and self.addresses is not None
         spec = self.manifest.services[name]
-        env = {k: os.environ[k] for k in _PASSTHROUGH if k in os.environ}
+        env = _passthrough_env()
         env.update(service_environment(self.manifest, name, self.options.env, self.addresses))
         cwd = str((self.options.root / self.manifest.service_path(name)).resolve())
         env.update(local_aws_variables(self.emulator.endpoint, self.service_key(name)))

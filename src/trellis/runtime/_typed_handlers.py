@@ -19,11 +19,19 @@ R = TypeVar("R")
 __all__ = ["Registered", "TypedHandlers", "first_parameter_model", "parse_time"]
 
 
-def first_parameter_model(handler: Callable[..., Any]) -> type[BaseModel] | None:
-    """The pydantic model ``handler``'s first parameter is annotated with, or None."""
+def first_parameter_model(handler: Callable[..., Any], label: str) -> type[BaseModel]:
+    """The pydantic model ``handler``'s first parameter is annotated with.
+
+    Raises ``TypeError`` naming the handler by ``label`` (``"'nightly' schedule"``) when
+    there is none: its payload could not be validated.
+    """
     params = list(inspect.signature(handler).parameters)
     model = get_type_hints(handler).get(params[0]) if params else None
-    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return model
+    raise TypeError(
+        f"the first parameter of the {label} handler must be annotated with a pydantic model"
+    )
 
 
 @dataclass(frozen=True)
@@ -48,12 +56,7 @@ class TypedHandlers:
         def register(handler: Callable[..., R]) -> Callable[..., R]:
             if name in self._handlers:
                 raise ValueError(f"{self.what} {name!r} has two handlers")
-            model = first_parameter_model(handler)
-            if model is None:
-                raise TypeError(
-                    f"the first parameter of the {name!r} {self.what} handler must be annotated "
-                    "with a pydantic model"
-                )
+            model = first_parameter_model(handler, f"{name!r} {self.what}")
             takes_context = len(inspect.signature(handler).parameters) > 1
             self._handlers[name] = Registered(model, handler, takes_context)
             return handler

@@ -117,11 +117,7 @@ class JobRegistry:
         ) -> Callable[[P, JobContext], dict[str, Any] | None]:
             if name in self._jobs:
                 raise ValueError(f"job type {name!r} is registered twice")
-            model = first_parameter_model(handler)
-            if model is None:
-                raise TypeError(
-                    f"the first parameter of the {name!r} handler must be annotated with a pydantic model"
-                )
+            model = first_parameter_model(handler, repr(name))
             self._jobs[name] = RegisteredJob(name, model, handler, internal)
             return handler
 
