@@ -103,3 +103,12 @@ def test_take_over_refuses_an_environment_only_a_new_interpreter_would_honour(
 
     not_started, refused, taken = asyncio.run(scenario())
     assert (not_started, refused, taken) == (False, False, True)
+
+
+def test_a_preloaded_module_runs_without_a_runpy_warning(tmp_path: Path) -> None:
+    # The Lambda host is preloaded and then run as __main__: every trellis dev start
+    # printed runpy's "found in sys.modules" warning in each Lambda service's log.
+    done = run_spare(tmp_path, json.dumps(["trellis.local.lambda_host", "--help"]) + "\n")
+    assert done.returncode == 0, done.stderr
+    assert "Serve one Lambda function locally" in done.stdout
+    assert "RuntimeWarning" not in done.stderr, done.stderr

@@ -37,6 +37,7 @@ import os
 import runpy
 import sys
 import time
+import warnings
 from typing import Any
 
 #: What a service imports before its own code; a missing one is skipped.
@@ -145,6 +146,9 @@ def main() -> int:
             time.tzset()
     os.environ[WARM_ENV] = "1"
     sys.argv = list(argv)
+    # The module may be one preload imported (the Lambda host is): runpy then warns that
+    # it runs a second copy as __main__, which is what a spare means to do.
+    warnings.filterwarnings("ignore", category=RuntimeWarning, module="runpy")
     runpy.run_module(argv[0], run_name="__main__", alter_sys=True)
     return 0
 

@@ -46,6 +46,9 @@ class DevProcess:
         self.ready_s: float | None = None
         self._proc: subprocess.Popen[str] | None = None
         self._ready = threading.Event()
+        #: True once the ready line was printed; `_ready` is also set at EOF, when it died first.
+        self._saw_ready_line = False
+        self._stopping = False
         self._reader: threading.Thread | None = None
 
     @property
@@ -91,12 +94,18 @@ class DevProcess:
         )
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
-        if not self._ready.wait(self.ready_timeout_s) or self._proc.poll() is not None:
-            output = "\n".join(self.lines[-40:])
-            self.stop()
-            raise AssertionError(
-                f"trellis dev was not ready within {self.ready_timeout_s:.0f} s:\n{output}"
+        # EOF also sets `_ready`: a stack that exits at start-up may not be reaped yet, so
+        # poll() alone would take it for a ready one and every test would meet a closed port.
+        if not self._ready.wait(self.ready_timeout_s) or not self._saw_ready_line:
+            exited = self._proc.poll() is not None
+            status = self.stop()
+            output = "\n".join(self.lines[-60:])
+            why = (
+                f"exited with status {status} before it was ready"
+                if exited
+                else f"was not ready within {self.ready_timeout_s:.0f} s"
             )
+            raise AssertionError(f"trellis dev {why}:\n{output}")
         self.ready_s = time.monotonic() - started
         return self
 
@@ -105,6 +114,7 @@ class DevProcess:
         for line in self._proc.stdout:
             self.lines.append(line.rstrip("\n"))
             if "ready in" in line and line.startswith("trellis"):
+                self._saw_ready_line = True
                 self._ready.set()
         self._ready.set()
 
@@ -148,6 +158,7 @@ class DevProcess:
         proc = self._proc
         if proc is None:
             return 0
+        self._stopping = True
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
             try:
@@ -162,14 +173,23 @@ class DevProcess:
     def __enter__(self) -> DevProcess:
         return self.start()
 
+    def exited_on_its_own(self) -> bool:
+        """True when ``trellis dev`` ended before :meth:`stop` asked it to."""
+        return self._proc is not None and not self._stopping and self._proc.poll() is not None
+
     def __exit__(
         self,
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.stop()
-        if exc is not None:
+        died = self.exited_on_its_own()
+        status = self.stop()
+        if exc is not None or died:
             # pytest shows the captured output of a failed test: the stack's log explains most failures.
             print("---- trellis dev output (last 200 lines) ----")
             print("\n".join(self.lines[-200:]))
+        if died and exc is None:
+            # A module-scoped stack that dies fails every later test with a refused connection
+            # and no log; failing its teardown shows why it died.
+            raise AssertionError(f"trellis dev exited on its own (status {status}) under its tests")
