@@ -107,9 +107,10 @@ def test_the_development_issuer_publishes_its_keys(gw: httpx.Client) -> None:
 
 def test_a_container_service_refuses_requests_that_bypass_the_gateway(dev: DevProcess) -> None:
     pid = find_process(dev.pid, "uvicorn", "api.main:app")
-    with open(f"/proc/{pid}/cmdline", "rb") as f:
-        argv = f.read().decode().split("\0")
-    port = argv[argv.index("--port") + 1]
+    # It serves on a socket trellis dev bound for it; its PORT says which (as on ECS).
+    with open(f"/proc/{pid}/environ", "rb") as f:
+        environ = dict(v.split("=", 1) for v in f.read().decode().split("\0") if "=" in v)
+    port = environ["PORT"]
     direct = f"http://127.0.0.1:{port}"
     # Straight to the container, with forged caller headers: refused without the origin secret.
     forged = {

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 from pathlib import Path
 
 import httpx
@@ -73,3 +74,15 @@ def test_a_stack_stopped_by_its_owner_is_not_reported(tmp_path: Path) -> None:
     with DevProcess(mini_stack(tmp_path), ready_timeout_s=120) as dev:
         assert httpx.get(f"{dev.base_url}/hello/health", timeout=20).status_code == 200
     assert not dev.exited_on_its_own()
+
+
+def test_ports_taken_after_they_were_chosen_are_chosen_again(tmp_path: Path) -> None:
+    dev = DevProcess(mini_stack(tmp_path), ready_timeout_s=120)
+    # Another process binds the gateway's port after DevProcess chose it, as a parallel
+    # test asking the kernel for a free port may.
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", dev.port))
+        taken = dev.port
+        with dev:
+            assert dev.port != taken
+            assert httpx.get(f"{dev.base_url}/hello/health", timeout=20).status_code == 200

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from trellis.local.emulator import port_in_use
 from trellis.local.services import LambdaFunction, ServiceStartError
 
 pytestmark = pytest.mark.integration
@@ -153,3 +154,76 @@ def test_a_reload_runs_the_new_code_a_broken_save_fails_until_fixed(tmp_path: Pa
 
     asyncio.run(scenario())
     assert any("SyntaxError" in line for line in lines)  # the traceback is in the log
+
+
+def _bind_fails(port: int) -> bool:
+    import socket
+
+    with socket.socket() as other:
+        other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            other.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+        return False
+
+
+def test_a_spares_port_is_held_from_the_start_until_it_serves_and_freed_at_stop(
+    tmp_path: Path,
+) -> None:
+    # Its port was only a number until the spare bound it, seconds later: a parallel test
+    # (or another service) asking for a free port could get it first, and the gateway then
+    # spoke to whatever had it.
+    (tmp_path / "fn.py").write_text(HANDLER)
+
+    async def scenario() -> None:
+        fn = _function(tmp_path, [])
+        await fn.prestart()
+        spare = fn._prestarted
+        assert spare is not None
+        port = spare.port
+        assert _bind_fails(port), "the port is free while the spare imports"
+        await fn.start()
+        try:
+            assert (await fn.invoke({})).ok
+            assert _bind_fails(port)
+        finally:
+            await fn.stop()
+        # Closed (a TIME_WAIT of the last connection may keep the number a minute longer).
+        assert not port_in_use(port), "something still listens after the function stopped"
+
+    asyncio.run(scenario())
+
+
+def test_a_container_task_serves_on_the_port_held_for_it(tmp_path: Path) -> None:
+    from trellis.local.services import ContainerService
+
+    (tmp_path / "web.py").write_text(
+        "async def app(scope, receive, send):\n"
+        "    if scope['type'] != 'http':\n"
+        "        return\n"
+        "    await send({'type': 'http.response.start', 'status': 200, 'headers': []})\n"
+        "    await send({'type': 'http.response.body', 'body': b'ok'})\n"
+    )
+
+    async def scenario() -> None:
+        import httpx
+
+        service = ContainerService(
+            "web",
+            app="web:app",
+            env={"PATH": os.environ["PATH"], "PYTHONPATH": str(tmp_path)},
+            cwd=tmp_path,
+            log=lambda _name, _line: None,
+        )
+        held = service.port
+        assert _bind_fails(held), "the task's port is free before it starts"
+        await service.start()
+        try:
+            async with httpx.AsyncClient() as client:
+                assert (await client.get(f"{service.base_url}/health")).text == "ok"
+        finally:
+            await service.stop()
+        assert not port_in_use(service.port)
+
+    asyncio.run(scenario())

@@ -17,6 +17,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -57,7 +58,7 @@ from trellis.local.emulator import (
     LOCAL_ACCOUNT_ID,
     LOCAL_SECRET_KEY,
     Emulator,
-    port_in_use,
+    bind_port,
 )
 from trellis.local.event_rules import RuleTarget
 from trellis.local.event_source import POLL_WAIT_S, SqsEventSource
@@ -184,6 +185,8 @@ class DevStack:
     auth_state: DevAuthState | None = None
     _tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     _server: uvicorn.Server | None = None
+    #: The gateway's port, bound first so that nothing takes it while the stack starts.
+    _gateway_socket: socket.socket | None = None
     _gateway: Gateway | None = None
     #: What the dashboard shows: requests, spans, deliveries, denials, log lines.
     events: DevEvents = field(default_factory=DevEvents)
@@ -230,8 +233,12 @@ class DevStack:
         """
         started = time.perf_counter()
         opts = self.options
-        if port_in_use(opts.port):
-            raise DevError(f"port {opts.port} is already in use; pick another with --port")
+        try:
+            self._gateway_socket = bind_port(opts.port)
+        except OSError as exc:
+            raise DevError(
+                f"port {opts.port} is already in use ({exc.strerror}); pick another with --port"
+            ) from None
         iam_log = None
         if opts.iam:
             self.decision_log.parent.mkdir(parents=True, exist_ok=True)
@@ -396,7 +403,8 @@ class DevStack:
             self._gateway, host="127.0.0.1", port=opts.port, log_level="warning", lifespan="off"
         )
         self._server = _GatewayServer(config)
-        self._tasks.append(asyncio.create_task(self._server.serve()))
+        sockets = [self._gateway_socket] if self._gateway_socket is not None else None
+        self._tasks.append(asyncio.create_task(self._server.serve(sockets=sockets)))
         while not self._server.started:
             if self._tasks[0].done():
                 raise DevError(f"the gateway could not listen on 127.0.0.1:{opts.port}")
@@ -784,6 +792,8 @@ class DevStack:
             self._server.should_exit = True
         if server is not None:
             await self._settle(server)
+        if self._gateway_socket is not None:
+            self._gateway_socket.close()
         if self._gateway is not None:
             await self._gateway.aclose()
         if self.emulator is not None:

@@ -55,6 +55,38 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
+def reserve_port(host: str = "127.0.0.1") -> socket.socket:
+    """A socket bound to a free port and not yet listening, for a child process to serve on.
+
+    :func:`free_port` gives the port back at once, so until the child binds it anything
+    else asking the kernel for a port may get the same one (parallel test workers did).
+    A bound socket keeps it: the child inherits it (``pass_fds``) and listens on it, and
+    until then a connection is refused as before. No ``SO_REUSEADDR``: a server that
+    picked the same number earlier cannot bind it beside this one.
+    """
+    sock = socket.socket()
+    sock.bind((host, 0))
+    return sock
+
+
+def bind_port(port: int, host: str = "127.0.0.1") -> socket.socket:
+    """A socket bound to ``host:port`` (``0``: any free port) for a server, or OSError.
+
+    Binding is the only honest check that a port is free (a connection test misses a
+    socket bound and not yet listening, and another process may bind between the check
+    and the server's start). ``SO_REUSEADDR`` as servers set it: the last run's closed
+    connections (TIME_WAIT) do not block a restart on the same port.
+    """
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
 def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.2)
@@ -63,7 +95,10 @@ def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
 
 @dataclass
 class Emulator:
-    """A moto server child process on ``host:port``.
+    """A moto server child process on ``host:port`` (``port=0``: a free one, set at start).
+
+    The parent binds the port and the server inherits the socket, so nothing else can
+    take the port between the choice and the server's start.
 
     >>> emu = Emulator(port=free_port()).start()   # doctest: +SKIP
     >>> emu.client("sqs").list_queues()             # doctest: +SKIP
@@ -98,28 +133,36 @@ class Emulator:
 
     def start(self, timeout_s: float = 15.0, *, stdout: Any = subprocess.DEVNULL) -> Emulator:
         """Start the server and wait until it answers; raise :class:`EmulatorError` if not."""
-        if port_in_use(self.port, self.host):
+        try:
+            listener = bind_port(self.port, self.host)
+        except OSError as exc:
             raise EmulatorError(
-                f"port {self.port} is already in use; stop what runs there or pick another with --emulator-port"
+                f"port {self.port} is already in use ({exc.strerror}); stop what runs there "
+                "or pick another with --emulator-port"
+            ) from None
+        with listener:
+            self.port = int(listener.getsockname()[1])
+            env = {**os.environ, **self.extra_env}
+            self._process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "trellis.local.emulator",
+                    "--host",
+                    self.host,
+                    "--port",
+                    str(self.port),
+                    "--fd",
+                    str(listener.fileno()),
+                    *(["--iam"] if self.iam else []),
+                    *(["--iam-log", self.iam_log] if self.iam and self.iam_log else []),
+                ],
+                stdout=stdout,
+                stderr=subprocess.STDOUT,
+                env=env,
+                preexec_fn=child_preexec,
+                pass_fds=(listener.fileno(),),
             )
-        env = {**os.environ, **self.extra_env}
-        self._process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "trellis.local.emulator",
-                "--host",
-                self.host,
-                "--port",
-                str(self.port),
-                *(["--iam"] if self.iam else []),
-                *(["--iam-log", self.iam_log] if self.iam and self.iam_log else []),
-            ],
-            stdout=stdout,
-            stderr=subprocess.STDOUT,
-            env=env,
-            preexec_fn=child_preexec,
-        )
         self.wait_ready(timeout_s)
         return self
 
@@ -215,6 +258,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default=EMULATOR_HOST)
     parser.add_argument("--port", type=int, default=EMULATOR_PORT)
     parser.add_argument("--access-log", action="store_true", help="log every request (werkzeug)")
+    parser.add_argument("--fd", type=int, help="serve on this inherited socket, bound to --port")
     parser.add_argument(
         "--iam",
         action="store_true",
@@ -252,7 +296,28 @@ def main(argv: list[str] | None = None) -> None:
             admin_keys=ADMIN_KEYS,
             log_path=args.iam_log,
         )
-    server.main(["--host", args.host, "--port", str(args.port)])
+    if args.fd is None:
+        server.main(["--host", args.host, "--port", str(args.port)])
+    else:
+        _serve_on(server, args.fd, args.host, args.port)
+
+
+def _serve_on(moto_server: Any, fd: int, host: str, port: int) -> None:
+    """What ``moto.server.main`` runs, on a socket the parent bound (werkzeug's ``fd``)."""
+    import signal
+
+    from werkzeug.serving import make_server
+
+    with socket.socket(fileno=os.dup(fd)) as listening:
+        # werkzeug takes an inherited socket as listening already (its reloader's is).
+        listening.listen(128)
+    signal.signal(signal.SIGINT, moto_server.signal_handler)
+    signal.signal(signal.SIGTERM, moto_server.signal_handler)
+    app = moto_server.DomainDispatcherApplication(moto_server.create_backend_app)
+    app.debug = True
+    make_server(
+        host, port, app, threaded=True, request_handler=moto_server.MotoRequestHandler, fd=fd
+    ).serve_forever()
 
 
 def _serialize_dynamodb() -> None:

@@ -4,6 +4,8 @@
 
     python -m trellis.local.lambda_host --handler api.handler.handler --port 9001
 
+(``trellis dev`` adds ``--fd N``: a socket it bound to that port for this process.)
+
 It imports the service's real handler once (the cold start, logged with its
 duration), then serves invocations one at a time, as one Lambda instance does,
 on the path the AWS Lambda runtime interface emulator uses:
@@ -21,6 +23,7 @@ import argparse
 import importlib
 import json
 import os
+import socket
 import sys
 import time
 import traceback
@@ -116,13 +119,22 @@ def _make_server(
             self.wfile.write(body)
             sys.stdout.flush()
 
-    return HTTPServer(("127.0.0.1", args.port), Invocations)
+    if args.fd is None:
+        return HTTPServer(("127.0.0.1", args.port), Invocations)
+    # A socket its parent bound for it (so that no one else takes the port meanwhile).
+    server = HTTPServer(("127.0.0.1", args.port), Invocations, bind_and_activate=False)
+    server.socket.close()
+    server.socket = socket.socket(fileno=args.fd)
+    server.server_address = server.socket.getsockname()
+    server.server_activate()
+    return server
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Serve one Lambda function locally.")
     parser.add_argument("--handler", required=True)
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--fd", type=int, help="serve on this inherited socket, bound to --port")
     parser.add_argument("--function-name", default="function")
     parser.add_argument("--memory", type=int, default=512)
     parser.add_argument("--timeout", type=int, default=30)

@@ -24,6 +24,7 @@ import collections
 import contextlib
 import json
 import re
+import socket
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -33,7 +34,7 @@ from typing import Any
 
 import httpx
 
-from trellis.local.emulator import free_port
+from trellis.local.emulator import reserve_port
 from trellis.local.lambda_host import INVOKE_PATH
 from trellis.local.processes import child_preexec
 
@@ -57,7 +58,9 @@ class ManagedProcess:
     """A child process whose output is forwarded line by line to a log sink.
 
     With ``warm=True`` the child is a spare (:mod:`trellis.local._warm`): it
-    imports the libraries and waits; :meth:`go` lets it run ``argv``.
+    imports the libraries and waits; :meth:`go` lets it run ``argv``. A
+    ``listener`` (from :func:`~trellis.local.emulator.reserve_port`) is passed to
+    the child under its own descriptor number and closed here by :meth:`stop`.
     """
 
     def __init__(
@@ -70,6 +73,7 @@ class ManagedProcess:
         *,
         warm: bool = False,
         announce: bool = False,
+        listener: socket.socket | None = None,
     ) -> None:
         self.name = name
         self.argv = argv
@@ -79,6 +83,7 @@ class ManagedProcess:
         self.warm = warm
         #: A spare that shows what it will run on its command line (it will run it soon).
         self.announce = announce
+        self.listener = listener
         #: The last lines the process printed, to say why it exited.
         self.tail: collections.deque[str] = collections.deque(maxlen=_TAIL_LINES)
         self._proc: asyncio.subprocess.Process | None = None
@@ -107,6 +112,7 @@ class ManagedProcess:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
             preexec_fn=child_preexec,
+            pass_fds=() if self.listener is None else (self.listener.fileno(),),
             limit=2**20,
         )
         self._pump = asyncio.create_task(self._forward(self._proc))
@@ -156,9 +162,15 @@ class ManagedProcess:
             return None
         return await proc.wait()
 
+    def release(self) -> None:
+        """Close the listener: its port is free once no child holds it either."""
+        if self.listener is not None:
+            self.listener.close()
+
     async def stop(self, grace_s: float = 5.0) -> None:
         """SIGTERM, then SIGKILL after ``grace_s``; always reaps the child."""
         proc, self._proc = self._proc, None
+        self.release()
         if proc is None:
             return
         if proc.returncode is None:
@@ -206,10 +218,18 @@ class _Instance:
         warm: bool,
         announce: bool = False,
     ) -> None:
-        self.port = free_port()
+        listener = reserve_port()
+        self.port = int(listener.getsockname()[1])
         self.generation = generation
         self.process = ManagedProcess(
-            fn.name, fn.argv(self.port), fn.env, fn.cwd, fn.log, warm=warm, announce=announce
+            fn.name,
+            fn.argv(self.port, fd=listener.fileno()),
+            fn.env,
+            fn.cwd,
+            fn.log,
+            warm=warm,
+            announce=announce,
+            listener=listener,
         )
         self.http = httpx.AsyncClient(
             base_url=f"http://127.0.0.1:{self.port}", timeout=fn.timeout_s + 1.0
@@ -272,7 +292,8 @@ class LambdaFunction:
         self._reloading = False
         self._closed = False
 
-    def argv(self, port: int) -> list[str]:
+    def argv(self, port: int, *, fd: int | None = None) -> list[str]:
+        """The Lambda host's command on ``port`` (served on the inherited socket ``fd``)."""
         return [
             sys.executable,
             "-m",
@@ -287,6 +308,7 @@ class LambdaFunction:
             str(self.memory_mb),
             "--timeout",
             str(self.timeout_s),
+            *([] if fd is None else ["--fd", str(fd)]),
         ]
 
     @property
@@ -547,23 +569,30 @@ class ContainerService:
         return f"http://127.0.0.1:{self.port}"
 
     def _new_process(self, *, warm: bool, announce: bool = False) -> tuple[ManagedProcess, int]:
-        port = free_port()
-        argv, env = self._command(port)
+        listener = reserve_port()
+        port = int(listener.getsockname()[1])
+        argv, env = self._command(port, listener.fileno())
         process = ManagedProcess(
-            self.name, argv, env, self.cwd, self.log, warm=warm, announce=announce
+            self.name,
+            argv,
+            env,
+            self.cwd,
+            self.log,
+            warm=warm,
+            announce=announce,
+            listener=listener,
         )
         return process, port
 
-    def _command(self, port: int) -> tuple[list[str], dict[str, str]]:
+    def _command(self, port: int, fd: int) -> tuple[list[str], dict[str, str]]:
+        """uvicorn on the socket ``fd``, which its parent bound to ``port`` for it."""
         argv = [
             sys.executable,
             "-m",
             "uvicorn",
             self.app,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
+            "--fd",
+            str(fd),
             "--no-access-log",
             "--timeout-graceful-shutdown",
             "10",
@@ -582,7 +611,8 @@ class ContainerService:
         early, self._prestarted = self._prestarted, None
         if early is not None:
             process, port = early
-            if process.take_over(*self._command(port)):
+            assert process.listener is not None
+            if process.take_over(*self._command(port, process.listener.fileno())):
                 self.process, self.port = process, port
                 await process.go()
                 await self._wait(process, port, timeout_s)
@@ -590,6 +620,7 @@ class ContainerService:
             await process.stop()
         if not self.process.running:
             # Built with the environment of its time; :attr:`env` may have changed since.
+            self.process.release()
             self.process, self.port = self._new_process(warm=False)
         await self.process.start()
         await self._wait(self.process, self.port, timeout_s)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -15,6 +16,9 @@ from trellis.local.emulator import free_port
 from trellis.local.processes import child_preexec
 from trellis.manifest import load_manifest
 from trellis.testing._auth import SigV4, dev_token
+
+#: ``trellis | ready in 2.1 s (...)``; an error's "already in use" also holds "ready in".
+_READY_LINE = re.compile(r"^trellis\s*\|\s*ready in \d")
 
 
 class DevProcess:
@@ -65,7 +69,31 @@ class DevProcess:
     def emulator_endpoint(self) -> str:
         return f"http://127.0.0.1:{self.emulator_port}"
 
+    #: Starts tried on fresh ports when the chosen ones were taken meanwhile.
+    PORT_ATTEMPTS = 3
+
     def start(self) -> DevProcess:
+        """Start ``trellis dev`` and wait for its ready line (AssertionError with its output if not).
+
+        The ports are free when chosen, but another process (a parallel test) may bind
+        one before ``trellis dev`` does; it then exits saying so, and this tries again
+        on other ports.
+        """
+        for attempt in range(1, self.PORT_ATTEMPTS + 1):
+            try:
+                return self._start_once()
+            except AssertionError:
+                taken = "already in use" in self.output()
+                if not taken or attempt == self.PORT_ATTEMPTS:
+                    raise
+            self.port, self.emulator_port = free_port(), free_port()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _start_once(self) -> DevProcess:
+        self.lines = []
+        self._ready.clear()
+        self._saw_ready_line = False
+        self._stopping = False
         argv = [
             sys.executable,
             "-m",
@@ -113,7 +141,7 @@ class DevProcess:
         assert self._proc is not None and self._proc.stdout is not None
         for line in self._proc.stdout:
             self.lines.append(line.rstrip("\n"))
-            if "ready in" in line and line.startswith("trellis"):
+            if _READY_LINE.match(line):
                 self._saw_ready_line = True
                 self._ready.set()
         self._ready.set()

@@ -14,7 +14,7 @@ import pytest
 
 from trellis import naming
 from trellis.kinds import CACHE, DATABASE
-from trellis.local.emulator import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY, Emulator, free_port
+from trellis.local.emulator import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY, Emulator
 from trellis.local.identities import iam_enabled
 from trellis.manifest import Manifest
 from trellis.testing._servers import LocalServers, TestCache, TestDatabase
@@ -50,7 +50,7 @@ def trellis_emulator() -> Iterator[Emulator]:
     :meth:`Emulator.client`) is the administrator; services get their own keys
     from ``trellis_service``.
     """
-    emulator = Emulator(port=free_port(), iam_log=os.environ.get(IAM_LOG_ENV) or None).start()
+    emulator = Emulator(port=0, iam_log=os.environ.get(IAM_LOG_ENV) or None).start()
     try:
         yield emulator
     finally:
