@@ -124,8 +124,10 @@ class DevProcess:
         self._reader.start()
         # EOF also sets `_ready`: a stack that exits at start-up may not be reaped yet, so
         # poll() alone would take it for a ready one and every test would meet a closed port.
-        if not self._ready.wait(self.ready_timeout_s) or not self._saw_ready_line:
-            exited = self._proc.poll() is not None
+        woke = self._ready.wait(self.ready_timeout_s)
+        if not woke or not self._saw_ready_line:
+            # Woken without the ready line: its output ended, so it exited (or is exiting).
+            exited = woke
             status = self.stop()
             output = "\n".join(self.lines[-60:])
             why = (
