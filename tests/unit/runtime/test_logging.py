@@ -133,3 +133,28 @@ def test_bind_request_id_without_a_block_binds_for_the_rest_of_the_context(
     inside, outside = lines(capsys)
     assert inside["request_id"] == "req-plain"
     assert "request_id" not in outside
+
+
+def test_a_new_level_applies_to_loggers_already_in_use(capsys: pytest.CaptureFixture[str]) -> None:
+    # Our events skip stdlib logging, and structlog caches a logger on first use: the level
+    # must be read at each call, not frozen into the logger.
+    log = get_logger("billing.cached")
+    log.info("before")
+    configure_logging("billing", "ERROR")
+    capsys.readouterr()
+    log.warning("dropped")
+    log.error("kept")
+    configure_logging("billing", "DEBUG")
+    log.debug("now shown")
+
+    assert [line["event"] for line in lines(capsys)] == ["kept", "now shown"]
+
+
+def test_an_unnamed_logger_is_named_after_the_calling_module(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    capsys.readouterr()
+    get_logger().info("named")
+
+    (line,) = lines(capsys)
+    assert line["logger"] == __name__
