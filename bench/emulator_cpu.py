@@ -56,8 +56,7 @@ def child(seconds: float, items: int, calls: bool = False) -> None:
             _fidelity.apply()
     iam_enforcement.install(
         account_id=emulator.LOCAL_ACCOUNT_ID,
-        access_key=emulator.LOCAL_ACCESS_KEY,
-        secret_key=emulator.LOCAL_SECRET_KEY,
+        admin_keys=emulator.ADMIN_KEYS,
         log_path=None,
     )
     client = Client(DomainDispatcherApplication(create_backend_app))
