@@ -8,6 +8,7 @@ import secrets
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,37 @@ def choose_port(directory: Path) -> int:
     return port
 
 
+def new_port(directory: Path) -> int:
+    """A free port, saved as the server's port for its next runs."""
+    from trellis.local.emulator import free_port
+
+    port = free_port()
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "port").write_text(f"{port}\n", encoding="utf-8")
+    return port
+
+
+#: Starts tried on fresh ports when the chosen one was taken before the server bound it.
+PORT_ATTEMPTS = 3
+
+
+def port_was_taken(log: Path, since: int) -> bool:
+    """Whether what the server logged after byte ``since`` says its port was taken."""
+    try:
+        with log.open("rb") as f:
+            f.seek(since)
+            return b"Address already in use" in f.read()
+    except OSError:
+        return False
+
+
+def log_size(log: Path) -> int:
+    try:
+        return log.stat().st_size
+    except OSError:
+        return 0
+
+
 def spawn(argv: list[str], log: Path, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     """Start a server process that dies with this one, its output appended to ``log``."""
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -118,3 +150,23 @@ def wait_until_ready(
             raise ServerError(f"{what} was not ready within {timeout_s:.0f} s (log: {log})")
         time.sleep(delay)
         delay = min(delay * 1.5, 0.1)
+
+
+def retry_on_taken_port(server: Any, wait: Callable[[], None]) -> None:
+    """``wait()`` for the launched server; if it exited because its port was taken, relaunch.
+
+    The port is free when chosen, but until the server binds it another process (a
+    parallel test, another stack) may bind it first; the server then exits saying so,
+    and it is launched again on a new port (from this thread, as ``launch`` must be).
+    A port the caller gave is never changed.
+    """
+    for attempt in range(1, PORT_ATTEMPTS + 1):
+        try:
+            wait()
+            return
+        except ServerError:
+            retry = server._port_chosen and port_was_taken(server.log, server._log_offset)
+            if not retry or attempt == PORT_ATTEMPTS:
+                raise
+        server.port = new_port(server.directory)
+        server.launch()

@@ -23,6 +23,8 @@ from trellis.local.servers._base import (
     Credentials,
     ServerError,
     choose_port,
+    log_size,
+    retry_on_taken_port,
     spawn,
     stop_process,
     wait_until_ready,
@@ -57,6 +59,8 @@ class ValkeyServer:
     ) -> None:
         self.directory = directory.resolve()
         self.port = port or choose_port(self.directory)
+        #: A port this server chose (not one it was told): another may be chosen at start.
+        self._port_chosen = port is None
         #: False (tests): no append-only file.
         self.durable = durable
         #: ``SELECT`` indexes the server offers (the tests give each test its own).
@@ -65,6 +69,8 @@ class ValkeyServer:
         self.proc: subprocess.Popen[bytes] | None = None
         self.timings: dict[str, float] = {}
         self._launched = 0.0
+        #: Where the log stood at the last launch (what it says since is this run's).
+        self._log_offset = 0
 
     @property
     def log(self) -> Path:
@@ -116,6 +122,7 @@ class ValkeyServer:
         """Start the server without waiting (from a thread that outlives it, as for PostgreSQL)."""
         binary = server_binary()
         self._launched = time.perf_counter()
+        self._log_offset = log_size(self.log)
         argv = [
             str(binary),
             "--bind",
@@ -141,7 +148,12 @@ class ValkeyServer:
 
     def wait_ready(self, timeout_s: float = 20) -> None:
         assert self.proc is not None, "launch() first"
-        wait_until_ready(self.proc, self._ready, self.log, "Valkey", timeout_s)
+
+        def wait() -> None:
+            assert self.proc is not None
+            wait_until_ready(self.proc, self._ready, self.log, "Valkey", timeout_s)
+
+        retry_on_taken_port(self, wait)
         self.timings["start"] = time.perf_counter() - self._launched
 
     def _write_admin(self) -> None:
@@ -166,7 +178,9 @@ class ValkeyServer:
         try:
             with self.client() as c:
                 return bool(c.ping())
-        except valkey.exceptions.ConnectionError:
+        except (valkey.exceptions.ConnectionError, valkey.exceptions.TimeoutError):
+            # Not up yet, or something else holds the port and does not answer (a server
+            # that lost its port to it exits, and the wait says why).
             return False
         except valkey.exceptions.ResponseError as exc:
             if "LOADING" in str(exc):
