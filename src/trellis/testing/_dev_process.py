@@ -79,15 +79,14 @@ class DevProcess:
         one before ``trellis dev`` does; it then exits saying so, and this tries again
         on other ports.
         """
-        for attempt in range(1, self.PORT_ATTEMPTS + 1):
+        for _ in range(self.PORT_ATTEMPTS - 1):
             try:
                 return self._start_once()
             except AssertionError:
-                taken = "already in use" in self.output()
-                if not taken or attempt == self.PORT_ATTEMPTS:
+                if "already in use" not in self.output():
                     raise
             self.port, self.emulator_port = free_port(), free_port()
-        raise AssertionError("unreachable")  # pragma: no cover
+        return self._start_once()
 
     def _start_once(self) -> DevProcess:
         self.lines = []

@@ -8,9 +8,8 @@ import secrets
 import signal
 import subprocess
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from trellis.local.processes import child_preexec
 
@@ -53,29 +52,23 @@ class Credentials:
         return data[user]
 
 
-def choose_port(directory: Path) -> int:
-    """The port of the server's last run when it is free (URLs stay the same), else a free one."""
+def choose_port(directory: Path, *, fresh: bool = False) -> int:
+    """The port of the server's last run when it is free (URLs stay the same), else a free one.
+
+    ``fresh``: a free one in any case (the last one was taken). The choice is saved for
+    the next run.
+    """
     from trellis.local.emulator import free_port, port_in_use
 
     saved = directory / "port"
     try:
-        port = int(saved.read_text(encoding="utf-8"))
+        port = 0 if fresh else int(saved.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         port = 0
     if not port or port_in_use(port):
         port = free_port()
     directory.mkdir(parents=True, exist_ok=True)
     saved.write_text(f"{port}\n", encoding="utf-8")
-    return port
-
-
-def new_port(directory: Path) -> int:
-    """A free port, saved as the server's port for its next runs."""
-    from trellis.local.emulator import free_port
-
-    port = free_port()
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "port").write_text(f"{port}\n", encoding="utf-8")
     return port
 
 
@@ -152,8 +145,27 @@ def wait_until_ready(
         delay = min(delay * 1.5, 0.1)
 
 
-def retry_on_taken_port(server: Any, wait: Callable[[], None]) -> None:
-    """``wait()`` for the launched server; if it exited because its port was taken, relaunch.
+class LaunchedServer(Protocol):
+    """What :func:`wait_launched` needs of a server launcher (PostgreSQL, Valkey)."""
+
+    directory: Path
+    port: int
+    #: True when the launcher chose the port (it may choose another), not its caller.
+    port_chosen: bool
+    #: The log's size when the last launch started: what follows is that run's.
+    log_offset: int
+    proc: subprocess.Popen[bytes] | None
+
+    @property
+    def log(self) -> Path: ...
+
+    def launch(self) -> None: ...
+
+    def _ready(self) -> bool: ...
+
+
+def wait_launched(server: LaunchedServer, what: str, timeout_s: float) -> None:
+    """Wait for the launched server; if it exited because its port was taken, relaunch.
 
     The port is free when chosen, but until the server binds it another process (a
     parallel test, another stack) may bind it first; the server then exits saying so,
@@ -161,12 +173,13 @@ def retry_on_taken_port(server: Any, wait: Callable[[], None]) -> None:
     A port the caller gave is never changed.
     """
     for attempt in range(1, PORT_ATTEMPTS + 1):
+        assert server.proc is not None, "launch() first"
         try:
-            wait()
+            wait_until_ready(server.proc, server._ready, server.log, what, timeout_s)
             return
         except ServerError:
-            retry = server._port_chosen and port_was_taken(server.log, server._log_offset)
-            if not retry or attempt == PORT_ATTEMPTS:
+            taken = server.port_chosen and port_was_taken(server.log, server.log_offset)
+            if not taken or attempt == PORT_ATTEMPTS:
                 raise
-        server.port = new_port(server.directory)
+        server.port = choose_port(server.directory, fresh=True)
         server.launch()

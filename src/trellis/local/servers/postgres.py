@@ -40,10 +40,9 @@ from trellis.local.servers._base import (
     choose_port,
     log_size,
     log_tail,
-    retry_on_taken_port,
     spawn,
     stop_process,
-    wait_until_ready,
+    wait_launched,
 )
 from trellis.local.state import pid_alive
 
@@ -101,7 +100,7 @@ class PostgresServer:
         self.directory = directory.resolve()
         self.port = port or choose_port(self.directory)
         #: A port this server chose (not one it was told): another may be chosen at start.
-        self._port_chosen = port is None
+        self.port_chosen = port is None
         #: False (tests): no fsync, no synchronous commit — fast, and lost on an OS crash.
         self.durable = durable
         self.credentials = Credentials(self.directory / "credentials.json")
@@ -110,7 +109,7 @@ class PostgresServer:
         self.timings: dict[str, float] = {}
         self._launched = 0.0
         #: Where the log stood at the last launch (what it says since is this run's).
-        self._log_offset = 0
+        self.log_offset = 0
 
     @property
     def pgdata(self) -> Path:
@@ -187,7 +186,7 @@ class PostgresServer:
         fires when the *thread* that started a child exits.
         """
         self._launched = time.perf_counter()
-        self._log_offset = log_size(self.log)
+        self.log_offset = log_size(self.log)
         argv = [
             "-D",
             "",  # the data directory, filled in by _command
@@ -213,13 +212,7 @@ class PostgresServer:
 
     def wait_ready(self, timeout_s: float = 30) -> None:
         """Wait until the launched server accepts the superuser."""
-        assert self.proc is not None, "launch() first"
-
-        def wait() -> None:
-            assert self.proc is not None
-            wait_until_ready(self.proc, self._ready, self.log, "PostgreSQL", timeout_s)
-
-        retry_on_taken_port(self, wait)
+        wait_launched(self, "PostgreSQL", timeout_s)
         self.timings["start"] = time.perf_counter() - self._launched
 
     def stop(self) -> None:

@@ -24,10 +24,9 @@ from trellis.local.servers._base import (
     ServerError,
     choose_port,
     log_size,
-    retry_on_taken_port,
     spawn,
     stop_process,
-    wait_until_ready,
+    wait_launched,
 )
 
 #: The ACL user Trellis itself logs in as (it manages the services' users).
@@ -60,7 +59,7 @@ class ValkeyServer:
         self.directory = directory.resolve()
         self.port = port or choose_port(self.directory)
         #: A port this server chose (not one it was told): another may be chosen at start.
-        self._port_chosen = port is None
+        self.port_chosen = port is None
         #: False (tests): no append-only file.
         self.durable = durable
         #: ``SELECT`` indexes the server offers (the tests give each test its own).
@@ -70,7 +69,7 @@ class ValkeyServer:
         self.timings: dict[str, float] = {}
         self._launched = 0.0
         #: Where the log stood at the last launch (what it says since is this run's).
-        self._log_offset = 0
+        self.log_offset = 0
 
     @property
     def log(self) -> Path:
@@ -122,7 +121,7 @@ class ValkeyServer:
         """Start the server without waiting (from a thread that outlives it, as for PostgreSQL)."""
         binary = server_binary()
         self._launched = time.perf_counter()
-        self._log_offset = log_size(self.log)
+        self.log_offset = log_size(self.log)
         argv = [
             str(binary),
             "--bind",
@@ -147,13 +146,7 @@ class ValkeyServer:
         self.proc = spawn(argv, self.log)
 
     def wait_ready(self, timeout_s: float = 20) -> None:
-        assert self.proc is not None, "launch() first"
-
-        def wait() -> None:
-            assert self.proc is not None
-            wait_until_ready(self.proc, self._ready, self.log, "Valkey", timeout_s)
-
-        retry_on_taken_port(self, wait)
+        wait_launched(self, "Valkey", timeout_s)
         self.timings["start"] = time.perf_counter() - self._launched
 
     def _write_admin(self) -> None:
