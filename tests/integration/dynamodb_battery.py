@@ -149,9 +149,26 @@ def calls() -> list[tuple[str, dict[str, Any]]]:
     }
     out += [("transact_write_items", transaction), ("transact_write_items", transaction)]
     out += transactions_that_roll_back(s, n, key)
+    # Every attribute type, nested: the serializer's shortcut must render them as moto does.
+    typed = {
+        **key("typed"),
+        "b": {"B": b"\x00\xffbytes"},
+        "bs": {"BS": [b"one", b"\x01"]},
+        "ns": {"NS": ["1", "2.5"]},
+        "ss": {"SS": ["x", ""]},
+        "null": {"NULL": True},
+        "yes": {"BOOL": True},
+        "no": {"BOOL": False},
+        "empty": {"S": ""},
+        "m": {"M": {"l": {"L": [n(1), {"M": {"b": {"B": b"z"}}}, {"L": []}]}, "e": {"M": {}}}},
+    }
+    out += [("put_item", {"TableName": "t1", "Item": typed})]
     out += [
         ("get_item", {"TableName": "t1", "Key": key(pk), "ConsistentRead": True})
-        for pk in ("new", "other0", "nested", "names", "stats")
+        for pk in ("new", "other0", "nested", "names", "stats", "typed")
+    ]
+    out += [
+        ("get_item", {"TableName": "t1", "Key": key("typed"), "ProjectionExpression": "m.l[1], b"})
     ]
     return out
 

@@ -59,7 +59,7 @@ Dispatch: which backend serves a host name is remembered instead of being
 worked out again, under a global lock, for every request; so are the method
 names of a response class, which moto listed with ``inspect`` per request.
 
-(The emulator's HTTP keep-alive lives in ``trellis.local._keep_alive``.)
+(The emulator's HTTP server, with keep-alive, is ``trellis.local._http``.)
 
 ``tests/integration/test_emulator_speedups.py`` replays a battery of updates,
 conditions, invalid expressions and cancelled transactions with and without
@@ -76,6 +76,8 @@ import threading
 import types
 from collections.abc import Iterator
 from typing import Any
+
+from trellis.local import _direct_dispatch
 
 #: Expressions are code, not data: a stack uses a few dozen. The bound keeps a
 #: client that builds expressions from values from growing the cache forever.
@@ -106,7 +108,9 @@ def apply() -> None:
     _back_up_transaction_targets_only(importlib.import_module("moto.dynamodb.models"))
     _query_one_partition(importlib.import_module("moto.dynamodb.models.table"))
     _pick_dict_values_directly(importlib.import_module("moto.core.serialize"))
+    _copy_attribute_values(importlib.import_module("moto.core.serialize"))
     _defer_ec2_for_ssm()
+    _direct_dispatch.install()
     validators.Validator._trellis_fast = True
 
 
@@ -263,6 +267,30 @@ def _cheap_sqs_names_and_handles(sqs_models: Any) -> None:
         return "".join(mock_random.choices(alphabet, k=185))
 
     sqs_models.generate_receipt_handle = generate_receipt_handle
+    _cheap_sqs_clock(sqs_models)
+
+
+def _cheap_sqs_clock(sqs_models: Any) -> None:
+    """Read SQS's clock with ``time.time()``, not by building two datetimes.
+
+    Every message's ``visible`` and ``delayed`` ask for the time, and a send
+    builds all of the queue's attributes, whose approximate counts ask each
+    message twice: with ``utcnow() - utcfromtimestamp(0)`` that was an eighth
+    of the emulator's time on a batch of ten. moto's ``utcnow`` reads the same
+    wall clock; a datetime given explicitly still goes through moto's function.
+    """
+    import time
+
+    unix_time = sqs_models.unix_time
+
+    def cheap_unix_time(dt: Any = None) -> float:
+        return time.time() if dt is None else float(unix_time(dt))
+
+    def cheap_unix_time_millis(dt: Any = None) -> float:
+        return cheap_unix_time(dt) * 1000.0
+
+    sqs_models.unix_time = cheap_unix_time
+    sqs_models.unix_time_millis = cheap_unix_time_millis
 
 
 def _cache_backend_lookup(werkzeug_app: Any) -> None:
@@ -503,6 +531,100 @@ def _pick_dict_values_directly(serialize: Any) -> None:
 
     picker.__call__ = call
     xformed.__call__ = call
+
+
+_ATTRIBUTE_VALUE_MEMBERS = frozenset(("S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL"))
+
+
+def _copy_attribute_values(serialize: Any) -> None:
+    """Serialize a DynamoDB item's values by copying them, not member by member.
+
+    moto's DynamoDB backend hands the serializer items already in wire form
+    (``{"S": "x"}``), and the serializer walks each value's ten possible
+    members through its shape machinery: a ``Query`` page of ten items spent a
+    quarter of its time there. For a plain dict whose keys are all
+    ``AttributeValue`` members, the result is known: strings and numbers as
+    moto's string serializer renders them, binaries base64-encoded, sets and
+    lists element by element, maps recursively, ``NULL``/``BOOL`` as they are;
+    a ``None`` member is left out, as moto leaves it. Anything else (another
+    shape, an object, an unknown key) takes moto's path.
+    """
+    serializer = serialize.BaseJSONSerializer
+    original = serializer._serialize_type_structure
+    is_attribute_value: dict[int, bool] = {}
+
+    def serialize_structure(self: Any, serialized: Any, value: Any, shape: Any, key: str) -> None:
+        if key and type(value) is dict:
+            known = is_attribute_value.get(id(shape))
+            if known is None:
+                known = is_attribute_value[id(shape)] = (
+                    shape.name == "AttributeValue"
+                    and set(shape.members) == _ATTRIBUTE_VALUE_MEMBERS
+                    and "name" not in shape.serialization
+                )
+            if known:
+                copied = _attribute_value(value, self._base64)
+                if copied is not None:
+                    serialized[key] = copied
+                    return
+        original(self, serialized, value, shape, key)
+
+    serializer._serialize_type_structure = serialize_structure
+
+
+def _string(value: Any) -> Any:
+    # moto's JSON string serializer: str() of anything but None, {} and [].
+    if type(value) is str:
+        return value
+    return str(value) if value not in (None, {}, []) else value
+
+
+def _attribute_value(value: dict[str, Any], base64: Any) -> dict[str, Any] | None:
+    """The serialized form of one AttributeValue dict, or None to take moto's path."""
+    out: dict[str, Any] = {}
+    for name, member in value.items():
+        if name not in _ATTRIBUTE_VALUE_MEMBERS:
+            return None
+        if member is None:
+            continue
+        if name == "S" or name == "N":
+            out[name] = _string(member)
+        elif name == "NULL" or name == "BOOL":
+            out[name] = member
+        elif name == "B":
+            out[name] = base64(member)
+        elif name == "SS" or name == "NS":
+            out[name] = [_string(item) for item in member]
+        elif name == "BS":
+            out[name] = [base64(item) for item in member]
+        elif name == "M":
+            if type(member) is not dict:
+                return None
+            mapped: dict[str, Any] = {}
+            for sub_key, sub_value in member.items():
+                if sub_value is None:
+                    continue
+                if type(sub_value) is not dict:
+                    return None
+                converted = _attribute_value(sub_value, base64)
+                if converted is None:
+                    return None
+                mapped[sub_key] = converted
+            out[name] = mapped
+        else:  # "L": moto keeps a None element as it is
+            items: list[Any] = []
+            for item in member:
+                if item is None:
+                    items.append(None)
+                    continue
+                if type(item) is not dict:
+                    return None
+                converted = _attribute_value(item, base64)
+                if converted is None:
+                    return None
+                items.append(converted)
+            out[name] = items
+    return out
 
 
 def _dict_candidates(shape: Any, key: str) -> Iterator[str]:

@@ -274,11 +274,11 @@ def main(argv: list[str] | None = None) -> None:
     from trellis.local import _peek
 
     _peek.install()
-    if os.environ.get("TRELLIS_EMULATOR_SPEEDUPS", "1") != "0":
-        from trellis.local import _keep_alive, _moto_speedups
+    speedups = os.environ.get("TRELLIS_EMULATOR_SPEEDUPS", "1") != "0"
+    if speedups:
+        from trellis.local import _moto_speedups
 
         _moto_speedups.apply()
-        _keep_alive.install(server)
     if os.environ.get("TRELLIS_EMULATOR_FIDELITY", "1") != "0":
         # AWS's validation, semantics and shapes where moto differs (tests/conformance).
         from trellis.local import _fidelity
@@ -296,13 +296,35 @@ def main(argv: list[str] | None = None) -> None:
             admin_keys=ADMIN_KEYS,
             log_path=args.iam_log,
         )
-    if args.fd is None:
-        server.main(["--host", args.host, "--port", str(args.port)])
-    else:
-        _serve_on(server, args.fd, args.host, args.port)
+    if not speedups:
+        # moto's own server (werkzeug's), as moto runs it: the baseline of an A/B.
+        if args.fd is None:
+            server.main(["--host", args.host, "--port", str(args.port)])
+        else:
+            _serve_werkzeug_on(server, args.fd, args.host, args.port)
+        return
+    _serve(server, args.fd, args.host, args.port, access_log=args.access_log)
 
 
-def _serve_on(moto_server: Any, fd: int, host: str, port: int) -> None:
+def _serve(moto_server: Any, fd: int | None, host: str, port: int, *, access_log: bool) -> None:
+    """moto's application under the emulator's own HTTP server (``trellis.local._http``)."""
+    import signal
+
+    from trellis.local import _http
+
+    listening = socket.create_server((host, port)) if fd is None else socket.socket(fileno=fd)
+    # An inherited socket is bound, not necessarily listening yet.
+    listening.listen(128)
+    signal.signal(signal.SIGINT, moto_server.signal_handler)
+    signal.signal(signal.SIGTERM, moto_server.signal_handler)
+    if access_log:
+        logging.basicConfig(level=logging.INFO, format="%(message)s")
+    app = moto_server.DomainDispatcherApplication(moto_server.create_backend_app)
+    app.debug = True
+    _http.serve(listening, app, access_log=access_log)
+
+
+def _serve_werkzeug_on(moto_server: Any, fd: int, host: str, port: int) -> None:
     """What ``moto.server.main`` runs, on a socket the parent bound (werkzeug's ``fd``)."""
     import signal
 

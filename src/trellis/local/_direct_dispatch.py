@@ -1,0 +1,158 @@
+"""Call moto's handlers from the emulator's dispatcher directly, not through Flask.
+
+moto wraps each backend in a Flask application whose only work, for an AWS
+call, is to match the URL, build a request object and hand it to one
+callback (``moto.core.utils.convert_to_flask_response``). Flask's request and
+application contexts, its signals, before- and after-request hooks and
+debug helpers around that cost more than moto's DynamoDB GetItem itself:
+about 30 % of the emulator's busy time under one client with IAM on.
+
+Here the URL is matched against the same Flask URL map and the same callback
+gets the same request class, the same URL and headers; its answer becomes the
+same Flask ``Response`` with the header Flask-CORS would have added (moto
+enables it with ``origins="*"`` and ``always_send``: every response carries
+``Access-Control-Allow-Origin: *``). Flask still serves what needs it: moto's
+own pages (``/moto-api``, which render templates), preflight and cross-origin
+requests (Flask-CORS answers them), and any URL the map does not match (its
+404 and 405 pages).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+
+def install() -> None:
+    """Wrap each backend application moto's dispatcher creates (idempotent)."""
+    werkzeug_app: Any = importlib.import_module("moto.moto_server.werkzeug_app")
+    dispatcher = werkzeug_app.DomainDispatcherApplication
+    if getattr(dispatcher, "_trellis_direct", False):
+        return
+    initialise = dispatcher.__init__
+    settings: Any = importlib.import_module("moto.settings")
+    cors = not settings.DISABLE_GLOBAL_CORS
+
+    def __init__(self: Any, create_app: Any) -> None:
+        def create_direct_app(service: Any) -> Any:
+            flask_app = create_app(service)
+            if flask_app.service == "moto_api":
+                return flask_app
+            return _DirectApp(flask_app, _request_class(werkzeug_app.BackendRequest), cors=cors)
+
+        initialise(self, create_direct_app)
+
+    dispatcher.__init__ = __init__
+    dispatcher._trellis_direct = True
+
+
+def _request_class(backend_request: type) -> type:
+    """moto's request class, with its full URL built without werkzeug's URL machinery.
+
+    ``Request.raw_url`` goes through werkzeug's host validation and IDNA
+    decoding on every call (about a seventh of a GetItem's time in the
+    emulator). For the hosts the emulator is called on — plain ASCII, no
+    default port to strip — the URL is the scheme, the Host header and the
+    raw request target; anything else takes moto's own path.
+    """
+
+    class DirectRequest(backend_request):  # type: ignore[misc]
+        @property
+        def raw_url(self) -> str:
+            environ = self.environ
+            host = environ.get("HTTP_HOST", "")
+            target = environ.get("RAW_URI", "")
+            if (
+                not host.isascii()
+                or not host.replace(".", "").replace(":", "").replace("-", "").isalnum()
+                or host.endswith(":80")
+                or not target.startswith("/")
+                or target.startswith("//")
+                or environ.get("SCRIPT_NAME")
+            ):
+                return str(super().raw_url)
+            path, mark, query = target.partition("?")
+            return (
+                f"{environ['wsgi.url_scheme']}://{host.lower()}{path}{mark if query else ''}{query}"
+            )
+
+    return DirectRequest
+
+
+class _DirectApp:
+    """A backend's Flask application, answered without Flask where Flask adds nothing."""
+
+    def __init__(self, flask_app: Any, request_class: type, *, cors: bool) -> None:
+        from botocore.exceptions import ClientError
+        from flask import Response
+        from moto.moto_api import recorder
+        from werkzeug.exceptions import HTTPException
+
+        self.flask_app = flask_app
+        self.service = flask_app.service
+        self._url_map = flask_app.url_map
+        self._views = flask_app.view_functions
+        self._request_class = request_class
+        self._cors = cors
+        self._response = Response
+        self._record = recorder._record_request
+        self._client_error = ClientError
+        self._http_exception = HTTPException
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.flask_app, name)
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if "HTTP_ORIGIN" in environ or environ["REQUEST_METHOD"] == "OPTIONS":
+            return self.flask_app(environ, start_response)  # Flask-CORS answers these
+        try:
+            endpoint, _ = self._url_map.bind_to_environ(environ).match()
+        except self._http_exception:
+            return self.flask_app(environ, start_response)  # its 404 / 405 page
+        callback = getattr(self._views.get(endpoint), "callback", None)
+        if callback is None:
+            return self.flask_app(environ, start_response)
+        request = self._request_class(environ)
+        try:
+            self._record(request)
+            result = callback(request, request.raw_url, _header_dict(environ))
+        except self._client_error as exc:  # what convert_to_flask_response does
+            result = 400, {}, exc.response["Error"]["Message"]
+        except self._http_exception as exc:
+            return exc(environ, start_response)
+        if len(result) == 3:
+            status, headers, content = result
+        else:
+            status, headers, content = 200, {}, result
+        response = self._response(response=content, status=status, headers=headers)
+        if request.method == "HEAD" and "content-length" in headers:
+            response.headers["Content-Length"] = headers["content-length"]
+        if self._cors and "Access-Control-Allow-Origin" not in response.headers:
+            response.headers.add("Access-Control-Allow-Origin", "*")
+        return response(environ, start_response)
+
+
+_NOT_HEADERS = ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH")
+_BODY_HEADERS = ("CONTENT_TYPE", "CONTENT_LENGTH")
+
+
+def _header_dict(environ: dict[str, Any]) -> dict[str, str]:
+    """``dict(request.headers)`` for moto's request class, in one pass over the environ.
+
+    werkzeug's ``EnvironHeaders`` lists its keys by walking the environ, then
+    looks each one up again; moto's subclass walks it once more per header to
+    restore the original spelling of S3 metadata names.
+    """
+    preserved: dict[str, str] = environ.get("moto.preserved_header_names") or {}
+    headers: dict[str, str] = {}
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            if key in _NOT_HEADERS:
+                continue
+            name = key[5:].replace("_", "-").title()
+        elif key in _BODY_HEADERS and value:
+            name = key.replace("_", "-").title()
+        else:
+            continue
+        headers[preserved.get(key, name)] = value
+    return headers
