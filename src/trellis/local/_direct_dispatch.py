@@ -79,6 +79,10 @@ def _request_class(backend_request: type) -> type:
     return DirectRequest
 
 
+#: Routes remembered per backend: every JSON API is one path; S3's vary with keys.
+_ROUTE_CACHE_LIMIT = 4096
+
+
 class _DirectApp:
     """A backend's Flask application, answered without Flask where Flask adds nothing."""
 
@@ -92,6 +96,9 @@ class _DirectApp:
         self.service = flask_app.service
         self._url_map = flask_app.url_map
         self._views = flask_app.view_functions
+        # Without host or subdomain matching, a rule matches on the method and path alone.
+        self._cacheable = not flask_app.url_map.host_matching and not flask_app.subdomain_matching
+        self._endpoints: dict[tuple[str, str], str] = {}
         self._request_class = request_class
         self._cors = cors
         self._response = Response
@@ -105,10 +112,15 @@ class _DirectApp:
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         if "HTTP_ORIGIN" in environ or environ["REQUEST_METHOD"] == "OPTIONS":
             return self.flask_app(environ, start_response)  # Flask-CORS answers these
-        try:
-            endpoint, _ = self._url_map.bind_to_environ(environ).match()
-        except self._http_exception:
-            return self.flask_app(environ, start_response)  # its 404 / 405 page
+        route = (environ["REQUEST_METHOD"], environ.get("PATH_INFO", ""))
+        endpoint = self._endpoints.get(route)
+        if endpoint is None:
+            try:
+                endpoint, _ = self._url_map.bind_to_environ(environ).match()
+            except self._http_exception:
+                return self.flask_app(environ, start_response)  # its 404 / 405 page
+            if self._cacheable and len(self._endpoints) < _ROUTE_CACHE_LIMIT:
+                self._endpoints[route] = endpoint
         callback = getattr(self._views.get(endpoint), "callback", None)
         if callback is None:
             return self.flask_app(environ, start_response)
