@@ -104,7 +104,11 @@ def serve(listening: socket.socket, app: WsgiApp, *, access_log: bool = False) -
     host, port = listening.getsockname()[:2]
     server = _Server(app, str(host), int(port), access_log)
     while True:
-        connection, address = listening.accept()
+        try:
+            connection, address = listening.accept()
+        except OSError:  # out of descriptors, or a client gone before accept: not fatal
+            time.sleep(0.01)
+            continue
         threading.Thread(target=server.connection, args=(connection, address), daemon=True).start()
 
 
@@ -291,22 +295,30 @@ class _Server:
             _send_error(sock, 500, "the application did not start a response")
             return "500", False
         status, headers = started[0], started[1]
-        head = [f"HTTP/1.1 {status}\r\nDate: {_http_date()}\r\n"]
-        has_length = False
+        head = [f"HTTP/1.1 {status}\r\n"]
+        has_length = has_date = False
         for name, value in headers:
             lowered = name.lower()
             if lowered == "content-length":
                 has_length = True
+            elif lowered == "date":
+                has_date = True
             elif lowered == "connection":
                 continue  # the server decides, from the request and its own state
             head.append(f"{name}: {value}\r\n")
+        if not has_date:
+            head.append(f"Date: {_http_date()}\r\n")
         no_body = status.startswith(_NO_BODY_STATUSES)
         if not has_length and not no_body:
             head.append(f"Content-Length: {sum(map(len, chunks))}\r\n")
         if not keep_alive:
             head.append("Connection: close\r\n")
         head.append("\r\n")
-        payload = "".join(head).encode("latin-1")
+        try:
+            payload = "".join(head).encode("latin-1")
+        except UnicodeEncodeError:  # HTTP headers are Latin-1; werkzeug answers 500 too
+            _send_error(sock, 500, "the emulator built a header HTTP cannot carry")
+            return "500", False
         if environ["REQUEST_METHOD"] != "HEAD" and not no_body:
             payload += b"".join(chunks)
         sock.sendall(payload)
