@@ -38,7 +38,7 @@ def install() -> None:
             flask_app = create_app(service)
             if flask_app.service == "moto_api":
                 return flask_app
-            return _DirectApp(flask_app, _request_class(werkzeug_app.BackendRequest), cors=cors)
+            return _DirectApp(flask_app, _request_class(), cors=cors)
 
         initialise(self, create_direct_app)
 
@@ -46,8 +46,13 @@ def install() -> None:
     dispatcher._trellis_direct = True
 
 
-def _request_class(backend_request: type) -> type:
+def _request_class() -> type:
     """moto's request class, with its full URL built without werkzeug's URL machinery.
+
+    moto's Flask app uses a subclass that mixes in Flask's request, whose
+    additions (limits from the app's config, debug help for form errors) look
+    for an application context on every body read; without Flask there is
+    none, so the class is moto's own ``Request``, marked as a WSGI server's.
 
     ``Request.raw_url`` goes through werkzeug's host validation and IDNA
     decoding on every call (about a seventh of a GetItem's time in the
@@ -56,7 +61,11 @@ def _request_class(backend_request: type) -> type:
     raw request target; anything else takes moto's own path.
     """
 
-    class DirectRequest(backend_request):  # type: ignore[misc]
+    from moto.core.request import Request
+
+    class DirectRequest(Request):
+        from_wsgi_server = True
+
         @property
         def raw_url(self) -> str:
             environ = self.environ

@@ -77,7 +77,7 @@ import types
 from collections.abc import Iterator
 from typing import Any
 
-from trellis.local import _direct_dispatch
+from trellis.local import _direct_dispatch, _signature_check
 
 #: Expressions are code, not data: a stack uses a few dozen. The bound keeps a
 #: client that builds expressions from values from growing the cache forever.
@@ -109,8 +109,10 @@ def apply() -> None:
     _query_one_partition(importlib.import_module("moto.dynamodb.models.table"))
     _pick_dict_values_directly(importlib.import_module("moto.core.serialize"))
     _copy_attribute_values(importlib.import_module("moto.core.serialize"))
+    _draw_random_strings_at_once(importlib.import_module("moto.moto_api._internal.moto_random"))
     _defer_ec2_for_ssm()
     _direct_dispatch.install()
+    _signature_check.install()
     validators.Validator._trellis_fast = True
 
 
@@ -268,6 +270,30 @@ def _cheap_sqs_names_and_handles(sqs_models: Any) -> None:
 
     sqs_models.generate_receipt_handle = generate_receipt_handle
     _cheap_sqs_clock(sqs_models)
+
+
+def _draw_random_strings_at_once(moto_random: Any) -> None:
+    """Draw moto's random strings in one ``choices`` call, not one ``choice`` per character.
+
+    Every response carries a 52-character request id: drawn a character at a
+    time it was about a twentieth of a DynamoDB GetItem's time in the emulator.
+    Same alphabet, same uniform draw, from moto's seedable generator (a seeded
+    run stays reproducible; its strings differ from plain moto's).
+    """
+    import string
+
+    def get_random_string(
+        self: Any, length: int = 20, include_digits: bool = True, lower_case: bool = False
+    ) -> str:
+        pool = string.ascii_letters + (string.digits if include_digits else "")
+        drawn = "".join(self.choices(pool, k=length))
+        return drawn.lower() if lower_case else drawn
+
+    def get_random_hex(self: Any, length: int = 8) -> str:
+        return "".join(map(str, self.choices(moto_random.HEX_CHARS, k=length)))
+
+    moto_random.MotoRandom.get_random_string = get_random_string
+    moto_random.MotoRandom.get_random_hex = get_random_hex
 
 
 def _cheap_sqs_clock(sqs_models: Any) -> None:

@@ -118,7 +118,7 @@ def canonical_request(
 
 
 @functools.lru_cache(maxsize=256)
-def _signing_key(secret: str, date: str, region: str, service: str) -> bytes:
+def signing_key(secret: str, date: str, region: str, service: str) -> bytes:
     # Four HMACs that change once a day per key: remembered, as SDKs do.
     key = hmac.digest(f"AWS4{secret}".encode(), date.encode(), "sha256")
     for part in (region, service, "aws4_request"):
@@ -127,7 +127,7 @@ def _signing_key(secret: str, date: str, region: str, service: str) -> bytes:
 
 
 def signature(secret: str, scope: Scope, string_to_sign: str) -> str:
-    key = _signing_key(secret, scope.date, scope.region, scope.service)
+    key = signing_key(secret, scope.date, scope.region, scope.service)
     return hmac.digest(key, string_to_sign.encode("utf-8"), "sha256").hex()
 
 
