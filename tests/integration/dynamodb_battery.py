@@ -492,6 +492,33 @@ def sqs_round_trip(sqs: Any) -> list[Any]:
         seen.append(sorted(m["Body"] for m in got.get("Messages", [])))
     attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     seen.append({k: attrs[k] for k in sorted(attrs) if k.startswith("Approximate")})
+    # Message attributes, filtered per receive: each answer filters its own copy.
+    tagged = sqs.create_queue(QueueName="tagged")["QueueUrl"]
+    sqs.send_message(
+        QueueUrl=tagged,
+        MessageBody="t",
+        MessageAttributes={
+            "Custom.a": {"DataType": "String", "StringValue": "1"},
+            "other": {"DataType": "Number", "StringValue": "2"},
+            "bin": {"DataType": "Binary", "BinaryValue": b"\x00\x01"},
+        },
+    )
+    for names in (["Custom.*"], ["All"], ["other", "missing"], []):
+        got = sqs.receive_message(
+            QueueUrl=tagged,
+            MessageAttributeNames=names,
+            AttributeNames=["ApproximateReceiveCount"],
+            VisibilityTimeout=0,
+        )
+        for message in got.get("Messages", []):
+            seen.append(
+                {
+                    "names": names,
+                    "attributes": message.get("MessageAttributes"),
+                    "md5": message.get("MD5OfMessageAttributes"),
+                    "count": message["Attributes"]["ApproximateReceiveCount"],
+                }
+            )
     return seen
 
 
