@@ -77,3 +77,33 @@ def test_a_state_file_of_a_process_that_is_gone_is_ignored(tmp_path: Path) -> No
     ).write(tmp_path)
     assert read_state(tmp_path, "dev") is None
     assert read_state(tmp_path, "dev", alive_only=False) is not None
+
+
+@pytest.mark.timeout(120)
+def test_the_consumer_s_long_polls_end_before_the_client_s_read_timeout(
+    trellis_emulator: Emulator,
+) -> None:
+    """A wait as long as the read timeout made every empty poll time out and be retried."""
+    import threading
+
+    from trellis.runtime.consumer import QueueConsumer
+
+    sqs = trellis_emulator.client("sqs", read_timeout_s=3, max_attempts=3)
+    url = sqs.create_queue(QueueName=f"poll-{os.getpid()}")["QueueUrl"]
+    attempts: list[str] = []
+    sqs.meta.events.register(
+        "before-send.sqs.ReceiveMessage", lambda **_: attempts.append("receive")
+    )
+    consumer = QueueConsumer(sqs, url, lambda record: None, wait_s=3, visibility_s=30)
+    stop = threading.Event()
+    thread = threading.Thread(target=consumer.run, args=(stop,))
+    thread.start()
+    # Long enough for the first empty poll to end and a second to begin.
+    threading.Event().wait(4.0)
+    stop.set()
+    thread.join(30)
+    assert not thread.is_alive()
+    assert consumer.stats.aws_errors == 0
+    assert consumer.stats.receive_calls >= 2
+    # Each receive was one HTTP attempt: none timed out and was sent again.
+    assert len(attempts) == consumer.stats.receive_calls

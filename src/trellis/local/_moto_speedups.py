@@ -51,6 +51,12 @@ DynamoDB, SQS and SNS backends hand it — the answer is known after the one
 provider that can precede the key itself (the shape's own name, when it
 differs); the others are tried only when the key is missing.
 
+DynamoDB items in responses are copied value by value rather than walked
+member by member through the shape machinery (``_copy_attribute_values``).
+SQS reads its clock with ``time.time()``, copies a received message one level
+deep instead of deep-copying its whole receipt history, and moto's random
+strings are drawn in one call rather than one per character.
+
 ConditionExpressions are tokenised once per text (moto ran six regular
 expressions per token, several times per request); the tokens are rebuilt as
 fresh nodes for every parse, which goes on as before.
@@ -59,7 +65,9 @@ Dispatch: which backend serves a host name is remembered instead of being
 worked out again, under a global lock, for every request; so are the method
 names of a response class, which moto listed with ``inspect`` per request.
 
-(The emulator's HTTP server, with keep-alive, is ``trellis.local._http``.)
+(The emulator's HTTP server, with keep-alive, is ``trellis.local._http``;
+the dispatch that skips Flask is ``trellis.local._direct_dispatch``, the
+shorter SigV4 check ``trellis.local._signature_check``; ``apply`` installs both.)
 
 ``tests/integration/test_emulator_speedups.py`` replays a battery of updates,
 conditions, invalid expressions and cancelled transactions with and without

@@ -171,13 +171,27 @@ class QueueConsumer:
         response = self.sqs.receive_message(
             QueueUrl=self.queue_url,
             MaxNumberOfMessages=count,
-            WaitTimeSeconds=wait_s,
+            WaitTimeSeconds=min(wait_s, self._longest_poll_s()),
             MessageSystemAttributeNames=["All"],
             MessageAttributeNames=["All"],
         )
         messages: list[dict[str, Any]] = response.get("Messages", [])
         self.stats.received += len(messages)
         return messages
+
+    def _longest_poll_s(self) -> int:
+        """The longest long poll the client's read timeout lets finish.
+
+        SQS answers an empty long poll when the wait is over, so a wait as long as
+        the client's read timeout (Trellis's default is 10 s for both) races it:
+        the read times out, botocore retries the receive, and a stop waited
+        through three polls instead of one. Two seconds of margin.
+        """
+        config = getattr(getattr(self.sqs, "meta", None), "config", None)
+        read_timeout = getattr(config, "read_timeout", None)
+        if not isinstance(read_timeout, int | float):
+            return self.wait_s
+        return max(0, min(self.wait_s, int(read_timeout) - 2))
 
     def _reap(self, inflight: dict[str, _InFlight], done: list[tuple[str, str]]) -> None:
         for message_id in [m for m, entry in inflight.items() if entry.future.done()]:
