@@ -295,6 +295,19 @@ def run(jobs: int, work_ms: int, concurrency: int) -> tuple[Result, Result, tupl
         emu.stop()
 
 
+def _binding_limit(trellis: Result, work_ms: int, ceiling: float) -> str:
+    """Which limit the consumer meets: its threads (each job holds one for its work) or the emulator."""
+    threads_cap = trellis.concurrency * 1000 / work_ms if work_ms else float("inf")
+    if threads_cap < ceiling:
+        return (
+            f"Here its {trellis.concurrency} threads are the limit, not the emulator: each holds a job "
+            f"for its {work_ms} ms of work, so they cannot pass {threads_cap:.0f} jobs/s "
+            f"({trellis.rate / threads_cap:.0%} of that reached); `TRELLIS_CONSUMER_CONCURRENCY` "
+            "raises it."
+        )
+    return "Locally it is bound by the emulator's throughput for these writes."
+
+
 def report(guide: Result, trellis: Result, work_ms: int, ceilings: tuple[float, float]) -> str:
     ceiling, fresh = ceilings
     lines = [
@@ -328,10 +341,12 @@ def report(guide: Result, trellis: Result, work_ms: int, ceilings: tuple[float, 
         "",
         f"Emulator ceiling, same run, measured right after the consumer on the table it filled: "
         f"{ceiling:.1f} jobs/s — a job's claim and completion through the real `JobStore` and nothing "
-        f"else, from {trellis.concurrency} threads. The Trellis consumer reached {trellis.rate:.1f} jobs/s "
-        f"({trellis.rate / ceiling:.0%} of that): locally it is bound by the emulator's throughput for "
-        f"these writes (the same measurement on a new table in the same emulator: {fresh:.1f} jobs/s), "
-        "the guide's consumer by its serial processing. The SQS calls per job do not depend on the emulator.",
+        f"else, from {trellis.concurrency} threads (the same measurement on a new table in the same "
+        f"emulator: {fresh:.1f} jobs/s). The Trellis consumer reached {trellis.rate:.1f} jobs/s "
+        f"({trellis.rate / ceiling:.0%} of that). "
+        + _binding_limit(trellis, work_ms, ceiling)
+        + " The guide's consumer is bound by its serial processing; the SQS calls per job do not "
+        "depend on the emulator.",
     ]
     return "\n".join(lines)
 

@@ -4,12 +4,14 @@ moto wraps each backend in a Flask application whose only work, for an AWS
 call, is to match the URL, build a request object and hand it to one
 callback (``moto.core.utils.convert_to_flask_response``). Flask's request and
 application contexts, its signals, before- and after-request hooks and
-debug helpers around that cost more than moto's DynamoDB GetItem itself:
-about 30 % of the emulator's busy time under one client with IAM on.
+debug helpers around that were a fifth of the emulator's time per DynamoDB
+call in a profile; answering without them raised one client's GetItem rate
+by about a tenth (measured with ``bench/emulator_workload.py``).
 
 Here the URL is matched against the same Flask URL map and the same callback
-gets the same request class, the same URL and headers; its answer becomes the
-same Flask ``Response`` with the header Flask-CORS would have added (moto
+gets moto's request class (without Flask's mixin), the same URL and headers;
+its answer becomes the same Flask ``Response`` with the header Flask-CORS
+would have added (moto
 enables it with ``origins="*"`` and ``always_send``: every response carries
 ``Access-Control-Allow-Origin: *``). Flask still serves what needs it: moto's
 own pages (``/moto-api``, which render templates), preflight and cross-origin
@@ -55,8 +57,7 @@ def _request_class() -> type:
     none, so the class is moto's own ``Request``, marked as a WSGI server's.
 
     ``Request.raw_url`` goes through werkzeug's host validation and IDNA
-    decoding on every call (about a seventh of a GetItem's time in the
-    emulator). For the hosts the emulator is called on — plain ASCII, no
+    decoding on every call. For the hosts the emulator is called on — plain ASCII, no
     default port to strip — the URL is the scheme, the Host header and the
     raw request target; anything else takes moto's own path.
     """

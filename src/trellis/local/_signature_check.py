@@ -2,7 +2,7 @@
 
 With IAM enforced, moto verifies every call's signature by building a
 botocore ``AWSRequest`` from the request and running botocore's signer over
-it: about a fifth of a DynamoDB GetItem's time in the emulator. For the
+it: about a fifth of a DynamoDB GetItem's time in the emulator (cProfile). For the
 calls the AWS APIs other than S3 make — a POST (or GET) of ``/`` without a
 query string and with a body of bytes — the canonical request botocore
 builds from moto's inputs is short enough to write down, and this module
