@@ -7,6 +7,7 @@ import json
 import re
 import socket
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -187,28 +188,18 @@ def _signed(
 
 
 def _requests(endpoint: str) -> list[tuple[str, str, bytes, dict[str, str]]]:
-    def ddb(target: str, payload: object) -> tuple[str, str, bytes, dict[str, str]]:
-        return _signed(
-            endpoint,
-            "dynamodb",
-            "POST",
-            "/",
-            json.dumps(payload).encode(),
-            {
+    def json_api(service: str, prefix: str) -> Any:
+        def call(target: str, payload: object) -> tuple[str, str, bytes, dict[str, str]]:
+            headers = {
                 "Content-Type": "application/x-amz-json-1.0",
-                "X-Amz-Target": f"DynamoDB_20120810.{target}",
-            },
-        )
+                "X-Amz-Target": f"{prefix}.{target}",
+            }
+            return _signed(endpoint, service, "POST", "/", json.dumps(payload).encode(), headers)
 
-    def sqs(target: str, payload: object) -> tuple[str, str, bytes, dict[str, str]]:
-        return _signed(
-            endpoint,
-            "sqs",
-            "POST",
-            "/",
-            json.dumps(payload).encode(),
-            {"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": f"AmazonSQS.{target}"},
-        )
+        return call
+
+    ddb = json_api("dynamodb", "DynamoDB_20120810")
+    sqs = json_api("sqs", "AmazonSQS")
 
     def s3(
         method: str, path: str, body: bytes = b"", **headers: str

@@ -48,19 +48,17 @@ def _request(
 BODY = json.dumps({"TableName": "t", "Key": {"pk": {"S": "a"}}}).encode()
 
 
-def cases() -> list[tuple[str, Any]]:
-    # botocore signs host when the URL has one; re-sign with it listed, as SDKs do.
-    aws = AWSRequest(
-        method="POST",
-        url="http://127.0.0.1:4566/",
-        data=BODY,
-        headers={
-            "Content-Type": "application/x-amz-json-1.0",
-            "X-Amz-Target": "DynamoDB_20120810.GetItem",
-        },
-    )
+def _signed_by_botocore(headers: dict[str, str]) -> dict[str, str]:
+    """The headers an SDK sends for BODY: botocore signs host, taken from the URL."""
+    aws = AWSRequest(method="POST", url="http://127.0.0.1:4566/", data=BODY, headers=headers)
     SigV4Auth(Credentials("AKIDEXAMPLE", SECRET), "dynamodb", "us-east-1").add_auth(aws)
-    with_host = {**dict(aws.headers), "Host": "127.0.0.1:4566"}
+    return {**dict(aws.headers), "Host": "127.0.0.1:4566"}
+
+
+def cases() -> list[tuple[str, Any]]:
+    with_host = _signed_by_botocore(
+        {"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "DynamoDB_20120810.GetItem"}
+    )
     out: list[tuple[str, Any]] = [
         ("as signed", _request(body=BODY, headers=with_host)),
         (
@@ -98,17 +96,9 @@ def cases() -> list[tuple[str, Any]]:
         ("a query string", _request(path="/?Action=ListQueues", body=b"", headers=with_host)),
         ("GET", _request(method="GET", body=b"", headers=with_host)),
     ]
-    signed_sha = AWSRequest(
-        method="POST",
-        url="http://127.0.0.1:4566/",
-        data=BODY,
-        headers={
-            "Content-Type": "application/x-amz-json-1.0",
-            "X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD",
-        },
+    sha_headers = _signed_by_botocore(
+        {"Content-Type": "application/x-amz-json-1.0", "X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD"}
     )
-    SigV4Auth(Credentials("AKIDEXAMPLE", SECRET), "dynamodb", "us-east-1").add_auth(signed_sha)
-    sha_headers = {**dict(signed_sha.headers), "Host": "127.0.0.1:4566"}
     out.append(("a signed content hash", _request(body=BODY, headers=sha_headers)))
     out.append(("a signed content hash, body changed", _request(body=b"{}", headers=sha_headers)))
     listed_missing = {
@@ -138,7 +128,6 @@ def cases() -> list[tuple[str, Any]]:
 def test_the_short_check_computes_moto_s_signature_or_leaves_the_request_to_moto(
     name: str, request_: Any
 ) -> None:
-    _signature_check.install()
     try:
         reference = IAMRequestBase._calculate_signature(request_)
     except (KeyError, AttributeError):
@@ -151,7 +140,6 @@ def test_the_short_check_computes_moto_s_signature_or_leaves_the_request_to_moto
 
 
 def test_the_short_check_takes_the_usual_calls_and_tells_forgeries_apart() -> None:
-    _signature_check.install()
     by_name = dict(cases())
     signature = by_name["as signed"]._headers["Authorization"].rpartition("Signature=")[2]
     assert _signature_check.signature_of(by_name["as signed"]) == signature

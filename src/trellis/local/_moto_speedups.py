@@ -668,10 +668,8 @@ def _attribute_value(value: dict[str, Any], base64: Any) -> dict[str, Any] | Non
             mapped: dict[str, Any] = {}
             for sub_key, sub_value in member.items():
                 if sub_value is None:
-                    continue
-                if type(sub_value) is not dict:
-                    return None
-                converted = _attribute_value(sub_value, base64)
+                    continue  # moto leaves a None member out
+                converted = _nested(sub_value, base64)
                 if converted is None:
                     return None
                 mapped[sub_key] = converted
@@ -679,17 +677,17 @@ def _attribute_value(value: dict[str, Any], base64: Any) -> dict[str, Any] | Non
         else:  # "L": moto keeps a None element as it is
             items: list[Any] = []
             for item in member:
-                if item is None:
-                    items.append(None)
-                    continue
-                if type(item) is not dict:
-                    return None
-                converted = _attribute_value(item, base64)
-                if converted is None:
+                converted = None if item is None else _nested(item, base64)
+                if converted is None and item is not None:
                     return None
                 items.append(converted)
             out[name] = items
     return out
+
+
+def _nested(value: Any, base64: Any) -> dict[str, Any] | None:
+    """A map's or list's element: an AttributeValue dict, or None (moto's path) if not one."""
+    return _attribute_value(value, base64) if type(value) is dict else None
 
 
 def _dict_candidates(shape: Any, key: str) -> Iterator[str]:

@@ -22,20 +22,19 @@ import hmac
 import importlib
 from typing import Any
 
+from botocore.auth import SIGNED_HEADERS_BLACKLIST
+
 from trellis.local import _sigv4
 
-_BLACKLIST: frozenset[str] = frozenset()
+_BLACKLIST = frozenset(SIGNED_HEADERS_BLACKLIST)
 
 
 def install() -> None:
     """Take the short path in moto's ``IAMRequest`` (the non-S3 check) where it applies."""
-    global _BLACKLIST
     access_control: Any = importlib.import_module("moto.iam.access_control")
     request_class = access_control.IAMRequest
     if getattr(request_class, "_trellis_signature", False):
         return
-    botocore_auth: Any = importlib.import_module("botocore.auth")
-    _BLACKLIST = frozenset(botocore_auth.SIGNED_HEADERS_BLACKLIST)
     original = request_class._calculate_signature
 
     def _calculate_signature(self: Any) -> str:

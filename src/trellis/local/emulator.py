@@ -257,7 +257,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Serve the Trellis AWS emulator (moto).")
     parser.add_argument("--host", default=EMULATOR_HOST)
     parser.add_argument("--port", type=int, default=EMULATOR_PORT)
-    parser.add_argument("--access-log", action="store_true", help="log every request (werkzeug)")
+    parser.add_argument("--access-log", action="store_true", help="log every request on stderr")
     parser.add_argument("--fd", type=int, help="serve on this inherited socket, bound to --port")
     parser.add_argument(
         "--iam",
@@ -308,38 +308,42 @@ def main(argv: list[str] | None = None) -> None:
 
 def _serve(moto_server: Any, fd: int | None, host: str, port: int, *, access_log: bool) -> None:
     """moto's application under the emulator's own HTTP server (``trellis.local._http``)."""
-    import signal
-
     from trellis.local import _http
 
     listening = socket.create_server((host, port)) if fd is None else socket.socket(fileno=fd)
     # An inherited socket is bound, not necessarily listening yet.
     listening.listen(128)
-    signal.signal(signal.SIGINT, moto_server.signal_handler)
-    signal.signal(signal.SIGTERM, moto_server.signal_handler)
     if access_log:
         logging.basicConfig(level=logging.INFO, format="%(message)s")
-    app = moto_server.DomainDispatcherApplication(moto_server.create_backend_app)
-    app.debug = True
-    _http.serve(listening, app, access_log=access_log)
+    _http.serve(listening, _moto_app(moto_server), access_log=access_log)
 
 
 def _serve_werkzeug_on(moto_server: Any, fd: int, host: str, port: int) -> None:
     """What ``moto.server.main`` runs, on a socket the parent bound (werkzeug's ``fd``)."""
-    import signal
-
     from werkzeug.serving import make_server
 
     with socket.socket(fileno=os.dup(fd)) as listening:
         # werkzeug takes an inherited socket as listening already (its reloader's is).
         listening.listen(128)
+    make_server(
+        host,
+        port,
+        _moto_app(moto_server),
+        threaded=True,
+        request_handler=moto_server.MotoRequestHandler,
+        fd=fd,
+    ).serve_forever()
+
+
+def _moto_app(moto_server: Any) -> Any:
+    """moto's WSGI application as ``moto.server.main`` builds it, with its signal handlers."""
+    import signal
+
     signal.signal(signal.SIGINT, moto_server.signal_handler)
     signal.signal(signal.SIGTERM, moto_server.signal_handler)
     app = moto_server.DomainDispatcherApplication(moto_server.create_backend_app)
     app.debug = True
-    make_server(
-        host, port, app, threaded=True, request_handler=moto_server.MotoRequestHandler, fd=fd
-    ).serve_forever()
+    return app
 
 
 def _serialize_dynamodb() -> None:
