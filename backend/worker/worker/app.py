@@ -22,10 +22,11 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, FastAPI, Path, Query, Request
+from fastapi import FastAPI, Path, Query, Request
 from pydantic import BaseModel, Field, model_validator
 
 from trellis.runtime import (
+    APIRouter,
     AwsClients,
     MethodNotAllowed,
     SqsRecord,

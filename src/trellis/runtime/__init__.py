@@ -56,6 +56,8 @@ if TYPE_CHECKING:
     from trellis.runtime._logging import get_logger as get_logger
     from trellis.runtime._readiness import ReadinessCheck as ReadinessCheck
     from trellis.runtime._readiness import default_readiness_checks as default_readiness_checks
+    from trellis.runtime._routing import APIRouter as APIRouter
+    from trellis.runtime._routing import SingleHopRoute as SingleHopRoute
     from trellis.runtime._settings import ServiceSettings as ServiceSettings
     from trellis.runtime._settings import SettingsError as SettingsError
     from trellis.runtime._settings import load_settings as load_settings
@@ -102,6 +104,7 @@ _MODULE_OF: dict[str, str] = {
     **dict.fromkeys(["SqsRecord", "lambda_handler"], "_lambda"),
     **dict.fromkeys(["bind_request_id", "configure_logging", "get_logger"], "_logging"),
     **dict.fromkeys(["ReadinessCheck", "default_readiness_checks"], "_readiness"),
+    **dict.fromkeys(["APIRouter", "SingleHopRoute"], "_routing"),
     **dict.fromkeys(["ServiceSettings", "SettingsError", "load_settings"], "_settings"),
     **dict.fromkeys(["on_restore"], "_snapstart"),
     **dict.fromkeys(["configure_tracing"], "_tracing"),

@@ -37,6 +37,7 @@ from trellis.runtime._readiness import (
     default_readiness_checks,
     run_checks,
 )
+from trellis.runtime._routing import SingleHopRoute
 from trellis.runtime._settings import ServiceSettings
 from trellis.runtime._tracing import configure_tracing, instrument_app
 
@@ -130,6 +131,8 @@ def create_app(
         version=version,
         lifespan=lifespan,
     )
+    # `@app.get(...)` routes on plain `def`s make one thread-pool hop, not FastAPI's two.
+    app.router.route_class = SingleHopRoute
     app.state.settings = settings
     app.state.clients = clients
     app.state.readiness = checks

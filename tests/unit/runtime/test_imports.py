@@ -16,6 +16,7 @@ RUNTIME_DIR = Path(trellis.runtime.__file__).parent
 FORBIDDEN_IN_LAMBDA = ("trellis.local", "trellis.cli", "trellis.infra", "moto", "opentelemetry.sdk")
 
 EXPORTS = [
+    "APIRouter",
     "AccessDenied",
     "AwsClients",
     "BadRequest",
@@ -34,6 +35,7 @@ EXPORTS = [
     "ServiceSettings",
     "SettingsDep",
     "SettingsError",
+    "SingleHopRoute",
     "SqsRecord",
     "Throttled",
     "TrellisError",
