@@ -556,8 +556,21 @@ def _query_one_partition(table_module: Any) -> None:
 
 
 def _pick_dict_values_directly(serialize: Any) -> None:
+    """Read a plain dict's members by the keys moto would try, without its picker machinery.
+
+    moto's serializer looks up every member of every output structure through an
+    ``AttributePicker``: a context object per lookup, then each alias provider in
+    turn. For a dict under the default providers the keys it tries depend only on
+    the member's shape, its parent and its name, so they are worked out once per
+    member (with the snake_case forms ``XFormedAttributePicker`` adds) and then
+    tried in order: an SQS ``ReceiveMessage`` of ten messages makes about a hundred
+    such lookups. Anything else (an object, another picker, a dotted key) takes
+    moto's path.
+    """
     picker = serialize.AttributePicker
-    original_call = picker.__call__
+    xformed = serialize.XFormedAttributePicker
+    xform_name = serialize.xform_name
+    base = serialize.ResponseSerializer
     # The providers the shortcut accounts for, in the order moto tries them; another
     # list (a picker configured otherwise) takes moto's path.
     expected = [
@@ -568,32 +581,66 @@ def _pick_dict_values_directly(serialize: Any) -> None:
         serialize.ClassPrefixAlias,
         serialize.ModelAlias,
     ]
+    #: (id(shape), key, xformed) → (shape, its parent, the keys to try): the shape and
+    #: parent are kept so their ids stay theirs, and checked, since moto sets ``parent``.
+    keys_for: dict[tuple[int, str, bool], tuple[Any, Any, tuple[str, ...]]] = {}
 
-    xformed = serialize.XFormedAttributePicker
-    xform_name = serialize.xform_name
+    def dict_keys(shape: Any, key: str, snake_too: bool) -> tuple[str, ...]:
+        parent = getattr(shape, "parent", None)
+        cached = keys_for.get((id(shape), key, snake_too))
+        if cached is not None and cached[0] is shape and cached[1] is parent:
+            return cached[2]
+        keys: list[str] = []
+        for candidate in _dict_candidates(shape, key):
+            keys.append(candidate)
+            # XFormedAttributePicker tries each candidate's snake_case form right after it.
+            if snake_too:
+                keys.append(xform_name(candidate))
+        found = tuple(keys)
+        if len(keys_for) < _CACHE_LIMIT:
+            keys_for[(id(shape), key, snake_too)] = (shape, parent, found)
+        return found
+
+    def plain(value_picker: Any, key: str) -> bool:
+        kind = type(value_picker)
+        return (
+            (kind is picker or kind is xformed)
+            and not value_picker.response_transformers
+            and value_picker.alias_providers == expected
+            and "." not in key
+        )
+
+    original_member = base._serialize_structure_member
+
+    def serialize_structure_member(
+        self: Any, serialized: Any, value: Any, shape: Any, key: str
+    ) -> None:
+        value_picker = self._value_picker
+        if type(value) is not dict or not plain(value_picker, key):
+            original_member(self, serialized, value, shape, key)
+            return
+        member_value = None
+        for candidate in dict_keys(shape, key, type(value_picker) is xformed):
+            if candidate in value:
+                member_value = value[candidate]
+                break
+        if member_value is not None:
+            self._serialize(serialized, member_value, shape, key)
+
+    original_call = picker.__call__
 
     def call(self: Any, context: Any) -> Any:
+        # The picker called by other paths (moto's own get_value callers).
         obj = context.obj
         key = context.key
-        kind = type(self)
-        if (
-            type(obj) is not dict
-            or (kind is not picker and kind is not xformed)
-            or self.response_transformers
-            or self.alias_providers != expected
-            or "." in key
-        ):
+        if type(obj) is not dict or not plain(self, key):
             return original_call(self, context)
-        for candidate in _dict_candidates(context.shape, key):
+        for candidate in dict_keys(context.shape, key, type(self) is xformed):
             if candidate in obj:
                 return obj[candidate]
-            # XFormedAttributePicker tries each candidate's snake_case form right after it.
-            if kind is xformed:
-                snake = xform_name(candidate)
-                if snake in obj:
-                    return obj[snake]
         return None
 
+    base._serialize_structure_member = serialize_structure_member
     picker.__call__ = call
     xformed.__call__ = call
 
