@@ -84,3 +84,40 @@ def test_ssm_loads_the_ec2_backend_only_when_it_needs_it() -> None:
         "backend": "EC2Backend",
         "regions": True,
     }
+
+
+RESET_AFTER_LOOKUPS = """
+import json, os
+os.environ["MOTO_PORT"] = "4566"
+from trellis.local import _moto_speedups
+_moto_speedups.apply()
+from moto.core.base_backend import BackendDict
+from moto.sqs.models import sqs_backends
+seen = []
+for _ in range(2):
+    sqs = sqs_backends["123456789012"]["us-east-1"]
+    sqs.create_queue("q")
+    again = sqs_backends["123456789012"]["us-east-1"]  # the shortcut's path
+    seen.append({
+        "same_backend": again is sqs,
+        "queues": sorted(again.queues),
+        "registered": any(d is sqs_backends for d in BackendDict._instances),
+    })
+    BackendDict.reset()
+    seen.append({"queues_after_reset": sorted(sqs_backends["123456789012"]["us-east-1"].queues)})
+print(json.dumps(seen))
+"""
+
+
+@pytest.mark.integration
+def test_account_backends_found_directly_are_still_reset() -> None:
+    # moto resets only the backend dicts it registered; the shortcut must not skip that.
+    out = subprocess.run(
+        [sys.executable, "-c", RESET_AFTER_LOOKUPS],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
+    looked_up = {"same_backend": True, "queues": ["q"], "registered": True}
+    assert json.loads(out) == [looked_up, {"queues_after_reset": []}] * 2

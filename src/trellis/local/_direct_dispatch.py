@@ -22,6 +22,7 @@ requests (Flask-CORS answers them), and any URL the map does not match (its
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
 from typing import Any
 
 
@@ -60,12 +61,32 @@ def _request_class() -> type:
     decoding on every call. For the hosts the emulator is called on — plain ASCII, no
     default port to strip — the URL is the scheme, the Host header and the
     raw request target; anything else takes moto's own path.
+
+    Its headers are listed once per request: moto walks them four times or more
+    per S3 call (signature, ACL, metadata, response), and each walk went through
+    the whole environ, title-casing every name again.
     """
 
-    from moto.core.request import Request
+    from moto.core.request import EnvironHeaders, Request
+
+    class ListedHeaders(EnvironHeaders):
+        """moto's read-only headers, iterated from a list made on first use."""
+
+        def __iter__(self) -> Iterator[tuple[str, str]]:
+            listed: list[tuple[str, str]] | None = self.__dict__.get("_listed")
+            # The environ is the request's; a change to it (none is made after the
+            # request is built) would show in its size, and is then listed again.
+            if listed is None or self.__dict__["_size"] != len(self.environ):
+                listed = self.__dict__["_listed"] = list(_header_dict(self.environ).items())
+                self.__dict__["_size"] = len(self.environ)
+            return iter(listed)
 
     class DirectRequest(Request):
         from_wsgi_server = True
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.headers = ListedHeaders(self.environ)
 
         @property
         def raw_url(self) -> str:

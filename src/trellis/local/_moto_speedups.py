@@ -111,6 +111,7 @@ def apply() -> None:
     _cheap_sqs_retention_check(importlib.import_module("moto.sqs.models"))
     _cheap_sqs_names_and_handles(importlib.import_module("moto.sqs.models"))
     _cache_backend_lookup(importlib.import_module("moto.moto_server.werkzeug_app"))
+    _find_account_backends_directly(importlib.import_module("moto.core.base_backend"))
     _cache_condition_lexing(importlib.import_module("moto.dynamodb.comparisons"))
     _cache_handler_method_names(importlib.import_module("moto.core.responses"))
     _back_up_transaction_targets_only(importlib.import_module("moto.dynamodb.models"))
@@ -381,6 +382,29 @@ def _cache_backend_lookup(werkzeug_app: Any) -> None:
             return backend
 
     dispatcher.get_backend_for_host = get_backend_for_host
+
+
+def _find_account_backends_directly(base_backend: Any) -> None:
+    """Return an account's backends without moto's creation check when they exist.
+
+    ``BackendDict[account]`` takes a global lock, lists the dict's keys and
+    compares itself with every registered backend dict before the lookup; a
+    request makes a dozen or more such lookups (its handler's, IAM's, the
+    recorder's). An account is only ever added by that check, which registers
+    the dict at the same time, and ``BackendDict.reset`` empties both together:
+    a key present means the check has nothing left to do.
+    """
+    backend_dict = base_backend.BackendDict
+    create = backend_dict.__getitem__
+    lookup = dict.get
+
+    def __getitem__(self: Any, account_id: str) -> Any:
+        found = lookup(self, account_id)
+        if found is not None:
+            return found
+        return create(self, account_id)
+
+    backend_dict.__getitem__ = __getitem__
 
 
 def _back_up_transaction_targets_only(models: Any) -> None:
