@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -271,3 +272,31 @@ def test_the_conventional_local_keys_are_the_administrator(
         "SignatureDoesNotMatch",
         "InvalidClientTokenId",
     }
+
+
+def test_decisions_follow_policy_changes_made_while_it_runs(app: ServiceEnvironment) -> None:
+    # The emulator remembers decisions; a policy put, replaced or deleted must still count
+    # from the next request on.
+    sqs = app.client("sqs")
+    queue = app.address("queue", "jobs")
+    iam = app.admin("iam")
+    user = iam.list_users()["Users"]
+    (name,) = [u["UserName"] for u in user if u["UserName"].endswith("-app")]
+    sqs.get_queue_attributes(QueueUrl=queue)  # allowed, and now remembered
+    deny = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Deny", "Action": "sqs:GetQueueAttributes", "Resource": "*"}],
+    }
+    iam.put_user_policy(UserName=name, PolicyName="no-attributes", PolicyDocument=json.dumps(deny))
+    assert (
+        "sqs:GetQueueAttributes"
+        in denied(lambda: sqs.get_queue_attributes(QueueUrl=queue))["Message"]
+    )
+    deny["Statement"][0]["Action"] = "sqs:PurgeQueue"
+    iam.put_user_policy(UserName=name, PolicyName="no-attributes", PolicyDocument=json.dumps(deny))
+    sqs.get_queue_attributes(QueueUrl=queue)
+    deny["Statement"][0]["Action"] = "sqs:Get*"
+    iam.put_user_policy(UserName=name, PolicyName="no-attributes", PolicyDocument=json.dumps(deny))
+    denied(lambda: sqs.get_queue_attributes(QueueUrl=queue))
+    iam.delete_user_policy(UserName=name, PolicyName="no-attributes")
+    sqs.get_queue_attributes(QueueUrl=queue)

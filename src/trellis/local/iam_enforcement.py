@@ -278,19 +278,53 @@ def _authorize(response: Any, iam_request_cls: type, resource: str, log: _Log) -
         prefix = request._service
     user_arn = access_key.arn
     user = user_arn.rsplit("/", 1)[-1]
-    policies = [IAMPolicy(p) for p in access_key.collect_policies()]
+    documents = tuple(_policy_document(p) for p in access_key.collect_policies())
     for action, arn in required(response, prefix, operation, resource):
+        allowed = _permitted(documents, action, arn)
+        log.write(user, action, arn, allowed)
+        if not allowed:
+            _deny(response, user_arn, action, arn, prefix=prefix)
+
+
+def _policy_document(policy: Any) -> str:
+    """The JSON text moto's ``IAMPolicy`` reads from what ``collect_policies`` returns."""
+    if isinstance(policy, str):
+        return policy
+    if isinstance(policy, dict):
+        return str(policy["policy_document"])
+    version = next(v for v in policy.versions if v.is_default)  # a managed policy
+    return str(version.document)
+
+
+#: (policy documents, action, resource ARN) → allowed. Bounded: ARNs name objects.
+_DECISIONS: dict[tuple[tuple[str, ...], str, str], bool] = {}
+_DECISIONS_LIMIT = 8192
+
+
+def _permitted(documents: tuple[str, ...], action: str, arn: str) -> bool:
+    """Whether the identity holding ``documents`` may do ``action`` on ``arn``.
+
+    moto parsed every policy's JSON and built every statement again on each
+    request. Evaluated without request context (no principal, no condition
+    values: what moto's check passes), the answer depends on the documents'
+    text, the action and the ARN alone, so it is remembered; a policy put or
+    deleted changes the documents and with them the key.
+    """
+    key = (documents, action, arn)
+    allowed = _DECISIONS.get(key)
+    if allowed is None:
         allowed = False
-        for policy in policies:
-            result = policy.is_action_permitted(action, arn)
+        for document in documents:
+            result = IAMPolicy(document).is_action_permitted(action, arn)
             if result == PermissionResult.DENIED:
                 allowed = False
                 break
             if result == PermissionResult.PERMITTED:
                 allowed = True
-        log.write(user, action, arn, allowed)
-        if not allowed:
-            _deny(response, user_arn, action, arn, prefix=prefix)
+        if len(_DECISIONS) >= _DECISIONS_LIMIT:
+            _DECISIONS.clear()
+        _DECISIONS[key] = allowed
+    return allowed
 
 
 def required(response: Any, prefix: str, operation: str, resource: str) -> list[tuple[str, str]]:
