@@ -280,8 +280,9 @@ def test_decisions_follow_policy_changes_made_while_it_runs(app: ServiceEnvironm
     sqs = app.client("sqs")
     queue = app.address("queue", "jobs")
     iam = app.admin("iam")
-    user = iam.list_users()["Users"]
-    (name,) = [u["UserName"] for u in user if u["UserName"].endswith("-app")]
+    # Other tests' projects share the emulator: the service's own user, not a name pattern.
+    assert app.credentials is not None
+    name = app.credentials.user
     sqs.get_queue_attributes(QueueUrl=queue)  # allowed, and now remembered
     deny = {
         "Version": "2012-10-17",
