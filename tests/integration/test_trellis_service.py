@@ -113,3 +113,26 @@ def test_an_unknown_service_is_a_clear_error(
 ) -> None:
     with pytest.raises(ValueError, match="unknown service 'nope' \\(services: orders, reports\\)"):
         trellis_service("nope", manifest=MANIFEST)
+
+
+def test_each_test_provisions_with_one_shared_client_per_aws_service(
+    trellis_service: Callable[..., ServiceEnvironment], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Making a boto3 client costs about ten requests; the provisioners ask for one per
+    # resource, and a generated project's tests provision the whole manifest each.
+    orders = trellis_service("orders", manifest=MANIFEST)
+    emulator = orders.emulator
+    made: list[str] = []
+    real_client = type(emulator).client
+
+    def counted(self: object, service: str, **kwargs: object) -> object:
+        made.append(service)
+        return real_client(self, service, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(type(emulator), "client", counted)
+    again = trellis_service("orders", manifest=MANIFEST)
+    assert again.project != orders.project
+    assert again.client("dynamodb").describe_table(TableName=again.address("table", "catalog"))
+    assert made == []  # provisioning and the identity used the shared clients
+    assert emulator.shared_client("sqs") is emulator.shared_client("sqs")
+    assert emulator.shared_client("sqs") is not emulator.client("sqs")

@@ -298,7 +298,7 @@ class DevStack:
         provision(
             self.manifest,
             self.options.env,
-            self.emulator.client,
+            self.emulator.shared_client,
             account_id=LOCAL_ACCOUNT_ID,
             part="emulator",
             out=self.addresses,
@@ -323,7 +323,7 @@ class DevStack:
         provision(
             self.manifest,
             opts.env,
-            self.emulator.client,
+            self.emulator.shared_client,
             account_id=LOCAL_ACCOUNT_ID,
             servers=self.servers,
             part="servers",
@@ -473,7 +473,7 @@ class DevStack:
     def _create_identities(self) -> None:
         """Give every service its own IAM user and key, with the policy Terraform gives its role."""
         assert self.emulator is not None
-        iam = self.emulator.client("iam")
+        iam = self.emulator.shared_client("iam")
         for name in self.manifest.services:
             try:
                 deny = denied_actions(name)
@@ -503,7 +503,7 @@ class DevStack:
         keys = api_keys(directory, keyed)
         auth.api_keys = {value: naming.physical_name(project, env, s) for s, value in keys.items()}
         # The caller of `iam` routes: an emulator user allowed execute-api:Invoke on the stage.
-        iam = self.emulator.client("iam")
+        iam = self.emulator.shared_client("iam")
         user = naming.physical_name(project, env, "invoker")
         policy = invoker_policy(region, LOCAL_ACCOUNT_ID, env)
         with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):

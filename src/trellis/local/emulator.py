@@ -13,6 +13,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -115,6 +116,12 @@ class Emulator:
     iam_log: str | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
     _process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
+    _shared: dict[tuple[str, str], Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _shared_lock: threading.Lock = field(
+        default_factory=threading.Lock, init=False, repr=False, compare=False
+    )
 
     @property
     def endpoint(self) -> str:
@@ -251,6 +258,20 @@ class Emulator:
                 signature_version="s3v4" if service == "s3" else None,
             ),
         )
+
+    def shared_client(self, service: str) -> Any:
+        """One administrative client per AWS service, made once and shared (thread-safe).
+
+        For Trellis's own setup (provisioning, identities), which asks for a client per
+        resource: making a boto3 client costs about as much as ten requests. Callers that
+        register event hooks or change a client want their own, from :meth:`client`.
+        """
+        key = (self.endpoint, service)
+        with self._shared_lock:
+            found = self._shared.get(key)
+            if found is None:
+                found = self._shared[key] = self.client(service)
+            return found
 
 
 def main(argv: list[str] | None = None) -> None:

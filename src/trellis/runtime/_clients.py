@@ -48,10 +48,35 @@ class _SessionHolder:
         with self.lock:
             if self._session is None:
                 self._made = True
-                import boto3.session
-
-                self._session = boto3.session.Session()
+                self._session = _new_session()
             return self._session
+
+
+#: botocore's data loaders by data path, shared by the sessions this module makes.
+_LOADERS: dict[str | None, Any] = {}
+_LOADERS_LOCK = threading.Lock()
+
+
+def _new_session() -> Any:
+    """A boto3 session (its own credentials) over the process's one data loader.
+
+    Each new botocore session reads and decodes the service models, endpoints and
+    partitions again (about 30 ms per client); the data never changes within a process,
+    so sessions made later (a test's, one after a SnapStart restore) reuse what the
+    first one read. Credentials, region and configuration stay the session's own.
+    """
+    import boto3.session
+    import botocore.loaders
+    import botocore.session
+
+    core = botocore.session.get_session()
+    data_path = core.get_config_variable("data_path")
+    with _LOADERS_LOCK:
+        loader = _LOADERS.get(data_path)
+        if loader is None:
+            loader = _LOADERS[data_path] = botocore.loaders.create_loader(data_path)
+    core.register_component("data_loader", loader)
+    return boto3.session.Session(botocore_session=core)
 
 
 class AwsClients:

@@ -136,13 +136,13 @@ def build_service_environment(
         update={"project": manifest.project.model_copy(update={"name": project})}
     )
     addresses = provision(
-        fresh, env_name, emulator.client, account_id=LOCAL_ACCOUNT_ID, servers=servers
+        fresh, env_name, emulator.shared_client, account_id=LOCAL_ACCOUNT_ID, servers=servers
     )
     credentials: ServiceCredentials | None = None
     if iam:
         spec = _deny_spec(record_as)
         credentials = create_service_identity(
-            emulator.client("iam"),
+            emulator.shared_client("iam"),
             fresh,
             service,
             env_name,

@@ -178,3 +178,32 @@ def test_real_boto3_clients_carry_the_configured_region_and_endpoint(
 
     assert client.meta.region_name == "eu-west-1"
     assert client.meta.endpoint_url == EMULATOR
+
+
+def test_a_later_clients_session_reads_no_model_again_and_keeps_its_own_credentials(
+    settings_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each test (and a SnapStart restore) makes new AwsClients: botocore would read and
+    # decode the service model, endpoints and partitions again for each new session.
+    import botocore.loaders
+
+    settings = settings_factory(aws_endpoint_url=EMULATOR)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "first")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "first-secret")
+    first = AwsClients(settings).dynamodb
+    reads: list[str] = []
+    real_load = botocore.loaders.JSONFileLoader.load_file
+
+    def counted(self: Any, file_path: str) -> Any:
+        reads.append(file_path)
+        return real_load(self, file_path)
+
+    monkeypatch.setattr(botocore.loaders.JSONFileLoader, "load_file", counted)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "second")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "second-secret")
+    second = AwsClients(settings).dynamodb
+
+    assert reads == []
+    assert first.meta.service_model.service_name == second.meta.service_model.service_name
+    assert first._request_signer._credentials.access_key == "first"
+    assert second._request_signer._credentials.access_key == "second"
