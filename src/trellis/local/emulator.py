@@ -239,16 +239,19 @@ class Emulator:
         credentials: tuple[str, str] | None = None,
     ) -> Any:
         """A boto3 client for this emulator: administrative credentials unless given a key pair."""
-        import boto3
         from botocore.config import Config
 
+        from trellis.runtime._clients import new_session
+
         key, secret = credentials or (LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY)
-        return boto3.client(
-            service,  # type: ignore[call-overload]
-            region_name=self.region,
+        # A session of its own (boto3's default one is not thread-safe, and tests reset
+        # it), over the process's one model loader.
+        session = new_session(
+            aws_access_key_id=key, aws_secret_access_key=secret, region_name=self.region
+        )
+        return session.client(
+            service,
             endpoint_url=self.endpoint,
-            aws_access_key_id=key,
-            aws_secret_access_key=secret,
             config=Config(
                 retries={"mode": "standard", "max_attempts": max_attempts},
                 connect_timeout=2,

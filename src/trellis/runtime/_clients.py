@@ -48,7 +48,7 @@ class _SessionHolder:
         with self.lock:
             if self._session is None:
                 self._made = True
-                self._session = _new_session()
+                self._session = new_session()
             return self._session
 
 
@@ -57,8 +57,9 @@ _LOADERS: dict[str | None, Any] = {}
 _LOADERS_LOCK = threading.Lock()
 
 
-def _new_session() -> Any:
-    """A boto3 session (its own credentials) over the process's one data loader.
+def new_session(**options: Any) -> Any:
+    """A boto3 session (``options`` as boto3's ``Session`` takes them: credentials,
+    region) over the process's one data loader.
 
     Each new botocore session reads and decodes the service models, endpoints and
     partitions again (about 30 ms per client); the data never changes within a process,
@@ -76,7 +77,7 @@ def _new_session() -> Any:
         if loader is None:
             loader = _LOADERS[data_path] = botocore.loaders.create_loader(data_path)
     core.register_component("data_loader", loader)
-    return boto3.session.Session(botocore_session=core)
+    return boto3.session.Session(botocore_session=core, **options)
 
 
 class AwsClients:
