@@ -11,6 +11,7 @@ from botocore.exceptions import EndpointConnectionError
 
 from trellis.runtime import SqsRecord
 from trellis.runtime.consumer import QueueConsumer
+from trellis.testing import wait_until
 
 
 class MemoryQueue:
@@ -160,3 +161,35 @@ def test_a_budgeted_run_denied_the_queue_fails_within_its_budget_instead_of_retr
     c = QueueConsumer(queue, "q", lambda r: None, rng=random.Random(1), max_backoff_s=0.01)
     with pytest.raises(AccessDenied):
         c.run(threading.Event(), budget_s=0.05)
+
+
+def test_a_stop_does_not_wait_for_an_idle_long_poll_and_releases_what_it_brings() -> None:
+    # An empty long poll answers when its wait is over (up to 8 s against SQS): a stop
+    # must not wait for it, and what it finally brings must not stay invisible.
+    queue = MemoryQueue([])
+    polling = threading.Event()
+    answer = threading.Event()
+    real_receive = queue.receive_message
+
+    def long_poll(**kw: Any) -> dict[str, Any]:
+        polling.set()
+        answer.wait(10)
+        queue.visible = [{"MessageId": "late", "ReceiptHandle": "r-late", "Body": "x"}]
+        return real_receive(**kw)
+
+    queue.receive_message = long_poll  # type: ignore[method-assign]
+    handled: list[str] = []
+    stop = threading.Event()
+    c = consumer(queue, lambda r: handled.append(r.body), wait_s=8)
+    thread = threading.Thread(target=c.run, args=(stop,))
+    thread.start()
+    assert polling.wait(5)
+    stop.set()
+    thread.join(2)
+    stopped_while_polling = not thread.is_alive()
+    answer.set()
+    thread.join(5)
+    assert stopped_while_polling
+    wait_until(lambda: queue.released, timeout_s=5, what="the late poll's release")
+    assert queue.released == ["r-late"]  # visible again at once, for the next consumer
+    assert handled == [] and queue.deleted == []

@@ -9,7 +9,8 @@ exponential backoff with jitter while AWS errors, and a graceful stop.
 >>> stop = threading.Event()                                                          # doctest: +SKIP
 >>> threading.Thread(target=consumer.run, args=(stop,)).start()                      # doctest: +SKIP
 
-Stopping (``stop.set()``, e.g. on SIGTERM): no new receives; messages
+Stopping (``stop.set()``, e.g. on SIGTERM): no new receives, and an idle
+consumer's long poll is not waited for (``run`` returns within 0.1 s); messages
 received after the stop are released at once (visibility 0); in-flight ones
 get ``grace_s`` to finish and are released if they don't; finished ones are
 deleted. A handler that raises leaves its message to come back after the

@@ -19,6 +19,8 @@ from trellis.runtime.queues import BATCH_LIMIT
 __all__ = ["ConsumerStats", "QueueConsumer"]
 
 _log = get_logger("trellis.consumer")
+#: How often a long poll in progress looks whether the consumer was stopped.
+_STOP_CHECK_S = 0.1
 
 
 @dataclass
@@ -81,6 +83,7 @@ class QueueConsumer:
         capacity = self.concurrency + BATCH_LIMIT
         # Not a `with` block: its exit would wait for a handler stuck past the grace period.
         pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="consumer")
+        poller = ThreadPoolExecutor(1, thread_name_prefix="consumer-poll")
         try:
             while not stop.is_set():
                 self._reap(inflight, done)
@@ -110,9 +113,13 @@ class QueueConsumer:
                     )
                     continue
                 try:
-                    messages = self._receive(
-                        min(room, BATCH_LIMIT), 1 if inflight or budget_s else self.wait_s
-                    )
+                    if inflight or budget_s:
+                        messages = self._receive(min(room, BATCH_LIMIT), 1)
+                    else:
+                        polled = self._long_poll(poller, stop, min(room, BATCH_LIMIT))
+                        if polled is None:
+                            break
+                        messages = polled
                 except Exception as exc:
                     if not is_aws_error(exc):
                         raise
@@ -133,8 +140,31 @@ class QueueConsumer:
                     future = pool.submit(self._handle, record)
                     inflight[message["MessageId"]] = _InFlight(message, future, now, now)
         finally:
+            poller.shutdown(wait=False)
             self._stop(pool, inflight, done, grace_s)
         return self.stats
+
+    def _long_poll(
+        self, poller: ThreadPoolExecutor, stop: threading.Event, count: int
+    ) -> list[dict[str, Any]] | None:
+        """An idle consumer's receive, or None when ``stop`` comes first.
+
+        An empty long poll answers only when its wait is over (up to 8 s), and a
+        stop (a test's app leaving its lifespan, a service's SIGTERM) would wait
+        for it. The poll goes on in its own thread instead: what it brings is
+        released at once when it answers, and the interpreter waits for that
+        thread before it exits, so a stopped process leaves nothing invisible.
+        """
+        future = poller.submit(self._receive, count, self.wait_s)
+        while not wait([future], timeout=_STOP_CHECK_S).done:
+            if stop.is_set():
+                future.add_done_callback(self._release_late)
+                return None
+        return future.result()
+
+    def _release_late(self, future: Future[list[dict[str, Any]]]) -> None:
+        if future.exception() is None:
+            self._release(future.result())
 
     def _handle(self, record: SqsRecord) -> None:
         # In the trace of the request that queued the message, when tracing is on.
