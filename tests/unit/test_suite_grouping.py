@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -44,9 +45,14 @@ def test_end_to_end_tests_run_on_one_worker_under_loadgroup(tmp_path: Path) -> N
             "loadgroup",
             "-p",
             "no:cacheprovider",
+            "-p",
+            "xdist",
             "tests",
         ],
         cwd=tmp_path,
+        # Only xdist: the installed plugins (schemathesis, hypothesis, ...) cost each of the
+        # three processes seconds of imports and play no part here.
+        env={**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
         capture_output=True,
         text=True,
         timeout=120,
