@@ -192,6 +192,45 @@ def test_a_wrong_secret_key_is_refused(app: ServiceEnvironment) -> None:
     assert error["Code"] in {"SignatureDoesNotMatch", "InvalidClientTokenId"}
 
 
+def test_s3_checks_each_signature_over_the_key_and_query_it_was_made_for(
+    app: ServiceEnvironment,
+) -> None:
+    # S3's check has a short path of its own: right secret, right answer; a wrong secret, or
+    # a signature made for another key or query, is refused.
+    import boto3
+    import httpx
+    from botocore.auth import S3SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    bucket = app.address("bucket", "media")
+    s3 = app.client("s3")
+    s3.put_object(Bucket=bucket, Key="a b/c.txt", Body=b"hello")
+    assert s3.get_object(Bucket=bucket, Key="a b/c.txt")["Body"].read() == b"hello"
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix="a b/", MaxKeys=5)
+    assert [o["Key"] for o in listed["Contents"]] == ["a b/c.txt"]
+    wrong = boto3.client(
+        "s3",
+        region_name="us-east-1",
+        endpoint_url=app.emulator.endpoint,
+        aws_access_key_id=app.env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key="wrong",
+    )
+    assert denied(lambda: wrong.get_object(Bucket=bucket, Key="a b/c.txt"))["Code"] == (
+        "SignatureDoesNotMatch"
+    )
+    key = Credentials(app.env["AWS_ACCESS_KEY_ID"], app.env["AWS_SECRET_ACCESS_KEY"])
+    signed = AWSRequest(method="GET", url=f"{app.emulator.endpoint}/{bucket}/a%20b/c.txt")
+    signed.headers["X-Amz-Content-SHA256"] = "UNSIGNED-PAYLOAD"
+    S3SigV4Auth(key, "s3", "us-east-1").add_auth(signed)
+    headers = dict(signed.headers)
+    assert httpx.get(signed.url, headers=headers).content == b"hello"
+    other_key = httpx.get(f"{app.emulator.endpoint}/{bucket}/a%20b/d.txt", headers=headers)
+    other_query = httpx.get(f"{signed.url}?versionId=null", headers=headers)
+    assert (other_key.status_code, other_query.status_code) == (403, 403)
+    assert all(b"SignatureDoesNotMatch" in r.content for r in (other_key, other_query))
+
+
 @pytest.mark.parametrize(
     ("content_type", "target", "json_body"),
     [
