@@ -121,3 +121,56 @@ def test_account_backends_found_directly_are_still_reset() -> None:
     ).stdout
     looked_up = {"same_backend": True, "queues": ["q"], "registered": True}
     assert json.loads(out) == [looked_up, {"queues_after_reset": []}] * 2
+
+
+SEND_INTO_A_DEEP_QUEUE = """
+import json, sys
+from trellis.local import _moto_speedups
+if sys.argv[1] == "on":
+    _moto_speedups.apply()
+from moto.sqs.models import Message, sqs_backends
+sqs = sqs_backends["123456789012"]["us-east-1"]
+deep = sqs.create_queue("deep")
+for i in range(300):
+    sqs.send_message("deep", f"m{i}")
+looks = []
+visible = Message.visible
+Message.visible = property(lambda self: looks.append(1) or visible.fget(self))
+sqs.send_message("deep", "one more")
+Message.visible = visible
+fifo = sqs.create_queue("f.fifo", FifoQueue="true", ContentBasedDeduplication="true")
+plain_fifo = sqs.create_queue("p.fifo", FifoQueue="true")
+for _ in range(2):
+    sqs.send_message("f.fifo", "same body", group_id="g")
+    sqs.send_message("p.fifo", "same body", group_id="g", deduplication_id="d")
+    sqs.send_message("p.fifo", "same body", group_id="g", deduplication_id="e")
+attributes = {q.name: q.attributes for q in (deep, fifo, plain_fifo)}
+for a in attributes.values():
+    for name in ("CreatedTimestamp", "LastModifiedTimestamp"):
+        a.pop(name)
+print(json.dumps({
+    "messages_looked_at": len(looks),
+    "kept": {q.name: len(q._messages) for q in (deep, fifo, plain_fifo)},
+    "attributes": attributes,
+}, sort_keys=True))
+"""
+
+
+@pytest.mark.integration
+def test_a_send_reads_no_other_message_and_dedupes_as_moto() -> None:
+    # moto built every queue attribute, counting every message, to read one per send.
+    def run(mode: str) -> dict[str, object]:
+        out = subprocess.run(
+            [sys.executable, "-c", SEND_INTO_A_DEEP_QUEUE, mode],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        ).stdout
+        return dict(json.loads(out))
+
+    moto, ours = run("off"), run("on")
+    assert moto["messages_looked_at"] >= 300  # the baseline this guards against
+    assert ours["messages_looked_at"] == 0
+    assert ours["kept"] == moto["kept"] == {"deep": 301, "f.fifo": 1, "p.fifo": 2}
+    assert ours["attributes"] == moto["attributes"]
