@@ -178,16 +178,21 @@ def test_topics_and_parameters_are_scoped_to_their_arns(app: ServiceEnvironment)
     )
 
 
-def test_a_wrong_secret_key_is_refused(app: ServiceEnvironment) -> None:
+def with_a_wrong_secret(app: ServiceEnvironment, service: str) -> Any:
+    """A client with the service's access key id and a secret that is not its own."""
     import boto3
 
-    sqs = boto3.client(
-        "sqs",
+    return boto3.client(
+        service,
         region_name="us-east-1",
         endpoint_url=app.emulator.endpoint,
         aws_access_key_id=app.env["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key="wrong",
     )
+
+
+def test_a_wrong_secret_key_is_refused(app: ServiceEnvironment) -> None:
+    sqs = with_a_wrong_secret(app, "sqs")
     error = denied(lambda: sqs.get_queue_attributes(QueueUrl=app.address("queue", "jobs")))
     assert error["Code"] in {"SignatureDoesNotMatch", "InvalidClientTokenId"}
 
@@ -197,8 +202,6 @@ def test_s3_checks_each_signature_over_the_key_and_query_it_was_made_for(
 ) -> None:
     # S3's check has a short path of its own: right secret, right answer; a wrong secret, or
     # a signature made for another key or query, is refused.
-    import boto3
-    import httpx
     from botocore.auth import S3SigV4Auth
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
@@ -209,13 +212,7 @@ def test_s3_checks_each_signature_over_the_key_and_query_it_was_made_for(
     assert s3.get_object(Bucket=bucket, Key="a b/c.txt")["Body"].read() == b"hello"
     listed = s3.list_objects_v2(Bucket=bucket, Prefix="a b/", MaxKeys=5)
     assert [o["Key"] for o in listed["Contents"]] == ["a b/c.txt"]
-    wrong = boto3.client(
-        "s3",
-        region_name="us-east-1",
-        endpoint_url=app.emulator.endpoint,
-        aws_access_key_id=app.env["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key="wrong",
-    )
+    wrong = with_a_wrong_secret(app, "s3")
     assert denied(lambda: wrong.get_object(Bucket=bucket, Key="a b/c.txt"))["Code"] == (
         "SignatureDoesNotMatch"
     )

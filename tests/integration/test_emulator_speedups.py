@@ -6,22 +6,24 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 BATTERY = Path(__file__).with_name("dynamodb_battery.py")
 
 
-def replay(speedups: str) -> list[dict[str, object]]:
-    # A fresh interpreter per mode: the speedups patch moto's classes for the whole process.
+def in_fresh_interpreter(*argv: str) -> Any:
+    """What a script prints as JSON, run by a new Python: the speedups patch moto's classes
+    for the whole process, and other tests in this one may have imported moto already."""
     out = subprocess.run(
-        [sys.executable, str(BATTERY), speedups],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
+        [sys.executable, *argv], capture_output=True, text=True, check=True, timeout=120
     ).stdout
-    return list(json.loads(out))
+    return json.loads(out)
+
+
+def replay(speedups: str) -> list[dict[str, object]]:
+    return list(in_fresh_interpreter(str(BATTERY), speedups))
 
 
 @pytest.mark.integration
@@ -70,15 +72,7 @@ print(json.dumps({
 
 @pytest.mark.integration
 def test_ssm_loads_the_ec2_backend_only_when_it_needs_it() -> None:
-    # A fresh interpreter: in this one some other test may have imported moto.ec2 already.
-    out = subprocess.run(
-        [sys.executable, "-c", SSM_WITHOUT_EC2],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    ).stdout
-    assert json.loads(out) == {
+    assert in_fresh_interpreter("-c", SSM_WITHOUT_EC2) == {
         "loaded_at_start": False,
         "loaded_on_use": True,
         "backend": "EC2Backend",
@@ -112,15 +106,15 @@ print(json.dumps(seen))
 @pytest.mark.integration
 def test_account_backends_found_directly_are_still_reset() -> None:
     # moto resets only the backend dicts it registered; the shortcut must not skip that.
-    out = subprocess.run(
-        [sys.executable, "-c", RESET_AFTER_LOOKUPS],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    ).stdout
     looked_up = {"same_backend": True, "queues": ["q"], "registered": True}
-    assert json.loads(out) == [looked_up, {"queues_after_reset": []}] * 2
+    assert (
+        in_fresh_interpreter("-c", RESET_AFTER_LOOKUPS)
+        == [
+            looked_up,
+            {"queues_after_reset": []},
+        ]
+        * 2
+    )
 
 
 SEND_INTO_A_DEEP_QUEUE = """
@@ -159,17 +153,8 @@ print(json.dumps({
 @pytest.mark.integration
 def test_a_send_reads_no_other_message_and_dedupes_as_moto() -> None:
     # moto built every queue attribute, counting every message, to read one per send.
-    def run(mode: str) -> dict[str, object]:
-        out = subprocess.run(
-            [sys.executable, "-c", SEND_INTO_A_DEEP_QUEUE, mode],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=120,
-        ).stdout
-        return dict(json.loads(out))
-
-    moto, ours = run("off"), run("on")
+    moto = in_fresh_interpreter("-c", SEND_INTO_A_DEEP_QUEUE, "off")
+    ours = in_fresh_interpreter("-c", SEND_INTO_A_DEEP_QUEUE, "on")
     assert moto["messages_looked_at"] >= 300  # the baseline this guards against
     assert ours["messages_looked_at"] == 0
     assert ours["kept"] == moto["kept"] == {"deep": 301, "f.fifo": 1, "p.fifo": 2}

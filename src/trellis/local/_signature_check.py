@@ -14,8 +14,9 @@ short path: S3's signer does not normalise the path, takes the query string
 as the URL gives it, sorted, and signs the ``X-Amz-Content-SHA256`` an SDK
 always sends. Any other request (a path or query string to canonicalise for
 the other APIs, a form moto passes as a dict, no signed ``Host``, an S3 call
-without a signed content hash) goes through moto's own check. ``tests/unit/test_signature_check.py`` compares both on a
-battery of requests, forged ones included.
+without a signed content hash) goes through moto's own check.
+``tests/unit/test_signature_check.py`` compares both on a battery of
+requests, forged ones included.
 """
 
 from __future__ import annotations
