@@ -7,6 +7,7 @@ come back as ``"${...}"`` strings, a block that appears once may be a dict.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,6 +21,18 @@ OPTIONS = SerializationOptions(strip_string_quotes=True, explicit_blocks=False)
 VAR_RE = re.compile(r"\bvar\.([A-Za-z_][A-Za-z0-9_-]*)")
 MODULE_REF_RE = re.compile(r"\bmodule\.([A-Za-z_][A-Za-z0-9_-]*)(?:\.([A-Za-z_][A-Za-z0-9_-]*))?")
 META_ARGUMENTS = {"source", "version", "count", "for_each", "depends_on", "providers"}
+
+
+#: Parsed documents by their text: the checks load the same modules and roots again and
+#: again, and python-hcl2's parser costs far more than a copy of what it returns.
+_PARSED: dict[str, dict[str, Any]] = {}
+
+
+def parse(text: str) -> dict[str, Any]:
+    """``text`` as python-hcl2 parses it with ``OPTIONS``: a copy of its own, to change freely."""
+    if text not in _PARSED:
+        _PARSED[text] = hcl2.loads(text, serialization_options=OPTIONS)
+    return copy.deepcopy(_PARSED[text])
 
 
 def as_list(value: Any) -> list[Any]:
@@ -58,8 +71,7 @@ class Config:
     def load(cls, path: Path) -> Config:
         cfg = cls(path)
         for tf in sorted(path.glob("*.tf")):
-            with tf.open(encoding="utf-8") as f:
-                doc = hcl2.load(f, serialization_options=OPTIONS)
+            doc = parse(tf.read_text(encoding="utf-8"))
             cfg.raw.append(doc)
             for block in as_list(doc.get("variable")):
                 cfg.variables.update(block)
