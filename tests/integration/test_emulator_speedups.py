@@ -159,3 +159,57 @@ def test_a_send_reads_no_other_message_and_dedupes_as_moto() -> None:
     assert ours["messages_looked_at"] == 0
     assert ours["kept"] == moto["kept"] == {"deep": 301, "f.fifo": 1, "p.fifo": 2}
     assert ours["attributes"] == moto["attributes"]
+
+
+PARSES_PER_REQUEST = """
+import collections, json, sys
+from moto.dynamodb.comparisons import ConditionExpressionParser
+parses = collections.Counter()
+parse = ConditionExpressionParser.parse
+def counted(self):
+    parses[self.condition_expression] += 1
+    return parse(self)
+ConditionExpressionParser.parse = counted
+from trellis.local import _moto_speedups
+if sys.argv[1] == "on":
+    _moto_speedups.apply()
+import boto3
+from moto import mock_aws
+with mock_aws():
+    ddb = boto3.client(
+        "dynamodb", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"
+    )
+    ddb.create_table(
+        TableName="t",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    ddb.put_item(TableName="t", Item={"pk": {"S": "a"}, "s": {"S": "x"}})
+    outcomes = []
+    for new in ("y", "z"):  # the second finds s = y: refused
+        try:
+            ddb.update_item(
+                TableName="t",
+                Key={"pk": {"S": "a"}},
+                UpdateExpression="SET s = :new",
+                ConditionExpression="#s = :old",
+                ExpressionAttributeNames={"#s": "s"},
+                ExpressionAttributeValues={":old": {"S": "x"}, ":new": {"S": new}},
+            )
+            outcomes.append("updated")
+        except ddb.exceptions.ConditionalCheckFailedException:
+            outcomes.append("refused")
+    item = ddb.get_item(TableName="t", Key={"pk": {"S": "a"}})["Item"]
+print(json.dumps({"parses": parses["#s = :old"], "outcomes": outcomes, "item": item}))
+"""
+
+
+@pytest.mark.integration
+def test_a_requests_condition_is_parsed_once_and_still_decides() -> None:
+    # moto's response layer parsed a condition to check its names, the backend again.
+    moto = in_fresh_interpreter("-c", PARSES_PER_REQUEST, "off")
+    ours = in_fresh_interpreter("-c", PARSES_PER_REQUEST, "on")
+    assert (moto["parses"], ours["parses"]) == (4, 2)  # two updates: 2 each, then 1 each
+    assert ours["outcomes"] == moto["outcomes"] == ["updated", "refused"]
+    assert ours["item"] == moto["item"] == {"pk": {"S": "a"}, "s": {"S": "y"}}

@@ -60,6 +60,9 @@ SQS reads its clock with ``time.time()``, copies a received message one level
 deep instead of deep-copying its whole receipt history, and moto's random
 strings are drawn in one call rather than one per character.
 
+A request's ConditionExpression is parsed once: moto's response layer and its
+backend each parsed it (``_parse_a_requests_condition_once``).
+
 ConditionExpressions are tokenised once per text (moto ran six regular
 expressions per token, several times per request); the tokens are rebuilt as
 fresh nodes for every parse, which goes on as before.
@@ -116,6 +119,7 @@ def apply() -> None:
     _cache_backend_lookup(importlib.import_module("moto.moto_server.werkzeug_app"))
     _find_account_backends_directly(importlib.import_module("moto.core.base_backend"))
     _cache_condition_lexing(importlib.import_module("moto.dynamodb.comparisons"))
+    _parse_a_requests_condition_once(importlib.import_module("moto.dynamodb.comparisons"))
     _cache_handler_method_names(importlib.import_module("moto.core.responses"))
     _back_up_transaction_targets_only(importlib.import_module("moto.dynamodb.models"))
     _query_one_partition(importlib.import_module("moto.dynamodb.models.table"))
@@ -876,6 +880,51 @@ def _cache_condition_lexing(comparisons: Any) -> None:
         )
 
     parser._lex_condition_expression = _lex_condition_expression
+
+
+#: The last few conditions parsed: enough for the items of one transaction.
+_RECENT_CONDITIONS = 32
+
+
+def _parse_a_requests_condition_once(comparisons: Any) -> None:
+    """A request's condition is parsed once, not by the response layer and again by the backend.
+
+    moto's response layer parses a ConditionExpression to check the names and
+    values it uses, then hands the same expression, names and values (the same
+    dict objects) to the backend, which parses them again to evaluate them (about
+    60 us each for a three-clause condition). The parser made for those objects is
+    kept, with its result, and handed out again for the very same objects; a new
+    request brings new dicts, so it always gets a parser of its own. Holding the
+    dicts keeps their ids from being reused while they are remembered.
+    """
+    parser_class = comparisons.ConditionExpressionParser
+    parse = parser_class.parse
+    unparsed = object()
+
+    def parse_once(self: Any) -> Any:
+        found = self.__dict__.get("_trellis_parsed", unparsed)
+        if found is unparsed:
+            found = self._trellis_parsed = parse(self)
+        return found
+
+    recent: dict[tuple[Any, int, int], tuple[Any, Any, Any]] = {}
+
+    def create_condition_expression_parser(expr: Any, names: Any, values: Any) -> Any:
+        key = (expr, id(names), id(values))
+        found = recent.get(key)
+        if found is not None and found[0] is names and found[1] is values:
+            return found[2]
+        if len(recent) >= _RECENT_CONDITIONS:
+            recent.clear()
+        made = parser_class(expr, names, values)
+        recent[key] = (names, values, made)
+        return made
+
+    parser_class.parse = parse_once
+    comparisons.create_condition_expression_parser = create_condition_expression_parser
+    for name in ("moto.dynamodb.responses", "moto.dynamodb.models"):
+        module: Any = importlib.import_module(name)
+        module.create_condition_expression_parser = create_condition_expression_parser
 
 
 def _cache_handler_method_names(responses: Any) -> None:
