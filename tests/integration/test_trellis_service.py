@@ -132,7 +132,8 @@ def test_each_test_provisions_with_one_shared_client_per_aws_service(
     monkeypatch.setattr(type(emulator), "client", counted)
     again = trellis_service("orders", manifest=MANIFEST)
     assert again.project != orders.project
-    assert again.client("dynamodb").describe_table(TableName=again.address("table", "catalog"))
     assert made == []  # provisioning and the identity used the shared clients
+    assert again.client("dynamodb").describe_table(TableName=again.address("table", "catalog"))
+    assert made == ["dynamodb"]  # the service's own client is its own
     assert emulator.shared_client("sqs") is emulator.shared_client("sqs")
     assert emulator.shared_client("sqs") is not emulator.client("sqs")

@@ -72,18 +72,8 @@ class ServiceEnvironment:
 
     def client(self, service_name: str) -> Any:
         """A boto3 client with the service's own key: what the service itself can do."""
-        from botocore.config import Config
-
-        from trellis.runtime._clients import new_session
-
-        key = self.env["AWS_ACCESS_KEY_ID"]
-        secret = self.env["AWS_SECRET_ACCESS_KEY"]
-        # Presigned S3 requests are SigV4, as the runtime's clients sign them: the
-        # emulator, like S3 for buckets created since 2020, refuses SigV2.
-        config = Config(signature_version="s3v4") if service_name == "s3" else None
-        return new_session(
-            aws_access_key_id=key, aws_secret_access_key=secret, region_name=self.emulator.region
-        ).client(service_name, endpoint_url=self.emulator.endpoint, config=config)
+        key = (self.env["AWS_ACCESS_KEY_ID"], self.env["AWS_SECRET_ACCESS_KEY"])
+        return self.emulator.client(service_name, credentials=key)
 
     def gateway_headers(self) -> dict[str, str]:
         """What the gateway adds to each request it forwards to the service.
