@@ -213,3 +213,100 @@ def test_a_requests_condition_is_parsed_once_and_still_decides() -> None:
     assert (moto["parses"], ours["parses"]) == (4, 2)  # two updates: 2 each, then 1 each
     assert ours["outcomes"] == moto["outcomes"] == ["updated", "refused"]
     assert ours["item"] == moto["item"] == {"pk": {"S": "a"}, "s": {"S": "y"}}
+
+
+READ_JSON_BODIES = r"""
+import base64, collections, datetime, json, sys
+import botocore.serialize, botocore.session
+from moto.core import parse
+from moto.core.utils import get_service_model
+
+binary = bytes(range(256))
+item = {
+    "pk": {"S": "a"}, "n": {"N": "1.50"}, "b": {"B": binary}, "ss": {"SS": ["x", "y"]},
+    "ns": {"NS": ["1", "2"]}, "bs": {"BS": [b"\x00", b"\xff"]}, "null": {"NULL": True},
+    "flag": {"BOOL": False}, "empty": {"S": ""},
+    "m": {"M": {"inner": {"M": {"deep": {"L": [{"B": b"\x01"}, {"N": "3"}, {"M": {}}]}}}}},
+}
+when = datetime.datetime(2026, 12, 3, 13, 0, 0, 250000, tzinfo=datetime.timezone.utc)
+requests = [
+    ("dynamodb", "PutItem", {"TableName": "t", "Item": item, "ConditionExpression": "attribute_not_exists(pk)",
+                             "ExpressionAttributeNames": {"#p": "pk"}, "ReturnValues": "ALL_OLD"}),
+    ("dynamodb", "Query", {"TableName": "t", "Limit": 10, "ConsistentRead": True, "KeyConditionExpression": "pk = :p",
+                           "ExpressionAttributeValues": {":p": {"S": "a"}}, "ExclusiveStartKey": {"pk": {"B": b"k"}}}),
+    ("dynamodb", "TransactWriteItems", {"TransactItems": [
+        {"Put": {"TableName": "t", "Item": item}},
+        {"Update": {"TableName": "t", "Key": {"pk": {"S": "a"}}, "UpdateExpression": "SET n = n + :one",
+                    "ExpressionAttributeValues": {":one": {"N": "1"}}}},
+        {"ConditionCheck": {"TableName": "t", "Key": {"pk": {"S": "b"}}, "ConditionExpression": "attribute_exists(pk)"}}],
+        "ClientRequestToken": "tok"}),
+    ("dynamodb", "BatchWriteItem", {"RequestItems": {"t": [{"PutRequest": {"Item": item}},
+                                                        {"DeleteRequest": {"Key": {"pk": {"S": "z"}}}}]}}),
+    ("sqs", "SendMessageBatch", {"QueueUrl": "http://q", "Entries": [
+        {"Id": str(i), "MessageBody": "m" * i, "DelaySeconds": i,
+         "MessageAttributes": {"s": {"DataType": "String", "StringValue": "v"},
+                               "b": {"DataType": "Binary", "BinaryValue": binary[:i + 1]}}} for i in range(10)]}),
+    ("sqs", "ReceiveMessage", {"QueueUrl": "http://q", "MaxNumberOfMessages": 10, "WaitTimeSeconds": 0,
+                               "MessageAttributeNames": ["All"], "MessageSystemAttributeNames": ["All"]}),
+    ("secretsmanager", "CreateSecret", {"Name": "s", "SecretBinary": binary, "Tags": [{"Key": "k", "Value": "v"}]}),
+    ("events", "PutEvents", {"Entries": [{"Source": "s", "DetailType": "d", "Detail": "{}", "Time": when}]}),
+    ("ssm", "PutParameter", {"Name": "/p", "Value": "v", "Type": "String", "Overwrite": True}),
+    ("logs", "PutLogEvents", {"logGroupName": "g", "logStreamName": "s",
+                              "logEvents": [{"timestamp": 1764766800000, "message": "m"}]}),
+    ("kms", "Encrypt", {"KeyId": "k", "Plaintext": binary, "EncryptionContext": {"a": "b"}}),
+]
+# What a client can send that no SDK would: moto's answers (values or errors) must not change.
+raw = [
+    ("dynamodb", "PutItem", body) for body in (
+        b"", b"[]", b"null", b'"text"', b"not json", b'{"Item": "notamap"}', b'{"Item": {"a": null}}',
+        b'{"TableName": null, "Unknown": 1}', b'{"Item": {"a": {"N": 1}}, "ReturnValues": 5}',
+        b'{"Item": {"a": {"B": "not base64!"}}}', b'{"Item": {"a": {"L": "abc"}}}', b'{"Item": []}',
+    )
+] + [
+    ("dynamodb", "Query", b'{"Limit": "abc"}'), ("dynamodb", "Query", b'{"Limit": 1.9}'),
+    ("dynamodb", "Query", b'{"Limit": true}'), ("logs", "PutLogEvents", b'{"logEvents": [{"timestamp": "x"}]}'),
+    ("events", "PutEvents", b'{"Entries": [{"Time": "2026-12-03T13:00:00Z"}]}'),
+    ("events", "PutEvents", b'{"Entries": [{"Time": 1764766800.5}]}'),
+]
+session = botocore.session.get_session()
+bodies = []
+for service, operation, params in requests:
+    model = session.get_service_model(service)
+    serializer = botocore.serialize.create_serializer(model.metadata["protocol"])
+    request = serializer.serialize_to_request(params, model.operation_model(operation))
+    bodies.append((service, operation, request["body"]))
+bodies += raw
+
+calls = collections.Counter()
+generic = parse.JSONParser._parse_shape
+def counted(self, shape, node):
+    calls["generic"] += 1
+    return generic(self, shape, node)
+parse.JSONParser._parse_shape = counted
+if sys.argv[1] == "on":
+    from trellis.local import _moto_speedups
+    _moto_speedups.apply()
+outcomes = []
+for _ in range(2):  # the second time through, every reader exists already
+    for service, operation, body in bodies:
+        operation_model = get_service_model(service).operation_model(operation)
+        parser = parse.JSONParser(operation_model)
+        try:
+            outcomes.append(["ok", repr(parser.parse({"body": body}))])
+        except Exception as exc:
+            outcomes.append(["error", type(exc).__name__, str(exc)])
+print(json.dumps({"outcomes": outcomes, "generic_calls": calls["generic"], "requests": len(bodies)}))
+"""
+
+
+@pytest.mark.integration
+def test_json_bodies_read_by_shape_as_moto_reads_them() -> None:
+    # repr: the same members in the same order, with the same types (bytes, datetime, int).
+    moto = in_fresh_interpreter("-c", READ_JSON_BODIES, "off")
+    ours = in_fresh_interpreter("-c", READ_JSON_BODIES, "on")
+    assert ours["outcomes"] == moto["outcomes"]
+    errors = {o[1] for o in moto["outcomes"] if o[0] == "error"}
+    # The odd bodies are exercised: wrong JSON types, a number that is not one, bad base64.
+    assert {"AttributeError", "ValueError", "Error"} <= errors
+    assert moto["generic_calls"] > 10 * moto["requests"]  # moto walked every value by name
+    assert ours["generic_calls"] == 0

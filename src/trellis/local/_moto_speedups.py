@@ -54,6 +54,10 @@ DynamoDB, SQS and SNS backends hand it — the answer is known after the one
 provider that can precede the key itself (the shape's own name, when it
 differs); the others are tried only when the key is missing.
 
+Requests: a JSON body becomes moto's parameters through one reader per shape,
+built once from moto's own handlers, instead of a walk of the input shape that
+looks each handler up by name for every value (``_read_json_bodies_by_shape``).
+
 DynamoDB items in responses are copied value by value rather than walked
 member by member through the shape machinery (``_copy_attribute_values``).
 SQS reads its clock with ``time.time()``, copies a received message one level
@@ -124,6 +128,7 @@ def apply() -> None:
     _back_up_transaction_targets_only(importlib.import_module("moto.dynamodb.models"))
     _query_one_partition(importlib.import_module("moto.dynamodb.models.table"))
     _pick_dict_values_directly(importlib.import_module("moto.core.serialize"))
+    _read_json_bodies_by_shape(importlib.import_module("moto.core.parse"))
     _copy_attribute_values(importlib.import_module("moto.core.serialize"))
     _draw_random_strings_at_once(importlib.import_module("moto.moto_api._internal.moto_random"))
     _defer_ec2_for_ssm()
@@ -624,6 +629,118 @@ def _query_one_partition(table_module: Any) -> None:
 
     table_class.all_items = all_items
     table_class.query = query
+
+
+#: Shapes whose reader is kept (a recursive shape, such as DynamoDB's AttributeValue,
+#: is a new object at each depth a request reaches: at most DynamoDB's 32 levels).
+_READER_LIMIT = 20_000
+
+
+def _read_json_bodies_by_shape(parse: Any) -> None:
+    """Turn a JSON request body into moto's parameters with one reader per shape.
+
+    moto's ``JSONParser`` walks the operation's input shape for every request,
+    looking up a handler by name (``getattr(self, "_parse_" + type)``) for each
+    value and each member of each structure: for an SQS batch of ten or a
+    DynamoDB item that is dozens of lookups and calls per request, about a third
+    of moto's set-up of a request. A shape's reader is built once, from the same
+    handlers, and does what they do: a structure keeps the members present and
+    not null, in the shape's order; a list and a map are read member by member;
+    blobs, timestamps and numbers go through the parser's own converters; any
+    other value is kept as it is. A parser of another class, another map type,
+    or a type whose handler is not one of these takes moto's path.
+    """
+    json_parser = parse.JSONParser
+    base_json = parse.BaseJSONParser.__dict__
+    base = parse.RequestParser.__dict__
+    original_parse_body = json_parser._parse_json_body
+    readers: dict[int, tuple[Any, Any]] = {}
+
+    def keep(parser: Any, value: Any) -> Any:
+        return value
+
+    def reader(shape: Any) -> Any:
+        entry = readers.get(id(shape))
+        if entry is not None and entry[0] is shape:
+            return entry[1]
+        read = build(shape)
+        if len(readers) < _READER_LIMIT:
+            readers[id(shape)] = (shape, read)  # the shape is kept, so its id stays its own
+        return read
+
+    def build(shape: Any) -> Any:
+        handler = getattr(json_parser, f"_parse_{shape.type_name}", None)
+        if handler is None or handler is base["_default_handle"]:
+            return keep
+        if handler is base_json["_parse_structure"]:
+            return structure_reader(shape)
+        if handler is base["_parse_list"]:
+            return list_reader(shape)
+        if handler is base["_parse_map"]:
+            return map_reader(shape)
+        if handler is base_json["_parse_blob"]:
+            return lambda parser, value: parser._blob_parser(value)
+        if handler is base_json["_parse_timestamp"]:
+            return lambda parser, value: parser._timestamp_parser(value)
+        if handler is base_json["_parse_float"]:
+            return lambda parser, value: float(value)
+        if handler is base_json["_parse_integer"]:
+            return lambda parser, value: int(value)
+        return lambda parser, value: parser._parse_shape(shape, value)
+
+    def structure_reader(shape: Any) -> Any:
+        if shape.is_document_type:
+            return keep
+        # Member readers are found on first use: a shape may contain itself.
+        members = [
+            [name, member.serialization.get("name", name), member, None]
+            for name, member in shape.members.items()
+        ]
+
+        def read_structure(parser: Any, value: Any) -> Any:
+            if value is None:
+                return None
+            parsed = {}
+            for entry in members:
+                raw = value.get(entry[1])
+                if raw is not None:
+                    read = entry[3]
+                    if read is None:
+                        read = entry[3] = reader(entry[2])
+                    parsed[entry[0]] = raw if read is keep else read(parser, raw)
+            return parsed
+
+        return read_structure
+
+    def list_reader(shape: Any) -> Any:
+        member = shape.member
+
+        def read_list(parser: Any, node: Any) -> Any:
+            read = reader(member)
+            if read is keep:
+                return list(node)  # what moto builds: a new list of what iterating gives
+            return [read(parser, item) for item in node]
+
+        return read_list
+
+    def map_reader(shape: Any) -> Any:
+        key_shape, value_shape = shape.key, shape.value
+
+        def read_map(parser: Any, value: Any) -> Any:
+            read_key, read_value = reader(key_shape), reader(value_shape)
+            parsed = {}
+            for key, val in value.items():
+                parsed[read_key(parser, key)] = read_value(parser, val)
+            return parsed
+
+        return read_map
+
+    def _parse_json_body(self: Any, raw_body: Any, shape: Any) -> Any:
+        if type(self) is not json_parser or self.MAP_TYPE is not dict:
+            return original_parse_body(self, raw_body, shape)
+        return reader(shape)(self, self._parse_body_as_json(raw_body))
+
+    json_parser._parse_json_body = _parse_json_body
 
 
 def _pick_dict_values_directly(serialize: Any) -> None:
