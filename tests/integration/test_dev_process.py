@@ -86,3 +86,16 @@ def test_ports_taken_after_they_were_chosen_are_chosen_again(tmp_path: Path) -> 
         with dev:
             assert dev.port != taken
             assert httpx.get(f"{dev.base_url}/hello/health", timeout=20).status_code == 200
+
+
+def test_a_second_stack_on_one_project_waits_for_the_first(tmp_path: Path) -> None:
+    # Both would keep their ports, auth and data in the one .trellis/ of the project.
+    manifest = mini_stack(tmp_path)
+    with DevProcess(manifest, ready_timeout_s=120) as first:
+        second = DevProcess(manifest, ready_timeout_s=120, lock_timeout_s=1)
+        with pytest.raises(AssertionError, match="one project directory runs one trellis dev"):
+            second.start()
+        assert second.exited_on_its_own() is False and second.lines == []  # never started
+        assert httpx.get(f"{first.base_url}/hello/health", timeout=20).status_code == 200
+    with second:  # the first stopped: the project is free
+        assert httpx.get(f"{second.base_url}/hello/health", timeout=20).status_code == 200

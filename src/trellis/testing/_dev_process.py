@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import signal
@@ -21,11 +22,20 @@ from trellis.testing._auth import SigV4, dev_token
 _READY_LINE = re.compile(r"^trellis\s*\|\s*ready in \d")
 
 
+#: Held by a running DevProcess, under its project's ``.trellis/``.
+LOCK_FILE = "dev-process.lock"
+
+
 class DevProcess:
     """``trellis dev`` in a subprocess on free ports, for end-to-end tests.
 
     >>> with DevProcess("trellis.toml") as dev:          # doctest: +SKIP
     ...     httpx.get(f"{dev.base_url}/api/health")
+
+    One project directory runs one stack at a time: ``trellis dev`` keeps its ports,
+    auth material and local data under the project's ``.trellis/``, so a second
+    DevProcess on the same project (another pytest-xdist worker, say) waits for the
+    first to stop, up to ``lock_timeout_s``, instead of taking its files over.
     """
 
     def __init__(
@@ -36,8 +46,11 @@ class DevProcess:
         iam: bool = True,
         ready_timeout_s: float = 30.0,
         args: Iterable[str] = (),
+        lock_timeout_s: float = 600.0,
     ) -> None:
         self.manifest = Path(manifest).resolve()
+        self.lock_timeout_s = lock_timeout_s
+        self._lock_fd: int | None = None
         self.port = free_port()
         self.emulator_port = free_port()
         self.ready_timeout_s = ready_timeout_s
@@ -79,6 +92,40 @@ class DevProcess:
         one before ``trellis dev`` does; it then exits saying so, and this tries again
         on other ports.
         """
+        self._lock_project()
+        try:
+            return self._start_on_free_ports()
+        except BaseException:
+            self._unlock_project()
+            raise
+
+    def _lock_project(self) -> None:
+        if self._lock_fd is not None:
+            return
+        path = self.manifest.parent / ".trellis" / LOCK_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + self.lock_timeout_s
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    raise AssertionError(
+                        f"another DevProcess kept {path} for {self.lock_timeout_s:.0f} s: "
+                        "one project directory runs one trellis dev at a time"
+                    ) from None
+                time.sleep(0.2)
+        self._lock_fd = fd
+
+    def _unlock_project(self) -> None:
+        fd, self._lock_fd = self._lock_fd, None
+        if fd is not None:
+            os.close(fd)  # closing the descriptor releases the lock
+
+    def _start_on_free_ports(self) -> DevProcess:
         for _ in range(self.PORT_ATTEMPTS - 1):
             try:
                 return self._start_once()
@@ -127,7 +174,7 @@ class DevProcess:
         if not woke or not self._saw_ready_line:
             # Woken without the ready line: its output ended, so it exited (or is exiting).
             exited = woke
-            status = self.stop()
+            status = self._terminate()
             output = "\n".join(self.lines[-60:])
             why = (
                 f"exited with status {status} before it was ready"
@@ -183,7 +230,13 @@ class DevProcess:
         return SigV4(invoker["access_key_id"], invoker["secret_access_key"], region)
 
     def stop(self, timeout_s: float = 20.0) -> int:
-        """SIGTERM and wait; return the exit status (kill if it hangs)."""
+        """SIGTERM and wait; return the exit status (kill if it hangs). Frees the project."""
+        try:
+            return self._terminate(timeout_s)
+        finally:
+            self._unlock_project()
+
+    def _terminate(self, timeout_s: float = 20.0) -> int:
         proc = self._proc
         if proc is None:
             return 0
