@@ -64,13 +64,33 @@ def _request_class() -> type:
 
     Its headers are listed once per request: moto walks them four times or more
     per S3 call (signature, ACL, metadata, response), and each walk went through
-    the whole environ, title-casing every name again.
+    the whole environ, title-casing every name again. A header looked up by name
+    (some thirty lookups per request) finds its environ key in a table instead of
+    upper-casing and rewriting the name each time.
     """
 
     from moto.core.request import EnvironHeaders, Request
 
+    environ_keys: dict[str, str] = {}
+
     class ListedHeaders(EnvironHeaders):
         """moto's read-only headers, iterated from a list made on first use."""
+
+        def _get_key(self, key: str) -> str:
+            environ_key = environ_keys.get(key) if isinstance(key, str) else None
+            if environ_key is None:
+                if not isinstance(key, str):
+                    return str(super()._get_key(key))  # werkzeug's error for it
+                upper = key.upper().replace("-", "_")
+                environ_key = upper if upper in _BODY_HEADERS else f"HTTP_{upper}"
+                if len(environ_keys) < _HEADER_NAMES_LIMIT:
+                    environ_keys[key] = environ_key
+            return self.environ[environ_key]  # type: ignore[no-any-return]
+
+        def listed_as(self, headers: dict[str, str]) -> None:
+            """Take ``_header_dict(environ)``, made already, as the listing."""
+            self.__dict__["_listed"] = list(headers.items())
+            self.__dict__["_size"] = len(self.environ)
 
         def __iter__(self) -> Iterator[tuple[str, str]]:
             listed: list[tuple[str, str]] | None = self.__dict__.get("_listed")
@@ -112,6 +132,8 @@ def _request_class() -> type:
 
 #: Routes remembered per backend: every JSON API is one path; S3's vary with keys.
 _ROUTE_CACHE_LIMIT = 4096
+#: Header names remembered with their environ keys (clients send a few dozen).
+_HEADER_NAMES_LIMIT = 4096
 
 
 class _DirectApp:
@@ -156,9 +178,11 @@ class _DirectApp:
         if callback is None:
             return self.flask_app(environ, start_response)
         request = self._request_class(environ)
+        headers = _header_dict(environ)
+        request.headers.listed_as(headers)
         try:
             self._record(request)
-            result = callback(request, request.raw_url, _header_dict(environ))
+            result = callback(request, request.raw_url, headers)
         except self._client_error as exc:  # what convert_to_flask_response does
             result = 400, {}, exc.response["Error"]["Message"]
         except self._http_exception as exc:
