@@ -997,3 +997,29 @@ def test_sort_key_conditions(ddb: Any, table: str) -> None:
         "2026-02-15",
     ]
     assert sks("sk > :a", a="2026-02-15") == ["2026-03-01"]
+
+
+# --- A value is data -----------------------------------------------------------------------------
+
+
+@doc(
+    API + "API_PutItem.html",
+    says="Item: A map of attribute name/value pairs, one for each attribute.",
+)
+def test_a_value_that_reads_as_a_query_string_is_only_a_value(ddb: Any) -> None:
+    # The emulator once read a JSON request's body as a query string: this put deleted the table.
+    table_name = name("conf")
+    ddb.create_table(
+        TableName=table_name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    ddb.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 0.2})
+    value = {"S": "a&Action=DeleteTable&TableName=elsewhere&b="}
+    ddb.put_item(TableName=table_name, Item={"pk": value})
+    assert ddb.get_item(TableName=table_name, Key={"pk": value}, ConsistentRead=True)["Item"] == {
+        "pk": value
+    }
+    assert ddb.describe_table(TableName=table_name)["Table"]["TableStatus"] == "ACTIVE"
+    ddb.delete_table(TableName=table_name)

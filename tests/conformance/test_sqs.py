@@ -1138,3 +1138,27 @@ def test_receive_returns_system_attributes(sqs: Any, queue: Callable[..., str]) 
     assert int(attributes["ApproximateFirstReceiveTimestamp"]) >= int(attributes["SentTimestamp"])
     assert attributes["ApproximateReceiveCount"] == "1"
     assert attributes["SenderId"]
+
+
+# --- A body is data ------------------------------------------------------------------------------
+
+
+@doc(
+    API + "API_SendMessage.html",
+    says="MessageBody: The message to send. ... A message can include only XML, JSON, and "
+    "unformatted text.",
+)
+def test_a_body_that_reads_as_a_query_string_is_only_a_body(
+    sqs: Any, queue: Callable[..., str]
+) -> None:
+    # The emulator once read a JSON request's body as a query string: this one purged the queue.
+    url = queue()
+    sqs.send_message(QueueUrl=url, MessageBody="first")
+    body = "x&Action=PurgeQueue&QueueUrl=elsewhere&y="
+    assert sqs.send_message(QueueUrl=url, MessageBody=body)["MessageId"]
+    bodies: list[str] = []
+    for _ in range(5):
+        bodies += [m["Body"] for m in receive_all(sqs, url, VisibilityTimeout=30)]
+        if len(bodies) >= 2:
+            break
+    assert sorted(bodies) == sorted(["first", body])

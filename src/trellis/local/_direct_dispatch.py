@@ -108,6 +108,19 @@ def _request_class() -> type:
             super().__init__(*args, **kwargs)
             self.headers = ListedHeaders(self.environ)
 
+        def _load_form_data(self) -> None:
+            # werkzeug builds a form parser for every body, to learn that a JSON one
+            # holds no form: what its parser answers for such a type, without it.
+            if "form" not in self.__dict__ and str(
+                self.environ.get("CONTENT_TYPE", "")
+            ).startswith(_NOT_FORMS):
+                d = self.__dict__
+                d["stream"] = self._get_stream_for_parsing()
+                d["form"] = self.parameter_storage_class()
+                d["files"] = self.parameter_storage_class()
+                return
+            super()._load_form_data()
+
         @property
         def raw_url(self) -> str:
             environ = self.environ
@@ -132,6 +145,8 @@ def _request_class() -> type:
 
 #: Routes remembered per backend: every JSON API is one path; S3's vary with keys.
 _ROUTE_CACHE_LIMIT = 4096
+#: Content types of the JSON protocols: bodies werkzeug's form parser leaves alone.
+_NOT_FORMS = ("application/x-amz-json-", "application/json")
 #: Header names remembered with their environ keys (clients send a few dozen).
 _HEADER_NAMES_LIMIT = 4096
 

@@ -26,6 +26,7 @@ would retry three times.
 from __future__ import annotations
 
 import base64
+import contextlib
 import importlib
 import itertools
 import json
@@ -49,6 +50,7 @@ def apply() -> None:
     if _applied:
         return
     _answer_every_request()
+    _json_bodies_are_not_query_strings()
     _sqs()
     _dynamodb()
     _s3()
@@ -75,6 +77,91 @@ def _patch(cls: Any, name: str) -> Callable[[Callable[..., Any]], Callable[..., 
         return wrapper
 
     return decorate
+
+
+# --- A JSON body is data, never parameters ------------------------------------------------------
+
+#: The JSON protocols' content type (DynamoDB, SQS, SSM, Secrets Manager, EventBridge, KMS, ...).
+_JSON_PROTOCOL = "application/x-amz-json-"
+
+
+def _json_bodies_are_not_query_strings() -> None:
+    """A JSON-protocol request's parameters come from its JSON body alone, as in AWS.
+
+    moto's ``setup_class`` reads every body that carries no form as a query string
+    (``parse_qsl``), and what it finds there wins over the body's JSON: the
+    operation (``Action``) and any parameter looked up by name. So data decided
+    the operation: an SQS message whose body held ``&Action=PurgeQueue&`` emptied
+    the queue it was sent to, and an item with ``&Action=DeleteTable&`` in a
+    value deleted its table (as the administrator; a service's own key was
+    refused the operation it never asked for). For a request in a JSON protocol
+    the query string is the URL's alone; the rest of the set-up is moto's, step
+    for step. Other requests (query protocol, REST, S3, a gzip body) take moto's.
+    """
+    from moto.iam.models import mark_account_as_visited
+
+    # Typed as Any: moto's names as its set-up uses them, which the module does not export.
+    responses: Any = importlib.import_module("moto.core.responses")
+    base = responses.BaseResponse
+    original = base.setup_class
+
+    def setup_class(
+        self: Any,
+        request: Any,
+        full_url: str | None = None,
+        headers: Any = None,
+        use_raw_body: bool | None = None,
+    ) -> None:
+        raw = self.use_raw_body if use_raw_body is None else use_raw_body
+        environ = request.environ
+        if (
+            raw
+            or not str(environ.get("CONTENT_TYPE", "")).startswith(_JSON_PROTOCOL)
+            or "HTTP_CONTENT_ENCODING" in environ
+        ):
+            original(self, request, full_url, headers, use_raw_body)
+            return
+        self.is_werkzeug_request = request.from_wsgi_server
+        full_url = request.raw_url if full_url is None else full_url
+        self.normalized_request = request
+        self.parsed_url = responses.urlparse(full_url)
+        body = request.data
+        # A JSON body holds no form: request.form and request.files are empty.
+        self.form_data = request.form
+        self.raw_body = body
+        self.body = body.decode("utf-8") if isinstance(body, bytes) else body
+        querystring: dict[str, Any] = responses.OrderedDict(
+            responses.parse_qs(self.parsed_url.query, keep_blank_values=True)
+        )
+        with contextlib.suppress(UnicodeDecodeError):  # moto keeps it undecoded then
+            querystring = responses._decode_dict(querystring)
+        self.uri = full_url
+        self.path = self.parsed_url.path
+        self.raw_path = request.raw_path
+        self.querystring = querystring
+        self.data = querystring
+        self.method = request.method
+        self.region = self.get_region_from_url(request, full_url)
+        self.partition = responses.get_partition(self.region)
+        self.uri_match = {}
+        if "host" not in request.headers:
+            environ["HTTP_HOST"] = self.parsed_url.netloc
+        self.headers = request.headers
+        self.response_headers = {"server": "amazon.com"}
+        if not self.is_werkzeug_request:
+            self.response_headers["date"] = responses.http_date(responses.utcnow())
+        if self.automated_parameter_parsing and self._get_action():
+            self.parse_parameters(request)
+        self.access_key = self.get_access_key()
+        self.current_account = self.get_current_account()
+        mark_account_as_visited(
+            account_id=self.current_account,
+            access_key=self.access_key,
+            service=self.service_name,
+            region=self.region,
+        )
+
+    base.setup_class = setup_class
 
 
 # --- Every request gets an AWS answer -----------------------------------------------------------
