@@ -111,9 +111,9 @@ def _request_class() -> type:
         def _load_form_data(self) -> None:
             # werkzeug builds a form parser for every body, to learn that a JSON one
             # holds no form: what its parser answers for such a type, without it.
-            if "form" not in self.__dict__ and str(
-                self.environ.get("CONTENT_TYPE", "")
-            ).startswith(_NOT_FORMS):
+            if "form" not in self.__dict__ and str(self.environ.get("CONTENT_TYPE", "")).startswith(
+                _NOT_FORMS
+            ):
                 d = self.__dict__
                 d["stream"] = self._get_stream_for_parsing()
                 d["form"] = self.parameter_storage_class()

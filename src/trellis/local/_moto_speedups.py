@@ -64,6 +64,9 @@ SQS reads its clock with ``time.time()``, copies a received message one level
 deep instead of deep-copying its whole receipt history, and moto's random
 strings are drawn in one call rather than one per character.
 
+Reserved words are looked up in a set (moto searched a list of 573 for every
+attribute name of an update, a condition or a projection).
+
 A request's ConditionExpression is parsed once: moto's response layer and its
 backend each parsed it (``_parse_a_requests_condition_once``).
 
@@ -117,6 +120,9 @@ def apply() -> None:
     if getattr(validators.Validator, "_trellis_fast", False):
         return
     _cache_update_expressions(expressions.UpdateExpressionParser)
+    _look_up_reserved_words_in_a_set(
+        importlib.import_module("moto.dynamodb.parsing.reserved_keywords")
+    )
     _fast_traversal(ast_nodes.DepthFirstTraverser, ast_nodes.Node)
     _fast_validator(validators)
     _cheap_sqs_retention_check(importlib.import_module("moto.sqs.models"))
@@ -137,6 +143,18 @@ def apply() -> None:
     _direct_dispatch.install()
     _signature_check.install()
     validators.Validator._trellis_fast = True
+
+
+def _look_up_reserved_words_in_a_set(reserved: Any) -> None:
+    """DynamoDB's 573 reserved words as a set: moto searched a list of them for every name.
+
+    Each attribute name of an update path, a condition and a projection is checked
+    with ``name.upper() in get_reserved_keywords()``, a list: 573 comparisons for a
+    name that is not reserved, as most are. moto only ever asks whether a word is
+    in it.
+    """
+    words = reserved.ReservedKeywords
+    words.KEYWORDS = frozenset(words.get_reserved_keywords())
 
 
 def _cache_update_expressions(parser: Any) -> None:
@@ -174,6 +192,11 @@ def _fast_traversal(traverser: Any, node_class: type) -> None:
                 return processor(node)
         return None
 
+    base_hook = traverser.pre_processing_of_child
+    #: Per visitor class: whether it has a hook on entering a child (only the resolver
+    #: does; the base one does nothing), and per node class whether it processes it.
+    plans: dict[type, tuple[bool, dict[type, bool]]] = {}
+
     def traverse_node_recursively(self: Any, node: Any, child_id: int = -1) -> Any:
         kind = type(node)
         node_like = is_node.get(kind)
@@ -181,16 +204,22 @@ def _fast_traversal(traverser: Any, node_class: type) -> None:
             node_like = is_node[kind] = isinstance(node, node_class)
         if not node_like:
             return node
+        visitor = type(self)
+        plan = plans.get(visitor)
+        if plan is None:
+            plan = plans[visitor] = (visitor.pre_processing_of_child is not base_hook, {})
+        hooked, processes = plan
         parent_node = node.parent
         children = node.children
         if children is not None:
             for i, child in enumerate(children):
-                self.pre_processing_of_child(node, i)
-                traverse_node_recursively(self, child, i)
-        wanted: dict[type, bool] = self.__dict__.setdefault("_trellis_wanted", {})
-        match = wanted.get(kind)
+                if hooked:
+                    self.pre_processing_of_child(node, i)
+                if is_node.get(type(child)) is not False:  # a leaf (a name, a value) is left as is
+                    traverse_node_recursively(self, child, i)
+        match = processes.get(kind)
         if match is None:
-            match = wanted[kind] = isinstance(node, tuple(k for k, _ in handled(self)))
+            match = processes[kind] = isinstance(node, tuple(k for k, _ in handled(self)))
         if match:
             node = self.process(node)
             node.parent = parent_node
