@@ -446,3 +446,55 @@ def test_reserved_words_are_refused_as_moto_refuses_them() -> None:
     refused = [o for o in moto["outcomes"] if "reserved keyword" in o]
     assert len(refused) == 3  # status in an update, name in a condition and a projection
     assert moto["outcomes"][1] == moto["outcomes"][2] == "ok"
+
+
+CONDITIONS_WITHOUT_VALUES = """
+import collections, json, sys
+from moto.dynamodb.comparisons import ConditionExpressionParser
+parses = collections.Counter()
+parse = ConditionExpressionParser.parse
+def counted(self):
+    parses[self.condition_expression] += 1
+    return parse(self)
+ConditionExpressionParser.parse = counted
+from trellis.local import _moto_speedups
+if sys.argv[1] == "on":
+    _moto_speedups.apply()
+import boto3
+from moto import mock_aws
+with mock_aws():
+    ddb = boto3.client(
+        "dynamodb", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"
+    )
+    ddb.create_table(
+        TableName="t",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    item = {"pk": {"S": "a"}, "n": {"N": "1"}}
+    def put(condition, names=None):
+        extra = {"ExpressionAttributeNames": names} if names else {}
+        try:
+            ddb.put_item(TableName="t", Item=item, ConditionExpression=condition, **extra)
+            return "put"
+        except ddb.exceptions.ConditionalCheckFailedException:
+            return "refused"
+    outcomes = [put("attribute_not_exists(pk)"), put("attribute_not_exists(pk)")]
+    ddb.delete_item(TableName="t", Key={"pk": {"S": "a"}})
+    outcomes.append(put("attribute_not_exists(pk)"))  # the item is gone: the guard passes again
+    # The same text with other names decides by those names.
+    outcomes += [put("attribute_exists(#x)", {"#x": "n"}), put("attribute_exists(#x)", {"#x": "m"})]
+print(json.dumps({"outcomes": outcomes, "parses": parses}))
+"""
+
+
+@pytest.mark.integration
+def test_a_condition_without_values_is_parsed_once_per_text_and_names() -> None:
+    moto = in_fresh_interpreter("-c", CONDITIONS_WITHOUT_VALUES, "off")
+    ours = in_fresh_interpreter("-c", CONDITIONS_WITHOUT_VALUES, "on")
+    assert ours["outcomes"] == moto["outcomes"] == ["put", "refused", "put", "put", "refused"]
+    # moto parsed each condition twice per request; these parse once per text and names.
+    texts = ("attribute_not_exists(pk)", "attribute_exists(#x)")
+    assert [moto["parses"][t] for t in texts] == [6, 4]
+    assert [ours["parses"][t] for t in texts] == [1, 2]

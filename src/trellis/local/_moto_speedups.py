@@ -18,7 +18,9 @@ What we change, none of which changes a result:
 - the validator copies that tree with pickle instead of ``copy.deepcopy`` (a
   cached tree is pickled once);
 - each visitor computes its node-type table once instead of once per node,
-  and remembers per concrete class whether it is a node at all;
+  and remembers per concrete class whether it is a node at all; it calls no
+  hook on entering a child unless it has one (only the resolver does), and
+  steps over leaves (names, values) without a call;
 - the three validators that depend only on the expression's text, the
   attribute names and the table's key schema (action counts, overlapping
   paths, updates of key attributes) run once per such combination; once it
@@ -1044,6 +1046,11 @@ def _parse_a_requests_condition_once(comparisons: Any) -> None:
     kept, with its result, and handed out again for the very same objects; a new
     request brings new dicts, so it always gets a parser of its own. Holding the
     dicts keeps their ids from being reused while they are remembered.
+
+    A condition without value placeholders (``attribute_not_exists(pk)``, the
+    conditional put's and the claim's usual guard) parses the same for every
+    request with the same names: it is parsed once per text and names. moto's
+    evaluation only reads the parsed tree.
     """
     parser_class = comparisons.ConditionExpressionParser
     parse = parser_class.parse
@@ -1056,8 +1063,21 @@ def _parse_a_requests_condition_once(comparisons: Any) -> None:
         return found
 
     recent: dict[tuple[Any, int, int], tuple[Any, Any, Any]] = {}
+    without_values: dict[tuple[str, tuple[tuple[str, str], ...]], Any] = {}
 
     def create_condition_expression_parser(expr: Any, names: Any, values: Any) -> Any:
+        if isinstance(expr, str) and ":" not in expr:
+            # No placeholder for a value (``attribute_not_exists(pk)``): what it parses to
+            # depends on its text and names only, and is shared by every request that
+            # sends them. Its parser holds no request's values.
+            named = _string_pairs(names)
+            if named is not None:
+                shared = without_values.get((expr, named))
+                if shared is None:
+                    shared = parser_class(expr, dict(named), {})
+                    if len(without_values) < _CACHE_LIMIT:
+                        without_values[(expr, named)] = shared
+                return shared
         key = (expr, id(names), id(values))
         found = recent.get(key)
         if found is not None and found[0] is names and found[1] is values:
@@ -1073,6 +1093,17 @@ def _parse_a_requests_condition_once(comparisons: Any) -> None:
     for name in ("moto.dynamodb.responses", "moto.dynamodb.models"):
         module: Any = importlib.import_module(name)
         module.create_condition_expression_parser = create_condition_expression_parser
+
+
+def _string_pairs(names: Any) -> tuple[tuple[str, str], ...] | None:
+    """``ExpressionAttributeNames`` as sorted pairs, or None if it is not a dict of strings."""
+    if not names:
+        return ()
+    if not isinstance(names, dict) or not all(
+        type(k) is str and type(v) is str for k, v in names.items()
+    ):
+        return None
+    return tuple(sorted(names.items()))
 
 
 def _cache_handler_method_names(responses: Any) -> None:
