@@ -356,6 +356,21 @@ def run(
         emu.stop()
 
 
+def _share(trellis: Result, work_ms: int, ceiling: float) -> str:
+    """The consumer's rate against the limit that binds it: its threads or the emulator."""
+    threads_cap = trellis.concurrency * 1000 / work_ms if work_ms else float("inf")
+    if threads_cap < ceiling:
+        return (
+            f"Share of what its {trellis.concurrency} threads allow with {work_ms} ms jobs "
+            f"({threads_cap:.0f} jobs/s, below the emulator's {ceiling:.0f}): "
+            f"**{trellis.rate / threads_cap:.0%}**."
+        )
+    return (
+        f"Share of the emulator's ceiling for a job's calls: **{trellis.rate / ceiling:.0%}** "
+        "(target ≥ 90%)."
+    )
+
+
 def _binding_limit(trellis: Result, work_ms: int, ceiling: float) -> str:
     """Which limit the consumer meets: its threads (each job holds one for its work) or the emulator."""
     threads_cap = trellis.concurrency * 1000 / work_ms if work_ms else float("inf")
@@ -388,8 +403,7 @@ def report(
         "",
         f"Throughput ratio (Trellis / guide): **{trellis.rate / guide.rate:.2f}x**. "
         f"Trellis SQS calls per job: **{trellis.per_job('sqs'):.3f}** (target ≤ 0.35). "
-        f"Share of the emulator's ceiling for a job's calls: **{trellis.rate / ceiling:.0%}** "
-        "(target ≥ 90%).",
+        + _share(trellis, work_ms, ceiling),
         "",
         "Calls by operation — guide: "
         + ", ".join(f"{op} {n}" for op, n in sorted(guide.calls.items()))
