@@ -356,9 +356,14 @@ def run(
         emu.stop()
 
 
+def _threads_cap(trellis: Result, work_ms: int) -> float:
+    """Jobs per second the consumer's threads allow when each holds a job for its work."""
+    return trellis.concurrency * 1000 / work_ms if work_ms else float("inf")
+
+
 def _share(trellis: Result, work_ms: int, ceiling: float) -> str:
     """The consumer's rate against the limit that binds it: its threads or the emulator."""
-    threads_cap = trellis.concurrency * 1000 / work_ms if work_ms else float("inf")
+    threads_cap = _threads_cap(trellis, work_ms)
     if threads_cap < ceiling:
         return (
             f"Share of what its {trellis.concurrency} threads allow with {work_ms} ms jobs "
@@ -373,7 +378,7 @@ def _share(trellis: Result, work_ms: int, ceiling: float) -> str:
 
 def _binding_limit(trellis: Result, work_ms: int, ceiling: float) -> str:
     """Which limit the consumer meets: its threads (each job holds one for its work) or the emulator."""
-    threads_cap = trellis.concurrency * 1000 / work_ms if work_ms else float("inf")
+    threads_cap = _threads_cap(trellis, work_ms)
     if threads_cap < ceiling:
         return (
             f"Here its {trellis.concurrency} threads are the limit, not the emulator: each holds a job "

@@ -56,6 +56,19 @@ def table(ddb: Any) -> str:
     return table_name
 
 
+def hash_key_table(ddb: Any, attribute: str) -> str:
+    """A new on-demand table keyed by one string attribute, once it is active: its name."""
+    table_name = name("conf")
+    ddb.create_table(
+        TableName=table_name,
+        KeySchema=[{"AttributeName": attribute, "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": attribute, "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    ddb.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 0.2})
+    return table_name
+
+
 def key(pk: str, sk: str = "0") -> dict[str, dict[str, str]]:
     return {"pk": {"S": pk}, "sk": {"S": sk}}
 
@@ -301,13 +314,7 @@ def test_a_missing_table_is_reported(ddb: Any, call: Callable[[Any, str], Any]) 
     "requested state. DescribeTimeToLive gives the status and the attribute name.",
 )
 def test_time_to_live(ddb: Any) -> None:
-    table_name = name("conf")
-    ddb.create_table(
-        TableName=table_name,
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    table_name = hash_key_table(ddb, "id")
     spec = {"Enabled": True, "AttributeName": "expires_at"}
     succeeds(lambda: ddb.update_time_to_live(TableName=table_name, TimeToLiveSpecification=spec))
     described = ddb.describe_time_to_live(TableName=table_name)["TimeToLiveDescription"]
@@ -1008,14 +1015,7 @@ def test_sort_key_conditions(ddb: Any, table: str) -> None:
 )
 def test_a_value_that_reads_as_a_query_string_is_only_a_value(ddb: Any) -> None:
     # The emulator once read a JSON request's body as a query string: this put deleted the table.
-    table_name = name("conf")
-    ddb.create_table(
-        TableName=table_name,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    ddb.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 0.2})
+    table_name = hash_key_table(ddb, "pk")
     value = {"S": "a&Action=DeleteTable&TableName=elsewhere&b="}
     ddb.put_item(TableName=table_name, Item={"pk": value})
     assert ddb.get_item(TableName=table_name, Key={"pk": value}, ConsistentRead=True)["Item"] == {

@@ -161,10 +161,12 @@ def test_a_send_reads_no_other_message_and_dedupes_as_moto() -> None:
     assert ours["attributes"] == moto["attributes"]
 
 
-PARSES_PER_REQUEST = """
+#: A script's start: moto (with the speedups if its argument is "on") and a table `t` keyed
+#: by `pk`, through the client `ddb`, with the ConditionExpressions it parses counted.
+ON_A_MOTO_TABLE = """
 import collections, json, sys
 from moto.dynamodb.comparisons import ConditionExpressionParser
-parses = collections.Counter()
+parses = collections.Counter()  # ConditionExpressions parsed, by text
 parse = ConditionExpressionParser.parse
 def counted(self):
     parses[self.condition_expression] += 1
@@ -175,34 +177,41 @@ if sys.argv[1] == "on":
     _moto_speedups.apply()
 import boto3
 from moto import mock_aws
-with mock_aws():
-    ddb = boto3.client(
-        "dynamodb", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"
-    )
-    ddb.create_table(
-        TableName="t",
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    ddb.put_item(TableName="t", Item={"pk": {"S": "a"}, "s": {"S": "x"}})
-    outcomes = []
-    for new in ("y", "z"):  # the second finds s = y: refused
-        try:
-            ddb.update_item(
-                TableName="t",
-                Key={"pk": {"S": "a"}},
-                UpdateExpression="SET s = :new",
-                ConditionExpression="#s = :old",
-                ExpressionAttributeNames={"#s": "s"},
-                ExpressionAttributeValues={":old": {"S": "x"}, ":new": {"S": new}},
-            )
-            outcomes.append("updated")
-        except ddb.exceptions.ConditionalCheckFailedException:
-            outcomes.append("refused")
-    item = ddb.get_item(TableName="t", Key={"pk": {"S": "a"}})["Item"]
+mock_aws().start()
+ddb = boto3.client(
+    "dynamodb", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"
+)
+ddb.create_table(
+    TableName="t",
+    KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+    AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+    BillingMode="PAY_PER_REQUEST",
+)
+"""
+
+
+PARSES_PER_REQUEST = (
+    ON_A_MOTO_TABLE
+    + """
+ddb.put_item(TableName="t", Item={"pk": {"S": "a"}, "s": {"S": "x"}})
+outcomes = []
+for new in ("y", "z"):  # the second finds s = y: refused
+    try:
+        ddb.update_item(
+            TableName="t",
+            Key={"pk": {"S": "a"}},
+            UpdateExpression="SET s = :new",
+            ConditionExpression="#s = :old",
+            ExpressionAttributeNames={"#s": "s"},
+            ExpressionAttributeValues={":old": {"S": "x"}, ":new": {"S": new}},
+        )
+        outcomes.append("updated")
+    except ddb.exceptions.ConditionalCheckFailedException:
+        outcomes.append("refused")
+item = ddb.get_item(TableName="t", Key={"pk": {"S": "a"}})["Item"]
 print(json.dumps({"parses": parses["#s = :old"], "outcomes": outcomes, "item": item}))
 """
+)
 
 
 @pytest.mark.integration
@@ -393,47 +402,34 @@ def test_json_requests_are_set_up_as_moto_sets_them_up_but_for_their_body() -> N
     assert sum("params" in s for s in moto) == 12
 
 
-RESERVED_WORDS = """
-import json, sys
-from trellis.local import _moto_speedups
-if sys.argv[1] == "on":
-    _moto_speedups.apply()
-import boto3
-from moto import mock_aws
+RESERVED_WORDS = (
+    ON_A_MOTO_TABLE
+    + """
 from moto.dynamodb.parsing.reserved_keywords import ReservedKeywords
 outcomes = []
-with mock_aws():
-    ddb = boto3.client(
-        "dynamodb", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"
-    )
-    ddb.create_table(
-        TableName="t",
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    key = {"pk": {"S": "a"}}
-    calls = [
-        lambda: ddb.update_item(TableName="t", Key=key, UpdateExpression="SET status = :v",
-                                ExpressionAttributeValues={":v": {"S": "x"}}),
-        lambda: ddb.update_item(TableName="t", Key=key, UpdateExpression="SET #s = :v",
-                                ExpressionAttributeNames={"#s": "status"},
-                                ExpressionAttributeValues={":v": {"S": "x"}}),
-        lambda: ddb.update_item(TableName="t", Key=key, UpdateExpression="SET tally = :v",
-                                ExpressionAttributeValues={":v": {"N": "1"}}),
-        lambda: ddb.put_item(TableName="t", Item=key, ConditionExpression="attribute_exists(name)"),
-        lambda: ddb.get_item(TableName="t", Key=key, ProjectionExpression="name"),
-        lambda: ddb.get_item(TableName="t", Key=key, ProjectionExpression="tally"),
-    ]
-    for call in calls:
-        try:
-            call()
-            outcomes.append("ok")
-        except ddb.exceptions.ClientError as exc:
-            outcomes.append(exc.response["Error"]["Message"])
+key = {"pk": {"S": "a"}}
+calls = [
+    lambda: ddb.update_item(TableName="t", Key=key, UpdateExpression="SET status = :v",
+                            ExpressionAttributeValues={":v": {"S": "x"}}),
+    lambda: ddb.update_item(TableName="t", Key=key, UpdateExpression="SET #s = :v",
+                            ExpressionAttributeNames={"#s": "status"},
+                            ExpressionAttributeValues={":v": {"S": "x"}}),
+    lambda: ddb.update_item(TableName="t", Key=key, UpdateExpression="SET tally = :v",
+                            ExpressionAttributeValues={":v": {"N": "1"}}),
+    lambda: ddb.put_item(TableName="t", Item=key, ConditionExpression="attribute_exists(name)"),
+    lambda: ddb.get_item(TableName="t", Key=key, ProjectionExpression="name"),
+    lambda: ddb.get_item(TableName="t", Key=key, ProjectionExpression="tally"),
+]
+for call in calls:
+    try:
+        call()
+        outcomes.append("ok")
+    except ddb.exceptions.ClientError as exc:
+        outcomes.append(exc.response["Error"]["Message"])
 kind = type(ReservedKeywords.get_reserved_keywords()).__name__
 print(json.dumps({"outcomes": outcomes, "kind": kind}))
 """
+)
 
 
 @pytest.mark.integration
@@ -448,45 +444,25 @@ def test_reserved_words_are_refused_as_moto_refuses_them() -> None:
     assert moto["outcomes"][1] == moto["outcomes"][2] == "ok"
 
 
-CONDITIONS_WITHOUT_VALUES = """
-import collections, json, sys
-from moto.dynamodb.comparisons import ConditionExpressionParser
-parses = collections.Counter()
-parse = ConditionExpressionParser.parse
-def counted(self):
-    parses[self.condition_expression] += 1
-    return parse(self)
-ConditionExpressionParser.parse = counted
-from trellis.local import _moto_speedups
-if sys.argv[1] == "on":
-    _moto_speedups.apply()
-import boto3
-from moto import mock_aws
-with mock_aws():
-    ddb = boto3.client(
-        "dynamodb", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"
-    )
-    ddb.create_table(
-        TableName="t",
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    item = {"pk": {"S": "a"}, "n": {"N": "1"}}
-    def put(condition, names=None):
-        extra = {"ExpressionAttributeNames": names} if names else {}
-        try:
-            ddb.put_item(TableName="t", Item=item, ConditionExpression=condition, **extra)
-            return "put"
-        except ddb.exceptions.ConditionalCheckFailedException:
-            return "refused"
-    outcomes = [put("attribute_not_exists(pk)"), put("attribute_not_exists(pk)")]
-    ddb.delete_item(TableName="t", Key={"pk": {"S": "a"}})
-    outcomes.append(put("attribute_not_exists(pk)"))  # the item is gone: the guard passes again
-    # The same text with other names decides by those names.
-    outcomes += [put("attribute_exists(#x)", {"#x": "n"}), put("attribute_exists(#x)", {"#x": "m"})]
+CONDITIONS_WITHOUT_VALUES = (
+    ON_A_MOTO_TABLE
+    + """
+item = {"pk": {"S": "a"}, "n": {"N": "1"}}
+def put(condition, names=None):
+    extra = {"ExpressionAttributeNames": names} if names else {}
+    try:
+        ddb.put_item(TableName="t", Item=item, ConditionExpression=condition, **extra)
+        return "put"
+    except ddb.exceptions.ConditionalCheckFailedException:
+        return "refused"
+outcomes = [put("attribute_not_exists(pk)"), put("attribute_not_exists(pk)")]
+ddb.delete_item(TableName="t", Key={"pk": {"S": "a"}})
+outcomes.append(put("attribute_not_exists(pk)"))  # the item is gone: the guard passes again
+# The same text with other names decides by those names.
+outcomes += [put("attribute_exists(#x)", {"#x": "n"}), put("attribute_exists(#x)", {"#x": "m"})]
 print(json.dumps({"outcomes": outcomes, "parses": parses}))
 """
+)
 
 
 @pytest.mark.integration
