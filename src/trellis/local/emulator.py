@@ -253,7 +253,8 @@ class Emulator:
             service,
             endpoint_url=self.endpoint,
             config=Config(
-                retries={"mode": "standard", "max_attempts": max_attempts},
+                # Every call counted, the first included (botocore's "max_attempts" counts retries).
+                retries={"mode": "standard", "total_max_attempts": max_attempts},
                 connect_timeout=2,
                 read_timeout=read_timeout_s,
                 s3={"addressing_style": "path"},

@@ -156,8 +156,10 @@ class AwsClients:
         settings = self.settings
         options: dict[str, Any] = {
             # "standard" retries transient errors and throttling with jittered
-            # backoff; max_attempts counts the first call.
-            "retries": {"mode": "standard", "max_attempts": settings.aws_max_attempts},
+            # backoff. botocore's own "max_attempts" key counts retries only (one
+            # more call than it says): "total_max_attempts" counts the first call,
+            # as TRELLIS_AWS_MAX_ATTEMPTS does.
+            "retries": {"mode": "standard", "total_max_attempts": settings.aws_max_attempts},
             "connect_timeout": settings.aws_connect_timeout_s,
             "read_timeout": settings.aws_read_timeout_s,
             # One connection per consumer thread plus the receiving loop and the

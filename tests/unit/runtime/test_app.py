@@ -223,7 +223,7 @@ def test_default_ready_probes_with_one_fast_attempt_and_hides_resource_names(
     assert "acme-test-users" not in response.text
     probe_configs = [kwargs["config"] for _, kwargs in fake_session.created]
     assert probe_configs
-    assert all(config.retries["max_attempts"] == 1 for config in probe_configs)
+    assert all(config.retries["total_max_attempts"] == 1 for config in probe_configs)
 
 
 def test_a_hung_check_times_out_instead_of_hanging_ready(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from typing import Any
@@ -98,7 +99,7 @@ def test_region_endpoint_override_retries_and_timeouts_are_applied(
     assert name == "dynamodb"
     assert kwargs["region_name"] == "eu-west-1"
     assert kwargs["endpoint_url"] == EMULATOR
-    assert config.retries == {"mode": "standard", "max_attempts": 4}
+    assert config.retries == {"mode": "standard", "total_max_attempts": 4}
     assert (config.connect_timeout, config.read_timeout) == (1.5, 7.0)
 
 
@@ -153,8 +154,8 @@ def test_with_options_shares_the_session_but_builds_its_own_clients(
     probes.client("sqs")
 
     (_, normal), (_, probe) = fake_session.created
-    assert normal["config"].retries["max_attempts"] == 3
-    assert probe["config"].retries == {"mode": "standard", "max_attempts": 1}
+    assert normal["config"].retries["total_max_attempts"] == 3
+    assert probe["config"].retries == {"mode": "standard", "total_max_attempts": 1}
     assert (probe["config"].connect_timeout, probe["config"].read_timeout) == (0.5, 1.0)
 
 
@@ -207,3 +208,53 @@ def test_a_later_clients_session_reads_no_model_again_and_keeps_its_own_credenti
     assert first.meta.service_model.service_name == second.meta.service_model.service_name
     assert first._request_signer._credentials.access_key == "first"
     assert second._request_signer._credentials.access_key == "second"
+
+
+class SilentServer:
+    """Reads each request and never answers: every call times out, and each one is counted."""
+
+    def __init__(self) -> None:
+        self.socket = socket.create_server(("127.0.0.1", 0))
+        self.endpoint = f"http://127.0.0.1:{self.socket.getsockname()[1]}"
+        self.requests = 0
+        self._open: list[socket.socket] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self.socket.accept()
+            except OSError:
+                return
+            self._open.append(connection)
+            if connection.recv(65536):
+                self.requests += 1
+
+    def close(self) -> None:
+        self.socket.close()
+        for connection in self._open:
+            connection.close()
+
+
+@pytest.mark.parametrize("attempts", [1, 2])
+def test_max_attempts_counts_the_first_call(settings_factory: Any, attempts: int) -> None:
+    # botocore's "max_attempts" key counts retries: a setting of 1 made two calls, so a
+    # conditional write whose answer was lost to a timeout ran again and failed its own
+    # condition (a fresh job answered 409).
+    server = SilentServer()
+    try:
+        settings = settings_factory(
+            aws_endpoint_url=server.endpoint,
+            aws_read_timeout_s=0.2,
+            aws_max_attempts=attempts,
+        )
+        session = boto3.session.Session(aws_access_key_id="k", aws_secret_access_key="s")
+        client = AwsClients(settings, session=session).client("dynamodb")
+
+        with pytest.raises(Exception, match="Read timeout"):
+            client.get_item(TableName="t", Key={"pk": {"S": "a"}})
+        time.sleep(0.1)  # the last request may still be on its way in
+
+        assert server.requests == attempts
+    finally:
+        server.close()

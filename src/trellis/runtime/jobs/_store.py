@@ -6,6 +6,13 @@ second sees ``running`` (and is retried later) or ``succeeded`` (and is
 dropped as a duplicate). Completion and the handler's own DynamoDB writes
 commit in one transaction guarded by the lease, so a consumer that crashed
 after its side effects but before acknowledging cannot apply them twice.
+
+The SDK retries a call whose answer was lost (a read timeout, a dropped
+connection) although DynamoDB may have applied it; the retry then fails its own
+condition. Each conditional write therefore asks for the item as it was
+(``ReturnValuesOnConditionCheckFailure``) and tells its own earlier write from
+someone else's: the record it created, its lease owner, or ``settled_by`` (the
+owner whose completion, release or failure removed the lease).
 """
 
 from __future__ import annotations
@@ -57,6 +64,21 @@ def _n(value: int | float) -> dict[str, str]:
     return {"N": str(int(value))}
 
 
+def _item_as_it_was(conflict: BaseException) -> dict[str, Any] | None:
+    """The item a failed condition saw (``ReturnValuesOnConditionCheckFailure``), if AWS sent it."""
+    response = getattr(conflict.__cause__, "response", None) or {}
+    item = response.get("Item")
+    if item is None:
+        reasons = response.get("CancellationReasons") or []
+        item = reasons[0].get("Item") if reasons and isinstance(reasons[0], dict) else None
+    return item if isinstance(item, dict) else None
+
+
+def _settled_by(item: dict[str, Any] | None, owner: str) -> bool:
+    """Whether ``owner``'s own transition (an earlier attempt of this call) is what the item shows."""
+    return item is not None and item.get("settled_by") == _s(owner)
+
+
 def _error(error: JobError) -> dict[str, Any]:
     return {"M": {"code": _s(error.code), "message": _s(error.message[:1000])}}
 
@@ -91,13 +113,23 @@ class JobStore:
         }
 
     def create(self, envelope: JobEnvelope) -> None:
-        """Record a new job as ``queued``; :class:`Conflict` if the id exists."""
-        with aws_errors("PutItem", self.table):
-            self.dynamodb.put_item(
-                TableName=self.table,
-                Item=self.new_record(envelope),
-                ConditionExpression="attribute_not_exists(job_id)",
-            )
+        """Record a new job as ``queued``; :class:`Conflict` if the id exists.
+
+        An id that exists with exactly this record is this call's own write, its
+        answer lost and the call retried by the SDK: not a conflict.
+        """
+        record = self.new_record(envelope)
+        try:
+            with aws_errors("PutItem", self.table):
+                self.dynamodb.put_item(
+                    TableName=self.table,
+                    Item=record,
+                    ConditionExpression="attribute_not_exists(job_id)",
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+        except Conflict as exc:
+            if _item_as_it_was(exc) != record:
+                raise
 
     def create_many(self, envelopes: list[JobEnvelope]) -> None:
         """Record fresh jobs as ``queued``, 25 per ``TransactWriteItems``.
@@ -109,18 +141,24 @@ class JobStore:
         would be one more action to grant).
         """
         for start in range(0, len(envelopes), 25):
+            records = [self.new_record(e) for e in envelopes[start : start + 25]]
             items = [
                 {
                     "Put": {
                         "TableName": self.table,
-                        "Item": self.new_record(e),
+                        "Item": record,
                         "ConditionExpression": "attribute_not_exists(job_id)",
+                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
                     }
                 }
-                for e in envelopes[start : start + 25]
+                for record in records
             ]
-            with aws_errors("TransactWriteItems", self.table):
-                self.dynamodb.transact_write_items(TransactItems=items)
+            try:
+                with aws_errors("TransactWriteItems", self.table):
+                    self.dynamodb.transact_write_items(TransactItems=items)
+            except Conflict as exc:
+                if not _all_written_before(exc, records):
+                    raise
 
     def delete(self, job_id: str) -> None:
         with aws_errors("DeleteItem", self.table):
@@ -178,10 +216,20 @@ class JobStore:
                         ":one": _n(1),
                     },
                     ReturnValues="ALL_NEW",
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )["Attributes"]
-        except Conflict:
-            current = self.get(envelope.job_id)
-            if current.status == "succeeded":
+        except Conflict as exc:
+            seen = _item_as_it_was(exc)
+            if seen is not None and seen.get("lease_owner") == _s(owner):
+                # This call's own claim, its answer lost and the call retried.
+                return Claim(
+                    ClaimOutcome.CLAIMED, envelope.job_id, owner, int(seen["attempts"]["N"])
+                )
+            if seen is not None and "status" in seen:
+                status = seen["status"]["S"]
+            else:
+                status = self.get(envelope.job_id).status
+            if status == "succeeded":
                 return Claim(ClaimOutcome.DUPLICATE, envelope.job_id)
             return Claim(ClaimOutcome.BUSY, envelope.job_id)
         return Claim(ClaimOutcome.CLAIMED, envelope.job_id, owner, int(item["attempts"]["N"]))
@@ -200,10 +248,11 @@ class JobStore:
             "TableName": self.table,
             "Key": {"job_id": _s(claim.job_id)},
             "UpdateExpression": (
-                "SET #s = :ok, completed_at = :now, updated_at = :now, #r = :result, expires_at = :exp"
-                " REMOVE lease_owner, lease_until, #e"
+                "SET #s = :ok, completed_at = :now, updated_at = :now, #r = :result, expires_at = :exp,"
+                " settled_by = :owner REMOVE lease_owner, lease_until, #e"
             ),
             "ConditionExpression": "lease_owner = :owner",
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             "ExpressionAttributeNames": {"#s": "status", "#r": "result", "#e": "error"},
             "ExpressionAttributeValues": {
                 ":ok": _s("succeeded"),
@@ -218,6 +267,8 @@ class JobStore:
                 with aws_errors("UpdateItem", self.table):
                     self.dynamodb.update_item(**update)
             except Conflict as exc:
+                if _settled_by(_item_as_it_was(exc), claim.owner):
+                    return
                 raise LeaseLost(claim.job_id) from exc
             return
         try:
@@ -227,6 +278,10 @@ class JobStore:
                 raise
             reasons = getattr(exc, "response", {}).get("CancellationReasons") or []
             if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+                if _settled_by(reasons[0].get("Item"), claim.owner):
+                    # The transaction committed and its retry found the job settled by this
+                    # very claim (the handler's writes went with it, all or nothing).
+                    return
                 raise LeaseLost(claim.job_id) from exc
             raise translate_aws_error(
                 exc, operation="TransactWriteItems", resource=self.table
@@ -237,7 +292,8 @@ class JobStore:
         now_iso, _ = self._now()
         self._guarded(
             claim,
-            "SET #s = :queued, #e = :error, updated_at = :now REMOVE lease_owner, lease_until",
+            "SET #s = :queued, #e = :error, updated_at = :now, settled_by = :owner"
+            " REMOVE lease_owner, lease_until",
             {":queued": _s("queued"), ":error": _error(error), ":now": _s(now_iso)},
         )
 
@@ -246,7 +302,8 @@ class JobStore:
         now_iso, _ = self._now()
         self._guarded(
             claim,
-            "SET #s = :failed, #e = :error, failed_at = :now, updated_at = :now REMOVE lease_owner, lease_until",
+            "SET #s = :failed, #e = :error, failed_at = :now, updated_at = :now, settled_by = :owner"
+            " REMOVE lease_owner, lease_until",
             {":failed": _s("failed"), ":error": _error(error), ":now": _s(now_iso)},
         )
 
@@ -271,6 +328,7 @@ class JobStore:
             "UpdateExpression": expression,
             "ConditionExpression": "lease_owner = :owner",
             "ExpressionAttributeValues": {**values, ":owner": _s(claim.owner)},
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         }
         if names:
             request["ExpressionAttributeNames"] = names
@@ -278,7 +336,22 @@ class JobStore:
             with aws_errors("UpdateItem", self.table):
                 self.dynamodb.update_item(**request)
         except Conflict as exc:
+            seen = _item_as_it_was(exc)
+            if seen is not None and _settled_by(seen, claim.owner) and "lease_owner" not in seen:
+                return  # this call's own release or failure, retried after its answer was lost
             raise LeaseLost(claim.job_id) from exc
+
+
+def _all_written_before(conflict: BaseException, records: list[dict[str, Any]]) -> bool:
+    """Whether a cancelled batch of puts failed only on the records it had itself written."""
+    response = getattr(conflict.__cause__, "response", None) or {}
+    reasons = response.get("CancellationReasons") or []
+    return len(reasons) == len(records) and all(
+        isinstance(reason, dict)
+        and reason.get("Code") == "ConditionalCheckFailed"
+        and reason.get("Item") == record
+        for reason, record in zip(reasons, records, strict=True)
+    )
 
 
 def _to_record(item: dict[str, Any]) -> JobRecord:
