@@ -617,6 +617,42 @@ def test_a_cancelled_transaction_gives_reasons_and_writes_nothing(ddb: Any, tabl
     assert "Item" not in ddb.get_item(TableName=table, Key=key(new))
 
 
+@doc(
+    API + "API_TransactWriteItems.html",
+    says="ClientRequestToken makes the call idempotent: if the original call was successful, subsequent "
+    "calls with the same client token return successfully without making any changes; the same token "
+    "with other parameters within the 10-minute window is an IdempotentParameterMismatch exception.",
+)
+def test_a_transaction_repeated_with_its_token_is_applied_once(ddb: Any, table: str) -> None:
+    pk, token = fresh(), name("token")
+    add = [
+        {
+            "Update": {
+                "TableName": table,
+                "Key": key(pk),
+                "UpdateExpression": "ADD #n :one",
+                "ExpressionAttributeNames": {"#n": "n"},
+                "ExpressionAttributeValues": {":one": {"N": "1"}},
+            }
+        }
+    ]
+    for _ in range(2):  # what the SDK sends again when an answer is lost
+        succeeds(lambda: ddb.transact_write_items(TransactItems=add, ClientRequestToken=token))
+    item = ddb.get_item(TableName=table, Key=key(pk), ConsistentRead=True)["Item"]
+    assert item["n"] == {"N": "1"}
+    other = [{"Put": {"TableName": table, "Item": key(fresh())}}]
+    rejects(
+        ddb,
+        "IdempotentParameterMismatchException",
+        lambda: ddb.transact_write_items(TransactItems=other, ClientRequestToken=token),
+    )
+    # Without a token of its own, each call gets a fresh one from the SDK: applied each time.
+    ddb.transact_write_items(TransactItems=add)
+    ddb.transact_write_items(TransactItems=add)
+    item = ddb.get_item(TableName=table, Key=key(pk), ConsistentRead=True)["Item"]
+    assert item["n"] == {"N": "3"}
+
+
 # --- Query and scan --------------------------------------------------------------------------------
 
 

@@ -944,6 +944,53 @@ def _dynamodb() -> None:
     _dynamodb_describe(table_module)
     _dynamodb_time_to_live(models.DynamoDBBackend, exceptions)
     _dynamodb_partiql(handler, exceptions)
+    _dynamodb_transaction_tokens(handler, exceptions)
+
+
+#: How long DynamoDB remembers a TransactWriteItems ClientRequestToken.
+_TOKEN_WINDOW_S = 600.0
+
+
+def _dynamodb_transaction_tokens(handler: Any, exceptions: Any) -> None:
+    """A TransactWriteItems repeated with its ClientRequestToken succeeds once, as on DynamoDB.
+
+    The SDK fills the token in (it is an idempotency token in the API model) and
+    sends the same one when it retries a call whose answer was lost; DynamoDB
+    then answers success without applying the transaction again, and refuses
+    the token on a different request (IdempotentParameterMismatchException) for
+    ten minutes. moto ignored the token, so a retried transaction ran twice, or
+    failed its own conditions where AWS would have succeeded. DynamoDB requests
+    are handled one at a time (``trellis.local.emulator``), so the memo needs no
+    lock of its own.
+    """
+    remembered: dict[tuple[str, str, str], tuple[float, str, Any]] = {}
+
+    @_patch(handler, "transact_write_items")
+    def transact_write_items(original: Any, self: Any) -> Any:
+        body = self.body if isinstance(self.body, dict) else {}
+        token = body.get("ClientRequestToken")
+        if not isinstance(token, str) or not token:
+            return original(self)
+        now = time.monotonic()
+        key = (self.current_account, self.region, token)
+        request = json.dumps(
+            {k: v for k, v in body.items() if k != "ClientRequestToken"}, sort_keys=True
+        )
+        seen = remembered.get(key)
+        if seen is not None and now - seen[0] < _TOKEN_WINDOW_S:
+            if seen[1] != request:
+                raise exceptions.DynamodbException(
+                    exceptions.ERROR_TYPE_PREFIX + "IdempotentParameterMismatchException",
+                    message="The request uses the same client token as a previous, "
+                    "but non-identical request.",
+                )
+            return seen[2]
+        result = original(self)  # a cancelled transaction raises: its token stays unused
+        if len(remembered) >= 10_000:
+            for old in [k for k, v in remembered.items() if now - v[0] >= _TOKEN_WINDOW_S]:
+                del remembered[old]
+        remembered[key] = (now, request, result)
+        return result
 
 
 def _dynamodb_checked(handler: Any, operation: str, exceptions: Any) -> None:
