@@ -11,9 +11,6 @@ and a completion reported its lease lost.
 
 from __future__ import annotations
 
-import http.client
-import socket
-import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
@@ -24,7 +21,7 @@ from trellis.runtime import AwsClients, Conflict
 from trellis.runtime._settings import ServiceSettings
 from trellis.runtime.jobs._model import JobEnvelope, JobError
 from trellis.runtime.jobs._store import ClaimOutcome, JobStore, LeaseLost
-from trellis.testing import ServiceEnvironment
+from trellis.testing import AnswerDroppingProxy, ServiceEnvironment
 
 pytestmark = pytest.mark.integration
 
@@ -46,80 +43,6 @@ uses = { job_records = ["get", "write"] }
 hash_key = "job_id"
 """
 )
-
-_TARGET = "x-amz-target"
-
-
-class AnswerDroppingProxy:
-    """Forwards HTTP requests to ``upstream``; the first one of ``operation`` loses its answer.
-
-    That request reaches the emulator and is applied; its client sees the
-    connection closed without a response, which botocore retries.
-    """
-
-    def __init__(self, upstream: str) -> None:
-        host, _, port = upstream.removeprefix("http://").partition(":")
-        self.upstream = (host, int(port))
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.endpoint = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
-        self.drop: str | None = None
-        self.seen: list[str] = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def drop_next(self, operation: str) -> None:
-        self.drop = f"DynamoDB_20120810.{operation}"
-
-    def close(self) -> None:
-        self.listener.close()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
-
-    def _serve(self, client: socket.socket) -> None:
-        upstream = http.client.HTTPConnection(*self.upstream, timeout=10)
-        reader = client.makefile("rb")
-        try:
-            while True:
-                request_line = reader.readline()
-                if not request_line:
-                    return
-                method, path, _ = request_line.decode("latin-1").split(" ", 2)
-                headers: list[tuple[str, str]] = []
-                while (line := reader.readline()) not in (b"\r\n", b"\n", b""):
-                    name, _, value = line.decode("latin-1").partition(":")
-                    headers.append((name.strip(), value.strip()))
-                length = next((int(v) for k, v in headers if k.lower() == "content-length"), 0)
-                body = reader.read(length)
-                target = next((v for k, v in headers if k.lower() == _TARGET), "")
-                self.seen.append(target.rpartition(".")[2])
-                upstream.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
-                for name, value in headers:
-                    upstream.putheader(name, value)
-                upstream.endheaders(body)
-                response = upstream.getresponse()
-                content = response.read()
-                if target == self.drop:
-                    self.drop = None
-                    return  # applied upstream; the caller never hears of it
-                head = [f"HTTP/1.1 {response.status} {response.reason}"]
-                head += [
-                    f"{k}: {v}"
-                    for k, v in response.getheaders()
-                    if k.lower() not in {"transfer-encoding", "connection"}
-                ]
-                head.append(f"Content-Length: {len(content)}")
-                client.sendall(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + content)
-        except OSError:
-            return
-        finally:
-            reader.close()
-            client.close()
-            upstream.close()
 
 
 @pytest.fixture

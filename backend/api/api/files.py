@@ -27,7 +27,14 @@ from api.settings import UploadPolicy
 from api.users import timestamp, utcnow
 from trellis.runtime import Conflict, NotFound, Unprocessable, aws_errors
 from trellis.runtime.blobs import PresignedPost, delete_object, presign_download, presign_post
-from trellis.runtime.tables import CursorCodec, Page, marshal_item, query_page, unmarshal_item
+from trellis.runtime.tables import (
+    CursorCodec,
+    Page,
+    item_as_it_was,
+    marshal_item,
+    query_page,
+    unmarshal_item,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -122,12 +129,19 @@ class FilesRepository:
             created_at=timestamp(self._clock()),
         )
         # Recorded before signing: the object-created event always finds its item.
-        with aws_errors("PutItem", self._table):
-            self._db.put_item(
-                TableName=self._table,
-                Item=marshal_item(item),
-                ConditionExpression="attribute_not_exists(file_id)",
-            )
+        record = marshal_item(item)
+        try:
+            with aws_errors("PutItem", self._table):
+                self._db.put_item(
+                    TableName=self._table,
+                    Item=record,
+                    ConditionExpression="attribute_not_exists(file_id)",
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+        except Conflict as exc:
+            if item_as_it_was(exc) != record:
+                raise
+            # This call's own record: its answer was lost and the SDK sent it again.
         upload = presign_post(
             self._s3,
             bucket=self._bucket,

@@ -32,6 +32,7 @@ from trellis.runtime.tables import (
     CursorCodec,
     Page,
     TransactionCancelled,
+    item_as_it_was,
     marshal_item,
     query_page,
     transact_write,
@@ -180,9 +181,12 @@ class UsersRepository:
         if updated["email"] == current["email"]:
             try:
                 with aws_errors("UpdateItem", self._table):
-                    self._db.update_item(**update)
+                    self._db.update_item(**update, ReturnValuesOnConditionCheckFailure="ALL_OLD")
             except Conflict as exc:
-                raise self._lost_race(user_id) from exc
+                seen = item_as_it_was(exc)
+                if seen is None or unmarshal_item(seen) != updated:
+                    raise self._lost_race(user_id) from exc
+                # This call's own update: its answer was lost and the SDK sent it again.
             return public(updated)
 
         try:

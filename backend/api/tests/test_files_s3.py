@@ -12,7 +12,8 @@ from backend.api.tests.helpers import Stack
 from api.files import FileNotFound, FilesRepository
 from api.models import FileCreate
 from api.settings import UploadPolicy
-from trellis.runtime import Unprocessable
+from trellis.runtime import AwsClients, Unprocessable
+from trellis.testing import AnswerDroppingProxy
 
 pytestmark = pytest.mark.integration
 
@@ -170,3 +171,25 @@ def test_files_page_in_creation_order_without_skips_or_repeats(stack: Stack) -> 
             break
 
     assert seen == ids
+
+
+def test_a_file_whose_record_answer_was_lost_is_not_a_conflict(stack: Stack) -> None:
+    # The SDK sends the PutItem again after losing its answer: the record it meets is its own.
+    with AnswerDroppingProxy(stack.emulator.endpoint) as proxy:
+        settings = stack.settings.model_copy(update={"aws_endpoint_url": proxy.endpoint})
+        clients = AwsClients(settings)
+        files = FilesRepository(
+            clients.dynamodb,
+            clients.s3,
+            table_name=settings.files_table_name,
+            bucket=settings.uploads_bucket_name,
+            policy=POLICY,
+        )
+        proxy.drop_next("PutItem")
+
+        created, _upload = files.create(
+            FileCreate(filename="a.txt", content_type="text/plain", size=3)
+        )
+
+        assert proxy.seen.count("PutItem") == 2
+    assert repo(stack).get(created["file_id"])["status"] == "pending"

@@ -17,7 +17,9 @@ from api.users import (
     UsersRepository,
     VersionConflict,
 )
+from trellis.runtime import AwsClients
 from trellis.runtime.tables import InvalidCursor
+from trellis.testing import AnswerDroppingProxy
 
 pytestmark = pytest.mark.integration
 
@@ -256,3 +258,35 @@ def test_a_tampered_cursor_is_refused_before_dynamodb_sees_it(stack: Stack) -> N
         users.list(1, cursor[:-3] + "xyz")
     with pytest.raises(InvalidCursor):
         users.list(1, "not-a-cursor")
+
+
+def test_an_update_whose_answer_was_lost_is_not_a_version_conflict(stack: Stack) -> None:
+    # The SDK sends the update again after losing its answer; the retry meets the version
+    # the first attempt wrote and must not be told it lost to someone else (409).
+    with AnswerDroppingProxy(stack.emulator.endpoint) as proxy:
+        settings = stack.settings.model_copy(update={"aws_endpoint_url": proxy.endpoint})
+        users = UsersRepository(AwsClients(settings).dynamodb, settings.users_table_name)
+        users.create(new("ada"))
+        proxy.drop_next("UpdateItem")
+
+        updated = users.update("ada", UserUpdate(name="Ada L.", version=1))
+
+        assert proxy.seen.count("UpdateItem") == 2
+    assert (updated["name"], updated["version"]) == ("Ada L.", 2)
+    assert repo(stack).get("ada") == updated
+    # Someone else's update at that version is still a conflict.
+    with pytest.raises(VersionConflict):
+        repo(stack).update("ada", UserUpdate(name="Other", version=1))
+
+
+def test_a_create_whose_answer_was_lost_is_not_a_taken_id(stack: Stack) -> None:
+    # A transaction: the SDK's ClientRequestToken makes the retry succeed, on AWS as here.
+    with AnswerDroppingProxy(stack.emulator.endpoint) as proxy:
+        settings = stack.settings.model_copy(update={"aws_endpoint_url": proxy.endpoint})
+        users = UsersRepository(AwsClients(settings).dynamodb, settings.users_table_name)
+        proxy.drop_next("TransactWriteItems")
+
+        created = users.create(new("grace"))
+
+        assert proxy.seen.count("TransactWriteItems") == 2
+    assert repo(stack).get("grace") == created

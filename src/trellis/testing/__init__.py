@@ -15,11 +15,23 @@ The pytest plugin (registered as ``trellis``) gives every project these fixtures
 :class:`DevProcess` runs ``trellis dev`` as a subprocess for end-to-end tests, and calls
 its routes as their ``auth`` requires: ``dev.bearer()`` (a development token, also
 :func:`dev_token`), ``dev.api_key()``, ``auth=dev.invoker()`` (:class:`SigV4`).
+
+:class:`AnswerDroppingProxy` sits between code and the emulator and loses the answer of a
+chosen call after the emulator applied it, so a test proves that a conditional write the
+SDK retries is not mistaken for someone else's.
 """
 
 from trellis.testing._auth import SigV4, dev_token
 from trellis.testing._dev_process import DevProcess
+from trellis.testing._lost_answers import AnswerDroppingProxy
 from trellis.testing._service import ServiceEnvironment
 from trellis.testing._wait import wait_until
 
-__all__ = ["DevProcess", "ServiceEnvironment", "SigV4", "dev_token", "wait_until"]
+__all__ = [
+    "AnswerDroppingProxy",
+    "DevProcess",
+    "ServiceEnvironment",
+    "SigV4",
+    "dev_token",
+    "wait_until",
+]

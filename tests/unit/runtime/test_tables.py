@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 import trellis.runtime.tables as tables
-from trellis.runtime import BadRequest, Conflict, Throttled
+from trellis.runtime import BadRequest, Conflict, Throttled, aws_errors
 from trellis.runtime.tables import (
     CursorCodec,
     InvalidCursor,
@@ -35,6 +35,7 @@ def test_the_public_api_is_the_curated_export_list() -> None:
         "Page",
         "TransactionCancelled",
         "cancellation_reasons",
+        "item_as_it_was",
         "marshal",
         "marshal_item",
         "query_page",
@@ -332,3 +333,30 @@ def test_a_cursor_nested_too_deep_for_the_json_parser_is_a_400() -> None:
     assert len(cursor) <= 2048  # what the routes accept
     with pytest.raises(InvalidCursor):
         CODEC.decode(cursor)
+
+
+def _failed(code: str, operation: str, **response: Any) -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": "failed"}, **response}, operation)
+
+
+def test_item_as_it_was_reads_the_item_a_failed_condition_saw() -> None:
+    item = {"pk": {"S": "a"}, "v": {"N": "1"}}
+    direct = _failed("ConditionalCheckFailedException", "PutItem", Item=item)
+    assert tables.item_as_it_was(direct) == item
+    # The platform's Conflict, raised from the botocore error, as aws_errors raises it.
+    with pytest.raises(Conflict) as raised, aws_errors("PutItem", "t"):
+        raise direct
+    assert tables.item_as_it_was(raised.value) == item
+    # A cancelled transaction: the item of its first failed action.
+    cancelled = _failed(
+        "TransactionCanceledException",
+        "TransactWriteItems",
+        CancellationReasons=[
+            {"Code": "None"},
+            {"Code": "ConditionalCheckFailed", "Item": item},
+        ],
+    )
+    assert tables.item_as_it_was(cancelled) == item
+    # Not asked for (no ReturnValuesOnConditionCheckFailure), or not an AWS error: None.
+    assert tables.item_as_it_was(_failed("ConditionalCheckFailedException", "PutItem")) is None
+    assert tables.item_as_it_was(ValueError("x")) is None

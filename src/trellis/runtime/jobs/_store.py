@@ -33,6 +33,7 @@ from trellis.runtime._errors import (
     translate_aws_error,
 )
 from trellis.runtime.jobs._model import JobEnvelope, JobError, JobRecord, is_job_id, utcnow
+from trellis.runtime.tables._dynamodb import item_as_it_was
 
 #: How long a finished job's record is kept (DynamoDB TTL), beyond the queue and DLQ retention.
 RECORD_TTL = timedelta(days=30)
@@ -62,16 +63,6 @@ def _s(value: str) -> dict[str, str]:
 
 def _n(value: int | float) -> dict[str, str]:
     return {"N": str(int(value))}
-
-
-def _item_as_it_was(conflict: BaseException) -> dict[str, Any] | None:
-    """The item a failed condition saw (``ReturnValuesOnConditionCheckFailure``), if AWS sent it."""
-    response = getattr(conflict.__cause__, "response", None) or {}
-    item = response.get("Item")
-    if item is None:
-        reasons = response.get("CancellationReasons") or []
-        item = reasons[0].get("Item") if reasons and isinstance(reasons[0], dict) else None
-    return item if isinstance(item, dict) else None
 
 
 def _settled_by(item: dict[str, Any] | None, owner: str) -> bool:
@@ -128,7 +119,7 @@ class JobStore:
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )
         except Conflict as exc:
-            if _item_as_it_was(exc) != record:
+            if item_as_it_was(exc) != record:
                 raise
 
     def create_many(self, envelopes: list[JobEnvelope]) -> None:
@@ -219,7 +210,7 @@ class JobStore:
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )["Attributes"]
         except Conflict as exc:
-            seen = _item_as_it_was(exc)
+            seen = item_as_it_was(exc)
             if seen is not None and seen.get("lease_owner") == _s(owner):
                 # This call's own claim, its answer lost and the call retried.
                 return Claim(
@@ -267,7 +258,7 @@ class JobStore:
                 with aws_errors("UpdateItem", self.table):
                     self.dynamodb.update_item(**update)
             except Conflict as exc:
-                if _settled_by(_item_as_it_was(exc), claim.owner):
+                if _settled_by(item_as_it_was(exc), claim.owner):
                     return
                 raise LeaseLost(claim.job_id) from exc
             return
@@ -336,7 +327,7 @@ class JobStore:
             with aws_errors("UpdateItem", self.table):
                 self.dynamodb.update_item(**request)
         except Conflict as exc:
-            seen = _item_as_it_was(exc)
+            seen = item_as_it_was(exc)
             if seen is not None and _settled_by(seen, claim.owner) and "lease_owner" not in seen:
                 return  # this call's own release or failure, retried after its answer was lost
             raise LeaseLost(claim.job_id) from exc

@@ -17,6 +17,10 @@ What every table-backed API gets wrong the same way, done once:
   items whatever the size of the table, and a cursor resumes exactly after
   the last item returned, so pages never skip or repeat while the data is
   unchanged. No ``Scan``.
+- :func:`item_as_it_was` reads the item a failed condition saw
+  (``ReturnValuesOnConditionCheckFailure="ALL_OLD"``), so a conditional write
+  retried by the SDK after its answer was lost can tell its own earlier write
+  from someone else's.
 - :func:`transact_write` runs a ``TransactWriteItems`` and, when a condition
   loses, raises :class:`TransactionCancelled` carrying one reason per item,
   so an adapter can say *which* condition lost (the user id, the email...).
@@ -33,6 +37,7 @@ from trellis.runtime.tables._dynamodb import (
     Page,
     TransactionCancelled,
     cancellation_reasons,
+    item_as_it_was,
     marshal,
     marshal_item,
     query_page,
@@ -47,6 +52,7 @@ __all__ = [
     "Page",
     "TransactionCancelled",
     "cancellation_reasons",
+    "item_as_it_was",
     "marshal",
     "marshal_item",
     "query_page",

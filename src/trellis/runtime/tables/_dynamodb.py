@@ -341,6 +341,43 @@ def query_page(
     )
 
 
+# ------------------------------------------------------------------------ lost answers
+
+
+def item_as_it_was(error: BaseException) -> dict[str, Any] | None:
+    """The item a failed condition saw, if the request asked for it; else None.
+
+    The SDK retries a call whose answer was lost (a read timeout, a reset
+    connection) although DynamoDB may have applied it, and the retry then fails
+    its own condition. Ask for the item with
+    ``ReturnValuesOnConditionCheckFailure="ALL_OLD"`` and compare it with what
+    the call writes to tell its own earlier attempt from someone else's write.
+    ``error`` is the platform's :class:`~trellis.runtime.Conflict` (raised from
+    the botocore error) or the botocore error itself; for a cancelled
+    transaction, the item of its first failed action.
+
+    ::
+
+        try:
+            with aws_errors("PutItem", table):
+                db.put_item(TableName=table, Item=item,
+                            ConditionExpression="attribute_not_exists(pk)",
+                            ReturnValuesOnConditionCheckFailure="ALL_OLD")
+        except Conflict as exc:
+            if item_as_it_was(exc) != item:  # else: this call's own write, retried
+                raise
+    """
+    source = error if getattr(error, "response", None) is not None else error.__cause__
+    response: Mapping[str, Any] = getattr(source, "response", None) or {}
+    item = response.get("Item")
+    if item is None:
+        for reason in response.get("CancellationReasons") or []:
+            if isinstance(reason, Mapping) and reason.get("Code") == "ConditionalCheckFailed":
+                item = reason.get("Item")
+                break
+    return dict(item) if isinstance(item, Mapping) else None
+
+
 # ------------------------------------------------------------------------ transactions
 
 
