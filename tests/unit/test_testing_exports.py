@@ -10,6 +10,7 @@ from trellis.testing import plugin
 
 def test_the_export_list_is_pinned() -> None:
     assert sorted(trellis.testing.__all__) == [
+        "AnswerDroppingProxy",
         "DevProcess",
         "ServiceEnvironment",
         "SigV4",

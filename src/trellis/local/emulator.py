@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -49,8 +50,40 @@ class EmulatorError(RuntimeError):
     """The emulator did not start or stopped answering."""
 
 
+#: Where :func:`free_port` looks first: below the kernel's ephemeral range, above well-known servers.
+_PICKED_PORTS_FROM = 20_000
+_random_ports = random.SystemRandom()
+
+
+def _ephemeral_ports() -> tuple[int, int]:
+    """The kernel's range for the local ports of outgoing connections (Linux's default if unknown)."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as ports:
+            low, high = (int(part) for part in ports.read().split())
+    except (OSError, ValueError):
+        return 32_768, 60_999
+    return low, high
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port that nothing listens on right now."""
+    """A TCP port that nothing is bound to right now, outside the kernel's ephemeral range.
+
+    A port the kernel hands out for ``bind(0)`` is an ephemeral one: until the server
+    that was given it binds it, any outgoing connection (a client of the emulator,
+    of PostgreSQL) may take it as its local port, and the server fails with "address
+    already in use" (``trellis dev`` did, after starting its database). A port
+    below that range is only ever taken by an explicit bind.
+    """
+    low, _ = _ephemeral_ports()
+    if low - _PICKED_PORTS_FROM >= 1_000:
+        for _ in range(64):
+            port = _random_ports.randrange(_PICKED_PORTS_FROM, low)
+            with socket.socket() as sock:
+                try:
+                    sock.bind((host, port))
+                except OSError:
+                    continue
+                return port
     with socket.socket() as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
