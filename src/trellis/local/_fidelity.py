@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
 import importlib
 import itertools
 import json
@@ -949,6 +950,8 @@ def _dynamodb() -> None:
 
 #: How long DynamoDB remembers a TransactWriteItems ClientRequestToken.
 _TOKEN_WINDOW_S = 600.0
+#: Tokens the emulator remembers at most (a digest and moto's small result each).
+_TOKENS_KEPT = 50_000
 
 
 def _dynamodb_transaction_tokens(handler: Any, exceptions: Any) -> None:
@@ -963,7 +966,7 @@ def _dynamodb_transaction_tokens(handler: Any, exceptions: Any) -> None:
     are handled one at a time (``trellis.local.emulator``), so the memo needs no
     lock of its own.
     """
-    remembered: dict[tuple[str, str, str], tuple[float, str, Any]] = {}
+    remembered: dict[tuple[str, str, str], tuple[float, bytes, Any]] = {}
 
     @_patch(handler, "transact_write_items")
     def transact_write_items(original: Any, self: Any) -> Any:
@@ -973,9 +976,11 @@ def _dynamodb_transaction_tokens(handler: Any, exceptions: Any) -> None:
             return original(self)
         now = time.monotonic()
         key = (self.current_account, self.region, token)
-        request = json.dumps(
-            {k: v for k, v in body.items() if k != "ClientRequestToken"}, sort_keys=True
-        )
+        request = hashlib.sha256(
+            json.dumps(
+                {k: v for k, v in body.items() if k != "ClientRequestToken"}, sort_keys=True
+            ).encode()
+        ).digest()
         seen = remembered.get(key)
         if seen is not None and now - seen[0] < _TOKEN_WINDOW_S:
             if seen[1] != request:
@@ -986,9 +991,11 @@ def _dynamodb_transaction_tokens(handler: Any, exceptions: Any) -> None:
                 )
             return seen[2]
         result = original(self)  # a cancelled transaction raises: its token stays unused
-        if len(remembered) >= 10_000:
+        if len(remembered) >= _TOKENS_KEPT:
             for old in [k for k, v in remembered.items() if now - v[0] >= _TOKEN_WINDOW_S]:
                 del remembered[old]
+            while len(remembered) >= _TOKENS_KEPT:  # a busy emulator: the oldest go first
+                del remembered[next(iter(remembered))]
         remembered[key] = (now, request, result)
         return result
 
