@@ -361,10 +361,15 @@ def _threads_cap(trellis: Result, work_ms: int) -> float:
     return trellis.concurrency * 1000 / work_ms if work_ms else float("inf")
 
 
+def _threads_bind(trellis: Result, work_ms: int, ceiling: float) -> bool:
+    """Whether the consumer's threads (each holding a job for its work) cap it below the emulator."""
+    return _threads_cap(trellis, work_ms) < ceiling
+
+
 def _share(trellis: Result, work_ms: int, ceiling: float) -> str:
     """The consumer's rate against the limit that binds it: its threads or the emulator."""
     threads_cap = _threads_cap(trellis, work_ms)
-    if threads_cap < ceiling:
+    if _threads_bind(trellis, work_ms, ceiling):
         return (
             f"Share of what its {trellis.concurrency} threads allow with {work_ms} ms jobs "
             f"({threads_cap:.0f} jobs/s, below the emulator's {ceiling:.0f}): "
@@ -377,9 +382,9 @@ def _share(trellis: Result, work_ms: int, ceiling: float) -> str:
 
 
 def _binding_limit(trellis: Result, work_ms: int, ceiling: float) -> str:
-    """Which limit the consumer meets: its threads (each job holds one for its work) or the emulator."""
-    threads_cap = _threads_cap(trellis, work_ms)
-    if threads_cap < ceiling:
+    """Which limit the consumer meets, in words: its threads or the emulator."""
+    if _threads_bind(trellis, work_ms, ceiling):
+        threads_cap = _threads_cap(trellis, work_ms)
         return (
             f"Here its {trellis.concurrency} threads are the limit, not the emulator: each holds a job "
             f"for its {work_ms} ms of work, so they cannot pass {threads_cap:.0f} jobs/s "

@@ -20,7 +20,7 @@ from trellis.manifest import load_manifest_text
 from trellis.runtime import AwsClients, Conflict
 from trellis.runtime._settings import ServiceSettings
 from trellis.runtime.jobs._model import JobEnvelope, JobError
-from trellis.runtime.jobs._store import ClaimOutcome, JobStore, LeaseLost
+from trellis.runtime.jobs._store import Claim, ClaimOutcome, JobStore, LeaseLost
 from trellis.testing import AnswerDroppingProxy, ServiceEnvironment
 
 pytestmark = pytest.mark.integration
@@ -151,9 +151,7 @@ def test_a_completion_whose_answer_was_lost_is_not_a_lost_lease(
         assert stats["processed"] == {"N": "1"}  # applied once, by the first attempt
     # A claim that never held the lease still loses it.
     with pytest.raises(LeaseLost):
-        store.complete(
-            claim.__class__(claim.outcome, claim.job_id, "someone-else", 1), {"ok": True}, []
-        )
+        store.complete(Claim(claim.outcome, claim.job_id, "someone-else", 1), {"ok": True}, [])
 
 
 def test_a_release_whose_answer_was_lost_is_not_a_lost_lease(

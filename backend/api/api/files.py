@@ -30,8 +30,8 @@ from trellis.runtime.blobs import PresignedPost, delete_object, presign_download
 from trellis.runtime.tables import (
     CursorCodec,
     Page,
-    item_as_it_was,
     marshal_item,
+    put_new_item,
     query_page,
     unmarshal_item,
 )
@@ -129,19 +129,8 @@ class FilesRepository:
             created_at=timestamp(self._clock()),
         )
         # Recorded before signing: the object-created event always finds its item.
-        record = marshal_item(item)
-        try:
-            with aws_errors("PutItem", self._table):
-                self._db.put_item(
-                    TableName=self._table,
-                    Item=record,
-                    ConditionExpression="attribute_not_exists(file_id)",
-                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
-                )
-        except Conflict as exc:
-            if item_as_it_was(exc) != record:
-                raise
-            # This call's own record: its answer was lost and the SDK sent it again.
+        # A retried put that meets its own record is not a conflict (put_new_item).
+        put_new_item(self._db, self._table, marshal_item(item), key="file_id")
         upload = presign_post(
             self._s3,
             bucket=self._bucket,

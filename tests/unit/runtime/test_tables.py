@@ -38,6 +38,7 @@ def test_the_public_api_is_the_curated_export_list() -> None:
         "item_as_it_was",
         "marshal",
         "marshal_item",
+        "put_new_item",
         "query_page",
         "transact_write",
         "unmarshal",

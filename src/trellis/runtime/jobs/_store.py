@@ -33,7 +33,7 @@ from trellis.runtime._errors import (
     translate_aws_error,
 )
 from trellis.runtime.jobs._model import JobEnvelope, JobError, JobRecord, is_job_id, utcnow
-from trellis.runtime.tables._dynamodb import item_as_it_was
+from trellis.runtime.tables._dynamodb import item_as_it_was, put_new_item
 
 #: How long a finished job's record is kept (DynamoDB TTL), beyond the queue and DLQ retention.
 RECORD_TTL = timedelta(days=30)
@@ -109,18 +109,7 @@ class JobStore:
         An id that exists with exactly this record is this call's own write, its
         answer lost and the call retried by the SDK: not a conflict.
         """
-        record = self.new_record(envelope)
-        try:
-            with aws_errors("PutItem", self.table):
-                self.dynamodb.put_item(
-                    TableName=self.table,
-                    Item=record,
-                    ConditionExpression="attribute_not_exists(job_id)",
-                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
-                )
-        except Conflict as exc:
-            if item_as_it_was(exc) != record:
-                raise
+        put_new_item(self.dynamodb, self.table, self.new_record(envelope), key="job_id")
 
     def create_many(self, envelopes: list[JobEnvelope]) -> None:
         """Record fresh jobs as ``queued``, 25 per ``TransactWriteItems``.

@@ -17,6 +17,8 @@ What every table-backed API gets wrong the same way, done once:
   items whatever the size of the table, and a cursor resumes exactly after
   the last item returned, so pages never skip or repeat while the data is
   unchanged. No ``Scan``.
+- :func:`put_new_item` writes an item only where its key is free, and takes a
+  retry that meets its own write for the success it was.
 - :func:`item_as_it_was` reads the item a failed condition saw
   (``ReturnValuesOnConditionCheckFailure="ALL_OLD"``), so a conditional write
   retried by the SDK after its answer was lost can tell its own earlier write
@@ -40,6 +42,7 @@ from trellis.runtime.tables._dynamodb import (
     item_as_it_was,
     marshal,
     marshal_item,
+    put_new_item,
     query_page,
     transact_write,
     unmarshal,
@@ -55,6 +58,7 @@ __all__ = [
     "item_as_it_was",
     "marshal",
     "marshal_item",
+    "put_new_item",
     "query_page",
     "transact_write",
     "unmarshal",

@@ -378,6 +378,34 @@ def item_as_it_was(error: BaseException) -> dict[str, Any] | None:
     return dict(item) if isinstance(item, Mapping) else None
 
 
+def put_new_item(
+    dynamodb: DynamoDBClient, table: str, item: Mapping[str, Any], *, key: str
+) -> None:
+    """``PutItem`` only where no item has this key; :class:`~trellis.runtime.Conflict` if one does.
+
+    ``item`` is in attribute values (:func:`marshal_item`), ``key`` the table's
+    hash key attribute. If the item found under the key is exactly ``item``, it is
+    this call's own write (its answer lost and the call retried by the SDK), not
+    a conflict.
+
+    ::
+
+        put_new_item(db, table, marshal_item({"file_id": file_id, ...}), key="file_id")
+    """
+    try:
+        with aws_errors("PutItem", table):
+            dynamodb.put_item(
+                TableName=table,
+                Item=dict(item),
+                ConditionExpression="attribute_not_exists(#key)",
+                ExpressionAttributeNames={"#key": key},
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+    except Conflict as exc:
+        if item_as_it_was(exc) != item:
+            raise
+
+
 # ------------------------------------------------------------------------ transactions
 
 
