@@ -25,6 +25,8 @@ import importlib
 from collections.abc import Iterator
 from typing import Any
 
+from trellis.local._http import REQUEST_BODY
+
 
 def install() -> None:
     """Wrap each backend application moto's dispatcher creates (idempotent)."""
@@ -56,6 +58,8 @@ def _request_class() -> type:
     additions (limits from the app's config, debug help for form errors) look
     for an application context on every body read; without Flask there is
     none, so the class is moto's own ``Request``, marked as a WSGI server's.
+    A body the server read ahead (``REQUEST_BODY``) is its data from the start,
+    instead of a read through werkzeug's limited stream.
 
     ``Request.raw_url`` goes through werkzeug's host validation and IDNA
     decoding on every call. For the hosts the emulator is called on — plain ASCII, no
@@ -107,6 +111,13 @@ def _request_class() -> type:
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.headers = ListedHeaders(self.environ)
+            body = self.environ.get(REQUEST_BODY)
+            # The server read the body whole: werkzeug's get_data returns it as is
+            # (a form body is still parsed from it, and then reads as empty data).
+            if body is not None and not (
+                str(self.environ.get("CONTENT_TYPE", "")).lower().startswith(_FORMS)
+            ):
+                self._cached_data = body
 
         def _load_form_data(self) -> None:
             # werkzeug builds a form parser for every body, to learn that a JSON one
@@ -145,6 +156,8 @@ def _request_class() -> type:
 
 #: Routes remembered per backend: every JSON API is one path; S3's vary with keys.
 _ROUTE_CACHE_LIMIT = 4096
+#: The content types werkzeug's form parser reads (its request.data is then empty).
+_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 #: Content types of the JSON protocols: bodies werkzeug's form parser leaves alone.
 _NOT_FORMS = ("application/x-amz-json-", "application/json")
 #: Header names remembered with their environ keys (clients send a few dozen).

@@ -17,6 +17,8 @@ This server does what the emulator needs and no more:
   handler and moto's ``MotoRequestHandler`` would build (underscored header
   names dropped, except the S3 metadata headers moto keeps under their
   original names);
+- a body of up to 1 MiB is read whole before the application runs (one read,
+  the bytes left in the environ for the handler); a larger one streams;
 - ``Transfer-Encoding: chunked`` bodies are read whole, so a chunked request
   keeps its connection too; ``Expect: 100-continue`` is answered before the
   body is read (boto3 waits for it on large S3 uploads);
@@ -45,6 +47,10 @@ from urllib.parse import unquote_to_bytes, urlsplit
 _LIMIT_LINE = 65_536
 _LIMIT_HEADERS = 200
 _PRESERVED_HEADER_NAMES = "moto.preserved_header_names"
+#: The environ key of a body read ahead whole: the same bytes ``wsgi.input`` holds.
+REQUEST_BODY = "trellis.request_body"
+#: Bodies up to this size are read before the application runs (every API call but large uploads).
+_READ_AHEAD = 1 << 20
 _NO_BODY_STATUSES = ("1", "204", "304")
 _STATUS_PHRASES = {
     400: "Bad Request",
@@ -253,14 +259,26 @@ class _Server:
             sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
         body: _DeclaredBody | None = None
         if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
-            environ["wsgi.input"] = io.BytesIO(_read_chunked(rfile))
+            data = _read_chunked(rfile)
+            environ["wsgi.input"] = io.BytesIO(data)
+            environ[REQUEST_BODY] = data
             environ["wsgi.input_terminated"] = True
             environ.pop("CONTENT_LENGTH", None)
+            return environ, body, keep_alive
+        declared = environ.get("CONTENT_LENGTH", "0").strip() or "0"
+        if not declared.isdigit():
+            raise _BadRequest(400, "invalid Content-Length")
+        length = int(declared)
+        if length <= _READ_AHEAD:
+            # One read instead of werkzeug's limited stream over a counting one;
+            # the handler and the signature check take the bytes as they are.
+            data = rfile.read(length) if length else b""
+            if len(data) < length:
+                raise _BadRequest(400, "the request body ended before its Content-Length")
+            environ["wsgi.input"] = io.BytesIO(data)
+            environ[REQUEST_BODY] = data
         else:
-            declared = environ.get("CONTENT_LENGTH", "0").strip() or "0"
-            if not declared.isdigit():
-                raise _BadRequest(400, "invalid Content-Length")
-            body = _DeclaredBody(rfile, int(declared))
+            body = _DeclaredBody(rfile, length)
             environ["wsgi.input"] = body
         return environ, body, keep_alive
 

@@ -61,6 +61,7 @@ from werkzeug.wrappers import Response
 
 from trellis.iam_operations import TRANSACT_ITEM_ACTIONS, actions_for_operation
 from trellis.local import _sigv4
+from trellis.local._http import REQUEST_BODY
 
 #: The administrative user of the emulator; its key is the well-known local one.
 ADMIN_USER = "trellis-admin"
@@ -1036,6 +1037,9 @@ def _signed_by(environ: dict[str, Any], key_id: str, secret: str) -> bool:
 
 def _read_body(environ: dict[str, Any]) -> bytes:
     """The request body, left in place for the handler to read again."""
+    read_ahead: bytes | None = environ.get(REQUEST_BODY)
+    if read_ahead is not None:  # the server read it whole; wsgi.input holds the same bytes
+        return read_ahead
     stream = environ["wsgi.input"]
     if environ.get("wsgi.input_terminated"):
         body: bytes = stream.read()
@@ -1043,4 +1047,5 @@ def _read_body(environ: dict[str, Any]) -> bytes:
         length = environ.get("CONTENT_LENGTH") or "0"
         body = stream.read(int(length)) if length.isdigit() else b""
     environ["wsgi.input"] = io.BytesIO(body)
+    environ[REQUEST_BODY] = body
     return body
