@@ -34,6 +34,7 @@ from trellis.local.emulator import (
 )
 from trellis.local.provision import provision
 from trellis.manifest import load_manifest_text
+from trellis.runtime.consumer import QueueConsumer
 
 MANIFEST = """
 [project]
@@ -100,6 +101,20 @@ def count_calls(client: Any, calls: Counter[str]) -> Any:
     return client
 
 
+def job_entries(first: int, count: int, work_ms: int) -> list[dict[str, str]]:
+    """A ``SendMessageBatch``'s entries: ``count`` job envelopes, numbered from ``first``."""
+    entries = []
+    for i in range(count):
+        envelope = {
+            "job_id": uuid.uuid4().hex,
+            "type": "process_data",
+            "payload": {"n": first + i, "sleep_ms": work_ms},
+            "enqueued_at": datetime.now(UTC).isoformat(),
+        }
+        entries.append({"Id": str(i), "MessageBody": json.dumps(envelope)})
+    return entries
+
+
 class Producer(threading.Thread):
     """Sends ``total`` jobs in batches of 10, keeping at most ``depth`` unconsumed."""
 
@@ -119,15 +134,7 @@ class Producer(threading.Thread):
             if backlog > self.depth - 10:
                 time.sleep(0.005)
                 continue
-            entries = []
-            for i in range(min(10, self.total - self.sent)):
-                envelope = {
-                    "job_id": uuid.uuid4().hex,
-                    "type": "process_data",
-                    "payload": {"n": self.sent + i, "sleep_ms": self.work_ms},
-                    "enqueued_at": datetime.now(UTC).isoformat(),
-                }
-                entries.append({"Id": str(i), "MessageBody": json.dumps(envelope)})
+            entries = job_entries(self.sent, min(10, self.total - self.sent), self.work_ms)
             self.sqs.send_message_batch(QueueUrl=self.url, Entries=entries)
             self.sent += len(entries)
 
@@ -158,7 +165,6 @@ def trellis_consumer(
     emu: Emulator, addresses: Any, project: str, total: int, work_ms: int, concurrency: int
 ) -> Result:
     from trellis.runtime import AwsClients
-    from trellis.runtime.consumer import QueueConsumer
     from worker.app import Jobs
     from worker.settings import Settings
 
@@ -284,10 +290,11 @@ def job_ceiling(emu: Emulator, url: str, table: str, threads: int, seconds: floa
     """Jobs per second the emulator can serve with every AWS call a consumed job needs.
 
     Per ten jobs, what the run asks of the emulator: the producer's
-    ``SendMessageBatch``, a ``ReceiveMessage`` of ten and a ``DeleteMessageBatch``,
-    and each job's claim and completion through the real ``JobStore`` — from as
-    many threads as the consumer has, without its work or its sleeps. This is the
-    most any consumer can get through on this emulator.
+    ``SendMessageBatch`` (the same envelopes), a ``ReceiveMessage`` of ten with the
+    attributes the consumer asks for and a ``DeleteMessageBatch``, and each job's
+    claim and completion through the real ``JobStore`` — from as many threads as
+    the consumer has, without its work or its sleeps. This is the most any
+    consumer making these calls can get through on this emulator.
     """
     local = threading.local()
 
@@ -295,11 +302,10 @@ def job_ceiling(emu: Emulator, url: str, table: str, threads: int, seconds: floa
         if not hasattr(local, "sqs"):
             local.sqs = emu.client("sqs")
             local.one_job = _job_bookkeeping(emu, table)[1]
-        entries = [{"Id": str(i), "MessageBody": json.dumps({"n": i})} for i in range(10)]
-        local.sqs.send_message_batch(QueueUrl=url, Entries=entries)
-        messages = local.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get(
-            "Messages", []
-        )
+            # The consumer's own receive (every attribute, as a Lambda record carries them).
+            local.receive = QueueConsumer(local.sqs, url, handle=lambda _record: None)._receive
+        local.sqs.send_message_batch(QueueUrl=url, Entries=job_entries(0, 10, 0))
+        messages = local.receive(10, 0)
         for message in messages:
             local.one_job(message["MessageId"])
         if messages:
@@ -430,7 +436,8 @@ def report(
         "",
         f"Emulator ceiling, same run, measured right after the consumer on its queue and the table "
         f"it filled: **{ceiling:.1f} jobs/s** — every AWS call a job needs (per ten jobs the "
-        "producer's `SendMessageBatch`, a `ReceiveMessage` of ten and a `DeleteMessageBatch`; per "
+        "producer's `SendMessageBatch` of the same envelopes, the consumer's own `ReceiveMessage` of "
+        "ten, attributes included, and a `DeleteMessageBatch`; per "
         "job the claim and completion through the real `JobStore`), from "
         f"{trellis.concurrency} threads, with no work and no sleeps. The Trellis consumer reached "
         f"{trellis.rate:.1f} jobs/s (**{trellis.rate / ceiling:.0%} of that ceiling**). The "
